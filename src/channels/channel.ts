@@ -1,0 +1,183 @@
+/**
+ * The Channel port: what the engine needs from a messaging provider. One implementation per
+ * folder (whatsapp/ now, messenger/ later). Adapters never touch storage: they turn our
+ * outbound messages into HTTP calls and provider payloads into WebhookItems, nothing more.
+ */
+import type { ProviderStatus } from '../domain/message';
+
+/** Everything an adapter needs to talk to one sending identity (a WhatsApp phone number). */
+export interface ChannelAccount {
+  id: string;
+  phoneNumberId: string;
+  wabaId: string;
+  accessToken: string;
+  /** Meta app secret: verifies X-Hub-Signature-256 on webhooks. */
+  appSecret: string;
+  /** Token Meta echoes in the GET verification handshake. */
+  verifyToken: string;
+  /** https://graph.facebook.com, or the sandbox's URL. */
+  baseUrl: string;
+  /** e.g. "v25.0". */
+  graphVersion: string;
+}
+
+/** Send payloads, already bound and validated by the domain: the adapter only wraps them. */
+export type OutboundContent =
+  | { kind: 'template'; template: CloudTemplate }
+  | { kind: 'text'; text: { body: string; preview_url?: boolean } }
+  | { kind: 'interactive'; interactive: Record<string, unknown> };
+
+/** The `template` object of a Cloud API send, as Meta expects it. */
+export interface CloudTemplate {
+  name: string;
+  language: { code: string; policy?: 'deterministic' };
+  components?: Array<Record<string, unknown>>;
+}
+
+export interface OutboundMessage {
+  /** Our message id; travels as biz_opaque_callback_data and comes back on every status. */
+  messageId: string;
+  /** Recipient in Meta's digits-only form (E.164 without "+"). */
+  to: string;
+  content: OutboundContent;
+  /** Quote an earlier provider message id (reply context). */
+  replyToProviderId?: string;
+}
+
+export interface ProviderErrorInfo {
+  /** Meta's error code (e.g. 131047), or null for transport failures. */
+  code: number | null;
+  /** HTTP status of a synchronous error; null for transport errors and webhook-reported errors. */
+  httpStatus: number | null;
+  title: string;
+  details?: string;
+  /** Seconds from a Retry-After header, when Meta sent one. */
+  retryAfterSeconds?: number;
+}
+
+export type SendResult =
+  | { ok: true; providerMessageId: string; waId?: string; messageStatus?: string }
+  | { ok: false; error: ProviderErrorInfo };
+
+export interface InboundItem {
+  kind: 'inbound';
+  phoneNumberId: string;
+  providerMessageId: string;
+  /** The user's wa_id (digits). */
+  from: string;
+  profileName?: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  /** Meta's message type: text, button, interactive, image, ... */
+  type: string;
+  text?: string;
+  /** Quick-reply button tap on a template (type "button"). */
+  button?: { payload: string; text: string };
+  /** Reply-button or list choice on an interactive message. */
+  interactiveReply?: { id: string; title: string; description?: string };
+  /** The provider id of the message this one answers, when the user replied in context. */
+  contextProviderId?: string;
+  raw: unknown;
+}
+
+export interface StatusItem {
+  kind: 'status';
+  phoneNumberId: string;
+  providerMessageId: string;
+  status: ProviderStatus;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  recipientId?: string;
+  /** Our message id, echoed from biz_opaque_callback_data. */
+  ourMessageId?: string;
+  errors?: Array<{ code: number; title: string; message?: string; details?: string }>;
+  pricing?: { billable?: boolean; pricing_model?: string; type?: string; category?: string };
+  raw: unknown;
+}
+
+export interface TemplateStatusItem {
+  kind: 'template_status';
+  wabaId: string;
+  event: string;
+  providerTemplateId: string;
+  name: string;
+  language: string;
+  reason?: string;
+  details?: string;
+  raw: unknown;
+}
+
+export interface TemplateQualityItem {
+  kind: 'template_quality';
+  wabaId: string;
+  providerTemplateId: string;
+  name: string;
+  language: string;
+  previousScore?: string;
+  newScore: string;
+  raw: unknown;
+}
+
+export interface TemplateCategoryItem {
+  kind: 'template_category';
+  wabaId: string;
+  providerTemplateId: string;
+  name: string;
+  language: string;
+  previousCategory?: string;
+  newCategory: string;
+  raw: unknown;
+}
+
+export interface SystemErrorItem {
+  kind: 'system_error';
+  phoneNumberId?: string;
+  errors: Array<{ code: number; title: string; message?: string; details?: string }>;
+  raw: unknown;
+}
+
+export type WebhookItem =
+  | InboundItem
+  | StatusItem
+  | TemplateStatusItem
+  | TemplateQualityItem
+  | TemplateCategoryItem
+  | SystemErrorItem;
+
+export interface Channel {
+  send(account: ChannelAccount, message: OutboundMessage, signal?: AbortSignal): Promise<SendResult>;
+  /** Checks the provider's signature over the raw bytes; constant-time. */
+  verifySignature(appSecret: string, rawBody: Buffer, signatureHeader: string | undefined): boolean;
+  /** Parses a verified webhook body. Throws RecontactError(WEBHOOK_PAYLOAD_INVALID) when malformed. */
+  parseWebhook(rawBody: Buffer): WebhookItem[];
+  close(): Promise<void>;
+}
+
+/** Template management at the provider (WhatsApp Business Management API). */
+export interface ProviderTemplate {
+  providerTemplateId: string;
+  name: string;
+  language: string;
+  status: string;
+  category: string;
+  parameter_format?: string;
+  components: Array<Record<string, unknown>>;
+  rejectedReason?: string;
+  qualityScore?: string;
+}
+
+export type ProviderResult<T> = { ok: true; value: T } | { ok: false; error: ProviderErrorInfo };
+
+export interface TemplateProvider {
+  createTemplate(
+    account: ChannelAccount,
+    definition: Record<string, unknown>,
+  ): Promise<ProviderResult<{ providerTemplateId: string; status: string; category: string }>>;
+  /** Follows paging until every template of the WABA is read. */
+  listTemplates(account: ChannelAccount): Promise<ProviderResult<ProviderTemplate[]>>;
+  editTemplate(
+    account: ChannelAccount,
+    providerTemplateId: string,
+    change: { components: Array<Record<string, unknown>>; category?: string },
+  ): Promise<ProviderResult<{ success: boolean }>>;
+}

@@ -1,0 +1,74 @@
+/**
+ * The one catalogue of Recontact's error codes. Domain and engine code throw RecontactError with
+ * one of these codes; only the HTTP edge (src/api/http-errors.ts) maps a code to a status, and
+ * the CLI maps it to an exit code. Every code says what went wrong; `hint` says how to fix it.
+ */
+export const ERROR_CODES = {
+  INPUT_INVALID: 'The request does not match the expected shape.',
+  PHONE_INVALID: 'The phone number cannot be read as a valid international number.',
+  ACCOUNT_NOT_FOUND: 'No channel account with that id.',
+  CONTACT_NOT_FOUND: 'No contact with that id or number.',
+  MESSAGE_NOT_FOUND: 'No message with that id.',
+  TEMPLATE_NOT_FOUND: 'No template with that name and language on this account.',
+  TEMPLATE_NOT_APPROVED: 'The template exists but Meta has not approved it for sending.',
+  TEMPLATE_PARAMS_INVALID: 'The values given do not fit the template.',
+  TEMPLATE_INVALID: 'The template definition breaks one of Meta\'s rules.',
+  WINDOW_CLOSED: 'Free-form messages need an open 24-hour customer-service window.',
+  CONTACT_OPTED_OUT: 'The contact has opted out of messages from this business.',
+  IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was already used with a different request body.',
+  IDEMPOTENCY_KEY_INVALID: 'The Idempotency-Key header is malformed.',
+  AUTH_MISSING: 'No API key was given.',
+  AUTH_INVALID: 'The API key is unknown or revoked.',
+  AUTH_FORBIDDEN: 'The API key\'s role does not allow this.',
+  WEBHOOK_SIGNATURE_INVALID: 'The webhook signature is missing or does not match the body.',
+  WEBHOOK_VERIFY_FAILED: 'The webhook verification handshake failed.',
+  WEBHOOK_PAYLOAD_INVALID: 'The webhook body is not a WhatsApp Business Account notification.',
+  BODY_TOO_LARGE: 'The request body is larger than allowed.',
+  ROUTE_NOT_FOUND: 'No such endpoint.',
+  CONFIG_INVALID: 'The configuration is invalid.',
+  PROVIDER_ERROR: 'Meta answered with an error.',
+  INTERNAL: 'An unexpected error occurred.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorDetail {
+  /** Where the problem is, as a path into the input: "template.body[1]", "to", "header". */
+  path?: string;
+  message: string;
+}
+
+export class RecontactError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[];
+  readonly hint: string | undefined;
+  /** Extra machine-readable facts, e.g. the window's closing time. */
+  readonly data: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { details?: ErrorDetail[]; hint?: string; data?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'RecontactError';
+    this.code = code;
+    this.details = opts.details ?? [];
+    this.hint = opts.hint;
+    this.data = opts.data;
+  }
+
+  toJSON() {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.details.length ? { details: this.details } : {}),
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.data ? { data: this.data } : {}),
+    };
+  }
+}
+
+export function isRecontactError(e: unknown): e is RecontactError {
+  return e instanceof RecontactError;
+}
