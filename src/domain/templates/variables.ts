@@ -1,0 +1,36 @@
+/**
+ * Variables in template text: {{1}}, {{2}} (POSITIONAL) or {{first_name}} (NAMED).
+ * Shared by the linter (authoring rules) and the binder (send-time values).
+ */
+export interface TemplateVariable {
+  /** "1" or "first_name": what stands between the braces, trimmed. */
+  name: string;
+  /** The exact text matched, braces included. */
+  raw: string;
+  /** Offset of the opening braces in the text. */
+  start: number;
+  end: number;
+  positional: boolean;
+}
+
+const VARIABLE = /\{\{\s*([^{}]*?)\s*\}\}/g;
+
+export function parseVariables(text: string): TemplateVariable[] {
+  const out: TemplateVariable[] = [];
+  for (const m of text.matchAll(VARIABLE)) {
+    const name = m[1] ?? '';
+    out.push({
+      name,
+      raw: m[0],
+      start: m.index,
+      end: m.index + m[0].length,
+      positional: /^\d+$/.test(name),
+    });
+  }
+  return out;
+}
+
+/** Distinct variable names in order of first appearance. */
+export function variableNames(text: string): string[] {
+  return [...new Set(parseVariables(text).map((v) => v.name))];
+}
