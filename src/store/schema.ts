@@ -1,0 +1,171 @@
+/**
+ * The database schema as Kysely types: the single source both dialects are typed against.
+ * Times are integers (milliseconds since the epoch) and JSON is stored as text, so the same
+ * queries run unchanged on SQLite and PostgreSQL.
+ */
+import type { Generated } from 'kysely';
+
+export interface ChannelAccountsTable {
+  id: string;
+  channel: string;
+  name: string;
+  phone_number_id: string;
+  waba_id: string;
+  access_token: string;
+  app_secret: string;
+  verify_token: string;
+  base_url: string;
+  graph_version: string;
+  /** Messages per second this number may send (Meta: 80 by default, 1,000 after upgrade). */
+  throughput_mps: number;
+  created_at: number;
+}
+
+export interface ContactsTable {
+  id: string;
+  account_id: string;
+  wa_id: string;
+  phone_e164: string | null;
+  name: string | null;
+  last_inbound_at: number | null;
+  opted_out: Generated<number>;
+  attributes: Generated<string>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TemplatesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  language: string;
+  category: string;
+  parameter_format: string;
+  components: string;
+  status: string;
+  provider_template_id: string | null;
+  rejected_reason: string | null;
+  quality_score: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessagesTable {
+  id: string;
+  account_id: string;
+  contact_id: string;
+  to_wa: string;
+  kind: string;
+  /** The bound OutboundContent, exactly what goes to the channel adapter. */
+  content: string;
+  template_name: string | null;
+  template_language: string | null;
+  metadata: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  reply_to_provider_id: string | null;
+  status: string;
+  provider_message_id: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  error_code: number | null;
+  error_class: string | null;
+  error_message: string | null;
+  created_at: number;
+  updated_at: number;
+  accepted_at: number | null;
+  sent_at: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
+  failed_at: number | null;
+  replied_at: number | null;
+}
+
+export interface MessageEventsTable {
+  id: string;
+  message_id: string;
+  status: string;
+  at: number;
+  source: string;
+  detail: string | null;
+}
+
+export interface InboundMessagesTable {
+  id: string;
+  account_id: string;
+  contact_id: string;
+  provider_message_id: string;
+  type: string;
+  text: string | null;
+  payload: string | null;
+  context_provider_id: string | null;
+  reply_to_message_id: string | null;
+  received_at: number;
+  created_at: number;
+}
+
+export interface WebhookInboxTable {
+  id: string;
+  channel: string;
+  body: string;
+  status: string;
+  attempts: Generated<number>;
+  received_at: number;
+  processed_at: number | null;
+  error: string | null;
+}
+
+export interface EventsTable {
+  id: string;
+  type: string;
+  payload: string;
+  created_at: number;
+}
+
+export interface EventEndpointsTable {
+  id: string;
+  url: string;
+  secret: string;
+  event_types: string;
+  enabled: Generated<number>;
+  created_at: number;
+}
+
+export interface EventDeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  role: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface Database {
+  channel_accounts: ChannelAccountsTable;
+  contacts: ContactsTable;
+  templates: TemplatesTable;
+  messages: MessagesTable;
+  message_events: MessageEventsTable;
+  inbound_messages: InboundMessagesTable;
+  webhook_inbox: WebhookInboxTable;
+  events: EventsTable;
+  event_endpoints: EventEndpointsTable;
+  event_deliveries: EventDeliveriesTable;
+  api_keys: ApiKeysTable;
+}
