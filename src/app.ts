@@ -1,0 +1,154 @@
+/**
+ * The composition root: builds every component from the validated config and wires them.
+ * `serve`, `worker`, the demo, the tests and the benchmarks all start Recontact through here.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildApi } from './api/server';
+import { ApiKeys } from './api/auth';
+import type { Channel, TemplateProvider } from './channels/channel';
+import { createWhatsAppChannel } from './channels/whatsapp/client';
+import type { Config } from './config';
+import { createIdGenerator } from './domain/ids';
+import { AccountRegistry } from './engine/accounts';
+import type { EngineContext } from './engine/context';
+import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/event-deliverer';
+import { EventBus } from './engine/events';
+import { Dispatcher, type DispatcherOptions } from './engine/dispatcher';
+import { SendService } from './engine/send-service';
+import { WebhookIngest } from './engine/webhook-ingest';
+import { upsertAccount } from './store/accounts-repo';
+import { openStore, type Store } from './store/database';
+import { findEndpointByUrl, insertEndpoint, updateEndpointSecret } from './store/events-repo';
+import { migrateToLatest } from './store/migrate';
+
+export interface AppOptions {
+  config: Config;
+  clock?: () => number;
+  logger?: Logger;
+  /** An already-open store (tests); otherwise opened from config.databaseUrl. */
+  store?: Store;
+  pgSchema?: string;
+  channel?: Channel & TemplateProvider;
+  dispatcher?: Partial<DispatcherOptions>;
+  deliverer?: Partial<DelivererOptions>;
+  /** Run the dispatcher in this process (serve: yes; an API-only process: no). */
+  runDispatcher?: boolean;
+}
+
+export interface App {
+  config: Config;
+  ctx: EngineContext;
+  accounts: AccountRegistry;
+  events: EventBus;
+  sendService: SendService;
+  dispatcher: Dispatcher;
+  ingest: WebhookIngest;
+  deliverer: EventDeliverer;
+  apiKeys: ApiKeys;
+  channel: Channel & TemplateProvider;
+  http: FastifyInstance;
+  /** A key created on first start when none existed; shown once. */
+  createdApiKey: string | undefined;
+  /** Starts the background loops (dispatcher, webhook processor, event deliverer). */
+  startWorkers(): void;
+  listen(port?: number, host?: string): Promise<string>;
+  /** Graceful: stop intake, finish in-flight sends, record them, close everything. */
+  stop(): Promise<void>;
+}
+
+export async function createApp(opts: AppOptions): Promise<App> {
+  const { config } = opts;
+  const clock = opts.clock ?? Date.now;
+  const log = opts.logger ?? pino({ level: config.logLevel });
+  const store =
+    opts.store ??
+    (await openStore({
+      url: config.databaseUrl,
+      sqliteSynchronous: config.sqliteSynchronous,
+      ...(opts.pgSchema ? { pgSchema: opts.pgSchema } : {}),
+    }));
+  await migrateToLatest(store.db);
+  const gen = createIdGenerator((n) => randomBytes(n));
+  const ctx: EngineContext = { store, clock, id: (prefix) => gen(prefix, clock()), log };
+
+  if (config.whatsapp) {
+    await upsertAccount(store.db, { id: 'acc_default', name: 'default', ...config.whatsapp }, clock());
+  }
+  if (config.events) await ensureEventEndpoint(ctx, config.events.url, config.events.secret);
+
+  const accounts = new AccountRegistry(ctx);
+  await accounts.reload();
+  const events = new EventBus(ctx);
+  await events.refresh();
+  const channel = opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) });
+  const deliverer = new EventDeliverer(ctx, { ...DEFAULT_DELIVERER_OPTIONS, ...opts.deliverer });
+  const dispatcher = new Dispatcher(ctx, accounts, channel, events, {
+    workerId: config.workerId,
+    concurrency: config.dispatch.concurrency,
+    batchSize: config.dispatch.batchSize,
+    leaseMs: config.dispatch.leaseMs,
+    recoveryGraceMs: config.dispatch.recoveryGraceMs,
+    maxAttempts: config.dispatch.maxAttempts,
+    pollMs: 250,
+    flushMs: 10,
+    retryBaseMs: 1_000,
+    retryCapMs: 15 * 60_000,
+    ...opts.dispatcher,
+  });
+  const sendService = new SendService(ctx, accounts, () => dispatcher.wake());
+  const ingest = new WebhookIngest(ctx, accounts, channel, events, () => deliverer.wake());
+  const apiKeys = new ApiKeys(ctx);
+  const createdApiKey = await apiKeys.bootstrap(config.bootstrapApiKey);
+  const http = await buildApi({ ctx, accounts, sendService, ingest, events, apiKeys }, opts.logger ? log : false);
+
+  let workersStarted = false;
+  return {
+    config,
+    ctx,
+    accounts,
+    events,
+    sendService,
+    dispatcher,
+    ingest,
+    deliverer,
+    apiKeys,
+    channel,
+    http,
+    createdApiKey,
+    startWorkers() {
+      workersStarted = true;
+      if (opts.runDispatcher !== false) dispatcher.start();
+      ingest.start();
+      deliverer.start();
+    },
+    async listen(port = config.port, host = config.host) {
+      return http.listen({ port, host });
+    },
+    async stop() {
+      await http.close();
+      if (workersStarted) {
+        await dispatcher.stop();
+        await ingest.stop();
+        await deliverer.stop();
+      }
+      await channel.close();
+      if (!opts.store) await store.close();
+    },
+  };
+}
+
+async function ensureEventEndpoint(ctx: EngineContext, url: string, secret: string | undefined) {
+  const existing = await findEndpointByUrl(ctx.store.db, url);
+  if (existing) {
+    if (secret && existing.secret !== secret) await updateEndpointSecret(ctx.store.db, existing.id, secret);
+    return;
+  }
+  const { newEndpointSecret } = await import('./engine/signing');
+  await insertEndpoint(
+    ctx.store.db,
+    { id: ctx.id('ep'), url, secret: secret ?? newEndpointSecret(), eventTypes: ['*'] },
+    ctx.clock(),
+  );
+}

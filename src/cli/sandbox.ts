@@ -1,0 +1,40 @@
+import { SANDBOX_ACCOUNT } from '../embedded-sandbox';
+import { createSandbox } from '../sandbox/sandbox';
+
+export async function sandbox(opts: { port: string; host: string; webhookUrl?: string }): Promise<void> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`error: --port must be a whole number from 0 to 65535, got "${opts.port}"\n`);
+    process.exit(2);
+  }
+  const sb = createSandbox({
+    accounts: [
+      {
+        phoneNumberId: SANDBOX_ACCOUNT.phoneNumberId,
+        wabaId: SANDBOX_ACCOUNT.wabaId,
+        accessToken: SANDBOX_ACCOUNT.accessToken,
+        appSecret: SANDBOX_ACCOUNT.appSecret,
+        displayPhoneNumber: SANDBOX_ACCOUNT.displayPhoneNumber,
+        ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
+      },
+    ],
+    delays: { sentMs: 200, deliveredMs: 600, readMs: 1500, templateReviewMs: 2000 },
+  });
+  const url = await sb.listen(port, opts.host);
+  process.stdout.write(
+    [
+      `WhatsApp Cloud API sandbox on ${url}`,
+      `  POST ${url}/v25.0/${SANDBOX_ACCOUNT.phoneNumberId}/messages   (Authorization: Bearer ${SANDBOX_ACCOUNT.accessToken})`,
+      `  WABA ${SANDBOX_ACCOUNT.wabaId}, app secret ${SANDBOX_ACCOUNT.appSecret}`,
+      `  webhooks → ${opts.webhookUrl ?? '(none: pass --webhook-url)'}`,
+      `  simulated users: ${url}/_sandbox/users/{wa_id}/inbox`,
+      '',
+    ].join('\n'),
+  );
+  const stop = async () => {
+    await sb.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}

@@ -1,0 +1,68 @@
+/**
+ * Events to the bot. An event is written in the same transaction as the change that caused it,
+ * together with one delivery row per subscribed endpoint (the outbox), so an event is never
+ * lost and never invented: EventDeliverer posts them afterwards, with retries.
+ */
+import type { Kysely } from 'kysely';
+import { type EndpointRow, insertEvents, listEndpoints, type NewEvent } from '../store/events-repo';
+import type { Database } from '../store/schema';
+import type { EngineContext } from './context';
+
+export const EVENT_TYPES = [
+  'message.status',
+  'message.reply',
+  'message.received',
+  'window.opened',
+  'template.status',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface PendingEvent {
+  type: EventType;
+  data: Record<string, unknown>;
+}
+
+export class EventBus {
+  private endpoints: EndpointRow[] = [];
+  private loadedAt = 0;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly refreshMs = 5_000,
+  ) {}
+
+  async refresh(): Promise<void> {
+    this.endpoints = (await listEndpoints(this.ctx.store.db)).filter((e) => e.enabled === 1);
+    this.loadedAt = this.ctx.clock();
+  }
+
+  /** Other processes may add endpoints; re-read them now and then rather than on every event. */
+  private async current(): Promise<EndpointRow[]> {
+    if (this.ctx.clock() - this.loadedAt > this.refreshMs) await this.refresh();
+    return this.endpoints;
+  }
+
+  /** Writes events and their deliveries with `db`, which should be the caller's transaction. */
+  async emit(db: Kysely<Database>, events: PendingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const endpoints = await this.current();
+    const now = this.ctx.clock();
+    const rows: NewEvent[] = events.map((e) => {
+      const id = this.ctx.id('evt');
+      const targets = endpoints.filter((ep) => subscribes(ep, e.type));
+      return {
+        id,
+        type: e.type,
+        payload: JSON.stringify(e.data),
+        endpointIds: targets.map((t) => t.id),
+        deliveryIds: targets.map(() => this.ctx.id('dlv')),
+      };
+    });
+    await insertEvents(db, rows, now);
+  }
+}
+
+function subscribes(ep: EndpointRow, type: string): boolean {
+  const types = JSON.parse(ep.event_types) as string[];
+  return types.includes('*') || types.includes(type);
+}

@@ -1,0 +1,225 @@
+/**
+ * Turns a send request into a queued message, or refuses it before anything leaves: bad phone,
+ * unknown or unapproved template, values that do not fit it, free-form text outside the window.
+ * The message row is the outbox: once it is written, the dispatcher owns it.
+ */
+import { createHash } from 'node:crypto';
+import type { OutboundContent } from '../channels/channel';
+import { RecontactError } from '../domain/errors';
+import { normalizePhone } from '../domain/phone';
+import { bindTemplate } from '../domain/templates/bind';
+import type { TemplateParams } from '../domain/templates/model';
+import { windowState } from '../domain/window';
+import { ensureContact } from '../store/contacts-repo';
+import {
+  findByIdempotencyKey,
+  insertMessage,
+  insertMessageEvents,
+  type MessageRow,
+  type NewMessage,
+} from '../store/messages-repo';
+import { getTemplate, languagesOf } from '../store/templates-repo';
+import type { AccountRegistry } from './accounts';
+import type { EngineContext } from './context';
+
+export interface SendRequest {
+  to: string;
+  account_id?: string;
+  template?: { name: string; language: string } & TemplateParams;
+  text?: { body: string; preview_url?: boolean };
+  interactive?: {
+    body: string;
+    header?: string;
+    footer?: string;
+    buttons: Array<{ id: string; title: string }>;
+  };
+  /** Provider id (wamid) of an inbound message to quote. */
+  reply_to?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface SendOutcome {
+  message: MessageRow;
+  /** True when an earlier request with the same Idempotency-Key produced this message. */
+  replayed: boolean;
+}
+
+export class SendService {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly accounts: AccountRegistry,
+    private readonly onQueued: () => void,
+  ) {}
+
+  async send(req: SendRequest, idempotencyKey?: string): Promise<SendOutcome> {
+    const { db } = this.ctx.store;
+    const account = this.accounts.resolve(req.account_id);
+    const phone = normalizePhone(req.to);
+    const requestHash = idempotencyKey === undefined ? null : hashRequest(req);
+    if (idempotencyKey !== undefined) {
+      const existing = await findByIdempotencyKey(db, account.id, idempotencyKey);
+      if (existing) return this.replay(existing, requestHash!, idempotencyKey);
+    }
+    const now = this.ctx.clock();
+    const contact = await ensureContact(
+      db,
+      { id: this.ctx.id('ctc'), accountId: account.id, waId: phone.waId, phoneE164: phone.e164 },
+      now,
+    );
+    const content = await this.buildContent(account.id, req, contact.last_inbound_at, now);
+    const id = this.ctx.id('msg');
+    const row: NewMessage = {
+      id,
+      account_id: account.id,
+      contact_id: contact.id,
+      to_wa: phone.waId,
+      kind: content.kind,
+      content: JSON.stringify(content),
+      template_name: req.template?.name ?? null,
+      template_language: req.template?.language ?? null,
+      metadata: req.metadata === undefined ? null : JSON.stringify(req.metadata),
+      idempotency_key: idempotencyKey ?? null,
+      request_hash: requestHash,
+      reply_to_provider_id: req.reply_to ?? null,
+      status: 'queued',
+      next_attempt_at: now,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await db.transaction().execute(async (trx) => {
+        await insertMessage(trx, row);
+        await insertMessageEvents(trx, [
+          { id: this.ctx.id('mev'), message_id: id, status: 'queued', at: now, source: 'api', detail: null },
+        ]);
+      });
+    } catch (err) {
+      // Two requests with one key raced: the loser answers with the winner's message.
+      if (idempotencyKey !== undefined) {
+        const winner = await findByIdempotencyKey(db, account.id, idempotencyKey);
+        if (winner) return this.replay(winner, requestHash!, idempotencyKey);
+      }
+      throw err;
+    }
+    this.onQueued();
+    const stored = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return { message: stored, replayed: false };
+  }
+
+  private replay(existing: MessageRow, requestHash: string, key: string): SendOutcome {
+    if (existing.request_hash !== requestHash) {
+      throw new RecontactError(
+        'IDEMPOTENCY_KEY_REUSED',
+        `Idempotency-Key "${key}" was already used for message ${existing.id} with a different body`,
+        {
+          hint: 'Send the same body to get the same message back, or use a new key for a new message.',
+          data: { message_id: existing.id },
+        },
+      );
+    }
+    return { message: existing, replayed: true };
+  }
+
+  private async buildContent(
+    accountId: string,
+    req: SendRequest,
+    lastInboundAt: number | null,
+    now: number,
+  ): Promise<OutboundContent> {
+    const kinds = (['template', 'text', 'interactive'] as const).filter((k) => req[k] !== undefined);
+    if (kinds.length !== 1) {
+      throw new RecontactError('INPUT_INVALID', 'A message needs exactly one of template, text or interactive', {
+        details: [{ path: kinds.length ? kinds.join(', ') : '(body)', message: `got ${kinds.length || 'none'}` }],
+      });
+    }
+    if (req.template) return { kind: 'template', template: await this.bind(accountId, req.template) };
+    const window = windowState(lastInboundAt, now);
+    if (!window.open) {
+      throw new RecontactError(
+        'WINDOW_CLOSED',
+        lastInboundAt === null
+          ? `${req.to} has never written to this number, so only a template may be sent`
+          : `The customer-service window with ${req.to} closed at ${new Date(window.expiresAt ?? 0).toISOString()}`,
+        {
+          hint: 'Send an approved template that invites a reply; the reply reopens the window for 24 hours.',
+          data: {
+            window_open: false,
+            last_inbound_at: lastInboundAt === null ? null : new Date(lastInboundAt).toISOString(),
+            expired_at: window.expiresAt === null ? null : new Date(window.expiresAt).toISOString(),
+          },
+        },
+      );
+    }
+    if (req.text) {
+      return {
+        kind: 'text',
+        text: { body: req.text.body, ...(req.text.preview_url ? { preview_url: true } : {}) },
+      };
+    }
+    return { kind: 'interactive', interactive: buildInteractive(req.interactive!) };
+  }
+
+  private async bind(accountId: string, t: NonNullable<SendRequest['template']>) {
+    const { db } = this.ctx.store;
+    const tpl = await getTemplate(db, accountId, t.name, t.language);
+    if (!tpl) {
+      const langs = await languagesOf(db, accountId, t.name);
+      throw new RecontactError('TEMPLATE_NOT_FOUND', `Template "${t.name}" does not exist in language "${t.language}"`, {
+        details: [{ path: 'template', message: langs.length ? `it exists in: ${langs.join(', ')}` : 'no language has it' }],
+        hint: langs.length
+          ? `Use one of the languages above (language codes must match exactly: es ≠ es_AR).`
+          : 'Check the name, or create the template and run `recontact templates pull` to sync it.',
+      });
+    }
+    if (tpl.status !== 'APPROVED') {
+      throw new RecontactError(
+        'TEMPLATE_NOT_APPROVED',
+        `Template "${t.name}" (${t.language}) is ${tpl.status}${tpl.rejectedReason ? ` (reason: ${tpl.rejectedReason})` : ''}; only APPROVED templates can be sent`,
+        {
+          data: { status: tpl.status, rejected_reason: tpl.rejectedReason },
+          hint:
+            tpl.status === 'PENDING'
+              ? 'Wait for Meta to review it; Recontact updates the status from Meta\'s webhook.'
+              : 'Edit and resubmit the template, or send another approved one.',
+        },
+      );
+    }
+    const { name: _n, language: _l, ...params } = t;
+    return bindTemplate(tpl, params);
+  }
+}
+
+function buildInteractive(i: NonNullable<SendRequest['interactive']>): Record<string, unknown> {
+  const ids = new Set<string>();
+  for (const [k, b] of i.buttons.entries()) {
+    if (ids.has(b.id)) {
+      throw new RecontactError('INPUT_INVALID', 'Interactive button ids must be unique', {
+        details: [{ path: `interactive.buttons[${k}].id`, message: `"${b.id}" is used twice` }],
+      });
+    }
+    ids.add(b.id);
+  }
+  return {
+    type: 'button',
+    ...(i.header ? { header: { type: 'text', text: i.header } } : {}),
+    body: { text: i.body },
+    ...(i.footer ? { footer: { text: i.footer } } : {}),
+    action: { buttons: i.buttons.map((b) => ({ type: 'reply', reply: { id: b.id, title: b.title } })) },
+  };
+}
+
+/** Canonical JSON (sorted keys) so that key order in the client's body does not matter. */
+export function hashRequest(value: unknown): string {
+  return createHash('sha256').update(canonical(value)).digest('hex');
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,37 @@
+/**
+ * A wake-up hint between components of one process (a new message → the dispatcher; a stored
+ * webhook → the processor). It only shortens a wait: every loop also polls, so a lost hint or
+ * a message written by another process is still picked up.
+ */
+export class Wakeup {
+  private waiter: (() => void) | undefined;
+  private pending = false;
+
+  notify(): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w();
+    } else {
+      this.pending = true;
+    }
+  }
+
+  /** Resolves on notify() or after `ms`, whichever comes first. */
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.waiter = undefined;
+        resolve();
+      }, ms);
+      this.waiter = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}

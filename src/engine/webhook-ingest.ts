@@ -1,0 +1,163 @@
+/**
+ * The webhook path. `accept` runs inside the HTTP request: it checks the signature over the raw
+ * bytes, checks the body parses, and writes it to the inbox; only then does Meta get its 200,
+ * so an acknowledged webhook survives a crash one instruction later. The processor applies
+ * stored bodies in arrival order, in batched transactions, and marks them processed in the
+ * same transaction — so a body is applied exactly once, however often Meta delivers it
+ * (duplicates are absorbed by unique provider ids and the monotonic status merge).
+ */
+import type { Channel, InboundItem, StatusItem, WebhookItem } from '../channels/channel';
+import { RecontactError } from '../domain/errors';
+import { markWebhookFailed, markWebhooksProcessed, insertWebhook, pendingWebhooks } from '../store/inbox-repo';
+import { insertMessageEvents, type NewMessageEvent } from '../store/messages-repo';
+import type { AccountRegistry } from './accounts';
+import type { EngineContext } from './context';
+import type { EventBus, PendingEvent } from './events';
+import { applyInbound } from './inbound-applier';
+import { applyStatuses } from './status-applier';
+import { applyTemplateItems } from './template-applier';
+import { Wakeup } from './wakeup';
+
+export interface IngestOptions {
+  batchSize: number;
+  pollMs: number;
+  /** A stored body whose processing keeps failing is parked after this many attempts. */
+  maxAttempts: number;
+}
+
+export class WebhookIngest {
+  private readonly wakeup = new Wakeup();
+  /** Bodies this process accepted, already parsed, so the processor need not parse them again. */
+  private readonly parsed = new Map<string, WebhookItem[]>();
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private idleWaiters: Array<() => void> = [];
+  private busy = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly accounts: AccountRegistry,
+    private readonly channel: Channel,
+    private readonly events: EventBus,
+    private readonly onEvents: () => void,
+    private readonly opts: IngestOptions = { batchSize: 200, pollMs: 1_000, maxAttempts: 5 },
+  ) {}
+
+  async accept(raw: Buffer, signature: string | undefined): Promise<{ id: string; items: number }> {
+    const secrets = this.accounts.appSecrets();
+    if (!secrets.some((s) => this.channel.verifySignature(s, raw, signature))) {
+      throw new RecontactError(
+        'WEBHOOK_SIGNATURE_INVALID',
+        signature ? 'X-Hub-Signature-256 does not match the body' : 'X-Hub-Signature-256 header is missing',
+        { hint: "Check that the account's app secret matches the Meta app that sends these webhooks." },
+      );
+    }
+    const items = this.channel.parseWebhook(raw);
+    const id = this.ctx.id('whk');
+    await insertWebhook(this.ctx.store.db, { id, channel: 'whatsapp', body: raw.toString('utf8') }, this.ctx.clock());
+    this.parsed.set(id, items);
+    this.wakeup.notify();
+    return { id, items: items.length };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeup.notify();
+    await this.loopDone;
+  }
+
+  /** Resolves when every stored body has been processed (tests, demo, benchmarks). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const pending = await pendingWebhooks(this.ctx.store.db, '', 1);
+      if (pending.length === 0 && !this.busy) return;
+      this.wakeup.notify();
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let n = 0;
+      this.busy = true;
+      try {
+        n = await this.processOnce();
+      } catch (err) {
+        this.ctx.log.error({ err }, 'webhook processing pass failed');
+      } finally {
+        this.busy = false;
+      }
+      if (n === 0) {
+        for (const w of this.idleWaiters.splice(0)) w();
+        await this.wakeup.wait(this.opts.pollMs);
+      }
+    }
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Processes one batch of stored bodies; returns how many were handled. */
+  async processOnce(): Promise<number> {
+    const rows = await pendingWebhooks(this.ctx.store.db, '', this.opts.batchSize);
+    if (rows.length === 0) return 0;
+    const batch: Array<{ id: string; items: WebhookItem[] }> = [];
+    for (const r of rows) {
+      const cached = this.parsed.get(r.id);
+      try {
+        batch.push({ id: r.id, items: cached ?? this.channel.parseWebhook(Buffer.from(r.body, 'utf8')) });
+      } catch (err) {
+        await markWebhookFailed(this.ctx.store.db, r.id, String(err), true, this.ctx.clock());
+      }
+    }
+    try {
+      await this.applyBatch(batch);
+    } catch (err) {
+      // One bad body must not block the others: retry them one by one and park the culprit.
+      this.ctx.log.warn({ err }, 'batched webhook processing failed; retrying bodies one by one');
+      for (const b of batch) {
+        try {
+          await this.applyBatch([b]);
+        } catch (e) {
+          const row = rows.find((r) => r.id === b.id);
+          const park = (row?.attempts ?? 0) + 1 >= this.opts.maxAttempts;
+          await markWebhookFailed(this.ctx.store.db, b.id, String(e), park, this.ctx.clock());
+          this.ctx.log.error({ err: e, webhook: b.id, parked: park }, 'webhook body could not be applied');
+        }
+      }
+    }
+    for (const b of batch) this.parsed.delete(b.id);
+    return rows.length;
+  }
+
+  private async applyBatch(batch: Array<{ id: string; items: WebhookItem[] }>): Promise<void> {
+    const items = batch.flatMap((b) => b.items);
+    const statuses = items.filter((i): i is StatusItem => i.kind === 'status');
+    const inbound = items.filter((i): i is InboundItem => i.kind === 'inbound');
+    const events: PendingEvent[] = [];
+    const timeline: NewMessageEvent[] = [];
+    await this.ctx.store.db.transaction().execute(async (trx) => {
+      // Inbound first: a reply in the same batch as its message's statuses still finds the message.
+      const a = await applyInbound(this.ctx, this.accounts, trx, inbound);
+      const b = await applyStatuses(this.ctx, trx, statuses);
+      const c = await applyTemplateItems(this.ctx, this.accounts, trx, items);
+      events.push(...a.events, ...b.events, ...c.events);
+      timeline.push(...a.timeline, ...b.timeline);
+      await insertMessageEvents(trx, timeline);
+      await this.events.emit(trx, events);
+      await markWebhooksProcessed(
+        trx,
+        batch.map((x) => x.id),
+        this.ctx.clock(),
+      );
+    });
+    for (const i of items) {
+      if (i.kind === 'system_error') this.ctx.log.error({ errors: i.errors }, 'system error reported by Meta');
+    }
+    if (events.length) this.onEvents();
+  }
+}

@@ -1,0 +1,62 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ContactsTable, Database } from './schema';
+
+export type ContactRow = Selectable<ContactsTable>;
+
+export async function findContact(db: Kysely<Database>, accountId: string, waId: string) {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('wa_id', '=', waId)
+    .executeTakeFirst();
+}
+
+/** Returns the contact for (account, wa_id), creating it when first seen. */
+export async function ensureContact(
+  db: Kysely<Database>,
+  c: { id: string; accountId: string; waId: string; phoneE164: string | null; name?: string | null },
+  now: number,
+): Promise<ContactRow> {
+  await db
+    .insertInto('contacts')
+    .values({
+      id: c.id,
+      account_id: c.accountId,
+      wa_id: c.waId,
+      phone_e164: c.phoneE164,
+      name: c.name ?? null,
+      last_inbound_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.columns(['account_id', 'wa_id']).doNothing())
+    .execute();
+  const row = await findContact(db, c.accountId, c.waId);
+  if (!row) throw new Error(`contact ${c.accountId}/${c.waId} vanished after insert`);
+  return row;
+}
+
+/**
+ * Records an inbound message's time. The window only ever moves forward: a late, reordered
+ * webhook for an older message must not shorten it.
+ */
+export async function recordInbound(
+  db: Kysely<Database>,
+  contactId: string,
+  at: number,
+  name: string | undefined,
+  now: number,
+): Promise<void> {
+  const row = await db
+    .selectFrom('contacts')
+    .select(['last_inbound_at'])
+    .where('id', '=', contactId)
+    .executeTakeFirst();
+  const next = Math.max(row?.last_inbound_at ?? 0, at);
+  await db
+    .updateTable('contacts')
+    .set({ last_inbound_at: next, updated_at: now, ...(name ? { name } : {}) })
+    .where('id', '=', contactId)
+    .execute();
+}

@@ -1,0 +1,257 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Dialect } from './database';
+import type { Database, MessageEventsTable, MessagesTable } from './schema';
+
+export type MessageRow = Selectable<MessagesTable>;
+export type MessageEventRow = Selectable<MessageEventsTable>;
+export type NewMessage = Omit<
+  MessagesTable,
+  | 'attempts'
+  | 'locked_by'
+  | 'locked_until'
+  | 'error_code'
+  | 'error_class'
+  | 'error_message'
+  | 'accepted_at'
+  | 'sent_at'
+  | 'delivered_at'
+  | 'read_at'
+  | 'failed_at'
+  | 'replied_at'
+  | 'provider_message_id'
+>;
+export type NewMessageEvent = Selectable<MessageEventsTable>;
+
+const CHUNK = 400;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function insertMessage(db: Kysely<Database>, m: NewMessage): Promise<void> {
+  await db.insertInto('messages').values(m).execute();
+}
+
+export async function insertMessageEvents(db: Kysely<Database>, events: NewMessageEvent[]): Promise<void> {
+  for (const part of chunks(events, 200)) await db.insertInto('message_events').values(part).execute();
+}
+
+export async function getMessage(db: Kysely<Database>, id: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findByIdempotencyKey(db: Kysely<Database>, accountId: string, key: string) {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+}
+
+export async function getTimeline(db: Kysely<Database>, messageId: string): Promise<MessageEventRow[]> {
+  return db.selectFrom('message_events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
+}
+
+export interface ClaimedMessage {
+  id: string;
+  to_wa: string;
+  content: string;
+  reply_to_provider_id: string | null;
+  attempts: number;
+}
+
+/**
+ * Claims due messages of one account in a single statement and counts the attempt now, so a
+ * crash still uses it up. A row left in `sending` by a dead worker is claimable again only once
+ * its lease has expired AND the recovery grace has passed: during that grace a status webhook
+ * carrying our id (biz_opaque_callback_data) proves Meta accepted it and moves it forward,
+ * so it is never sent twice. Status lists are literals, not parameters, so SQLite can see that
+ * the query implies the partial index `messages_due`.
+ */
+export async function claimDueMessages(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  p: { accountId: string; workerId: string; now: number; leaseMs: number; recoveryGraceMs: number; limit: number },
+): Promise<ClaimedMessage[]> {
+  const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const res = await sql<ClaimedMessage>`
+    UPDATE messages
+       SET status = 'sending', locked_by = ${p.workerId}, locked_until = ${p.now + p.leaseMs},
+           attempts = attempts + 1, updated_at = ${p.now}
+     WHERE id IN (
+       SELECT id FROM messages
+        WHERE account_id = ${p.accountId}
+          AND status IN ('queued', 'sending')
+          AND next_attempt_at <= ${p.now}
+          AND (locked_until IS NULL OR locked_until <= ${p.now - p.recoveryGraceMs})
+        ORDER BY next_attempt_at, id
+        LIMIT ${p.limit}
+        ${lock})
+    RETURNING id, to_wa, content, reply_to_provider_id, attempts`.execute(db);
+  return res.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export interface AcceptedResult {
+  id: string;
+  providerMessageId: string;
+}
+
+/**
+ * Records Meta's acceptance for a batch. A status webhook may already have moved the row past
+ * `accepted` (sent, even delivered): acceptance never moves it back, and the provider id a
+ * webhook recorded wins. One UPDATE … FROM (VALUES …) per chunk: the same SQL on both engines.
+ */
+export async function markAccepted(db: Kysely<Database>, rows: AcceptedResult[], now: number): Promise<void> {
+  for (const part of chunks(rows)) {
+    const values = sql.join(part.map((r) => sql`(${r.id}, ${r.providerMessageId})`));
+    await sql`
+      UPDATE messages
+         SET status = CASE WHEN messages.status IN ('queued', 'sending') THEN 'accepted' ELSE messages.status END,
+             provider_message_id = COALESCE(messages.provider_message_id, v.column2),
+             accepted_at = ${now}, locked_by = NULL, locked_until = NULL, updated_at = ${now}
+        FROM (VALUES ${values}) AS v
+       WHERE messages.id = v.column1`.execute(db);
+  }
+}
+
+export interface RetryResult {
+  id: string;
+  nextAttemptAt: number;
+  errorCode: number | null;
+  errorClass: string;
+  errorMessage: string;
+}
+
+/** Puts messages back in the queue; only the lease holder may, and only while still sending. */
+export async function markRetry(db: Kysely<Database>, workerId: string, rows: RetryResult[], now: number) {
+  for (const r of rows) {
+    await db
+      .updateTable('messages')
+      .set({
+        status: 'queued',
+        next_attempt_at: r.nextAttemptAt,
+        locked_by: null,
+        locked_until: null,
+        error_code: r.errorCode,
+        error_class: r.errorClass,
+        error_message: r.errorMessage,
+        updated_at: now,
+      })
+      .where('id', '=', r.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'sending')
+      .execute();
+  }
+}
+
+export interface FailedResult {
+  id: string;
+  errorCode: number | null;
+  errorClass: string;
+  errorMessage: string;
+}
+
+/** Marks messages failed; returns the ids that really changed (fenced like markRetry). */
+export async function markFailed(
+  db: Kysely<Database>,
+  workerId: string,
+  rows: FailedResult[],
+  now: number,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const r of rows) {
+    const res = await db
+      .updateTable('messages')
+      .set({
+        status: 'failed',
+        failed_at: now,
+        locked_by: null,
+        locked_until: null,
+        error_code: r.errorCode,
+        error_class: r.errorClass,
+        error_message: r.errorMessage,
+        updated_at: now,
+      })
+      .where('id', '=', r.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'sending')
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) changed.push(r.id);
+  }
+  return changed;
+}
+
+/** Releases this worker's leases (graceful stop) so another worker may claim them at once. */
+export async function releaseLeases(db: Kysely<Database>, workerId: string, ids: string[], now: number) {
+  for (const part of chunks(ids)) {
+    await db
+      .updateTable('messages')
+      .set({ status: 'queued', locked_by: null, locked_until: null, updated_at: now })
+      .where('id', 'in', part)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'sending')
+      .execute();
+  }
+}
+
+export async function findMessagesByIds(db: Kysely<Database>, ids: string[]): Promise<MessageRow[]> {
+  const out: MessageRow[] = [];
+  for (const part of chunks(ids)) {
+    out.push(...(await db.selectFrom('messages').selectAll().where('id', 'in', part).execute()));
+  }
+  return out;
+}
+
+export async function findMessagesByProviderIds(db: Kysely<Database>, providerIds: string[]): Promise<MessageRow[]> {
+  const out: MessageRow[] = [];
+  for (const part of chunks(providerIds)) {
+    out.push(
+      ...(await db.selectFrom('messages').selectAll().where('provider_message_id', 'in', part).execute()),
+    );
+  }
+  return out;
+}
+
+export type MessageUpdate = Partial<
+  Pick<
+    MessagesTable,
+    | 'status'
+    | 'provider_message_id'
+    | 'sent_at'
+    | 'delivered_at'
+    | 'read_at'
+    | 'failed_at'
+    | 'replied_at'
+    | 'error_code'
+    | 'error_class'
+    | 'error_message'
+    | 'locked_by'
+    | 'locked_until'
+  >
+>;
+
+export async function updateMessage(db: Kysely<Database>, id: string, set: MessageUpdate, now: number) {
+  await db
+    .updateTable('messages')
+    .set({ ...set, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The latest message we sent to a contact before `before`, for replies that quote nothing. */
+export async function lastOutboundTo(db: Kysely<Database>, contactId: string, before: number, since: number) {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('contact_id', '=', contactId)
+    .where('created_at', '<=', before)
+    .where('created_at', '>=', since)
+    .where('status', 'in', ['accepted', 'sent', 'delivered', 'read'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
