@@ -1,0 +1,96 @@
+/**
+ * The WhatsApp Cloud API adapter: Channel (send, webhook signature, webhook parsing) and
+ * TemplateProvider (Business Management API), over undici Pools, one per origin. It talks to
+ * https://graph.facebook.com and to the local sandbox alike: only ChannelAccount.baseUrl differs.
+ *
+ * send() never throws: Graph errors, HTTP errors and transport failures all come back as
+ * { ok: false, error }. Transport failures have code null (and httpStatus null unless response
+ * headers had arrived); the engine decides what is retryable.
+ */
+import type { Channel, ChannelAccount, OutboundMessage, SendResult, TemplateProvider } from '../channel';
+import {
+  GraphHttp,
+  type GraphHttpOptions,
+  type GraphResponse,
+  localError,
+  responseError,
+  snippet,
+} from './http';
+import { serializeSendBody } from './payloads';
+import { verifySignature } from './signature';
+import { createTemplateApi } from './template-api';
+import { parseWebhook } from './webhook-parser';
+
+export type WhatsAppChannelOptions = GraphHttpOptions;
+export type WhatsAppChannel = Channel & TemplateProvider;
+
+/** Reads a 2xx send answer: messages[0].id, contacts[0].wa_id, messages[0].message_status. */
+export function parseSendResponse(res: GraphResponse): SendResult {
+  let json: unknown;
+  try {
+    json = res.text === '' ? undefined : JSON.parse(res.text);
+  } catch {
+    json = undefined;
+  }
+  const o = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : undefined;
+  if (res.status < 200 || res.status > 299 || o?.error !== undefined) {
+    return { ok: false, error: responseError(res, json) };
+  }
+  const messages = o?.messages;
+  const first = Array.isArray(messages) ? (messages[0] as Record<string, unknown> | undefined) : undefined;
+  const id = first?.id;
+  if (typeof id !== 'string' || id === '') {
+    return {
+      ok: false,
+      error: {
+        code: null,
+        httpStatus: res.status,
+        title: 'Unexpected response from Graph API',
+        details: `messages[0].id is missing; body: ${snippet(res.text)}`,
+      },
+    };
+  }
+  const result: SendResult = { ok: true, providerMessageId: id };
+  const contacts = o?.contacts;
+  const waId = Array.isArray(contacts)
+    ? (contacts[0] as Record<string, unknown> | undefined)?.wa_id
+    : undefined;
+  if (typeof waId === 'string') result.waId = waId;
+  const messageStatus = first?.message_status;
+  if (typeof messageStatus === 'string') result.messageStatus = messageStatus;
+  return result;
+}
+
+export function createWhatsAppChannel(opts: WhatsAppChannelOptions = {}): WhatsAppChannel {
+  const http = new GraphHttp(opts);
+  const templates = createTemplateApi(http);
+
+  async function send(
+    account: ChannelAccount,
+    message: OutboundMessage,
+    signal?: AbortSignal,
+  ): Promise<SendResult> {
+    let body: string;
+    try {
+      body = serializeSendBody(message);
+    } catch (e) {
+      return {
+        ok: false,
+        error: localError('Invalid outbound message', e instanceof Error ? e.message : String(e)),
+      };
+    }
+    const path = `/${encodeURIComponent(account.graphVersion)}/${encodeURIComponent(account.phoneNumberId)}/messages`;
+    const res = await http.request(account.baseUrl, 'POST', path, account.accessToken, body, signal);
+    return res.ok ? parseSendResponse(res) : res;
+  }
+
+  return {
+    send,
+    verifySignature,
+    parseWebhook,
+    close: () => http.close(),
+    createTemplate: templates.createTemplate,
+    listTemplates: templates.listTemplates,
+    editTemplate: templates.editTemplate,
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * The Graph API transport shared by the send client and the template API: one undici Pool per
+ * origin (created lazily, kept alive, reused), Bearer auth, and the mapping of every kind of
+ * failure (Graph error bodies, non-JSON answers, network errors, timeouts, aborts) to
+ * ProviderErrorInfo. Nothing here throws to its callers.
+ */
+import { STATUS_CODES } from 'node:http';
+import { Pool } from 'undici';
+import type { ProviderErrorInfo } from '../channel';
+
+export interface GraphHttpOptions {
+  /** Sockets per origin. */
+  connections?: number;
+  /** Applies to connecting, waiting for response headers, and each gap while reading the body. */
+  timeoutMs?: number;
+  /** Requests in flight per socket (1 = no HTTP pipelining). */
+  pipelining?: number;
+}
+
+export const DEFAULT_CONNECTIONS = 32;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_PIPELINING = 1;
+
+/** An HTTP answer, body fully read (so the socket went back to the pool). */
+export interface GraphResponse {
+  ok: true;
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export type GraphOutcome = GraphResponse | { ok: false; error: ProviderErrorInfo };
+
+interface Target {
+  pool: Pool;
+  origin: string;
+  /** Path part of the base URL without a trailing slash ('' for https://graph.facebook.com). */
+  basePath: string;
+}
+
+/** Longest body excerpt copied into ProviderErrorInfo.details. */
+const SNIPPET_CHARS = 300;
+
+export class GraphHttp {
+  private readonly pools = new Map<string, Pool>();
+  private readonly targets = new Map<string, Target>();
+  private readonly poolOptions: Pool.Options;
+  private closed = false;
+
+  constructor(opts: GraphHttpOptions = {}) {
+    const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.poolOptions = {
+      connections: opts.connections ?? DEFAULT_CONNECTIONS,
+      pipelining: opts.pipelining ?? DEFAULT_PIPELINING,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      connect: { timeout },
+      // Idle sockets are kept for 4 s unless the server's Keep-Alive hint says otherwise: short
+      // enough that we do not race a server closing an idle socket under our next POST.
+      keepAliveTimeout: 4_000,
+    };
+  }
+
+  /** Pool and path prefix for an account's base URL (parsed once, then cached). */
+  target(baseUrl: string): Target {
+    let t = this.targets.get(baseUrl);
+    if (t === undefined) {
+      const url = new URL(baseUrl);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new TypeError(`baseUrl must be http(s), got ${url.protocol}`);
+      }
+      if (url.search !== '' || url.hash !== '')
+        throw new TypeError('baseUrl must not have a query or fragment');
+      const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+      t = { pool: this.pool(url.origin), origin: url.origin, basePath };
+      this.targets.set(baseUrl, t);
+    }
+    return t;
+  }
+
+  pool(origin: string): Pool {
+    let p = this.pools.get(origin);
+    if (p === undefined) {
+      p = new Pool(origin, this.poolOptions);
+      this.pools.set(origin, p);
+    }
+    return p;
+  }
+
+  /**
+   * One request. `path` is relative to the base URL's path ("/v25.0/123/messages"); `absolutePath`
+   * skips that prefixing (used when following a `paging.next` URL on the same origin).
+   */
+  async request(
+    baseUrl: string,
+    method: 'GET' | 'POST',
+    path: string,
+    token: string,
+    body: string | undefined,
+    signal?: AbortSignal,
+    absolutePath = false,
+  ): Promise<GraphOutcome> {
+    if (this.closed) return { ok: false, error: localError('Channel closed', 'close() was called') };
+    let target: Target;
+    try {
+      target = this.target(baseUrl);
+    } catch (e) {
+      return { ok: false, error: localError('Invalid account baseUrl', `${baseUrl}: ${errorMessage(e)}`) };
+    }
+    let status: number | null = null;
+    try {
+      const res = await target.pool.request({
+        method,
+        path: absolutePath ? path : target.basePath + path,
+        headers:
+          body === undefined
+            ? { authorization: `Bearer ${token}` }
+            : { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+        signal,
+      });
+      status = res.statusCode;
+      // Always read the body to its end: an unread body keeps the socket out of the pool.
+      const text = await res.body.text();
+      return { ok: true, status, headers: res.headers, text };
+    } catch (e) {
+      return { ok: false, error: transportError(e, status, signal) };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    this.targets.clear();
+    await Promise.all(pools.map((p) => p.close()));
+  }
+}
+
+/** An error raised before anything was sent (bad input, closed client). */
+export function localError(title: string, details: string): ProviderErrorInfo {
+  return { code: null, httpStatus: null, title, details };
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function prop(o: unknown, key: string): unknown {
+  return typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined;
+}
+
+/** Network failures, timeouts and aborts: code null, httpStatus set only if headers had arrived. */
+export function transportError(
+  e: unknown,
+  httpStatus: number | null,
+  signal?: AbortSignal,
+): ProviderErrorInfo {
+  const code = prop(e, 'code');
+  const causeCode = prop(prop(e, 'cause'), 'code');
+  const name = prop(e, 'name');
+  let title: string;
+  if (signal?.aborted) {
+    title =
+      prop(signal.reason, 'name') === 'TimeoutError'
+        ? 'Request timed out (caller signal)'
+        : 'Request aborted';
+  } else if (code === 'UND_ERR_ABORTED' || name === 'AbortError') {
+    title = 'Request aborted';
+  } else if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    title = 'Timed out waiting for response headers';
+  } else if (code === 'UND_ERR_BODY_TIMEOUT') {
+    title = 'Timed out reading response body';
+  } else if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    title = 'Timed out connecting';
+  } else if (code === 'ECONNREFUSED' || causeCode === 'ECONNREFUSED') {
+    title = 'Connection refused';
+  } else if (
+    code === 'ECONNRESET' ||
+    code === 'UND_ERR_SOCKET' ||
+    code === 'EPIPE' ||
+    causeCode === 'ECONNRESET'
+  ) {
+    title = 'Connection closed by peer';
+  } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    title = 'Host not found';
+  } else if (code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED') {
+    title = 'Channel closed';
+  } else {
+    title = 'Network error';
+  }
+  const details = typeof code === 'string' ? `${code}: ${errorMessage(e)}` : errorMessage(e);
+  return { code: null, httpStatus, title, details };
+}
+
+function header(headers: GraphResponse['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+export function snippet(text: string): string {
+  const s = text.replace(/\s+/g, ' ').trim();
+  return s.length > SNIPPET_CHARS ? `${s.slice(0, SNIPPET_CHARS)}…` : s;
+}
+
+/** JSON.parse that answers undefined instead of throwing. */
+export function tryParseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns a Graph error body (`{ error: { code, message, error_data, error_subcode, error_user_title,
+ * error_user_msg } }`) into ProviderErrorInfo; returns undefined if the body is not one.
+ *
+ * title: error_user_title when Meta gave one (template management), else `message` without its
+ *        "(#131009) " prefix, which is the error's title as webhooks spell it.
+ * details: error_user_msg, else error_data.details (error_data may also be a plain string);
+ *          " (error_subcode N)" is appended when Meta sent a subcode, since ProviderErrorInfo has
+ *          no field for it.
+ */
+export function graphError(
+  json: unknown,
+  httpStatus: number,
+  headers: GraphResponse['headers'],
+): ProviderErrorInfo | undefined {
+  const err = prop(json, 'error');
+  const code = prop(err, 'code');
+  if (typeof code !== 'number') return undefined;
+  const message = prop(err, 'message');
+  const userTitle = prop(err, 'error_user_title');
+  const userMsg = prop(err, 'error_user_msg');
+  const data = prop(err, 'error_data');
+  const subcode = prop(err, 'error_subcode');
+  let title: string;
+  if (typeof userTitle === 'string' && userTitle !== '') title = userTitle;
+  else if (typeof message === 'string') title = stripCodePrefix(message, code);
+  else title = `Graph error ${code}`;
+  let details: string | undefined;
+  if (typeof userMsg === 'string' && userMsg !== '') details = userMsg;
+  else if (typeof data === 'string' && data !== '') details = data;
+  else {
+    const d = prop(data, 'details');
+    if (typeof d === 'string') details = d;
+  }
+  if (typeof subcode === 'number') {
+    details = details === undefined ? `error_subcode ${subcode}` : `${details} (error_subcode ${subcode})`;
+  }
+  const info: ProviderErrorInfo = { code, httpStatus, title };
+  if (details !== undefined) info.details = details;
+  const retryAfter = parseRetryAfter(header(headers, 'retry-after'));
+  if (retryAfter !== undefined) info.retryAfterSeconds = retryAfter;
+  return info;
+}
+
+function stripCodePrefix(message: string, code: number): string {
+  const prefix = `(#${code}) `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+}
+
+/** An HTTP answer that is not a Graph error: an HTML 502 page, an empty 503, a JSON surprise. */
+export function httpError(res: GraphResponse, title?: string): ProviderErrorInfo {
+  const info: ProviderErrorInfo = {
+    code: null,
+    httpStatus: res.status,
+    title: title ?? `HTTP ${res.status} ${STATUS_CODES[res.status] ?? ''}`.trimEnd(),
+  };
+  const contentType = header(res.headers, 'content-type');
+  const body = res.text === '' ? 'empty body' : `body: ${snippet(res.text)}`;
+  info.details = contentType === undefined ? body : `${contentType.split(';')[0]} ${body}`;
+  const retryAfter = parseRetryAfter(header(res.headers, 'retry-after'));
+  if (retryAfter !== undefined) info.retryAfterSeconds = retryAfter;
+  return info;
+}
+
+/** Error for a response that is a Graph error, or any other non-2xx / unreadable answer. */
+export function responseError(res: GraphResponse, json: unknown): ProviderErrorInfo {
+  return graphError(json, res.status, res.headers) ?? httpError(res);
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { isRecontactError } from '../../domain/errors';
+import type { OutboundMessage } from '../channel';
+import { buildSendBody, MAX_CALLBACK_DATA_CHARS, serializeSendBody } from './payloads';
+
+const template: OutboundMessage = {
+  messageId: '01JD8ZQ3V5X2K7M9N4P6R8T0W1',
+  to: '5491155550001',
+  content: {
+    kind: 'template',
+    template: {
+      name: 'confirmacion_turno',
+      language: { code: 'es_AR', policy: 'deterministic' },
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Emilia' },
+            { type: 'text', text: '3 de diciembre' },
+          ],
+        },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '0',
+          parameters: [{ type: 'payload', payload: 'appt:42:confirm' }],
+        },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '1',
+          parameters: [{ type: 'payload', payload: 'appt:42:cancel' }],
+        },
+      ],
+    },
+  },
+};
+
+const text: OutboundMessage = {
+  messageId: 'm-2',
+  to: '5491155550001',
+  content: { kind: 'text', text: { body: '¡Gracias, Emilia! "Nos vemos" 🙌', preview_url: false } },
+  replyToProviderId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABIYFjNFQjBDNzk4RjJBOUQ0RTVGNkE3QjgA',
+};
+
+const interactive: OutboundMessage = {
+  messageId: 'm-3',
+  to: '5491155550001',
+  content: {
+    kind: 'interactive',
+    interactive: {
+      type: 'button',
+      body: { text: '¿Qué horario preferís?' },
+      action: {
+        buttons: [
+          { type: 'reply', reply: { id: 'slot_am', title: 'Mañana' } },
+          { type: 'reply', reply: { id: 'slot_pm', title: 'Tarde' } },
+        ],
+      },
+    },
+  },
+};
+
+describe('buildSendBody', () => {
+  it('template: envelope, callback data, template object as given', () => {
+    expect(buildSendBody(template)).toStrictEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '5491155550001',
+      type: 'template',
+      biz_opaque_callback_data: '01JD8ZQ3V5X2K7M9N4P6R8T0W1',
+      template: (template.content as { template: unknown }).template,
+    });
+  });
+
+  it('text with reply context', () => {
+    expect(buildSendBody(text)).toStrictEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '5491155550001',
+      type: 'text',
+      biz_opaque_callback_data: 'm-2',
+      context: { message_id: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABIYFjNFQjBDNzk4RjJBOUQ0RTVGNkE3QjgA' },
+      text: { body: '¡Gracias, Emilia! "Nos vemos" 🙌', preview_url: false },
+    });
+  });
+
+  it('interactive', () => {
+    expect(buildSendBody(interactive)).toStrictEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '5491155550001',
+      type: 'interactive',
+      biz_opaque_callback_data: 'm-3',
+      interactive: (interactive.content as { interactive: unknown }).interactive,
+    });
+  });
+
+  it('accepts a 512-char message id and rejects 513', () => {
+    const ok = { ...text, messageId: 'x'.repeat(MAX_CALLBACK_DATA_CHARS) };
+    expect(buildSendBody(ok).biz_opaque_callback_data).toHaveLength(512);
+    const long = { ...text, messageId: 'x'.repeat(MAX_CALLBACK_DATA_CHARS + 1) };
+    for (const f of [buildSendBody, serializeSendBody]) {
+      try {
+        f(long);
+        expect.unreachable();
+      } catch (e) {
+        expect(isRecontactError(e) && e.code).toBe('INPUT_INVALID');
+      }
+    }
+  });
+
+  it('rejects an unknown content kind', () => {
+    const bad = { ...text, content: { kind: 'audio' } } as unknown as OutboundMessage;
+    expect(() => buildSendBody(bad)).toThrow(/content.kind "audio"/);
+    expect(() => serializeSendBody(bad)).toThrow(/content.kind "audio"/);
+  });
+});
+
+describe('serializeSendBody', () => {
+  it.each([
+    ['template', template],
+    ['text + context', text],
+    ['interactive', interactive],
+  ])('%s: same JSON, same key order as JSON.stringify(buildSendBody())', (_n, m) => {
+    expect(serializeSendBody(m)).toBe(JSON.stringify(buildSendBody(m)));
+    expect(JSON.parse(serializeSendBody(m))).toStrictEqual(buildSendBody(m));
+  });
+
+  it('escapes quotes and control characters in ids', () => {
+    const m = { ...text, messageId: 'a"b\\c\n', to: '54"9', replyToProviderId: 'w"x' };
+    expect(JSON.parse(serializeSendBody(m))).toMatchObject({
+      biz_opaque_callback_data: 'a"b\\c\n',
+      to: '54"9',
+      context: { message_id: 'w"x' },
+    });
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Cloud API send bodies (POST /{version}/{phone-number-id}/messages), built from an
+ * OutboundMessage whose content the domain already bound and validated.
+ *
+ * Two forms of the same thing: `buildSendBody` gives the object (for tests, logs, the sandbox),
+ * `serializeSendBody` writes the JSON string directly, without the intermediate object, because
+ * it runs thousands of times per second on the dispatch path. The tests pin that
+ * `JSON.parse(serializeSendBody(m))` deep-equals `buildSendBody(m)` for every content kind.
+ */
+import { RecontactError } from '../../domain/errors';
+import type { CloudTemplate, OutboundMessage } from '../channel';
+
+/** Meta's limit on biz_opaque_callback_data. */
+export const MAX_CALLBACK_DATA_CHARS = 512;
+
+export interface CloudSendBody {
+  messaging_product: 'whatsapp';
+  recipient_type: 'individual';
+  to: string;
+  type: 'template' | 'text' | 'interactive';
+  biz_opaque_callback_data: string;
+  context?: { message_id: string };
+  template?: CloudTemplate;
+  text?: { body: string; preview_url?: boolean };
+  interactive?: Record<string, unknown>;
+}
+
+function checkCallbackData(messageId: string): void {
+  if (messageId.length > MAX_CALLBACK_DATA_CHARS) {
+    throw new RecontactError(
+      'INPUT_INVALID',
+      `messageId is ${messageId.length} characters long; biz_opaque_callback_data allows at most ${MAX_CALLBACK_DATA_CHARS}`,
+      { details: [{ path: 'messageId', message: 'too long for biz_opaque_callback_data' }] },
+    );
+  }
+}
+
+function unknownKind(kind: unknown): never {
+  throw new RecontactError(
+    'INPUT_INVALID',
+    `content.kind ${JSON.stringify(kind)} is not template, text or interactive`,
+    {
+      details: [{ path: 'content.kind', message: 'unknown content kind' }],
+    },
+  );
+}
+
+export function buildSendBody(m: OutboundMessage): CloudSendBody {
+  checkCallbackData(m.messageId);
+  const c = m.content;
+  const body: CloudSendBody = {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: m.to,
+    type: c.kind,
+    biz_opaque_callback_data: m.messageId,
+  };
+  if (m.replyToProviderId !== undefined) body.context = { message_id: m.replyToProviderId };
+  switch (c.kind) {
+    case 'template':
+      body.template = c.template;
+      break;
+    case 'text':
+      body.text = c.text;
+      break;
+    case 'interactive':
+      body.interactive = c.interactive;
+      break;
+    default:
+      unknownKind((c as { kind: unknown }).kind);
+  }
+  return body;
+}
+
+/** Same JSON as JSON.stringify(buildSendBody(m)), same key order, written in one pass. */
+export function serializeSendBody(m: OutboundMessage): string {
+  checkCallbackData(m.messageId);
+  const c = m.content;
+  let payload: string;
+  switch (c.kind) {
+    case 'template':
+      payload = `"template":${JSON.stringify(c.template)}`;
+      break;
+    case 'text':
+      payload = `"text":${JSON.stringify(c.text)}`;
+      break;
+    case 'interactive':
+      payload = `"interactive":${JSON.stringify(c.interactive)}`;
+      break;
+    default:
+      unknownKind((c as { kind: unknown }).kind);
+  }
+  const context =
+    m.replyToProviderId === undefined
+      ? ''
+      : `"context":{"message_id":${JSON.stringify(m.replyToProviderId)}},`;
+  return (
+    `{"messaging_product":"whatsapp","recipient_type":"individual","to":${JSON.stringify(m.to)},"type":"${c.kind}",` +
+    `"biz_opaque_callback_data":${JSON.stringify(m.messageId)},${context}${payload}}`
+  );
+}

@@ -1,0 +1,460 @@
+/**
+ * WhatsApp Business Account webhook bodies → WebhookItems.
+ *
+ * Walks every entry[] and changes[]. Known fields: `messages` (value.messages → inbound,
+ * value.statuses → status, value.errors → system error), `message_template_status_update`,
+ * `message_template_quality_update`, `template_category_update`. Other fields are skipped.
+ * A body that is not JSON, or a known field whose shape is wrong, throws
+ * RecontactError('WEBHOOK_PAYLOAD_INVALID') whose message names the exact path.
+ *
+ * Large integers. Template webhooks carry `message_template_id` as a JSON *number*, and ids can
+ * exceed 2^53, where JSON.parse silently changes digits. Node 20's JSON.parse reviver has no
+ * access to the source text, so before parsing, `protectLargeIntegers` scans the raw text once
+ * (string-aware: it never touches digits inside string literals) and wraps every integer literal
+ * above Number.MAX_SAFE_INTEGER in quotes. Those values, and only those, reach us (and `raw`) as
+ * exact decimal strings; ids that fit stay numbers in `raw` and are stringified here. A cheap
+ * regular-expression pre-check skips the scan for bodies with no 16-digit literal (all message
+ * and status webhooks), so the common path is a plain JSON.parse.
+ */
+import { RecontactError } from '../../domain/errors';
+import type { ProviderStatus } from '../../domain/message';
+import type {
+  InboundItem,
+  StatusItem,
+  SystemErrorItem,
+  TemplateCategoryItem,
+  TemplateQualityItem,
+  TemplateStatusItem,
+  WebhookItem,
+} from '../channel';
+
+type Obj = Record<string, unknown>;
+type ErrorEntry = { code: number; title: string; message?: string; details?: string };
+
+/** Statuses seen that this version does not know (for logs and tests). */
+export const unknownStatuses = new Set<string>();
+
+const PROVIDER_STATUSES: ReadonlySet<string> = new Set<ProviderStatus>([
+  'sent',
+  'delivered',
+  'read',
+  'played',
+  'failed',
+  'deleted',
+  'warning',
+]);
+
+/** An integer literal of ≥ 16 digits right after `:`, `[` or `,` (possibly inside a string: pre-check only). */
+const MAYBE_LARGE_INTEGER = /[:[,]\s*-?[1-9]\d{15}/;
+
+const MAX_SAFE = String(Number.MAX_SAFE_INTEGER);
+
+/** Whether the digit run text[start, end) (no leading zero) is above Number.MAX_SAFE_INTEGER. */
+function unsafeDigits(text: string, start: number, end: number): boolean {
+  const len = end - start;
+  if (len !== MAX_SAFE.length) return len > MAX_SAFE.length;
+  return text.slice(start, end) > MAX_SAFE;
+}
+
+/**
+ * Wraps every JSON integer literal (outside strings) whose magnitude is above
+ * Number.MAX_SAFE_INTEGER in double quotes, so that JSON.parse keeps its exact digits; every other
+ * value parses exactly as with JSON.parse.
+ * Exported for tests.
+ */
+export function protectLargeIntegers(text: string): string {
+  if (!MAYBE_LARGE_INTEGER.test(text)) return text;
+  let out = '';
+  let copied = 0;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34 /* " */) {
+      // Skip the string literal, honouring backslash escapes.
+      i++;
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c === 92 /* \ */) i += 2;
+        else if (c === 34) break;
+        else i++;
+      }
+      i++;
+      continue;
+    }
+    if (ch === 45 /* - */ || (ch >= 48 && ch <= 57)) {
+      const start = i;
+      if (ch === 45) i++;
+      const digitsStart = i;
+      while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+      const digits = i - digitsStart;
+      const next = i < n ? text.charCodeAt(i) : -1;
+      const isInteger = next !== 46 /* . */ && next !== 101 /* e */ && next !== 69; /* E */
+      // A leading zero is invalid JSON; leave it for JSON.parse to reject.
+      if (
+        isInteger &&
+        digits >= 16 &&
+        text.charCodeAt(digitsStart) !== 48 &&
+        unsafeDigits(text, digitsStart, i)
+      ) {
+        out += `${text.slice(copied, start)}"${text.slice(start, i)}"`;
+        copied = i;
+      }
+      // Skip the rest of a non-integer literal (fraction, exponent).
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if ((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45) i++;
+        else break;
+      }
+      continue;
+    }
+    i++;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+function invalid(path: string, problem: string): RecontactError {
+  const message = path === '' ? problem : `${path} ${problem}`;
+  return new RecontactError('WEBHOOK_PAYLOAD_INVALID', message, {
+    details: [{ path: path === '' ? '(body)' : path, message: problem }],
+  });
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  return Array.isArray(v) ? 'array' : typeof v;
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function obj(v: unknown, path: string): Obj {
+  if (isObj(v)) return v;
+  throw v === undefined
+    ? invalid(path, 'is missing')
+    : invalid(path, `must be an object, got ${typeName(v)}`);
+}
+
+function arr(v: unknown, path: string): unknown[] {
+  if (Array.isArray(v)) return v;
+  throw v === undefined ? invalid(path, 'is missing') : invalid(path, `must be an array, got ${typeName(v)}`);
+}
+
+function str(o: Obj, key: string, path: string): string {
+  const v = o[key];
+  if (typeof v === 'string') return v;
+  throw v === undefined
+    ? invalid(`${path}.${key}`, 'is missing')
+    : invalid(`${path}.${key}`, `must be a string, got ${typeName(v)}`);
+}
+
+function optStr(o: Obj, key: string, path: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || typeof v === 'string') return v;
+  throw invalid(`${path}.${key}`, `must be a string, got ${typeName(v)}`);
+}
+
+/** Unix seconds, as Meta's string ("1749416383") or as a number → milliseconds. */
+function timestampMs(o: Obj, key: string, path: string): number {
+  const v = o[key];
+  if (typeof v === 'string' && /^\d{1,12}$/.test(v)) return Number(v) * 1000;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v * 1000;
+  throw v === undefined
+    ? invalid(`${path}.${key}`, 'is missing')
+    : invalid(`${path}.${key}`, `must be Unix seconds, got ${JSON.stringify(v)}`);
+}
+
+/** An id Meta may send as a string or a JSON number (large ones arrive as strings, see above). */
+function idString(o: Obj, key: string, path: string): string {
+  const v = o[key];
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  if (v === undefined) throw invalid(`${path}.${key}`, 'is missing');
+  throw invalid(`${path}.${key}`, `must be an integer id, got ${JSON.stringify(v)}`);
+}
+
+function parseErrors(v: unknown, path: string): ErrorEntry[] {
+  const list = arr(v, path);
+  const out: ErrorEntry[] = new Array(list.length);
+  for (let k = 0; k < list.length; k++) {
+    const p = `${path}[${k}]`;
+    const e = obj(list[k], p);
+    const code = e.code;
+    if (typeof code !== 'number' || !Number.isInteger(code)) {
+      throw code === undefined
+        ? invalid(`${p}.code`, 'is missing')
+        : invalid(`${p}.code`, `must be an integer, got ${JSON.stringify(code)}`);
+    }
+    const entry: ErrorEntry = { code, title: str(e, 'title', p) };
+    const message = optStr(e, 'message', p);
+    if (message !== undefined) entry.message = message;
+    const data = e.error_data;
+    if (data !== undefined) {
+      const details = optStr(obj(data, `${p}.error_data`), 'details', `${p}.error_data`);
+      if (details !== undefined) entry.details = details;
+    }
+    out[k] = entry;
+  }
+  return out;
+}
+
+function profileName(contacts: unknown[] | undefined, m: Obj): string | undefined {
+  if (contacts === undefined) return undefined;
+  const from = m.from;
+  const userId = m.from_user_id;
+  for (const c of contacts) {
+    if (!isObj(c)) continue;
+    if (
+      (from !== undefined && c.wa_id === from) ||
+      (from === undefined && userId !== undefined && c.user_id === userId)
+    ) {
+      const profile = c.profile;
+      const name = isObj(profile) ? profile.name : undefined;
+      return typeof name === 'string' ? name : undefined;
+    }
+  }
+  return undefined;
+}
+
+function inbound(m: Obj, path: string, phoneNumberId: string, contacts: unknown[] | undefined): InboundItem {
+  const providerMessageId = str(m, 'id', path);
+  const from = optStr(m, 'from', path) ?? optStr(m, 'from_user_id', path);
+  if (from === undefined) throw invalid(`${path}.from`, 'is missing (and there is no from_user_id)');
+  const timestamp = timestampMs(m, 'timestamp', path);
+  const type = str(m, 'type', path);
+  const item: InboundItem = {
+    kind: 'inbound',
+    phoneNumberId,
+    providerMessageId,
+    from,
+    timestamp,
+    type,
+    raw: m,
+  };
+  const name = profileName(contacts, m);
+  if (name !== undefined) item.profileName = name;
+  if (type === 'text') {
+    item.text = str(obj(m.text, `${path}.text`), 'body', `${path}.text`);
+  } else if (type === 'button') {
+    const b = obj(m.button, `${path}.button`);
+    const text = str(b, 'text', `${path}.button`);
+    // Meta is believed to echo the label when no payload was set at send time.
+    item.button = { payload: optStr(b, 'payload', `${path}.button`) ?? text, text };
+  } else if (type === 'interactive') {
+    const p = `${path}.interactive`;
+    const ia = obj(m.interactive, p);
+    const iaType = str(ia, 'type', p);
+    if (iaType === 'button_reply' || iaType === 'list_reply') {
+      const rp = `${p}.${iaType}`;
+      const r = obj(ia[iaType], rp);
+      const reply: NonNullable<InboundItem['interactiveReply']> = {
+        id: str(r, 'id', rp),
+        title: str(r, 'title', rp),
+      };
+      const description = optStr(r, 'description', rp);
+      if (description !== undefined) reply.description = description;
+      item.interactiveReply = reply;
+    }
+  }
+  const context = m.context;
+  if (context !== undefined) {
+    const id = optStr(obj(context, `${path}.context`), 'id', `${path}.context`);
+    if (id !== undefined) item.contextProviderId = id;
+  }
+  return item;
+}
+
+function status(s: Obj, path: string, phoneNumberId: string): StatusItem {
+  const providerMessageId = str(s, 'id', path);
+  const st = str(s, 'status', path);
+  // A status Meta adds later must not make the whole body unprocessable (Meta would retry it
+  // for days): it is passed on, and the status merge treats statuses it does not know as no-ops.
+  if (!PROVIDER_STATUSES.has(st)) unknownStatuses.add(st);
+  const item: StatusItem = {
+    kind: 'status',
+    phoneNumberId,
+    providerMessageId,
+    status: st as ProviderStatus,
+    timestamp: timestampMs(s, 'timestamp', path),
+    raw: s,
+  };
+  const recipientId = optStr(s, 'recipient_id', path) ?? optStr(s, 'recipient_user_id', path);
+  if (recipientId !== undefined) item.recipientId = recipientId;
+  const ours = optStr(s, 'biz_opaque_callback_data', path);
+  if (ours !== undefined) item.ourMessageId = ours;
+  if (s.errors !== undefined) item.errors = parseErrors(s.errors, `${path}.errors`);
+  if (s.pricing !== undefined) {
+    const pp = `${path}.pricing`;
+    const p = obj(s.pricing, pp);
+    const pricing: NonNullable<StatusItem['pricing']> = {};
+    if (p.billable !== undefined) {
+      if (typeof p.billable !== 'boolean')
+        throw invalid(`${pp}.billable`, `must be a boolean, got ${typeName(p.billable)}`);
+      pricing.billable = p.billable;
+    }
+    const model = optStr(p, 'pricing_model', pp);
+    if (model !== undefined) pricing.pricing_model = model;
+    const type = optStr(p, 'type', pp);
+    if (type !== undefined) pricing.type = type;
+    const category = optStr(p, 'category', pp);
+    if (category !== undefined) pricing.category = category;
+    item.pricing = pricing;
+  }
+  return item;
+}
+
+function messagesChange(value: Obj, vp: string, out: WebhookItem[]): void {
+  const { messages, statuses, errors } = value;
+  if (messages === undefined && statuses === undefined && errors === undefined) return;
+  const meta = value.metadata;
+  let phoneNumberId: string | undefined;
+  if (messages !== undefined || statuses !== undefined) {
+    phoneNumberId = str(obj(meta, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
+  } else if (meta !== undefined) {
+    phoneNumberId = optStr(obj(meta, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
+  }
+  if (messages !== undefined) {
+    const list = arr(messages, `${vp}.messages`);
+    const contacts = value.contacts === undefined ? undefined : arr(value.contacts, `${vp}.contacts`);
+    for (let k = 0; k < list.length; k++) {
+      const p = `${vp}.messages[${k}]`;
+      out.push(inbound(obj(list[k], p), p, phoneNumberId!, contacts));
+    }
+  }
+  if (statuses !== undefined) {
+    const list = arr(statuses, `${vp}.statuses`);
+    for (let k = 0; k < list.length; k++) {
+      const p = `${vp}.statuses[${k}]`;
+      out.push(status(obj(list[k], p), p, phoneNumberId!));
+    }
+  }
+  if (errors !== undefined) {
+    const item: SystemErrorItem = {
+      kind: 'system_error',
+      errors: parseErrors(errors, `${vp}.errors`),
+      raw: value,
+    };
+    if (phoneNumberId !== undefined) item.phoneNumberId = phoneNumberId;
+    out.push(item);
+  }
+}
+
+function templateStatus(wabaId: string, v: Obj, vp: string): TemplateStatusItem {
+  const item: TemplateStatusItem = {
+    kind: 'template_status',
+    wabaId,
+    event: str(v, 'event', vp),
+    providerTemplateId: idString(v, 'message_template_id', vp),
+    name: str(v, 'message_template_name', vp),
+    language: str(v, 'message_template_language', vp),
+    raw: v,
+  };
+  const reason = optStr(v, 'reason', vp);
+  if (reason !== undefined) item.reason = reason;
+  const details = templateStatusDetails(v, vp);
+  if (details !== undefined) item.details = details;
+  return item;
+}
+
+/** rejection_info {reason, recommendation}, other_info {title, description}, disable_info {disable_date}. */
+function templateStatusDetails(v: Obj, vp: string): string | undefined {
+  if (v.rejection_info !== undefined) {
+    const p = `${vp}.rejection_info`;
+    const r = obj(v.rejection_info, p);
+    return joinDefined(optStr(r, 'reason', p), optStr(r, 'recommendation', p), ' ');
+  }
+  if (v.other_info !== undefined) {
+    const p = `${vp}.other_info`;
+    const o = obj(v.other_info, p);
+    return joinDefined(optStr(o, 'title', p), optStr(o, 'description', p), ': ');
+  }
+  if (v.disable_info !== undefined) {
+    const d = obj(v.disable_info, `${vp}.disable_info`).disable_date;
+    if (typeof d === 'string' || typeof d === 'number') return `disable_date ${d}`;
+  }
+  return undefined;
+}
+
+function joinDefined(a: string | undefined, b: string | undefined, sep: string): string | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : a + sep + b;
+}
+
+function templateQuality(wabaId: string, v: Obj, vp: string): TemplateQualityItem {
+  const item: TemplateQualityItem = {
+    kind: 'template_quality',
+    wabaId,
+    providerTemplateId: idString(v, 'message_template_id', vp),
+    name: str(v, 'message_template_name', vp),
+    language: str(v, 'message_template_language', vp),
+    newScore: str(v, 'new_quality_score', vp),
+    raw: v,
+  };
+  const previous = optStr(v, 'previous_quality_score', vp);
+  if (previous !== undefined) item.previousScore = previous;
+  return item;
+}
+
+function templateCategory(wabaId: string, v: Obj, vp: string): TemplateCategoryItem {
+  const item: TemplateCategoryItem = {
+    kind: 'template_category',
+    wabaId,
+    providerTemplateId: idString(v, 'message_template_id', vp),
+    name: str(v, 'message_template_name', vp),
+    language: str(v, 'message_template_language', vp),
+    newCategory: str(v, 'new_category', vp),
+    raw: v,
+  };
+  const previous = optStr(v, 'previous_category', vp);
+  if (previous !== undefined) item.previousCategory = previous;
+  return item;
+}
+
+/** Parses a (signature-verified) webhook body. Throws RecontactError('WEBHOOK_PAYLOAD_INVALID'). */
+export function parseWebhook(rawBody: Buffer): WebhookItem[] {
+  if (rawBody.length === 0) throw invalid('', 'body is empty');
+  let root: unknown;
+  try {
+    root = JSON.parse(protectLargeIntegers(rawBody.toString('utf8')));
+  } catch (e) {
+    throw invalid('', `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!isObj(root)) throw invalid('', `body must be a JSON object, got ${typeName(root)}`);
+  if (root.object !== 'whatsapp_business_account') {
+    throw root.object === undefined
+      ? invalid('object', 'is missing')
+      : invalid('object', `is ${JSON.stringify(root.object)}, expected "whatsapp_business_account"`);
+  }
+  const entries = arr(root.entry, 'entry');
+  const out: WebhookItem[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const ep = `entry[${i}]`;
+    const entry = obj(entries[i], ep);
+    const changes = arr(entry.changes, `${ep}.changes`);
+    for (let j = 0; j < changes.length; j++) {
+      const cp = `${ep}.changes[${j}]`;
+      const change = obj(changes[j], cp);
+      const field = str(change, 'field', cp);
+      const vp = `${cp}.value`;
+      switch (field) {
+        case 'messages':
+          messagesChange(obj(change.value, vp), vp, out);
+          break;
+        case 'message_template_status_update':
+          out.push(templateStatus(idString(entry, 'id', ep), obj(change.value, vp), vp));
+          break;
+        case 'message_template_quality_update':
+          out.push(templateQuality(idString(entry, 'id', ep), obj(change.value, vp), vp));
+          break;
+        case 'template_category_update':
+          out.push(templateCategory(idString(entry, 'id', ep), obj(change.value, vp), vp));
+          break;
+        default:
+          // Fields we do not consume (account_update, user_preferences, ...) are not errors.
+          break;
+      }
+    }
+  }
+  return out;
+}
