@@ -5,17 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { buildApi } from './api/server';
 import { ApiKeys } from './api/auth';
+import { buildApi } from './api/server';
 import type { Channel, TemplateProvider } from './channels/channel';
 import { createWhatsAppChannel } from './channels/whatsapp/client';
 import type { Config } from './config';
 import { createIdGenerator } from './domain/ids';
 import { AccountRegistry } from './engine/accounts';
 import type { EngineContext } from './engine/context';
+import { Dispatcher, type DispatcherOptions } from './engine/dispatcher';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/event-deliverer';
 import { EventBus } from './engine/events';
-import { Dispatcher, type DispatcherOptions } from './engine/dispatcher';
 import { SendService } from './engine/send-service';
 import { WebhookIngest } from './engine/webhook-ingest';
 import { upsertAccount } from './store/accounts-repo';
@@ -82,7 +82,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   await accounts.reload();
   const events = new EventBus(ctx);
   await events.refresh();
-  const channel = opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) });
+  const channel =
+    opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) });
   const deliverer = new EventDeliverer(ctx, { ...DEFAULT_DELIVERER_OPTIONS, ...opts.deliverer });
   const dispatcher = new Dispatcher(ctx, accounts, channel, events, {
     workerId: config.workerId,
@@ -101,7 +102,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const ingest = new WebhookIngest(ctx, accounts, channel, events, () => deliverer.wake());
   const apiKeys = new ApiKeys(ctx);
   const createdApiKey = await apiKeys.bootstrap(config.bootstrapApiKey);
-  const http = await buildApi({ ctx, accounts, sendService, ingest, events, apiKeys }, opts.logger ? log : false);
+  const http = await buildApi(
+    { ctx, accounts, sendService, ingest, events, apiKeys },
+    opts.logger ? log : false,
+  );
 
   let workersStarted = false;
   return {

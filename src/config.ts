@@ -20,7 +20,10 @@ const envSchema = z.object({
   RECONTACT_EVENTS_URL: z.url().optional(),
   RECONTACT_EVENTS_SECRET: z
     .string()
-    .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64>, at least 16 characters after the prefix')
+    .regex(
+      /^whsec_[A-Za-z0-9+/=]{16,}$/,
+      'must look like whsec_<base64>, at least 16 characters after the prefix',
+    )
     .optional(),
   WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^\d+$/, 'must be digits (Meta phone-number id)').optional(),
   WHATSAPP_WABA_ID: z.string().regex(/^\d+$/, 'must be digits (WhatsApp Business Account id)').optional(),
@@ -98,15 +101,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (given.length > 0 && given.length < META_VARS.length) {
     const missing = META_VARS.filter((k) => e[k] === undefined);
     throw new RecontactError('CONFIG_INVALID', 'Incomplete WhatsApp credentials', {
-      details: missing.map((k) => ({ path: k, message: 'is required when any WHATSAPP_* credential is set' })),
+      details: missing.map((k) => ({
+        path: k,
+        message: 'is required when any WHATSAPP_* credential is set',
+      })),
       hint: 'Set all five WhatsApp variables to talk to Meta, or none to use the embedded sandbox.',
     });
   }
   if (e.RECONTACT_EVENTS_SECRET && !e.RECONTACT_EVENTS_URL) {
-    throw new RecontactError('CONFIG_INVALID', 'RECONTACT_EVENTS_SECRET is set without RECONTACT_EVENTS_URL', {
-      details: [{ path: 'RECONTACT_EVENTS_URL', message: 'is required with RECONTACT_EVENTS_SECRET' }],
-      hint: 'Set the URL that should receive events, or remove the secret.',
-    });
+    throw new RecontactError(
+      'CONFIG_INVALID',
+      'RECONTACT_EVENTS_SECRET is set without RECONTACT_EVENTS_URL',
+      {
+        details: [{ path: 'RECONTACT_EVENTS_URL', message: 'is required with RECONTACT_EVENTS_SECRET' }],
+        hint: 'Set the URL that should receive events, or remove the secret.',
+      },
+    );
   }
   const whatsapp: WhatsAppAccountConfig | undefined =
     given.length === META_VARS.length
@@ -129,9 +139,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     publicUrl: e.RECONTACT_PUBLIC_URL,
     bootstrapApiKey: e.RECONTACT_API_KEY,
-    events: e.RECONTACT_EVENTS_URL ? { url: e.RECONTACT_EVENTS_URL, secret: e.RECONTACT_EVENTS_SECRET } : undefined,
+    events: e.RECONTACT_EVENTS_URL
+      ? { url: e.RECONTACT_EVENTS_URL, secret: e.RECONTACT_EVENTS_SECRET }
+      : undefined,
     whatsapp,
-    sandbox: { port: e.SANDBOX_PORT, graphVersion: e.WHATSAPP_GRAPH_VERSION, throughputMps: e.WHATSAPP_THROUGHPUT_MPS },
+    sandbox: {
+      port: e.SANDBOX_PORT,
+      graphVersion: e.WHATSAPP_GRAPH_VERSION,
+      throughputMps: e.WHATSAPP_THROUGHPUT_MPS,
+    },
     dispatch: {
       concurrency: e.DISPATCH_CONCURRENCY,
       batchSize: e.DISPATCH_BATCH_SIZE,

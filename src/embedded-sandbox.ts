@@ -53,7 +53,10 @@ export async function startEmbeddedSandbox(
       throughputMps: config.sandbox.throughputMps,
     },
     connect(recontactUrl: string) {
-      sandbox.setWebhookUrl(SANDBOX_ACCOUNT.phoneNumberId, `${recontactUrl.replace(/\/$/, '')}/webhooks/whatsapp`);
+      sandbox.setWebhookUrl(
+        SANDBOX_ACCOUNT.phoneNumberId,
+        `${recontactUrl.replace(/\/$/, '')}/webhooks/whatsapp`,
+      );
     },
   };
 }

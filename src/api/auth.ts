@@ -78,8 +78,12 @@ function parseKey(header: string | undefined): string | undefined {
 
 export function requireRole(p: Principal, role: Role): void {
   if (ROLES.indexOf(p.role) < ROLES.indexOf(role)) {
-    throw new RecontactError('AUTH_FORBIDDEN', `This needs the "${role}" role; the key "${p.name}" is "${p.role}"`, {
-      hint: 'Use a key with a higher role.',
-    });
+    throw new RecontactError(
+      'AUTH_FORBIDDEN',
+      `This needs the "${role}" role; the key "${p.name}" is "${p.role}"`,
+      {
+        hint: 'Use a key with a higher role.',
+      },
+    );
   }
 }

@@ -26,7 +26,11 @@ export const sendMessageBody = z
     template: z
       .object({
         name: z.string().min(1).max(512),
-        language: z.string().min(2).max(10).describe('Exact language code of the approved translation, e.g. es_AR'),
+        language: z
+          .string()
+          .min(2)
+          .max(10)
+          .describe('Exact language code of the approved translation, e.g. es_AR'),
         header: z
           .object({
             text: z.string().optional(),
@@ -56,7 +60,9 @@ export const sendMessageBody = z
           )
           .max(10)
           .optional()
-          .describe('Index-aligned with the template buttons: quick-reply payloads, URL suffixes, coupon codes'),
+          .describe(
+            'Index-aligned with the template buttons: quick-reply payloads, URL suffixes, coupon codes',
+          ),
       })
       .optional(),
     text: z

@@ -4,7 +4,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -53,7 +53,8 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
     bodyLimit: API_BODY_LIMIT,
-    disableRequestLogging: true,
+    // Per-request lines would dominate the log at thousands of webhooks a second.
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -73,10 +74,13 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
       info: {
         title: 'Recontact API',
         version: '0.1.0',
-        description: 'Re-contact WhatsApp users after their 24-hour window closed: templates, sends, windows, events.',
+        description:
+          'Re-contact WhatsApp users after their 24-hour window closed: templates, sends, windows, events.',
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer rk_…' } },
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer rk_…' },
+        },
       },
       security: [{ apiKey: [] }],
     },
@@ -88,7 +92,10 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     const role = req.routeOptions.config.role;
     if (!role) return;
     const xKey = req.headers['x-api-key'];
-    const principal = await deps.apiKeys.authenticate(req.headers.authorization, Array.isArray(xKey) ? xKey[0] : xKey);
+    const principal = await deps.apiKeys.authenticate(
+      req.headers.authorization,
+      Array.isArray(xKey) ? xKey[0] : xKey,
+    );
     requireRole(principal, role);
     req.principal = principal;
   });

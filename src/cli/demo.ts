@@ -15,6 +15,10 @@ import { newEndpointSecret, signPayload } from '../engine/signing';
 import { pullTemplates } from '../engine/template-sync';
 import { ensureContact } from '../store/contacts-repo';
 
+// The demo reads our own API's JSON field by field, only to print it.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Json = Record<string, any>;
+
 const EMILIA = { phone: '+54 9 11 5555-1234', waId: '5491155551234', name: 'Emilia' };
 const DAY = 24 * 3600_000;
 
@@ -23,7 +27,10 @@ interface BotEvent {
   data: Record<string, unknown>;
 }
 
-export async function demo(opts: { database?: string }, out = (s: string) => process.stdout.write(s)): Promise<number> {
+export async function demo(
+  opts: { database?: string },
+  out = (s: string) => process.stdout.write(s),
+): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'recontact-demo-'));
   const t0 = Date.now();
   const say = (who: string, text: string) =>
@@ -37,7 +44,11 @@ export async function demo(opts: { database?: string }, out = (s: string) => pro
   const secret = newEndpointSecret();
   const events: BotEvent[] = [];
   const bot = Fastify();
-  let onEvent: (e: BotEvent) => Promise<void> = async () => {};
+  const printStatus = async (e: BotEvent) => {
+    if (e.type === 'message.status')
+      say('event', `message.status ${e.data.previous_status} → ${e.data.status}`);
+  };
+  let onEvent: (e: BotEvent) => Promise<void> = printStatus;
   // Signatures are checked over the raw bytes, as any Standard Webhooks receiver does.
   bot.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   bot.post('/events', async (req, reply) => {
@@ -71,15 +82,24 @@ export async function demo(opts: { database?: string }, out = (s: string) => pro
   await pullTemplates(app.ctx, app.channel, app.accounts.all()[0]!);
   app.startWorkers();
   const key = (await app.apiKeys.create('demo bot', 'sender')).key;
-  const api = async (method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const api = async (
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await request(`${url}${path}`, {
       method,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: res.statusCode, json: (await res.body.json()) as Record<string, any> };
+    return { status: res.statusCode, json: (await res.body.json()) as Json };
   };
-  const waitFor = async <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 10_000) => {
+  const waitFor = async <T>(
+    what: string,
+    probe: () => T | undefined | Promise<T | undefined>,
+    ms = 10_000,
+  ) => {
     const end = Date.now() + ms;
     while (Date.now() < end) {
       const v = await probe();
@@ -97,7 +117,13 @@ export async function demo(opts: { database?: string }, out = (s: string) => pro
     // History: Emilia booked weeks ago and last wrote three days ago, so her window is closed.
     const contact = await ensureContact(
       app.ctx.store.db,
-      { id: app.ctx.id('ctc'), accountId: app.accounts.all()[0]!.id, waId: EMILIA.waId, phoneE164: '+5491155551234', name: EMILIA.name },
+      {
+        id: app.ctx.id('ctc'),
+        accountId: app.accounts.all()[0]!.id,
+        waId: EMILIA.waId,
+        phoneE164: '+5491155551234',
+        name: EMILIA.name,
+      },
       Date.now(),
     );
     await app.ctx.store.db
@@ -110,9 +136,18 @@ export async function demo(opts: { database?: string }, out = (s: string) => pro
     say('window', `Emilia: open=${w1.json.open}, closed at ${w1.json.expires_at}`);
     check(w1.json.open === false, 'window should start closed');
 
-    const refused = await api('POST', '/v1/messages', { to: EMILIA.phone, text: { body: 'Hola Emilia, ¿confirmás?' } });
-    say('bot', `free-form text → HTTP ${refused.status} ${refused.json.error?.code}: ${refused.json.error?.message}`);
-    check(refused.status === 409 && refused.json.error?.code === 'WINDOW_CLOSED', 'free-form text must be refused with 409');
+    const refused = await api('POST', '/v1/messages', {
+      to: EMILIA.phone,
+      text: { body: 'Hola Emilia, ¿confirmás?' },
+    });
+    say(
+      'bot',
+      `free-form text → HTTP ${refused.status} ${refused.json.error?.code}: ${refused.json.error?.message}`,
+    );
+    check(
+      refused.status === 409 && refused.json.error?.code === 'WINDOW_CLOSED',
+      'free-form text must be refused with 409',
+    );
 
     const sendBody = {
       to: EMILIA.phone,
@@ -128,12 +163,15 @@ export async function demo(opts: { database?: string }, out = (s: string) => pro
     say('bot', `template appointment_reminder → HTTP ${sent.status}, ${sent.json.id} (${sent.json.status})`);
     check(sent.status === 202, 'template send should be accepted with 202');
     const again = await api('POST', '/v1/messages', sendBody, { 'idempotency-key': 'appt-123-reminder' });
-    say('bot', `same request again (retry) → HTTP ${again.status}, same id: ${again.json.id === sent.json.id}`);
+    say(
+      'bot',
+      `same request again (retry) → HTTP ${again.status}, same id: ${again.json.id === sent.json.id}`,
+    );
     check(again.json.id === sent.json.id, 'idempotent retry must return the same message');
     const messageId = String(sent.json.id);
 
     // Emilia's phone: when the reminder arrives she reads it and taps "Confirmar".
-    const delivered = await waitFor('the template on Emilia\'s phone', () =>
+    const delivered = await waitFor("the template on Emilia's phone", () =>
       embedded.sandbox.users.inbox(EMILIA.waId).find((m) => m.type === 'template'),
     );
     if (delivered) {
@@ -142,18 +180,22 @@ export async function demo(opts: { database?: string }, out = (s: string) => pro
     await waitFor('message.status read', () =>
       events.find((e) => e.type === 'message.status' && e.data.id === messageId && e.data.status === 'read'),
     );
-    for (const e of events.filter((x) => x.type === 'message.status')) {
-      say('event', `message.status ${e.data.previous_status} → ${e.data.status}`);
-    }
 
     const answered = new Promise<void>((resolve) => {
       onEvent = async (e) => {
+        await printStatus(e);
         if (e.type === 'window.opened') say('event', `window.opened, until ${e.data.expires_at}`);
         if (e.type !== 'message.reply') return;
         const reply = e.data.reply as Record<string, unknown>;
-        const msg = e.data.message as Record<string, any>;
-        say('event', `message.reply payload=${reply.payload} to ${msg.id} (${msg.template?.name}, appointment ${msg.metadata?.appointment_id})`);
-        check(reply.payload === 'CONFIRM:appt-123' && msg.id === messageId, 'reply must carry the payload and our message');
+        const msg = e.data.message as Json;
+        say(
+          'event',
+          `message.reply payload=${reply.payload} to ${msg.id} (${msg.template?.name}, appointment ${msg.metadata?.appointment_id})`,
+        );
+        check(
+          reply.payload === 'CONFIRM:appt-123' && msg.id === messageId,
+          'reply must carry the payload and our message',
+        );
         const thanks = await api('POST', '/v1/messages', {
           to: EMILIA.phone,
           text: { body: '¡Gracias, Emilia! Tu turno del lunes a las 10:00 quedó confirmado.' },
@@ -165,14 +207,19 @@ export async function demo(opts: { database?: string }, out = (s: string) => pro
       };
     });
     if (delivered) {
-      embedded.sandbox.users.tapButton(embedded.whatsapp.phoneNumberId, EMILIA.waId, delivered.wamid, 'Confirmar');
+      embedded.sandbox.users.tapButton(
+        embedded.whatsapp.phoneNumberId,
+        EMILIA.waId,
+        delivered.wamid,
+        'Confirmar',
+      );
       say('emilia', 'taps "Confirmar"');
     }
     await waitFor('the bot to answer', async () => {
       await Promise.race([answered, new Promise((r) => setTimeout(r, 50))]);
       return events.some((e) => e.type === 'message.reply') ? true : undefined;
     });
-    const thanksOnPhone = await waitFor('the thank-you on Emilia\'s phone', () =>
+    const thanksOnPhone = await waitFor("the thank-you on Emilia's phone", () =>
       embedded.sandbox.users.inbox(EMILIA.waId).find((m) => m.type === 'text'),
     );
     if (thanksOnPhone) say('emilia', `receives: "${thanksOnPhone.text}"`);

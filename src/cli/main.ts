@@ -12,7 +12,9 @@ program
 
 program
   .command('serve')
-  .description('Start the API, the dispatcher and the webhook processor (with the embedded sandbox when no Meta credentials are set)')
+  .description(
+    'Start the API, the dispatcher and the webhook processor (with the embedded sandbox when no Meta credentials are set)',
+  )
   .action(async () => (await import('./serve')).serve());
 
 program
@@ -27,7 +29,10 @@ program
   .option('--template <name>', 'template name')
   .option('--language <code>', 'template language, e.g. es_AR')
   .option('--body <value...>', 'body values in order ({{1}}, {{2}}, ...), or name=value for named templates')
-  .option('--button <value...>', 'per template button, in order: payload, url suffix or coupon code ("-" to skip)')
+  .option(
+    '--button <value...>',
+    'per template button, in order: payload, url suffix or coupon code ("-" to skip)',
+  )
   .option('--header-text <text>', 'value of the header variable')
   .option('--header-image <url>', 'header image link')
   .option('--text <body>', 'free-form text (only inside the 24-hour window)')
@@ -49,7 +54,10 @@ program
   .description('Run only the sandbox (a local stand-in for the WhatsApp Cloud API) on its own port')
   .option('--port <port>', 'port', process.env.SANDBOX_PORT ?? '3001')
   .option('--host <host>', 'host', '127.0.0.1')
-  .option('--webhook-url <url>', 'where to send webhooks (Recontact: http://127.0.0.1:3000/webhooks/whatsapp)')
+  .option(
+    '--webhook-url <url>',
+    'where to send webhooks (Recontact: http://127.0.0.1:3000/webhooks/whatsapp)',
+  )
   .action(async (opts) => (await import('./sandbox')).sandbox(opts));
 
 const templates = program.command('templates').description('Templates as code');

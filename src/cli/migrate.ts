@@ -8,7 +8,9 @@ export async function migrate(): Promise<void> {
   try {
     const applied = await migrateToLatest(store.db);
     process.stdout.write(
-      applied.length ? `applied: ${applied.join(', ')} (${store.location})\n` : `up to date (${store.location})\n`,
+      applied.length
+        ? `applied: ${applied.join(', ')} (${store.location})\n`
+        : `up to date (${store.location})\n`,
     );
   } finally {
     await store.close();

@@ -41,7 +41,12 @@ export async function send(o: SendOptions, out = (s: string) => process.stdout.w
   });
   const json = (await res.body.json()) as Record<string, unknown>;
   if (res.statusCode >= 400) {
-    const e = json.error as { code: string; message: string; details?: Array<{ path?: string; message: string }>; hint?: string };
+    const e = json.error as {
+      code: string;
+      message: string;
+      details?: Array<{ path?: string; message: string }>;
+      hint?: string;
+    };
     out(`error ${e.code} (HTTP ${res.statusCode}): ${e.message}\n`);
     for (const d of e.details ?? []) out(`  ${d.path ? `${d.path}: ` : ''}${d.message}\n`);
     if (e.hint) out(`  hint: ${e.hint}\n`);

@@ -19,7 +19,10 @@ export async function serve(): Promise<void> {
       const n = await pullTemplates(app.ctx, app.channel, account);
       app.ctx.log.info({ account: account.id, templates: n }, 'templates synced from provider');
     } catch (err) {
-      app.ctx.log.warn({ err, account: account.id }, 'could not sync templates; sends will use the stored state');
+      app.ctx.log.warn(
+        { err, account: account.id },
+        'could not sync templates; sends will use the stored state',
+      );
     }
   }
   app.startWorkers();

@@ -45,7 +45,9 @@ export class AccountRegistry {
     const a = this.byId.get(id);
     if (!a) {
       throw new RecontactError('ACCOUNT_NOT_FOUND', `No channel account "${id}"`, {
-        details: [{ path: 'account_id', message: `known accounts: ${[...this.byId.keys()].join(', ') || 'none'}` }],
+        details: [
+          { path: 'account_id', message: `known accounts: ${[...this.byId.keys()].join(', ') || 'none'}` },
+        ],
       });
     }
     return a;

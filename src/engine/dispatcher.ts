@@ -180,6 +180,7 @@ export class Dispatcher {
   }
 
   private pump(lane: AccountLane): void {
+    const before = lane.buffer.length;
     while (lane.buffer.length > 0 && lane.inflight < this.opts.concurrency) {
       const wait = lane.bucket.take(this.ctx.clock());
       if (wait > 0) {
@@ -195,7 +196,8 @@ export class Dispatcher {
       lane.inflight++;
       void this.sendOne(lane, msg);
     }
-    if (lane.buffer.length < this.opts.batchSize / 4) this.wakeup.notify();
+    // Running low: ask the loop to claim more (only after this call really took rows).
+    if (lane.buffer.length < before && lane.buffer.length < this.opts.batchSize / 4) this.wakeup.notify();
   }
 
   private async sendOne(lane: AccountLane, msg: ClaimedMessage): Promise<void> {
@@ -217,13 +219,15 @@ export class Dispatcher {
   }
 
   private outcomeOf(lane: AccountLane, msg: ClaimedMessage, result: SendResult): Outcome {
-    if (result.ok) return { kind: 'accepted', r: { id: msg.id, providerMessageId: result.providerMessageId } };
+    if (result.ok)
+      return { kind: 'accepted', r: { id: msg.id, providerMessageId: result.providerMessageId } };
     const e = result.error;
     const c = classifyProviderError({ code: e.code, httpStatus: e.httpStatus });
     const errorMessage = `${c.reason}${e.details ? ` — ${e.details}` : ''}`;
     const base = { id: msg.id, errorCode: e.code, errorClass: c.class, errorMessage };
     const now = this.ctx.clock();
-    if (e.code === 130429 || e.httpStatus === 429) lane.bucket.penalize(now, (e.retryAfterSeconds ?? 1) * 1000);
+    if (e.code === 130429 || e.httpStatus === 429)
+      lane.bucket.penalize(now, (e.retryAfterSeconds ?? 1) * 1000);
     const retryable = c.class === 'retry_later' || c.class === 'account_fatal';
     if (!retryable || msg.attempts >= this.opts.maxAttempts) return { kind: 'failed', r: base };
     const delay = Math.max(
@@ -233,7 +237,10 @@ export class Dispatcher {
       backoffDelay(msg.attempts, { baseMs: this.opts.retryBaseMs, capMs: this.opts.retryCapMs }, Math.random),
     );
     if (c.class === 'account_fatal') {
-      this.ctx.log.error({ account: lane.account.id, code: e.code, reason: c.reason }, 'account-level error from Meta');
+      this.ctx.log.error(
+        { account: lane.account.id, code: e.code, reason: c.reason },
+        'account-level error from Meta',
+      );
     }
     return { kind: 'retry', r: { ...base, nextAttemptAt: now + delay } };
   }
@@ -292,7 +299,6 @@ export class Dispatcher {
         source: 'dispatcher',
         detail: detail === null ? null : JSON.stringify(detail),
       });
-    for (const r of accepted) mev(r.id, 'accepted', { provider_message_id: r.providerMessageId });
     for (const r of retry) {
       mev(r.id, 'retry_scheduled', {
         error_code: r.errorCode,
@@ -300,9 +306,14 @@ export class Dispatcher {
         next_attempt_at: new Date(r.nextAttemptAt).toISOString(),
       });
     }
-    for (const r of failed) mev(r.id, 'failed', { error_code: r.errorCode, error_class: r.errorClass, error: r.errorMessage });
+    for (const r of failed)
+      mev(r.id, 'failed', { error_code: r.errorCode, error_class: r.errorClass, error: r.errorMessage });
     await this.ctx.store.db.transaction().execute(async (trx) => {
-      if (accepted.length) await markAccepted(trx, accepted, now);
+      // The timeline lists status changes: a send whose 'sent' webhook beat this flush has no 'accepted' entry.
+      const nowAccepted = new Set(accepted.length ? await markAccepted(trx, accepted, now) : []);
+      for (const r of accepted) {
+        if (nowAccepted.has(r.id)) mev(r.id, 'accepted', { provider_message_id: r.providerMessageId });
+      }
       if (retry.length) await markRetry(trx, this.opts.workerId, retry, now);
       const changed = failed.length ? await markFailed(trx, this.opts.workerId, failed, now) : [];
       await insertMessageEvents(trx, timeline);

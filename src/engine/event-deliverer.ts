@@ -5,7 +5,12 @@
  */
 import { Pool } from 'undici';
 import { backoffDelay } from '../domain/retry';
-import { claimDeliveries, type DueDelivery, markDelivered, markDeliveryAttemptFailed } from '../store/events-repo';
+import {
+  claimDeliveries,
+  type DueDelivery,
+  markDelivered,
+  markDeliveryAttemptFailed,
+} from '../store/events-repo';
 import type { EngineContext } from './context';
 import { signPayload } from './signing';
 import { Wakeup } from './wakeup';
@@ -127,8 +132,18 @@ export class EventDeliverer {
     }
     const attempt = d.attempts + 1;
     const giveUp = attempt >= this.opts.maxAttempts;
-    const delay = backoffDelay(attempt, { baseMs: this.opts.baseDelayMs, capMs: this.opts.maxDelayMs }, Math.random);
-    await markDeliveryAttemptFailed(this.ctx.store.db, d.id, { error, nextAttemptAt: giveUp ? null : now + delay });
-    this.ctx.log.warn({ delivery: d.id, event: d.event_id, url: d.url, attempt, error }, 'event delivery failed');
+    const delay = backoffDelay(
+      attempt,
+      { baseMs: this.opts.baseDelayMs, capMs: this.opts.maxDelayMs },
+      Math.random,
+    );
+    await markDeliveryAttemptFailed(this.ctx.store.db, d.id, {
+      error,
+      nextAttemptAt: giveUp ? null : now + delay,
+    });
+    this.ctx.log.warn(
+      { delivery: d.id, event: d.event_id, url: d.url, attempt, error },
+      'event delivery failed',
+    );
   }
 }

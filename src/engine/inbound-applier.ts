@@ -76,7 +76,10 @@ export async function applyInbound(
     await recordInbound(db, contact.id, item.timestamp, item.profileName, now);
     const lastInbound = Math.max(contact.last_inbound_at ?? 0, item.timestamp);
     const after = windowState(lastInbound, now);
-    const windowView = { open: after.open, expires_at: after.expiresAt === null ? null : iso(after.expiresAt) };
+    const windowView = {
+      open: after.open,
+      expires_at: after.expiresAt === null ? null : iso(after.expiresAt),
+    };
     const contactView = { id: contact.id, wa_id: contact.wa_id, name: item.profileName ?? contact.name };
     if (!before.open) {
       events.push({
@@ -96,7 +99,11 @@ export async function applyInbound(
       received_at: iso(item.timestamp),
     };
     if (answered) {
-      await db.updateTable('inbound_messages').set({ reply_to_message_id: answered.id }).where('id', '=', inboundId).execute();
+      await db
+        .updateTable('inbound_messages')
+        .set({ reply_to_message_id: answered.id })
+        .where('id', '=', inboundId)
+        .execute();
       if (answered.replied_at === null) {
         answered.replied_at = item.timestamp;
         await updateMessage(db, answered.id, { replied_at: item.timestamp }, now);
@@ -111,7 +118,13 @@ export async function applyInbound(
       }
       events.push({
         type: 'message.reply',
-        data: { account_id: account.id, message: messageView(answered), contact: contactView, reply, window: windowView },
+        data: {
+          account_id: account.id,
+          message: messageView(answered),
+          contact: contactView,
+          reply,
+          window: windowView,
+        },
       });
     }
     events.push({
@@ -128,13 +141,22 @@ export async function applyInbound(
   return { events, timeline };
 }
 
-async function attribute(db: Kysely<Database>, contactId: string, item: InboundItem): Promise<MessageRow | undefined> {
+async function attribute(
+  db: Kysely<Database>,
+  contactId: string,
+  item: InboundItem,
+): Promise<MessageRow | undefined> {
   if (item.contextProviderId) {
     const [quoted] = await findMessagesByProviderIds(db, [item.contextProviderId]);
     if (quoted && quoted.contact_id === contactId) return quoted;
   }
-    // Meta's timestamps are whole seconds: a message we sent earlier in the same second still counts.
-  const last = await lastOutboundTo(db, contactId, item.timestamp + 999, item.timestamp - ATTRIBUTION_WINDOW_MS);
+  // Meta's timestamps are whole seconds: a message we sent earlier in the same second still counts.
+  const last = await lastOutboundTo(
+    db,
+    contactId,
+    item.timestamp + 999,
+    item.timestamp - ATTRIBUTION_WINDOW_MS,
+  );
   return last && last.replied_at === null ? last : undefined;
 }
 

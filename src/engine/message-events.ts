@@ -17,9 +17,7 @@ export function messageView(m: MessageRow) {
     metadata: m.metadata === null ? null : (JSON.parse(m.metadata) as unknown),
     attempts: m.attempts,
     error:
-      m.error_class === null
-        ? null
-        : { code: m.error_code, class: m.error_class, message: m.error_message },
+      m.error_class === null ? null : { code: m.error_code, class: m.error_class, message: m.error_message },
     created_at: iso(m.created_at),
     accepted_at: iso(m.accepted_at),
     sent_at: iso(m.sent_at),

@@ -128,9 +128,15 @@ export class SendService {
   ): Promise<OutboundContent> {
     const kinds = (['template', 'text', 'interactive'] as const).filter((k) => req[k] !== undefined);
     if (kinds.length !== 1) {
-      throw new RecontactError('INPUT_INVALID', 'A message needs exactly one of template, text or interactive', {
-        details: [{ path: kinds.length ? kinds.join(', ') : '(body)', message: `got ${kinds.length || 'none'}` }],
-      });
+      throw new RecontactError(
+        'INPUT_INVALID',
+        'A message needs exactly one of template, text or interactive',
+        {
+          details: [
+            { path: kinds.length ? kinds.join(', ') : '(body)', message: `got ${kinds.length || 'none'}` },
+          ],
+        },
+      );
     }
     if (req.template) return { kind: 'template', template: await this.bind(accountId, req.template) };
     const window = windowState(lastInboundAt, now);
@@ -164,12 +170,21 @@ export class SendService {
     const tpl = await getTemplate(db, accountId, t.name, t.language);
     if (!tpl) {
       const langs = await languagesOf(db, accountId, t.name);
-      throw new RecontactError('TEMPLATE_NOT_FOUND', `Template "${t.name}" does not exist in language "${t.language}"`, {
-        details: [{ path: 'template', message: langs.length ? `it exists in: ${langs.join(', ')}` : 'no language has it' }],
-        hint: langs.length
-          ? `Use one of the languages above (language codes must match exactly: es ≠ es_AR).`
-          : 'Check the name, or create the template and run `recontact templates pull` to sync it.',
-      });
+      throw new RecontactError(
+        'TEMPLATE_NOT_FOUND',
+        `Template "${t.name}" does not exist in language "${t.language}"`,
+        {
+          details: [
+            {
+              path: 'template',
+              message: langs.length ? `it exists in: ${langs.join(', ')}` : 'no language has it',
+            },
+          ],
+          hint: langs.length
+            ? `Use one of the languages above (language codes must match exactly: es ≠ es_AR).`
+            : 'Check the name, or create the template and run `recontact templates pull` to sync it.',
+        },
+      );
     }
     if (tpl.status !== 'APPROVED') {
       throw new RecontactError(
@@ -179,7 +194,7 @@ export class SendService {
           data: { status: tpl.status, rejected_reason: tpl.rejectedReason },
           hint:
             tpl.status === 'PENDING'
-              ? 'Wait for Meta to review it; Recontact updates the status from Meta\'s webhook.'
+              ? "Wait for Meta to review it; Recontact updates the status from Meta's webhook."
               : 'Edit and resubmit the template, or send another approved one.',
         },
       );

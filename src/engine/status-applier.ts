@@ -12,8 +12,8 @@ import {
   findMessagesByIds,
   findMessagesByProviderIds,
   type MessageRow,
-  type NewMessageEvent,
   type MessageUpdate,
+  type NewMessageEvent,
   updateMessage,
 } from '../store/messages-repo';
 import type { Database } from '../store/schema';
@@ -21,7 +21,13 @@ import type { EngineContext } from './context';
 import type { PendingEvent } from './events';
 import { messageStatusEvent } from './message-events';
 
-const TIME_FIELD = { sent: 'sent_at', delivered: 'delivered_at', read: 'read_at', played: 'read_at', failed: 'failed_at' } as const;
+const TIME_FIELD = {
+  sent: 'sent_at',
+  delivered: 'delivered_at',
+  read: 'read_at',
+  played: 'read_at',
+  failed: 'failed_at',
+} as const;
 
 export async function applyStatuses(
   ctx: EngineContext,
@@ -33,13 +39,18 @@ export async function applyStatuses(
   const theirs = [...new Set(items.filter((i) => !i.ourMessageId).map((i) => i.providerMessageId))];
   const rows = [...(await findMessagesByIds(db, ours)), ...(await findMessagesByProviderIds(db, theirs))];
   const byId = new Map(rows.map((r) => [r.id, { ...r }]));
-  const byProvider = new Map(rows.filter((r) => r.provider_message_id).map((r) => [r.provider_message_id!, r.id]));
+  const byProvider = new Map(
+    rows.filter((r) => r.provider_message_id).map((r) => [r.provider_message_id!, r.id]),
+  );
   const dirty = new Map<string, MessageUpdate>();
   const events: PendingEvent[] = [];
   const timeline: NewMessageEvent[] = [];
 
   for (const item of items) {
-    const id = item.ourMessageId && byId.has(item.ourMessageId) ? item.ourMessageId : byProvider.get(item.providerMessageId);
+    const id =
+      item.ourMessageId && byId.has(item.ourMessageId)
+        ? item.ourMessageId
+        : byProvider.get(item.providerMessageId);
     const row = id === undefined ? undefined : byId.get(id);
     if (!row) {
       ctx.log.debug({ provider_message_id: item.providerMessageId }, 'status for a message we do not know');

@@ -1,8 +1,8 @@
 /** Applies template review, quality and category changes reported by Meta's webhooks. */
 import type { Kysely } from 'kysely';
 import type { WebhookItem } from '../channels/channel';
-import { setTemplateStatus } from '../store/templates-repo';
 import type { Database } from '../store/schema';
+import { setTemplateStatus } from '../store/templates-repo';
 import type { AccountRegistry } from './accounts';
 import type { EngineContext } from './context';
 import type { PendingEvent } from './events';
@@ -28,7 +28,10 @@ export async function applyTemplateItems(
       now,
     );
     if (!changed) {
-      ctx.log.info({ template: item.name, language: item.language }, 'status update for a template we do not track');
+      ctx.log.info(
+        { template: item.name, language: item.language },
+        'status update for a template we do not track',
+      );
       continue;
     }
     events.push({

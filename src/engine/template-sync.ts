@@ -23,11 +23,15 @@ export async function pullTemplates(
 ): Promise<number> {
   const res = await provider.listTemplates(account);
   if (!res.ok) {
-    throw new RecontactError('PROVIDER_ERROR', `Listing templates of WABA ${account.wabaId} failed: ${res.error.title}`, {
-      details: res.error.details ? [{ message: res.error.details }] : [],
-      data: { code: res.error.code, http_status: res.error.httpStatus },
-      hint: 'Check the access token has whatsapp_business_management and the WABA id is right.',
-    });
+    throw new RecontactError(
+      'PROVIDER_ERROR',
+      `Listing templates of WABA ${account.wabaId} failed: ${res.error.title}`,
+      {
+        details: res.error.details ? [{ message: res.error.details }] : [],
+        data: { code: res.error.code, http_status: res.error.httpStatus },
+        hint: 'Check the access token has whatsapp_business_management and the WABA id is right.',
+      },
+    );
   }
   const now = ctx.clock();
   for (const t of res.value) {

@@ -21,7 +21,9 @@ export class Wakeup {
   wait(ms: number): Promise<void> {
     if (this.pending) {
       this.pending = false;
-      return Promise.resolve();
+      // Through the macrotask queue, not a resolved promise: better-sqlite3 answers synchronously,
+      // so a loop that only ever awaited microtasks would starve sockets and timers.
+      return new Promise((resolve) => setImmediate(resolve));
     }
     return new Promise((resolve) => {
       const t = setTimeout(() => {

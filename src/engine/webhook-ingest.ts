@@ -8,7 +8,12 @@
  */
 import type { Channel, InboundItem, StatusItem, WebhookItem } from '../channels/channel';
 import { RecontactError } from '../domain/errors';
-import { markWebhookFailed, markWebhooksProcessed, insertWebhook, pendingWebhooks } from '../store/inbox-repo';
+import {
+  insertWebhook,
+  markWebhookFailed,
+  markWebhooksProcessed,
+  pendingWebhooks,
+} from '../store/inbox-repo';
 import { insertMessageEvents, type NewMessageEvent } from '../store/messages-repo';
 import type { AccountRegistry } from './accounts';
 import type { EngineContext } from './context';
@@ -54,7 +59,11 @@ export class WebhookIngest {
     }
     const items = this.channel.parseWebhook(raw);
     const id = this.ctx.id('whk');
-    await insertWebhook(this.ctx.store.db, { id, channel: 'whatsapp', body: raw.toString('utf8') }, this.ctx.clock());
+    await insertWebhook(
+      this.ctx.store.db,
+      { id, channel: 'whatsapp', body: raw.toString('utf8') },
+      this.ctx.clock(),
+    );
     this.parsed.set(id, items);
     this.wakeup.notify();
     return { id, items: items.length };
@@ -96,6 +105,8 @@ export class WebhookIngest {
       if (n === 0) {
         for (const w of this.idleWaiters.splice(0)) w();
         await this.wakeup.wait(this.opts.pollMs);
+      } else {
+        await new Promise((r) => setImmediate(r)); // let requests in between batches
       }
     }
     for (const w of this.idleWaiters.splice(0)) w();
@@ -156,7 +167,8 @@ export class WebhookIngest {
       );
     });
     for (const i of items) {
-      if (i.kind === 'system_error') this.ctx.log.error({ errors: i.errors }, 'system error reported by Meta');
+      if (i.kind === 'system_error')
+        this.ctx.log.error({ errors: i.errors }, 'system error reported by Meta');
     }
     if (events.length) this.onEvents();
   }

@@ -59,6 +59,11 @@ export async function upsertAccount(
 }
 
 export async function listAccounts(db: Kysely<Database>): Promise<AccountWithLimits[]> {
-  const rows = await db.selectFrom('channel_accounts').selectAll().orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('channel_accounts')
+    .selectAll()
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return rows.map(toAccount);
 }

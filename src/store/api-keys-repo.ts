@@ -12,7 +12,15 @@ export async function insertKey(
 ) {
   await db
     .insertInto('api_keys')
-    .values({ id: k.id, name: k.name, key_hash: k.keyHash, role: k.role, created_at: now, last_used_at: null, revoked_at: null })
+    .values({
+      id: k.id,
+      name: k.name,
+      key_hash: k.keyHash,
+      role: k.role,
+      created_at: now,
+      last_used_at: null,
+      revoked_at: null,
+    })
     .onConflict((oc) => oc.column('key_hash').doNothing())
     .execute();
 }

@@ -19,7 +19,11 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       .insertInto('events')
       .values({ id: 'evt_1', type: 't', payload: '{}', created_at: at })
       .execute();
-    const row = await store.db.selectFrom('events').selectAll().where('id', '=', 'evt_1').executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('events')
+      .selectAll()
+      .where('id', '=', 'evt_1')
+      .executeTakeFirstOrThrow();
     expect(row.created_at).toBe(at);
     expect(typeof row.created_at).toBe('number');
   });
@@ -53,12 +57,24 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       failed_at: null,
       replied_at: null,
     };
-    await store.db.insertInto('messages').values({ ...base, id: 'm1', idempotency_key: 'k' }).execute();
+    await store.db
+      .insertInto('messages')
+      .values({ ...base, id: 'm1', idempotency_key: 'k' })
+      .execute();
     await expect(
-      store.db.insertInto('messages').values({ ...base, id: 'm2', idempotency_key: 'k' }).execute(),
+      store.db
+        .insertInto('messages')
+        .values({ ...base, id: 'm2', idempotency_key: 'k' })
+        .execute(),
     ).rejects.toThrow();
     // Messages without a key never collide.
-    await store.db.insertInto('messages').values({ ...base, id: 'm3', idempotency_key: null }).execute();
-    await store.db.insertInto('messages').values({ ...base, id: 'm4', idempotency_key: null }).execute();
+    await store.db
+      .insertInto('messages')
+      .values({ ...base, id: 'm3', idempotency_key: null })
+      .execute();
+    await store.db
+      .insertInto('messages')
+      .values({ ...base, id: 'm4', idempotency_key: null })
+      .execute();
   });
 });

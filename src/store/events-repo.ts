@@ -14,7 +14,13 @@ export async function insertEndpoint(
 ) {
   await db
     .insertInto('event_endpoints')
-    .values({ id: e.id, url: e.url, secret: e.secret, event_types: JSON.stringify(e.eventTypes), created_at: now })
+    .values({
+      id: e.id,
+      url: e.url,
+      secret: e.secret,
+      event_types: JSON.stringify(e.eventTypes),
+      created_at: now,
+    })
     .execute();
 }
 
@@ -87,7 +93,16 @@ export async function claimDeliveries(
     .selectFrom('event_deliveries as d')
     .innerJoin('events as e', 'e.id', 'd.event_id')
     .innerJoin('event_endpoints as ep', 'ep.id', 'd.endpoint_id')
-    .select(['d.id', 'd.attempts', 'd.event_id', 'e.type', 'e.payload', 'e.created_at', 'ep.url', 'ep.secret'])
+    .select([
+      'd.id',
+      'd.attempts',
+      'd.event_id',
+      'e.type',
+      'e.payload',
+      'e.created_at',
+      'ep.url',
+      'ep.secret',
+    ])
     .where('d.status', '=', 'pending')
     .where('d.next_attempt_at', '<=', p.now)
     .where((eb) => eb.or([eb('d.locked_until', 'is', null), eb('d.locked_until', '<=', p.now)]))
@@ -112,7 +127,12 @@ export async function claimDeliveries(
 export async function markDelivered(db: Kysely<Database>, id: string, now: number) {
   await db
     .updateTable('event_deliveries')
-    .set((eb) => ({ status: 'delivered', delivered_at: now, locked_until: null, attempts: eb('attempts', '+', 1) }))
+    .set((eb) => ({
+      status: 'delivered',
+      delivered_at: now,
+      locked_until: null,
+      attempts: eb('attempts', '+', 1),
+    }))
     .where('id', '=', id)
     .execute();
 }

@@ -9,7 +9,15 @@ export async function insertWebhook(
 ): Promise<void> {
   await db
     .insertInto('webhook_inbox')
-    .values({ id: w.id, channel: w.channel, body: w.body, status: 'pending', received_at: now, processed_at: null, error: null })
+    .values({
+      id: w.id,
+      channel: w.channel,
+      body: w.body,
+      status: 'pending',
+      received_at: now,
+      processed_at: null,
+      error: null,
+    })
     .execute();
 }
 
@@ -34,7 +42,13 @@ export async function markWebhooksProcessed(db: Kysely<Database>, ids: string[],
 }
 
 /** A body that keeps failing is parked, not retried forever; it stays in the table for inspection. */
-export async function markWebhookFailed(db: Kysely<Database>, id: string, error: string, park: boolean, now: number) {
+export async function markWebhookFailed(
+  db: Kysely<Database>,
+  id: string,
+  error: string,
+  park: boolean,
+  now: number,
+) {
   await db
     .updateTable('webhook_inbox')
     .set((eb) => ({

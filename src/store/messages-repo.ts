@@ -52,7 +52,12 @@ export async function findByIdempotencyKey(db: Kysely<Database>, accountId: stri
 }
 
 export async function getTimeline(db: Kysely<Database>, messageId: string): Promise<MessageEventRow[]> {
-  return db.selectFrom('message_events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
+  return db
+    .selectFrom('message_events')
+    .selectAll()
+    .where('message_id', '=', messageId)
+    .orderBy('id')
+    .execute();
 }
 
 export interface ClaimedMessage {
@@ -74,7 +79,14 @@ export interface ClaimedMessage {
 export async function claimDueMessages(
   db: Kysely<Database>,
   dialect: Dialect,
-  p: { accountId: string; workerId: string; now: number; leaseMs: number; recoveryGraceMs: number; limit: number },
+  p: {
+    accountId: string;
+    workerId: string;
+    now: number;
+    leaseMs: number;
+    recoveryGraceMs: number;
+    limit: number;
+  },
 ): Promise<ClaimedMessage[]> {
   const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
   const res = await sql<ClaimedMessage>`
@@ -103,18 +115,27 @@ export interface AcceptedResult {
  * Records Meta's acceptance for a batch. A status webhook may already have moved the row past
  * `accepted` (sent, even delivered): acceptance never moves it back, and the provider id a
  * webhook recorded wins. One UPDATE … FROM (VALUES …) per chunk: the same SQL on both engines.
+ * Returns the ids that really became `accepted` (the others were already further along).
  */
-export async function markAccepted(db: Kysely<Database>, rows: AcceptedResult[], now: number): Promise<void> {
+export async function markAccepted(
+  db: Kysely<Database>,
+  rows: AcceptedResult[],
+  now: number,
+): Promise<string[]> {
+  const changed: string[] = [];
   for (const part of chunks(rows)) {
     const values = sql.join(part.map((r) => sql`(${r.id}, ${r.providerMessageId})`));
-    await sql`
+    const res = await sql<{ id: string; status: string }>`
       UPDATE messages
          SET status = CASE WHEN messages.status IN ('queued', 'sending') THEN 'accepted' ELSE messages.status END,
              provider_message_id = COALESCE(messages.provider_message_id, v.column2),
              accepted_at = ${now}, locked_by = NULL, locked_until = NULL, updated_at = ${now}
         FROM (VALUES ${values}) AS v
-       WHERE messages.id = v.column1`.execute(db);
+       WHERE messages.id = v.column1
+   RETURNING messages.id, messages.status`.execute(db);
+    for (const r of res.rows) if (r.status === 'accepted') changed.push(r.id);
   }
+  return changed;
 }
 
 export interface RetryResult {
@@ -205,7 +226,10 @@ export async function findMessagesByIds(db: Kysely<Database>, ids: string[]): Pr
   return out;
 }
 
-export async function findMessagesByProviderIds(db: Kysely<Database>, providerIds: string[]): Promise<MessageRow[]> {
+export async function findMessagesByProviderIds(
+  db: Kysely<Database>,
+  providerIds: string[],
+): Promise<MessageRow[]> {
   const out: MessageRow[] = [];
   for (const part of chunks(providerIds)) {
     out.push(

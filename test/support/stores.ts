@@ -15,7 +15,9 @@ import { migrateToLatest } from '../../src/store/migrate';
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Set RECONTACT_TEST_SQLITE_ONLY=1 to skip PostgreSQL locally; CI never sets it. */
-export const DIALECTS: Dialect[] = process.env.RECONTACT_TEST_SQLITE_ONLY ? ['sqlite'] : ['sqlite', 'postgres'];
+export const DIALECTS: Dialect[] = process.env.RECONTACT_TEST_SQLITE_ONLY
+  ? ['sqlite']
+  : ['sqlite', 'postgres'];
 
 export interface TestStore extends Store {
   /** The URL (and schema) another process can open to see the same data. */

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { RecontactError } from '../../domain/errors';
 import { newEndpointSecret } from '../../engine/signing';
 import { deleteEndpoint, insertEndpoint, listEndpoints } from '../../store/events-repo';
-import type { ApiDeps } from '../server';
 import { createEndpointBody, createKeyBody } from '../schemas';
+import type { ApiDeps } from '../server';
 
 export const adminRoutes =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
@@ -23,7 +23,11 @@ export const adminRoutes =
       async (req, reply) => {
         const id = deps.ctx.id('ep');
         const secret = newEndpointSecret();
-        await insertEndpoint(deps.ctx.store.db, { id, url: req.body.url, secret, eventTypes: req.body.events }, deps.ctx.clock());
+        await insertEndpoint(
+          deps.ctx.store.db,
+          { id, url: req.body.url, secret, eventTypes: req.body.events },
+          deps.ctx.clock(),
+        );
         await deps.events.refresh();
         return reply.status(201).send({ id, url: req.body.url, events: req.body.events, secret });
       },
@@ -35,7 +39,12 @@ export const adminRoutes =
       async () => {
         const rows = await listEndpoints(deps.ctx.store.db);
         return {
-          data: rows.map((r) => ({ id: r.id, url: r.url, events: JSON.parse(r.event_types) as string[], enabled: r.enabled === 1 })),
+          data: rows.map((r) => ({
+            id: r.id,
+            url: r.url,
+            events: JSON.parse(r.event_types) as string[],
+            enabled: r.enabled === 1,
+          })),
         };
       },
     );
@@ -63,7 +72,9 @@ export const adminRoutes =
       },
       async (req, reply) => {
         const created = await deps.apiKeys.create(req.body.name, req.body.role);
-        return reply.status(201).send({ id: created.id, name: req.body.name, role: req.body.role, key: created.key });
+        return reply
+          .status(201)
+          .send({ id: created.id, name: req.body.name, role: req.body.role, key: created.key });
       },
     );
   };

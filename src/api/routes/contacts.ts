@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { normalizePhone } from '../../domain/phone';
 import { windowState } from '../../domain/window';
 import { findContact } from '../../store/contacts-repo';
-import type { ApiDeps } from '../server';
 import { accountQuery, windowParams } from '../schemas';
+import type { ApiDeps } from '../server';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -3,8 +3,8 @@ import { RecontactError } from '../../domain/errors';
 import { messageView } from '../../engine/message-events';
 import type { SendRequest } from '../../engine/send-service';
 import { getMessage, getTimeline } from '../../store/messages-repo';
-import type { ApiDeps } from '../server';
 import { idempotencyHeaders, messageIdParams, sendMessageBody } from '../schemas';
+import type { ApiDeps } from '../server';
 
 export const messageRoutes =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
@@ -36,7 +36,11 @@ export const messageRoutes =
       '/v1/messages/:id',
       {
         config: { role: 'viewer' },
-        schema: { tags: ['messages'], summary: 'A message with its status timeline', params: messageIdParams },
+        schema: {
+          tags: ['messages'],
+          summary: 'A message with its status timeline',
+          params: messageIdParams,
+        },
       },
       async (req) => {
         const { db } = deps.ctx.store;

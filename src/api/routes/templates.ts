@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { listTemplates } from '../../store/templates-repo';
-import type { ApiDeps } from '../server';
 import { accountQuery } from '../schemas';
+import type { ApiDeps } from '../server';
 
 export const templateRoutes =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
@@ -10,7 +10,11 @@ export const templateRoutes =
       '/v1/templates',
       {
         config: { role: 'viewer' },
-        schema: { tags: ['templates'], summary: 'Templates known for an account, with review status', querystring: accountQuery },
+        schema: {
+          tags: ['templates'],
+          summary: 'Templates known for an account, with review status',
+          querystring: accountQuery,
+        },
       },
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);

@@ -100,7 +100,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .where(sql.ref('status'), 'in', ['queued', 'sending'])
     .execute();
   await db.schema.createIndex('messages_provider_id').on('messages').column('provider_message_id').execute();
-  await db.schema.createIndex('messages_contact').on('messages').columns(['contact_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('messages_contact')
+    .on('messages')
+    .columns(['contact_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('message_events')
@@ -111,7 +115,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('detail', 'text')
     .execute();
-  await db.schema.createIndex('message_events_message').on('message_events').columns(['message_id', 'id']).execute();
+  await db.schema
+    .createIndex('message_events_message')
+    .on('message_events')
+    .columns(['message_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('inbound_messages')

@@ -1,0 +1,313 @@
+/**
+ * `npm run bench`: prints figures, asserts nothing. For each database:
+ *   (a) a bare undici loop posting template sends straight to the sandbox — the physical limit;
+ *   (b) N template messages accepted by Recontact's API and dispatched to the same sandbox,
+ *       end to end, every one durably recorded as accepted;
+ *   (c) status webhooks (sent, delivered, read for each message) posted signed to Recontact,
+ *       acknowledged after a durable write and applied to the messages.
+ * Each of sandbox, Recontact and this client runs in its own process, as in production.
+ * Env: BENCH_MESSAGES (20000), BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL.
+ */
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
+import { openStore, type Store } from '../src/store/database';
+import { type Proc, peakRss, startProcess } from './procs';
+
+const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
+const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const API_KEY = 'rk_bench_0123456789abcdef0123456789';
+const GRAPH = 'v25.0';
+
+interface Row {
+  dialect: string;
+  bare: { rate: number; concurrency: number };
+  intake: number;
+  endToEnd: number;
+  webhookAck: number;
+  webhookApplied: number;
+  ackP50: number;
+  ackP99: number;
+  rssRecontact: number;
+  rssSandbox: number;
+}
+
+const templateBody = (i: number) =>
+  JSON.stringify({
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: `1650555${String(i % 10_000).padStart(4, '0')}`,
+    type: 'template',
+    biz_opaque_callback_data: `bare-${i}`,
+    template: {
+      name: 'appointment_reminder',
+      language: { code: 'es_AR', policy: 'deterministic' },
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Emilia' },
+            { type: 'text', text: 'la Dra. Gómez' },
+            { type: 'text', text: 'lunes 3 de marzo a las 10:00' },
+          ],
+        },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '0',
+          parameters: [{ type: 'payload', payload: 'CONFIRM:1' }],
+        },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '1',
+          parameters: [{ type: 'payload', payload: 'CANCEL:1' }],
+        },
+      ],
+    },
+  });
+
+/** Runs `total` requests with `concurrency` workers; returns latencies in ms. */
+async function drive(
+  total: number,
+  concurrency: number,
+  one: (i: number) => Promise<void>,
+): Promise<number[]> {
+  const lat: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const t = performance.now();
+        await one(i);
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
+  return lat;
+}
+
+async function bareLoop(sandboxUrl: string): Promise<{ rate: number; concurrency: number }> {
+  let best = { rate: 0, concurrency: 0 };
+  for (const concurrency of [16, 64, 128]) {
+    const pool = new Pool(sandboxUrl, { connections: concurrency });
+    const path = `/${GRAPH}/${SANDBOX_ACCOUNT.phoneNumberId}/messages`;
+    const headers = {
+      authorization: `Bearer ${SANDBOX_ACCOUNT.accessToken}`,
+      'content-type': 'application/json',
+    };
+    const send = async (i: number) => {
+      const res = await pool.request({ method: 'POST', path, headers, body: templateBody(i) });
+      const json = (await res.body.json()) as { messages?: Array<{ id: string }> };
+      if (!json.messages?.[0]?.id) throw new Error(`sandbox refused: ${JSON.stringify(json)}`);
+    };
+    await drive(2_000, concurrency, send); // warm-up
+    const t0 = performance.now();
+    await drive(N, concurrency, send);
+    const rate = N / ((performance.now() - t0) / 1000);
+    await pool.close();
+    if (rate > best.rate) best = { rate, concurrency };
+  }
+  return best;
+}
+
+async function waitUntil(probe: () => Promise<boolean>, what: string, ms = 600_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function countStatus(store: Store, statuses: string[]): Promise<number> {
+  const r = await store.db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', statuses)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+async function freshDatabase(dialect: string, dir: string): Promise<string> {
+  if (dialect === 'sqlite') return join(dir, 'bench.db');
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS recontact_bench');
+  await admin.query('CREATE DATABASE recontact_bench');
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = '/recontact_bench';
+  return u.toString();
+}
+
+async function benchDialect(dialect: string): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), 'recontact-bench-'));
+  const sandbox = await startProcess(
+    ['bench/sandbox-process.ts'],
+    { BENCH_STATUS_WEBHOOKS: '0' },
+    /READY (\S+)/,
+  );
+  let recontact: Proc | undefined;
+  try {
+    const bare = await bareLoop(sandbox.url);
+    const databaseUrl = await freshDatabase(dialect, dir);
+    recontact = await startProcess(
+      ['src/cli/main.ts', 'serve'],
+      {
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: databaseUrl,
+        RECONTACT_API_KEY: API_KEY,
+        WHATSAPP_PHONE_NUMBER_ID: SANDBOX_ACCOUNT.phoneNumberId,
+        WHATSAPP_WABA_ID: SANDBOX_ACCOUNT.wabaId,
+        WHATSAPP_ACCESS_TOKEN: SANDBOX_ACCOUNT.accessToken,
+        WHATSAPP_APP_SECRET: SANDBOX_ACCOUNT.appSecret,
+        WHATSAPP_VERIFY_TOKEN: SANDBOX_ACCOUNT.verifyToken,
+        WHATSAPP_BASE_URL: sandbox.url,
+        WHATSAPP_GRAPH_VERSION: GRAPH,
+        // Pacing is proven elsewhere; here the question is the engine's own overhead.
+        WHATSAPP_THROUGHPUT_MPS: '100000',
+        DISPATCH_CONCURRENCY: String(bare.concurrency),
+      },
+      /listening on (http:\/\/\S+)/,
+    );
+    const store = await openStore({ url: databaseUrl });
+
+    // (b) API intake and dispatch, end to end.
+    const api = new Pool(recontact.url, { connections: 64 });
+    const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+    const t0 = performance.now();
+    await drive(N, 64, async (i) => {
+      const res = await api.request({
+        method: 'POST',
+        path: '/v1/messages',
+        headers,
+        body: JSON.stringify({
+          to: `+1 650 555 ${String(i % 10_000).padStart(4, '0')}`,
+          template: {
+            name: 'appointment_reminder',
+            language: 'es_AR',
+            body: ['Emilia', 'la Dra. Gómez', 'lunes 3 de marzo a las 10:00'],
+            buttons: [{ payload: `CONFIRM:${i}` }, { payload: `CANCEL:${i}` }],
+          },
+          metadata: { i },
+        }),
+      });
+      if (res.statusCode !== 202) throw new Error(`API answered ${res.statusCode}: ${await res.body.text()}`);
+      await res.body.dump();
+    });
+    const t1 = performance.now();
+    await waitUntil(
+      async () => (await countStatus(store, ['accepted', 'sent', 'delivered', 'read'])) === N,
+      'dispatch',
+    );
+    const t2 = performance.now();
+    await api.close();
+
+    // (c) status webhooks, as Meta batches them: several statuses per body, signed.
+    const rows = await store.db
+      .selectFrom('messages')
+      .select(['id', 'provider_message_id'])
+      .orderBy('id')
+      .execute();
+    const bodies: string[] = [];
+    const ts = Math.floor(Date.now() / 1000);
+    for (const status of ['sent', 'delivered', 'read']) {
+      for (let i = 0; i < rows.length; i += 10) {
+        const statuses = rows.slice(i, i + 10).map((r) => ({
+          id: r.provider_message_id,
+          status,
+          timestamp: String(ts),
+          recipient_id: '16505550000',
+          biz_opaque_callback_data: r.id,
+        }));
+        bodies.push(
+          JSON.stringify({
+            object: 'whatsapp_business_account',
+            entry: [
+              {
+                id: SANDBOX_ACCOUNT.wabaId,
+                changes: [
+                  {
+                    field: 'messages',
+                    value: {
+                      messaging_product: 'whatsapp',
+                      metadata: {
+                        display_phone_number: '5491100000000',
+                        phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
+                      },
+                      statuses,
+                    },
+                  },
+                ],
+              },
+            ],
+          }),
+        );
+      }
+    }
+    const hooks = new Pool(recontact.url, { connections: 32 });
+    const t3 = performance.now();
+    const lat = await drive(bodies.length, 32, async (i) => {
+      const body = bodies[i]!;
+      const sig = createHmac('sha256', SANDBOX_ACCOUNT.appSecret).update(body).digest('hex');
+      const res = await hooks.request({
+        method: 'POST',
+        path: '/webhooks/whatsapp',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${sig}` },
+        body,
+      });
+      if (res.statusCode !== 200) throw new Error(`webhook answered ${res.statusCode}`);
+      await res.body.dump();
+    });
+    const t4 = performance.now();
+    await waitUntil(async () => (await countStatus(store, ['read'])) === N, 'webhook processing');
+    const t5 = performance.now();
+    await hooks.close();
+    lat.sort((a, b) => a - b);
+    const rssRecontact = recontact.peakRssMb();
+    await store.close();
+    return {
+      dialect,
+      bare,
+      intake: N / ((t1 - t0) / 1000),
+      endToEnd: N / ((t2 - t0) / 1000),
+      webhookAck: (3 * N) / ((t4 - t3) / 1000),
+      webhookApplied: (3 * N) / ((t5 - t3) / 1000),
+      ackP50: lat[Math.floor(lat.length * 0.5)]!,
+      ackP99: lat[Math.floor(lat.length * 0.99)]!,
+      rssRecontact,
+      rssSandbox: sandbox.peakRssMb(),
+    };
+  } finally {
+    await recontact?.stop();
+    await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const results: Row[] = [];
+for (const d of DIALECTS) {
+  process.stdout.write(`running ${d} with ${N} messages…\n`);
+  results.push(await benchDialect(d));
+}
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+process.stdout.write(
+  `\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${N} messages\n\n`,
+);
+process.stdout.write(
+  '| database | (a) bare undici → sandbox | (b) API → dispatched, durable (end to end) | (b)/(a) | API intake alone | (c) status webhooks acknowledged | (c) applied | webhook ack p50 / p99 | peak RSS Recontact / sandbox |\n',
+);
+process.stdout.write('|---|---|---|---|---|---|---|---|---|\n');
+for (const r of results) {
+  process.stdout.write(
+    `| ${r.dialect} | ${fmt(r.bare.rate)} msg/s (${r.bare.concurrency} in flight) | ${fmt(r.endToEnd)} msg/s | ${(r.endToEnd / r.bare.rate).toFixed(2)} | ${fmt(r.intake)} msg/s | ${fmt(r.webhookAck)} events/s | ${fmt(r.webhookApplied)} events/s | ${r.ackP50.toFixed(1)} / ${r.ackP99.toFixed(1)} ms | ${fmt(r.rssRecontact)} / ${fmt(r.rssSandbox)} MB |\n`,
+  );
+}
+process.stdout.write(`\nbench client peak RSS ${fmt(peakRss(process.pid))} MB\n`);
