@@ -1,0 +1,103 @@
+/**
+ * /_sandbox: JSON endpoints for people and other processes (the dashboard's phone view, the
+ * demo, scripts). No auth: the sandbox is a local test double. Errors: `{error: {message}}`.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { SandboxState } from './state';
+import { templateView } from './state';
+import type { TemplateManager } from './template-manager';
+import type { Users } from './users';
+import type { WebhookEmitter } from './webhook-emitter';
+
+export interface ControlRouteDeps {
+  state: SandboxState;
+  users: Users;
+  manager: TemplateManager;
+  emitter: WebhookEmitter;
+}
+
+type Obj = Record<string, unknown>;
+
+function fail(reply: FastifyReply, status: number, message: string): undefined {
+  reply.code(status).send({ error: { message } });
+  return undefined;
+}
+
+function bodyOf(b: unknown): Obj {
+  return typeof b === 'object' && b !== null && !Array.isArray(b) ? (b as Obj) : {};
+}
+
+export function registerControlRoutes(app: FastifyInstance, d: ControlRouteDeps): void {
+  const { state, users, manager, emitter } = d;
+
+  app.get('/_sandbox/health', () => ({
+    ok: true,
+    accounts: state.accounts.size,
+    messages: state.sent.length,
+    webhooks: { ...emitter.stats, pending: emitter.pending() },
+  }));
+
+  app.get<{ Querystring: { to?: string; phone_number_id?: string; limit?: string } }>(
+    '/_sandbox/messages',
+    (req) => {
+      const { to, phone_number_id: phone, limit } = req.query ?? {};
+      let data = state.sent;
+      if (to || phone)
+        data = data.filter((r) => (!to || r.to === to) && (!phone || r.phoneNumberId === phone));
+      const n = limit === undefined ? 0 : Number(limit);
+      if (Number.isInteger(n) && n > 0) data = data.slice(-n);
+      return { data };
+    },
+  );
+
+  app.get<{ Params: { waId: string } }>('/_sandbox/users/:waId/inbox', (req) => ({
+    data: users.inbox(req.params.waId),
+  }));
+
+  app.post<{ Params: { waId: string } }>('/_sandbox/users/:waId/messages', (req, reply) => {
+    const b = bodyOf(req.body);
+    if (typeof b.phone_number_id !== 'string' || typeof b.text !== 'string') {
+      return fail(reply, 400, 'phone_number_id and text are required');
+    }
+    try {
+      const opts = typeof b.context_wamid === 'string' ? { contextWamid: b.context_wamid } : {};
+      return { id: users.sendText(b.phone_number_id, req.params.waId, b.text, opts) };
+    } catch (err) {
+      return fail(reply, 400, (err as Error).message);
+    }
+  });
+
+  app.post<{ Params: { waId: string } }>('/_sandbox/users/:waId/tap', (req, reply) => {
+    const b = bodyOf(req.body);
+    const button = b.button;
+    if (
+      typeof b.phone_number_id !== 'string' ||
+      typeof b.wamid !== 'string' ||
+      (typeof button !== 'number' && typeof button !== 'string')
+    ) {
+      return fail(reply, 400, 'phone_number_id, wamid and button (index or text) are required');
+    }
+    try {
+      return { id: users.tapButton(b.phone_number_id, req.params.waId, b.wamid, button) };
+    } catch (err) {
+      return fail(reply, 404, (err as Error).message);
+    }
+  });
+
+  app.get<{ Params: { wabaId: string } }>('/_sandbox/templates/:wabaId', (req) => ({
+    data: state.listTemplates(req.params.wabaId).map(templateView),
+  }));
+
+  app.post<{ Params: { wabaId: string; name: string; language: string } }>(
+    '/_sandbox/templates/:wabaId/:name/:language/status',
+    (req, reply) => {
+      const { wabaId, name, language } = req.params;
+      const b = bodyOf(req.body);
+      if (typeof b.status !== 'string' || b.status === '') return fail(reply, 400, 'status is required');
+      const t = state.findTemplate(wabaId, name, language);
+      if (!t) return fail(reply, 404, `no template ${name} (${language}) in WABA ${wabaId}`);
+      manager.setStatus(t, b.status.toUpperCase(), typeof b.reason === 'string' ? { reason: b.reason } : {});
+      return { success: true };
+    },
+  );
+}

@@ -1,0 +1,265 @@
+/**
+ * The sandbox: a local stand-in for Meta's WhatsApp Cloud API (messages, templates,
+ * webhooks) with simulated users. See README.md for what it emulates and what it does not.
+ * It is a test double for Meta and deliberately shares no code with our own adapter.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TemplateDefinition } from '../domain/templates/model';
+import { Activity } from './activity';
+import { registerControlRoutes } from './control-route';
+import { MetaError, paramError, unknownPathError } from './errors';
+import { sendMetaError } from './graph';
+import { MessageLifecycle } from './lifecycle';
+import { registerMessagesRoute } from './messages-route';
+import { defaultSeedTemplates } from './seed';
+import {
+  type AccountState,
+  SandboxState,
+  type SandboxTemplate,
+  type SentRecord,
+  TokenBucket,
+  templateView,
+} from './state';
+import { TemplateManager } from './template-manager';
+import { registerTemplateRoutes } from './templates-route';
+import { type SimulatedUsers, Users } from './users';
+import { WebhookEmitter, type WebhookItem, type WebhookStats } from './webhook-emitter';
+
+export type { InboxButton, InboxMessage, SandboxTemplate, SentRecord } from './state';
+export type { SimulatedUsers, UserMessageHandler } from './users';
+
+export interface SandboxAccount {
+  phoneNumberId: string;
+  wabaId: string;
+  accessToken: string;
+  appSecret: string;
+  displayPhoneNumber: string;
+  webhookUrl?: string;
+  /** messages/s, 0 = unlimited */
+  throughputMps?: number;
+  pairLimit?: boolean;
+}
+
+export interface SandboxOptions {
+  accounts: SandboxAccount[];
+  /** Default: every template in examples/saludcenter.templates.yaml, APPROVED, for every WABA. */
+  seedTemplates?: Array<TemplateDefinition & { wabaId?: string; status?: string }>;
+  /** Defaults: sent 50 ms after accept, delivered 200 ms after sent, read 1,500 ms after delivered. */
+  delays?: { sentMs?: number; deliveredMs?: number; readMs?: number | null; templateReviewMs?: number };
+  /** Statuses produced within this many ms go out in one POST. Default 5. */
+  webhookBatchMs?: number;
+  /** Default {baseMs: 200, maxAttempts: 12}, exponential. */
+  webhookRetry?: { baseMs: number; maxAttempts: number };
+  faults?: { duplicateRate?: number; reorder?: boolean; skipDelivered?: boolean; random?: () => number };
+  /** 131047 as a synchronous HTTP 400 instead of 200 + failed webhook. */
+  syncWindowError?: boolean;
+  /** Default true; benchmarks may turn status webhooks off (inbound and template webhooks still go). */
+  statusWebhooks?: boolean;
+  logger?: boolean;
+  /** The sandbox's clock (timestamps, windows, rate limits). Default Date.now. */
+  now?: () => number;
+  /** HTTP status per error code, over Meta's documented ones (e.g. {130429: 429}). */
+  httpStatusByCode?: Record<number, number>;
+  /** Connections per webhook receiver origin. Default 4. */
+  webhookConnections?: number;
+}
+
+export interface SandboxStats {
+  accepted: number;
+  webhooks: WebhookStats & { pending: number };
+}
+
+export interface Sandbox {
+  /** http://127.0.0.1:PORT after listen ('' before). */
+  readonly url: string;
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+  app: FastifyInstance;
+  setWebhookUrl(phoneNumberId: string, url: string): void;
+  users: SimulatedUsers;
+  /** Every message the API accepted, in order. */
+  sent(): SentRecord[];
+  /** How many accepted sends carried each biz_opaque_callback_data. */
+  countsByCallbackData(): Map<string, number>;
+  templates(wabaId: string): SandboxTemplate[];
+  /** Sets a template's status and emits message_template_status_update. */
+  setTemplateStatus(wabaId: string, name: string, language: string, status: string, reason?: string): void;
+  /** Resolves when no status, review, webhook delivery or scripted user handler is pending. */
+  drainWebhooks(): Promise<void>;
+  stats(): SandboxStats;
+}
+
+export function createSandbox(opts: SandboxOptions): Sandbox {
+  const now = opts.now ?? Date.now;
+  const state = new SandboxState(now);
+  const activity = new Activity();
+  const onChange = () => activity.changed();
+  const statusByCode = opts.httpStatusByCode ?? {};
+
+  for (const a of opts.accounts) {
+    const mps = a.throughputMps ?? 0;
+    const account: AccountState = {
+      phoneNumberId: a.phoneNumberId,
+      wabaId: a.wabaId,
+      accessToken: a.accessToken,
+      appSecret: a.appSecret,
+      displayPhoneNumber: a.displayPhoneNumber.replace(/\D/g, ''),
+      webhookUrl: a.webhookUrl,
+      throughputMps: mps,
+      pairLimit: a.pairLimit === true,
+      bucket: mps > 0 ? new TokenBucket(mps, mps, now()) : null,
+      pairBuckets: new Map(),
+    };
+    state.addAccount(account);
+  }
+
+  const seeds = opts.seedTemplates ?? defaultSeedTemplates();
+  for (const s of seeds) {
+    const { wabaId, status, ...def } = s;
+    for (const waba of state.wabas.keys()) {
+      if (wabaId !== undefined && wabaId !== waba) continue;
+      state.addTemplate(waba, structuredClone(def), status ?? 'APPROVED');
+    }
+  }
+
+  const faults = opts.faults ?? {};
+  const random = faults.random ?? Math.random;
+  const emitter = new WebhookEmitter({
+    batchMs: opts.webhookBatchMs ?? 5,
+    retry: opts.webhookRetry ?? { baseMs: 200, maxAttempts: 12 },
+    duplicateRate: faults.duplicateRate ?? 0,
+    reorder: faults.reorder === true,
+    random,
+    connections: opts.webhookConnections ?? 4,
+    maxItemsPerPost: 1000,
+    onChange,
+  });
+
+  const statusWebhooks = opts.statusWebhooks !== false;
+  let users: Users;
+  const delays = opts.delays ?? {};
+  const lifecycle = new MessageLifecycle({
+    sentMs: delays.sentMs ?? 50,
+    deliveredMs: delays.deliveredMs ?? 200,
+    readMs: delays.readMs === undefined ? 1500 : delays.readMs,
+    skipDelivered: faults.skipDelivered === true,
+    now,
+    emitStatus: (m, status) => {
+      const url = m.account.webhookUrl;
+      if (!statusWebhooks || !url) return;
+      const item: WebhookItem = {
+        source: m.account,
+        kind: 'statuses',
+        payload: status,
+      };
+      if (status.status !== 'failed')
+        item.contact = { profile: { name: state.user(m.waId).name }, wa_id: m.waId };
+      emitter.push(url, item);
+    },
+    deliverToUser: (m) => users.receive(m),
+    onChange,
+  });
+
+  users = new Users({
+    state,
+    now,
+    emitInbound: (account, message, name, waId) => {
+      if (!account.webhookUrl) return;
+      emitter.push(account.webhookUrl, {
+        source: account,
+        kind: 'messages',
+        payload: message,
+        contact: { profile: { name }, wa_id: waId },
+      });
+    },
+    markRead: (m) => lifecycle.markRead(m),
+    onChange,
+  });
+
+  const manager = new TemplateManager({
+    state,
+    emitter,
+    now,
+    reviewMs: delays.templateReviewMs ?? 1000,
+    onChange,
+  });
+
+  activity.register(() => lifecycle.pending());
+  activity.register(() => emitter.pending());
+  activity.register(() => manager.pending());
+  activity.register(() => users.pending());
+
+  const app = Fastify({ logger: opts.logger === true, bodyLimit: 4 * 1024 * 1024 });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof MetaError) return sendMetaError(reply, err, statusByCode);
+    const e = err as { statusCode?: number; message?: string };
+    if (e.statusCode !== undefined && e.statusCode < 500) {
+      return sendMetaError(reply, paramError(e.message ?? 'Invalid request'), statusByCode);
+    }
+    return reply.code(500).send({
+      error: {
+        message: 'An unexpected error has occurred. Please retry your request later.',
+        type: 'OAuthException',
+        code: 2,
+        is_transient: true,
+      },
+    });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendMetaError(reply, unknownPathError(req.url.split('?')[0] ?? ''), statusByCode),
+  );
+
+  registerMessagesRoute(app, { state, lifecycle, now, syncWindowError: opts.syncWindowError === true });
+  registerTemplateRoutes(app, { state, manager });
+  registerControlRoutes(app, { state, users, manager, emitter });
+
+  let url = '';
+  let closed = false;
+
+  return {
+    get url() {
+      return url;
+    },
+    app,
+    users,
+    async listen(port = 0, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const addr = app.server.address();
+      const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+      const shown =
+        host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      url = `http://${shown}:${actualPort}`;
+      return url;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      lifecycle.clear();
+      manager.clear();
+      await emitter.close();
+      activity.release();
+      await app.close();
+    },
+    setWebhookUrl(phoneNumberId, webhookUrl) {
+      const a = state.accounts.get(phoneNumberId);
+      if (!a) throw new Error(`unknown phone number id ${phoneNumberId}`);
+      a.webhookUrl = webhookUrl;
+    },
+    sent: () => state.sent.slice(),
+    countsByCallbackData: () => new Map(state.callbackCounts),
+    templates: (wabaId) => state.listTemplates(wabaId).map(templateView),
+    setTemplateStatus(wabaId, name, language, status, reason) {
+      const t = state.findTemplate(wabaId, name, language);
+      if (!t) throw new Error(`no template ${name} (${language}) in WABA ${wabaId}`);
+      manager.setStatus(t, status, reason === undefined ? {} : { reason });
+    },
+    drainWebhooks: () => activity.whenIdle(),
+    stats: () => ({
+      accepted: state.sent.length,
+      webhooks: { ...emitter.stats, pending: emitter.pending() },
+    }),
+  };
+}

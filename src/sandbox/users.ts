@@ -1,0 +1,198 @@
+/**
+ * Simulated WhatsApp users. A user is a wa_id; messages reach their inbox when `delivered`
+ * happens; they answer by text or by tapping a button, by script (`onMessage`) or by hand
+ * (control endpoints). Every inbound message opens the user's 24-hour window with that number,
+ * marks what they had received from it as read, and goes to the number's webhook.
+ */
+import { makeWamid } from './ids';
+import type { AccountState, InboxButton, InboxMessage, MessageState, SandboxState } from './state';
+
+export type UserMessageHandler = (message: InboxMessage & { waId: string }) => void | Promise<void>;
+
+export interface SimulatedUsers {
+  /** Messages the user received, oldest first (live objects: `read` changes). */
+  inbox(waId: string): InboxMessage[];
+  /** The user writes to the business; returns the inbound wamid. */
+  sendText(phoneNumberId: string, waId: string, text: string, opts?: { contextWamid?: string }): string;
+  /**
+   * The user taps a button of a message in their inbox: a template quick reply (inbound
+   * `button`), an interactive reply button (`button_reply`) or list row (`list_reply`).
+   * `button` is the button's index, or its text, payload or id. Returns the inbound wamid.
+   */
+  tapButton(phoneNumberId: string, waId: string, wamid: string, button: number | string): string;
+  /** Called for every message that reaches any user; returns an unsubscribe function. */
+  onMessage(handler: UserMessageHandler): () => void;
+  /** Profile name shown in webhook `contacts[].profile.name`. */
+  setName(waId: string, name: string): void;
+  lastInboundAt(phoneNumberId: string, waId: string): number | undefined;
+  isWindowOpen(phoneNumberId: string, waId: string): boolean;
+}
+
+export interface UsersDeps {
+  state: SandboxState;
+  now: () => number;
+  emitInbound: (account: AccountState, message: Record<string, unknown>, name: string, waId: string) => void;
+  markRead: (m: MessageState) => void;
+  onChange: () => void;
+}
+
+const WA_ID = /^[1-9]\d{6,14}$/;
+
+export class Users implements SimulatedUsers {
+  private handlers: UserMessageHandler[] = [];
+  private running = 0;
+
+  constructor(private readonly d: UsersDeps) {}
+
+  /** Scripted handlers still running (they count as pending work for drainWebhooks). */
+  pending(): number {
+    return this.running;
+  }
+
+  inbox(waId: string): InboxMessage[] {
+    return this.d.state.users.get(waId)?.inbox.slice() ?? [];
+  }
+
+  setName(waId: string, name: string): void {
+    this.d.state.user(waId).name = name;
+  }
+
+  lastInboundAt(phoneNumberId: string, waId: string): number | undefined {
+    return this.d.state.lastInbound.get(`${phoneNumberId}:${waId}`);
+  }
+
+  isWindowOpen(phoneNumberId: string, waId: string): boolean {
+    return this.d.state.windowOpen(phoneNumberId, waId);
+  }
+
+  onMessage(handler: UserMessageHandler): () => void {
+    this.handlers.push(handler);
+    return () => {
+      this.handlers = this.handlers.filter((h) => h !== handler);
+    };
+  }
+
+  /** Called by the lifecycle when a message is delivered. */
+  receive(m: MessageState): void {
+    // The rendered content becomes the inbox entry itself: no copy per delivered message.
+    const entry = Object.assign(m.content, {
+      wamid: m.wamid,
+      phoneNumberId: m.account.phoneNumberId,
+      from: m.account.displayPhoneNumber,
+      receivedAt: this.d.now(),
+      read: false,
+    }) satisfies InboxMessage;
+    m.inboxEntry = entry;
+    this.d.state.user(m.waId).inbox.push(entry);
+    if (this.handlers.length === 0) return;
+    const view = { ...entry, waId: m.waId };
+    for (const h of this.handlers) this.runHandler(h, view);
+  }
+
+  sendText(phoneNumberId: string, waId: string, text: string, opts: { contextWamid?: string } = {}): string {
+    if (typeof text !== 'string' || text === '') throw new Error('text must be a non-empty string');
+    const message: Record<string, unknown> = { type: 'text', text: { body: text } };
+    return this.inbound(phoneNumberId, waId, message, opts.contextWamid);
+  }
+
+  tapButton(phoneNumberId: string, waId: string, wamid: string, button: number | string): string {
+    const m = this.d.state.messages.get(wamid);
+    if (!m || m.waId !== waId || m.account.phoneNumberId !== phoneNumberId || !m.inboxEntry) {
+      throw new Error(`message ${wamid} from ${phoneNumberId} is not in the inbox of ${waId}`);
+    }
+    const b = findButton(m.content.buttons, button);
+    if (!b) throw new Error(`message ${wamid} has no button ${JSON.stringify(button)}`);
+    let message: Record<string, unknown>;
+    if (b.kind === 'quick_reply') {
+      message = { type: 'button', button: { payload: b.payload ?? b.text, text: b.text } };
+    } else if (b.kind === 'reply') {
+      message = {
+        type: 'interactive',
+        interactive: { type: 'button_reply', button_reply: { id: b.id, title: b.text } },
+      };
+    } else if (b.kind === 'list_row') {
+      const reply: Record<string, unknown> = { id: b.id, title: b.text };
+      if (b.description !== undefined) reply.description = b.description;
+      message = { type: 'interactive', interactive: { type: 'list_reply', list_reply: reply } };
+    } else {
+      throw new Error(`the ${b.kind} button "${b.text}" acts on the phone; it sends nothing to the business`);
+    }
+    return this.inbound(phoneNumberId, waId, message, wamid);
+  }
+
+  private inbound(
+    phoneNumberId: string,
+    waId: string,
+    body: Record<string, unknown>,
+    contextWamid: string | undefined,
+  ): string {
+    const account = this.d.state.accounts.get(phoneNumberId);
+    if (!account) throw new Error(`unknown phone number id ${phoneNumberId}`);
+    if (!WA_ID.test(waId)) throw new Error(`wa_id must be 7 to 15 digits, got ${waId}`);
+    const user = this.d.state.user(waId);
+    // Answering means the chat is open: everything received from this number is now read.
+    for (let i = user.inbox.length - 1; i >= 0; i--) {
+      const entry = user.inbox[i] as InboxMessage;
+      if (entry.read || entry.phoneNumberId !== phoneNumberId) continue;
+      const m = this.d.state.messages.get(entry.wamid);
+      if (m) this.d.markRead(m);
+    }
+    const now = this.d.now();
+    this.d.state.lastInbound.set(`${phoneNumberId}:${waId}`, now);
+    const wamid = makeWamid(waId, 'inbound');
+    this.d.state.inbound.set(wamid, { phoneNumberId, waId, readByBusiness: false });
+    const message: Record<string, unknown> = {
+      from: waId,
+      id: wamid,
+      timestamp: String(Math.floor(now / 1000)),
+      type: body.type,
+    };
+    if (contextWamid !== undefined) message.context = { from: account.displayPhoneNumber, id: contextWamid };
+    Object.assign(message, body);
+    this.d.emitInbound(account, message, user.name, waId);
+    return wamid;
+  }
+
+  private runHandler(h: UserMessageHandler, view: InboxMessage & { waId: string }): void {
+    let result: void | Promise<void>;
+    try {
+      result = h(view);
+    } catch (err) {
+      warn(err);
+      return;
+    }
+    if (result && typeof result.then === 'function') {
+      this.running++;
+      result.then(
+        () => this.handlerDone(),
+        (err: unknown) => {
+          warn(err);
+          this.handlerDone();
+        },
+      );
+    }
+  }
+
+  private handlerDone(): void {
+    this.running--;
+    this.d.onChange();
+  }
+}
+
+/** A failing script must not stop the sandbox, but must not go unnoticed either. */
+function warn(err: unknown): void {
+  process.emitWarning(
+    `sandbox user handler failed: ${err instanceof Error ? err.message : String(err)}`,
+    'SandboxWarning',
+  );
+}
+
+function findButton(buttons: InboxButton[], wanted: number | string): InboxButton | undefined {
+  if (typeof wanted === 'number') return buttons.find((b) => b.index === wanted);
+  const lower = wanted.toLowerCase();
+  return (
+    buttons.find((b) => b.text === wanted) ??
+    buttons.find((b) => b.text.toLowerCase() === lower) ??
+    buttons.find((b) => b.payload === wanted || b.id === wanted)
+  );
+}
