@@ -6,7 +6,6 @@ import { parseWebhook, protectLargeIntegers } from './webhook-parser';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const raw = (name: string): Buffer => readFileSync(join(FIXTURES, name));
-// biome-ignore lint/suspicious/noExplicitAny: fixtures are navigated freely to pick `raw` sub-objects.
 const json = (name: string): any => JSON.parse(raw(name).toString('utf8'));
 
 const WABA_A = '102290129340398';
