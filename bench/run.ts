@@ -155,6 +155,7 @@ async function benchDialect(dialect: string): Promise<Row> {
   let recontact: Proc | undefined;
   try {
     const bare = await bareLoop(sandbox.url);
+    log(`(a) ${Math.round(bare.rate)} msg/s at ${bare.concurrency} in flight`);
     const databaseUrl = await freshDatabase(dialect, dir);
     recontact = await startProcess(
       ['src/cli/main.ts', 'serve'],
@@ -202,11 +203,13 @@ async function benchDialect(dialect: string): Promise<Row> {
       await res.body.dump();
     });
     const t1 = performance.now();
+    log(`(b) API took ${N} messages in ${Math.round(t1 - t0)} ms`);
     await waitUntil(
       async () => (await countStatus(store, ['accepted', 'sent', 'delivered', 'read'])) === N,
       'dispatch',
     );
     const t2 = performance.now();
+    log(`(b) all dispatched after ${Math.round(t2 - t0)} ms`);
     await api.close();
 
     // (c) status webhooks, as Meta batches them: several statuses per body, signed.
@@ -289,6 +292,10 @@ async function benchDialect(dialect: string): Promise<Row> {
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function log(s: string) {
+  process.stderr.write(`  ${s}\n`);
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

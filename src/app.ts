@@ -33,6 +33,8 @@ export interface AppOptions {
   channel?: Channel & TemplateProvider;
   dispatcher?: Partial<DispatcherOptions>;
   deliverer?: Partial<DelivererOptions>;
+  /** How often event subscriptions are re-read (tests set 0 to re-read inside every transaction). */
+  eventEndpointRefreshMs?: number;
   /** Run the dispatcher in this process (serve: yes; an API-only process: no). */
   runDispatcher?: boolean;
 }
@@ -80,7 +82,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const accounts = new AccountRegistry(ctx);
   await accounts.reload();
-  const events = new EventBus(ctx);
+  const events = new EventBus(ctx, opts.eventEndpointRefreshMs);
   await events.refresh();
   const channel =
     opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) });
@@ -99,11 +101,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...opts.dispatcher,
   });
   const sendService = new SendService(ctx, accounts, () => dispatcher.wake());
-  const ingest = new WebhookIngest(ctx, accounts, channel, events, () => deliverer.wake());
+  const ingest = new WebhookIngest(ctx, accounts, channel, events, {
+    onEvents: () => deliverer.wake(),
+    onTemplatesChanged: () => sendService.forgetTemplates(),
+  });
   const apiKeys = new ApiKeys(ctx);
   const createdApiKey = await apiKeys.bootstrap(config.bootstrapApiKey);
   const http = await buildApi(
-    { ctx, accounts, sendService, ingest, events, apiKeys },
+    { ctx, accounts, sendService, ingest, events, apiKeys, templateProvider: channel },
     opts.logger ? log : false,
   );
 

@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'message.received',
   'window.opened',
   'template.status',
+  'template.quality',
+  'template.category',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -31,21 +33,23 @@ export class EventBus {
     private readonly refreshMs = 5_000,
   ) {}
 
-  async refresh(): Promise<void> {
-    this.endpoints = (await listEndpoints(this.ctx.store.db)).filter((e) => e.enabled === 1);
+  /** `db` must be the caller's transaction when there is one: SQLite has one connection, and a
+   * query on the root handle inside a transaction would wait for that transaction forever. */
+  async refresh(db: Kysely<Database> = this.ctx.store.db): Promise<void> {
+    this.endpoints = (await listEndpoints(db)).filter((e) => e.enabled === 1);
     this.loadedAt = this.ctx.clock();
   }
 
   /** Other processes may add endpoints; re-read them now and then rather than on every event. */
-  private async current(): Promise<EndpointRow[]> {
-    if (this.ctx.clock() - this.loadedAt > this.refreshMs) await this.refresh();
+  private async current(db: Kysely<Database>): Promise<EndpointRow[]> {
+    if (this.ctx.clock() - this.loadedAt > this.refreshMs) await this.refresh(db);
     return this.endpoints;
   }
 
   /** Writes events and their deliveries with `db`, which should be the caller's transaction. */
   async emit(db: Kysely<Database>, events: PendingEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const endpoints = await this.current();
+    const endpoints = await this.current(db);
     const now = this.ctx.clock();
     const rows: NewEvent[] = events.map((e) => {
       const id = this.ctx.id('evt');

@@ -8,7 +8,7 @@ import type { OutboundContent } from '../channels/channel';
 import { RecontactError } from '../domain/errors';
 import { normalizePhone } from '../domain/phone';
 import { bindTemplate } from '../domain/templates/bind';
-import type { TemplateParams } from '../domain/templates/model';
+import type { TemplateParams, TemplateRecord } from '../domain/templates/model';
 import { windowState } from '../domain/window';
 import { ensureContact } from '../store/contacts-repo';
 import {
@@ -44,7 +44,11 @@ export interface SendOutcome {
   replayed: boolean;
 }
 
+const TEMPLATE_CACHE_MS = 2_000;
+
 export class SendService {
+  private readonly templates = new Map<string, { record: TemplateRecord | undefined; at: number }>();
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly accounts: AccountRegistry,
@@ -102,8 +106,7 @@ export class SendService {
       throw err;
     }
     this.onQueued();
-    const stored = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return { message: stored, replayed: false };
+    return { message: storedRow(row), replayed: false };
   }
 
   private replay(existing: MessageRow, requestHash: string, key: string): SendOutcome {
@@ -165,9 +168,30 @@ export class SendService {
     return { kind: 'interactive', interactive: buildInteractive(req.interactive!) };
   }
 
+  /**
+   * Templates are read on every send of a campaign; they are cached for a moment. A review
+   * change made by another process is seen within TEMPLATE_CACHE_MS; a send in that gap is
+   * refused by Meta (132015/132001) and recorded as failed, never lost.
+   */
+  private async template(accountId: string, name: string, language: string) {
+    const key = `${accountId}\u0000${name}\u0000${language}`;
+    const now = this.ctx.clock();
+    const hit = this.templates.get(key);
+    if (hit && now - hit.at < TEMPLATE_CACHE_MS) return hit.record;
+    const record = await getTemplate(this.ctx.store.db, accountId, name, language);
+    if (this.templates.size > 10_000) this.templates.clear();
+    this.templates.set(key, { record, at: now });
+    return record;
+  }
+
+  /** Forgets cached templates (after a sync or a review webhook in this process). */
+  forgetTemplates(): void {
+    this.templates.clear();
+  }
+
   private async bind(accountId: string, t: NonNullable<SendRequest['template']>) {
     const { db } = this.ctx.store;
-    const tpl = await getTemplate(db, accountId, t.name, t.language);
+    const tpl = await this.template(accountId, t.name, t.language);
     if (!tpl) {
       const langs = await languagesOf(db, accountId, t.name);
       throw new RecontactError(
@@ -202,6 +226,26 @@ export class SendService {
     const { name: _n, language: _l, ...params } = t;
     return bindTemplate(tpl, params);
   }
+}
+
+/** The row as the database now holds it, without reading it back. */
+function storedRow(row: NewMessage): MessageRow {
+  return {
+    ...row,
+    attempts: 0,
+    provider_message_id: null,
+    locked_by: null,
+    locked_until: null,
+    error_code: null,
+    error_class: null,
+    error_message: null,
+    accepted_at: null,
+    sent_at: null,
+    delivered_at: null,
+    read_at: null,
+    failed_at: null,
+    replied_at: null,
+  };
 }
 
 function buildInteractive(i: NonNullable<SendRequest['interactive']>): Record<string, unknown> {

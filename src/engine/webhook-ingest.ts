@@ -44,7 +44,7 @@ export class WebhookIngest {
     private readonly accounts: AccountRegistry,
     private readonly channel: Channel,
     private readonly events: EventBus,
-    private readonly onEvents: () => void,
+    private readonly hooks: { onEvents(): void; onTemplatesChanged(): void },
     private readonly opts: IngestOptions = { batchSize: 200, pollMs: 1_000, maxAttempts: 5 },
   ) {}
 
@@ -170,6 +170,7 @@ export class WebhookIngest {
       if (i.kind === 'system_error')
         this.ctx.log.error({ errors: i.errors }, 'system error reported by Meta');
     }
-    if (events.length) this.onEvents();
+    if (events.length) this.hooks.onEvents();
+    if (items.some((i) => i.kind.startsWith('template_'))) this.hooks.onTemplatesChanged();
   }
 }

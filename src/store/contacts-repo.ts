@@ -18,6 +18,9 @@ export async function ensureContact(
   c: { id: string; accountId: string; waId: string; phoneE164: string | null; name?: string | null },
   now: number,
 ): Promise<ContactRow> {
+  // Most sends go to people we already know: look first, insert only when missing.
+  const known = await findContact(db, c.accountId, c.waId);
+  if (known) return known;
   await db
     .insertInto('contacts')
     .values({

@@ -88,6 +88,9 @@ export async function startHarness(
     store,
     ...(opts.clock ? { clock: opts.clock } : {}),
     deliverer: { pollMs: 20, baseDelayMs: 50 },
+    // Re-read subscriptions inside every transaction: guards against querying the root handle
+    // from within a transaction, which deadlocks SQLite's single connection.
+    eventEndpointRefreshMs: 0,
     dispatcher: { pollMs: 20, retryBaseMs: 20, retryCapMs: 200 },
   });
   const url = await app.listen(0, '127.0.0.1');
