@@ -28,6 +28,7 @@ export function startProcess(args: string[], env: Record<string, string>, ready:
           peakRssMb: () => peakRss(child.pid!),
           stop: () =>
             new Promise<void>((r) => {
+              if (child.exitCode !== null || child.signalCode !== null) return r();
               child.once('exit', () => r());
               child.kill('SIGTERM');
               setTimeout(() => child.kill('SIGKILL'), 10_000).unref();

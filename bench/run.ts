@@ -28,6 +28,7 @@ interface Row {
   dialect: string;
   bare: { rate: number; concurrency: number };
   intake: number;
+  dispatch: number;
   endToEnd: number;
   webhookAck: number;
   webhookApplied: number;
@@ -133,17 +134,64 @@ async function countStatus(store: Store, statuses: string[]): Promise<number> {
   return Number(r.n);
 }
 
-async function freshDatabase(dialect: string, dir: string): Promise<string> {
-  if (dialect === 'sqlite') return join(dir, 'bench.db');
+async function freshDatabase(dialect: string, dir: string, name: string): Promise<string> {
+  if (dialect === 'sqlite') return join(dir, `${name}.db`);
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS recontact_bench');
-  await admin.query('CREATE DATABASE recontact_bench');
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const u = new URL(PG_URL);
-  u.pathname = '/recontact_bench';
+  u.pathname = `/${name}`;
   return u.toString();
 }
+
+function recontactEnv(sandboxUrl: string, databaseUrl: string, concurrency: number): Record<string, string> {
+  return {
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    RECONTACT_API_KEY: API_KEY,
+    WHATSAPP_PHONE_NUMBER_ID: SANDBOX_ACCOUNT.phoneNumberId,
+    WHATSAPP_WABA_ID: SANDBOX_ACCOUNT.wabaId,
+    WHATSAPP_ACCESS_TOKEN: SANDBOX_ACCOUNT.accessToken,
+    WHATSAPP_APP_SECRET: SANDBOX_ACCOUNT.appSecret,
+    WHATSAPP_VERIFY_TOKEN: SANDBOX_ACCOUNT.verifyToken,
+    WHATSAPP_BASE_URL: sandboxUrl,
+    WHATSAPP_GRAPH_VERSION: GRAPH,
+    // Pacing is proven elsewhere; here the question is the engine's own overhead.
+    WHATSAPP_THROUGHPUT_MPS: '100000',
+    DISPATCH_CONCURRENCY: String(concurrency),
+  };
+}
+
+/** Posts N template sends to the API with 64 in flight; resolves when all were acknowledged (202). */
+async function postMessages(url: string): Promise<void> {
+  const api = new Pool(url, { connections: 64 });
+  const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+  await drive(N, 64, async (i) => {
+    const res = await api.request({
+      method: 'POST',
+      path: '/v1/messages',
+      headers,
+      body: JSON.stringify({
+        to: `+1 650 555 ${String(i % 10_000).padStart(4, '0')}`,
+        template: {
+          name: 'appointment_reminder',
+          language: 'es_AR',
+          body: ['Emilia', 'la Dra. Gómez', 'lunes 3 de marzo a las 10:00'],
+          buttons: [{ payload: `CONFIRM:${i}` }, { payload: `CANCEL:${i}` }],
+        },
+        metadata: { i },
+      }),
+    });
+    if (res.statusCode !== 202) throw new Error(`API answered ${res.statusCode}: ${await res.body.text()}`);
+    await res.body.dump();
+  });
+  await api.close();
+}
+
+const DONE = ['accepted', 'sent', 'delivered', 'read'];
 
 async function benchDialect(dialect: string): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'recontact-bench-'));
@@ -152,110 +200,43 @@ async function benchDialect(dialect: string): Promise<Row> {
     { BENCH_STATUS_WEBHOOKS: '0' },
     /READY (\S+)/,
   );
-  let recontact: Proc | undefined;
+  const procs: Proc[] = [];
+  const serve = async (env: Record<string, string>, extra: string[] = []) => {
+    const p = await startProcess(['src/cli/main.ts', 'serve', ...extra], env, /listening on (http:\/\/\S+)/);
+    procs.push(p);
+    return p;
+  };
   try {
     const bare = await bareLoop(sandbox.url);
-    log(`(a) ${Math.round(bare.rate)} msg/s at ${bare.concurrency} in flight`);
-    const databaseUrl = await freshDatabase(dialect, dir);
-    recontact = await startProcess(
-      ['src/cli/main.ts', 'serve'],
-      {
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: databaseUrl,
-        RECONTACT_API_KEY: API_KEY,
-        WHATSAPP_PHONE_NUMBER_ID: SANDBOX_ACCOUNT.phoneNumberId,
-        WHATSAPP_WABA_ID: SANDBOX_ACCOUNT.wabaId,
-        WHATSAPP_ACCESS_TOKEN: SANDBOX_ACCOUNT.accessToken,
-        WHATSAPP_APP_SECRET: SANDBOX_ACCOUNT.appSecret,
-        WHATSAPP_VERIFY_TOKEN: SANDBOX_ACCOUNT.verifyToken,
-        WHATSAPP_BASE_URL: sandbox.url,
-        WHATSAPP_GRAPH_VERSION: GRAPH,
-        // Pacing is proven elsewhere; here the question is the engine's own overhead.
-        WHATSAPP_THROUGHPUT_MPS: '100000',
-        DISPATCH_CONCURRENCY: String(bare.concurrency),
-      },
-      /listening on (http:\/\/\S+)/,
-    );
-    const store = await openStore({ url: databaseUrl });
+    log(`(a) ${fmt(bare.rate)} msg/s at ${bare.concurrency} in flight`);
 
-    // (b) API intake and dispatch, end to end.
-    const api = new Pool(recontact.url, { connections: 64 });
-    const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
-    const t0 = performance.now();
-    await drive(N, 64, async (i) => {
-      const res = await api.request({
-        method: 'POST',
-        path: '/v1/messages',
-        headers,
-        body: JSON.stringify({
-          to: `+1 650 555 ${String(i % 10_000).padStart(4, '0')}`,
-          template: {
-            name: 'appointment_reminder',
-            language: 'es_AR',
-            body: ['Emilia', 'la Dra. Gómez', 'lunes 3 de marzo a las 10:00'],
-            buttons: [{ payload: `CONFIRM:${i}` }, { payload: `CANCEL:${i}` }],
-          },
-          metadata: { i },
-        }),
-      });
-      if (res.statusCode !== 202) throw new Error(`API answered ${res.statusCode}: ${await res.body.text()}`);
-      await res.body.dump();
-    });
-    const t1 = performance.now();
-    log(`(b) API took ${N} messages in ${Math.round(t1 - t0)} ms`);
-    await waitUntil(
-      async () => (await countStatus(store, ['accepted', 'sent', 'delivered', 'read'])) === N,
-      'dispatch',
-    );
-    const t2 = performance.now();
-    log(`(b) all dispatched after ${Math.round(t2 - t0)} ms`);
-    await api.close();
+    // (b1) intake alone, then (b2) dispatch alone by a worker process, on one database.
+    const db1 = await freshDatabase(dialect, dir, 'recontact_bench');
+    const env1 = recontactEnv(sandbox.url, db1, bare.concurrency);
+    const api1 = await serve(env1, ['--no-dispatch']);
+    const store = await openStore({ url: db1 });
+    let t = performance.now();
+    await postMessages(api1.url);
+    const intake = N / ((performance.now() - t) / 1000);
+    log(`(b1) API intake ${fmt(intake)} msg/s`);
+    t = performance.now();
+    const worker = await startProcess(['src/cli/main.ts', 'worker'], env1, /(worker) running/);
+    procs.push(worker);
+    await waitUntil(async () => (await countStatus(store, DONE)) === N, 'dispatch');
+    const dispatch = N / ((performance.now() - t) / 1000);
+    log(`(b2) dispatch ${fmt(dispatch)} msg/s (worker start included)`);
+    const rssWorker = worker.peakRssMb();
+    await worker.stop();
 
-    // (c) status webhooks, as Meta batches them: several statuses per body, signed.
+    // (c) status webhooks into the API process, as Meta batches them: several statuses a body, signed.
     const rows = await store.db
       .selectFrom('messages')
       .select(['id', 'provider_message_id'])
       .orderBy('id')
       .execute();
-    const bodies: string[] = [];
-    const ts = Math.floor(Date.now() / 1000);
-    for (const status of ['sent', 'delivered', 'read']) {
-      for (let i = 0; i < rows.length; i += 10) {
-        const statuses = rows.slice(i, i + 10).map((r) => ({
-          id: r.provider_message_id,
-          status,
-          timestamp: String(ts),
-          recipient_id: '16505550000',
-          biz_opaque_callback_data: r.id,
-        }));
-        bodies.push(
-          JSON.stringify({
-            object: 'whatsapp_business_account',
-            entry: [
-              {
-                id: SANDBOX_ACCOUNT.wabaId,
-                changes: [
-                  {
-                    field: 'messages',
-                    value: {
-                      messaging_product: 'whatsapp',
-                      metadata: {
-                        display_phone_number: '5491100000000',
-                        phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
-                      },
-                      statuses,
-                    },
-                  },
-                ],
-              },
-            ],
-          }),
-        );
-      }
-    }
-    const hooks = new Pool(recontact.url, { connections: 32 });
-    const t3 = performance.now();
+    const bodies = statusBodies(rows);
+    const hooks = new Pool(api1.url, { connections: 32 });
+    t = performance.now();
     const lat = await drive(bodies.length, 32, async (i) => {
       const body = bodies[i]!;
       const sig = createHmac('sha256', SANDBOX_ACCOUNT.appSecret).update(body).digest('hex');
@@ -268,30 +249,83 @@ async function benchDialect(dialect: string): Promise<Row> {
       if (res.statusCode !== 200) throw new Error(`webhook answered ${res.statusCode}`);
       await res.body.dump();
     });
-    const t4 = performance.now();
+    const webhookAck = (3 * N) / ((performance.now() - t) / 1000);
     await waitUntil(async () => (await countStatus(store, ['read'])) === N, 'webhook processing');
-    const t5 = performance.now();
+    const webhookApplied = (3 * N) / ((performance.now() - t) / 1000);
+    log(`(c) webhooks ${fmt(webhookAck)} events/s acknowledged, ${fmt(webhookApplied)} applied`);
     await hooks.close();
     lat.sort((a, b) => a - b);
-    const rssRecontact = recontact.peakRssMb();
+    const rssApi = api1.peakRssMb();
     await store.close();
+
+    // (b) end to end: one process takes the API calls and dispatches at the same time.
+    const db2 = await freshDatabase(dialect, dir, 'recontact_bench_e2e');
+    const both = await serve(recontactEnv(sandbox.url, db2, bare.concurrency));
+    const store2 = await openStore({ url: db2 });
+    t = performance.now();
+    await postMessages(both.url);
+    await waitUntil(async () => (await countStatus(store2, DONE)) === N, 'end-to-end dispatch');
+    const endToEnd = N / ((performance.now() - t) / 1000);
+    log(`(b) end to end ${fmt(endToEnd)} msg/s`);
+    await store2.close();
     return {
       dialect,
       bare,
-      intake: N / ((t1 - t0) / 1000),
-      endToEnd: N / ((t2 - t0) / 1000),
-      webhookAck: (3 * N) / ((t4 - t3) / 1000),
-      webhookApplied: (3 * N) / ((t5 - t3) / 1000),
+      intake,
+      dispatch,
+      endToEnd,
+      webhookAck,
+      webhookApplied,
       ackP50: lat[Math.floor(lat.length * 0.5)]!,
       ackP99: lat[Math.floor(lat.length * 0.99)]!,
-      rssRecontact,
+      rssRecontact: Math.max(rssApi, rssWorker, both.peakRssMb()),
       rssSandbox: sandbox.peakRssMb(),
     };
   } finally {
-    await recontact?.stop();
+    for (const p of procs) await p.stop();
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function statusBodies(rows: Array<{ id: string; provider_message_id: string | null }>): string[] {
+  const bodies: string[] = [];
+  const ts = Math.floor(Date.now() / 1000);
+  for (const status of ['sent', 'delivered', 'read']) {
+    for (let i = 0; i < rows.length; i += 10) {
+      const statuses = rows.slice(i, i + 10).map((r) => ({
+        id: r.provider_message_id,
+        status,
+        timestamp: String(ts),
+        recipient_id: '16505550000',
+        biz_opaque_callback_data: r.id,
+      }));
+      bodies.push(
+        JSON.stringify({
+          object: 'whatsapp_business_account',
+          entry: [
+            {
+              id: SANDBOX_ACCOUNT.wabaId,
+              changes: [
+                {
+                  field: 'messages',
+                  value: {
+                    messaging_product: 'whatsapp',
+                    metadata: {
+                      display_phone_number: '5491100000000',
+                      phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
+                    },
+                    statuses,
+                  },
+                },
+              ],
+            },
+          ],
+        }),
+      );
+    }
+  }
+  return bodies;
 }
 
 function log(s: string) {
@@ -309,12 +343,12 @@ process.stdout.write(
   `\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${N} messages\n\n`,
 );
 process.stdout.write(
-  '| database | (a) bare undici → sandbox | (b) API → dispatched, durable (end to end) | (b)/(a) | API intake alone | (c) status webhooks acknowledged | (c) applied | webhook ack p50 / p99 | peak RSS Recontact / sandbox |\n',
+  '| database | (a) bare undici → sandbox | (b2) dispatch, durable | (b2)/(a) | (b1) API intake, durable | (b) API + dispatch in one process, end to end | (c) status webhooks acknowledged / applied | webhook ack p50 / p99 | peak RSS Recontact / sandbox |\n',
 );
 process.stdout.write('|---|---|---|---|---|---|---|---|---|\n');
 for (const r of results) {
   process.stdout.write(
-    `| ${r.dialect} | ${fmt(r.bare.rate)} msg/s (${r.bare.concurrency} in flight) | ${fmt(r.endToEnd)} msg/s | ${(r.endToEnd / r.bare.rate).toFixed(2)} | ${fmt(r.intake)} msg/s | ${fmt(r.webhookAck)} events/s | ${fmt(r.webhookApplied)} events/s | ${r.ackP50.toFixed(1)} / ${r.ackP99.toFixed(1)} ms | ${fmt(r.rssRecontact)} / ${fmt(r.rssSandbox)} MB |\n`,
+    `| ${r.dialect} | ${fmt(r.bare.rate)} msg/s (${r.bare.concurrency} in flight) | ${fmt(r.dispatch)} msg/s | ${(r.dispatch / r.bare.rate).toFixed(2)} | ${fmt(r.intake)} msg/s | ${fmt(r.endToEnd)} msg/s | ${fmt(r.webhookAck)} / ${fmt(r.webhookApplied)} events/s | ${r.ackP50.toFixed(1)} / ${r.ackP99.toFixed(1)} ms | ${fmt(r.rssRecontact)} / ${fmt(r.rssSandbox)} MB |\n`,
   );
 }
 process.stdout.write(`\nbench client peak RSS ${fmt(peakRss(process.pid))} MB\n`);

@@ -109,6 +109,8 @@ export const EVENT_TYPE_VALUES = [
   'message.received',
   'window.opened',
   'template.status',
+  'template.quality',
+  'template.category',
 ] as const;
 
 export const createEndpointBody = z

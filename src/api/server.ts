@@ -12,6 +12,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { TemplateProvider } from '../channels/channel';
 import { RecontactError } from '../domain/errors';
 import type { AccountRegistry } from '../engine/accounts';
 import type { EngineContext } from '../engine/context';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   ingest: WebhookIngest;
   events: EventBus;
   apiKeys: ApiKeys;
+  /** Template management at Meta (list, create, edit), for the /v1/templates routes. */
+  templateProvider: TemplateProvider;
   /** Extra route plugins (e.g. the template routes of later modules). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }

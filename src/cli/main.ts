@@ -15,7 +15,15 @@ program
   .description(
     'Start the API, the dispatcher and the webhook processor (with the embedded sandbox when no Meta credentials are set)',
   )
-  .action(async () => (await import('./serve')).serve());
+  .option('--no-dispatch', 'accept and store messages but leave sending to `recontact worker` processes')
+  .action(async (opts: { dispatch: boolean }) =>
+    (await import('./serve')).serve({ dispatch: opts.dispatch }),
+  );
+
+program
+  .command('worker')
+  .description('Run the dispatcher, webhook processor and event deliverer without the HTTP API (scale-out)')
+  .action(async () => (await import('./serve')).worker());
 
 program
   .command('migrate')
@@ -70,6 +78,88 @@ templates
     const { runTemplatesLint } = await import('./templates-lint');
     process.exit(await runTemplatesLint(files, { json: opts.json === true }));
   });
+
+/** The parsed options with the API key taken from the environment when not given. */
+function keyed<T extends { apiKey?: string }>(opts: T): T {
+  return { ...opts, apiKey: opts.apiKey ?? process.env.RECONTACT_API_KEY };
+}
+
+/** The options every command that talks to a running Recontact takes. */
+function remote(cmd: Command): Command {
+  return (
+    cmd
+      .option('--url <url>', 'Recontact base URL', process.env.RECONTACT_URL ?? 'http://127.0.0.1:3000')
+      // No default shown for the key: --help would print a secret taken from the environment.
+      .option('--api-key <key>', 'API key, admin for push and pull (default: $RECONTACT_API_KEY)')
+      .option('--account <id>', 'channel account id (default: the first one)')
+      .option('--json', 'machine-readable output')
+  );
+}
+
+remote(
+  templates
+    .command('diff')
+    .description(
+      "Compare a template file with Meta's templates: create, update, unchanged, only at Meta (sends nothing)",
+    )
+    .argument('<file>', 'template file (YAML or JSON)'),
+).action(async (file: string, opts) => {
+  const { runTemplatesDiff } = await import('./templates-diff');
+  process.exit(await runTemplatesDiff(file, keyed(opts)));
+});
+
+remote(
+  templates
+    .command('push')
+    .description('Lint, show the plan, then create new and edit changed templates at Meta (never deletes)')
+    .argument('<file>', 'template file (YAML or JSON)')
+    .option('--yes', 'push without asking (required when stdin is not a terminal, e.g. in CI)')
+    .option('--dry-run', 'lint and show the plan only'),
+).action(async (file: string, opts) => {
+  const { runTemplatesPush } = await import('./templates-push');
+  process.exit(await runTemplatesPush(file, keyed(opts)));
+});
+
+remote(
+  templates
+    .command('pull')
+    .alias('sync')
+    .description("Bring Meta's template state (status, quality, category, ids) into Recontact's database"),
+).action(async (opts) => {
+  const { runTemplatesPull } = await import('./templates-pull');
+  process.exit(await runTemplatesPull(keyed(opts)));
+});
+
+remote(
+  templates
+    .command('list')
+    .description("The database's templates: name, language, category, status, quality, rejected reason"),
+).action(async (opts) => {
+  const { runTemplatesList } = await import('./templates-list');
+  process.exit(await runTemplatesList(keyed(opts)));
+});
+
+remote(
+  templates
+    .command('preview')
+    .description('Show what the user will see, with values given or taken from a contact')
+    .argument('<name>', 'template name')
+    .requiredOption('--language <code>', 'template language, e.g. es_AR')
+    .option(
+      '--body <value...>',
+      'body values in order ({{1}}, {{2}}, ...), or name=value for named templates',
+    )
+    .option('--header-text <text>', 'value of the header variable')
+    .option('--header-image <url>', 'header image link')
+    .option(
+      '--button <value...>',
+      'per template button, in order: payload, url_suffix=…, coupon_code=… ("-" to skip)',
+    )
+    .option('--contact <phone>', "fill named variables from this contact's attributes and name"),
+).action(async (name: string, opts) => {
+  const { runTemplatesPreview } = await import('./templates-preview');
+  process.exit(await runTemplatesPreview(name, keyed(opts)));
+});
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof RecontactError) {

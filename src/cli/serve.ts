@@ -1,16 +1,17 @@
 import { createApp } from '../app';
 import { loadConfig } from '../config';
+import { RecontactError } from '../domain/errors';
 import { type EmbeddedSandbox, startEmbeddedSandbox } from '../embedded-sandbox';
 import { pullTemplates } from '../engine/template-sync';
 
-export async function serve(): Promise<void> {
+export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
   let config = loadConfig();
   let embedded: EmbeddedSandbox | undefined;
   if (!config.whatsapp) {
     embedded = await startEmbeddedSandbox(config);
     config = Object.freeze({ ...config, whatsapp: embedded.whatsapp });
   }
-  const app = await createApp({ config });
+  const app = await createApp({ config, runDispatcher: opts.dispatch !== false });
   const url = await app.listen();
   const publicUrl = config.publicUrl ?? url;
   embedded?.connect(publicUrl);
@@ -36,6 +37,9 @@ export async function serve(): Promise<void> {
     embedded
       ? `  Sandbox (Meta stand-in): ${embedded.whatsapp.baseUrl}  — no WHATSAPP_* credentials set`
       : `  WhatsApp:        ${config.whatsapp?.baseUrl} (phone-number id ${config.whatsapp?.phoneNumberId})`,
+    ...(opts.dispatch === false
+      ? ['  Dispatcher:      off (--no-dispatch); run `recontact worker` to send']
+      : []),
     app.createdApiKey
       ? `  Admin API key (shown once, store it): ${app.createdApiKey}`
       : '  API key:         RECONTACT_API_KEY or a key created earlier',
@@ -57,4 +61,28 @@ export async function serve(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The background half alone: dispatcher, webhook processor and event deliverer, no HTTP. */
+export async function worker(): Promise<void> {
+  const config = loadConfig();
+  if (!config.whatsapp) {
+    throw new RecontactError('CONFIG_INVALID', 'A worker needs WhatsApp credentials', {
+      details: [
+        { path: 'WHATSAPP_PHONE_NUMBER_ID', message: 'and the other WHATSAPP_* variables are not set' },
+      ],
+      hint: 'The embedded sandbox lives in `recontact serve`; point WHATSAPP_BASE_URL at a sandbox or at Meta.',
+    });
+  }
+  const app = await createApp({ config });
+  app.startWorkers();
+  process.stdout.write(
+    `Recontact worker running (dispatcher, webhook processor, event deliverer) on ${app.ctx.store.location}\n`,
+  );
+  const stop = async () => {
+    await app.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 }

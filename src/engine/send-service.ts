@@ -10,17 +10,12 @@ import { normalizePhone } from '../domain/phone';
 import { bindTemplate } from '../domain/templates/bind';
 import type { TemplateParams, TemplateRecord } from '../domain/templates/model';
 import { windowState } from '../domain/window';
-import { ensureContact } from '../store/contacts-repo';
-import {
-  findByIdempotencyKey,
-  insertMessage,
-  insertMessageEvents,
-  type MessageRow,
-  type NewMessage,
-} from '../store/messages-repo';
+import { findContact } from '../store/contacts-repo';
+import { findByIdempotencyKey, type MessageRow, type NewMessage } from '../store/messages-repo';
 import { getTemplate, languagesOf } from '../store/templates-repo';
 import type { AccountRegistry } from './accounts';
 import type { EngineContext } from './context';
+import { IntakeWriter } from './intake-writer';
 
 export interface SendRequest {
   to: string;
@@ -53,6 +48,7 @@ export class SendService {
     private readonly ctx: EngineContext,
     private readonly accounts: AccountRegistry,
     private readonly onQueued: () => void,
+    private readonly writer: IntakeWriter = new IntakeWriter(ctx),
   ) {}
 
   async send(req: SendRequest, idempotencyKey?: string): Promise<SendOutcome> {
@@ -65,17 +61,16 @@ export class SendService {
       if (existing) return this.replay(existing, requestHash!, idempotencyKey);
     }
     const now = this.ctx.clock();
-    const contact = await ensureContact(
-      db,
-      { id: this.ctx.id('ctc'), accountId: account.id, waId: phone.waId, phoneE164: phone.e164 },
-      now,
-    );
-    const content = await this.buildContent(account.id, req, contact.last_inbound_at, now);
+    const known = await findContact(db, account.id, phone.waId);
+    const newContact = known
+      ? undefined
+      : { id: this.ctx.id('ctc'), accountId: account.id, waId: phone.waId, phoneE164: phone.e164 };
+    const content = await this.buildContent(account.id, req, known?.last_inbound_at ?? null, now);
     const id = this.ctx.id('msg');
     const row: NewMessage = {
       id,
       account_id: account.id,
-      contact_id: contact.id,
+      contact_id: known?.id ?? newContact!.id,
       to_wa: phone.waId,
       kind: content.kind,
       content: JSON.stringify(content),
@@ -91,11 +86,17 @@ export class SendService {
       updated_at: now,
     };
     try {
-      await db.transaction().execute(async (trx) => {
-        await insertMessage(trx, row);
-        await insertMessageEvents(trx, [
-          { id: this.ctx.id('mev'), message_id: id, status: 'queued', at: now, source: 'api', detail: null },
-        ]);
+      await this.writer.write({
+        message: row,
+        event: {
+          id: this.ctx.id('mev'),
+          message_id: id,
+          status: 'queued',
+          at: now,
+          source: 'api',
+          detail: null,
+        },
+        ...(newContact ? { newContact } : {}),
       });
     } catch (err) {
       // Two requests with one key raced: the loser answers with the winner's message.

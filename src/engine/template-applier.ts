@@ -1,11 +1,25 @@
-/** Applies template review, quality and category changes reported by Meta's webhooks. */
+/**
+ * Applies template review, quality and category changes reported by Meta's webhooks, and tells
+ * the bot: a template that stops being APPROVED (PAUSED, DISABLED, REJECTED after an edit)
+ * makes every send of it fail, so the bot must hear about it as it happens.
+ */
 import type { Kysely } from 'kysely';
 import type { WebhookItem } from '../channels/channel';
 import type { Database } from '../store/schema';
-import { setTemplateStatus } from '../store/templates-repo';
+import {
+  setTemplateCategory,
+  setTemplateQuality,
+  setTemplateStatus,
+  type TemplateWhere,
+} from '../store/templates-repo';
 import type { AccountRegistry } from './accounts';
 import type { EngineContext } from './context';
 import type { PendingEvent } from './events';
+
+type TemplateItem = Extract<
+  WebhookItem,
+  { kind: 'template_status' | 'template_quality' | 'template_category' }
+>;
 
 export async function applyTemplateItems(
   ctx: EngineContext,
@@ -16,37 +30,89 @@ export async function applyTemplateItems(
   const events: PendingEvent[] = [];
   const now = ctx.clock();
   for (const item of items) {
-    if (item.kind !== 'template_status') continue;
-    const accountIds = accounts
-      .all()
-      .filter((a) => a.wabaId === item.wabaId)
-      .map((a) => a.id);
-    const changed = await setTemplateStatus(
-      db,
-      { accountIds, providerTemplateId: item.providerTemplateId, name: item.name, language: item.language },
-      { status: item.event, rejectedReason: item.reason && item.reason !== 'NONE' ? item.reason : null },
-      now,
-    );
-    if (!changed) {
-      ctx.log.info(
-        { template: item.name, language: item.language },
-        'status update for a template we do not track',
-      );
+    if (
+      item.kind !== 'template_status' &&
+      item.kind !== 'template_quality' &&
+      item.kind !== 'template_category'
+    )
       continue;
-    }
-    events.push({
-      type: 'template.status',
-      data: {
-        account_id: changed.accountId,
-        name: item.name,
-        language: item.language,
-        provider_template_id: item.providerTemplateId,
-        status: item.event,
-        previous_status: changed.previous,
-        reason: item.reason ?? null,
-        details: item.details ?? null,
-      },
-    });
+    const event = await applyOne(db, whereOf(accounts, item), item, now);
+    if (event) events.push(event);
+    else
+      ctx.log.info(
+        { template: item.name, language: item.language, kind: item.kind },
+        'update for a template we do not track (run `recontact templates pull`)',
+      );
   }
   return { events };
+}
+
+function whereOf(accounts: AccountRegistry, item: TemplateItem): TemplateWhere {
+  return {
+    // One WABA may hold several of our numbers (accounts): the template is shared by them.
+    accountIds: accounts
+      .all()
+      .filter((a) => a.wabaId === item.wabaId)
+      .map((a) => a.id),
+    providerTemplateId: item.providerTemplateId,
+    name: item.name,
+    language: item.language,
+  };
+}
+
+async function applyOne(
+  db: Kysely<Database>,
+  where: TemplateWhere,
+  item: TemplateItem,
+  now: number,
+): Promise<PendingEvent | undefined> {
+  const about = { name: item.name, language: item.language, provider_template_id: item.providerTemplateId };
+  switch (item.kind) {
+    case 'template_status': {
+      const reason = item.reason && item.reason !== 'NONE' ? item.reason : null;
+      const changed = await setTemplateStatus(db, where, { status: item.event, rejectedReason: reason }, now);
+      return (
+        changed && {
+          type: 'template.status',
+          data: {
+            account_id: changed.accountId,
+            ...about,
+            status: item.event,
+            previous_status: changed.previous,
+            reason: item.reason ?? null,
+            details: item.details ?? null,
+          },
+        }
+      );
+    }
+    case 'template_quality': {
+      const changed = await setTemplateQuality(db, where, item.newScore, now);
+      return (
+        changed && {
+          type: 'template.quality',
+          data: {
+            account_id: changed.accountId,
+            ...about,
+            quality_score: item.newScore,
+            // Meta's own "previous" wins: ours may be stale if an update was missed.
+            previous_quality_score: item.previousScore ?? changed.previous,
+          },
+        }
+      );
+    }
+    case 'template_category': {
+      const changed = await setTemplateCategory(db, where, item.newCategory, now);
+      return (
+        changed && {
+          type: 'template.category',
+          data: {
+            account_id: changed.accountId,
+            ...about,
+            category: item.newCategory,
+            previous_category: item.previousCategory ?? changed.previous,
+          },
+        }
+      );
+    }
+  }
 }

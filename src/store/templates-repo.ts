@@ -93,17 +93,19 @@ export async function upsertTemplate(
     .execute();
 }
 
-/** Applies a review-state change reported by Meta; returns the previous status, or undefined if unknown. */
-export async function setTemplateStatus(
-  db: Kysely<Database>,
-  where: { accountIds: string[]; providerTemplateId: string; name: string; language: string },
-  change: { status: string; rejectedReason?: string | null },
-  now: number,
-): Promise<{ accountId: string; previous: string } | undefined> {
+/** Which stored template a webhook item is about: its Meta id, or its name + language. */
+export interface TemplateWhere {
+  accountIds: string[];
+  providerTemplateId: string;
+  name: string;
+  language: string;
+}
+
+async function findTracked(db: Kysely<Database>, where: TemplateWhere) {
   if (where.accountIds.length === 0) return undefined;
-  const row = await db
+  return db
     .selectFrom('templates')
-    .select(['id', 'account_id', 'status'])
+    .select(['id', 'account_id', 'status', 'quality_score', 'category'])
     .where('account_id', 'in', where.accountIds)
     .where((eb) =>
       eb.or([
@@ -112,6 +114,16 @@ export async function setTemplateStatus(
       ]),
     )
     .executeTakeFirst();
+}
+
+/** Applies a review-state change reported by Meta; returns the previous status, or undefined if unknown. */
+export async function setTemplateStatus(
+  db: Kysely<Database>,
+  where: TemplateWhere,
+  change: { status: string; rejectedReason?: string | null },
+  now: number,
+): Promise<{ accountId: string; previous: string } | undefined> {
+  const row = await findTracked(db, where);
   if (!row) return undefined;
   await db
     .updateTable('templates')
@@ -124,4 +136,96 @@ export async function setTemplateStatus(
     .where('id', '=', row.id)
     .execute();
   return { accountId: row.account_id, previous: row.status };
+}
+
+/** Applies a quality-rating change; returns the previous score (null when none was known). */
+export async function setTemplateQuality(
+  db: Kysely<Database>,
+  where: TemplateWhere,
+  score: string,
+  now: number,
+): Promise<{ accountId: string; previous: string | null } | undefined> {
+  const row = await findTracked(db, where);
+  if (!row) return undefined;
+  await db
+    .updateTable('templates')
+    .set({ quality_score: score, provider_template_id: where.providerTemplateId, updated_at: now })
+    .where('id', '=', row.id)
+    .execute();
+  return { accountId: row.account_id, previous: row.quality_score };
+}
+
+/** Applies Meta's recategorisation of a template; returns the previous category. */
+export async function setTemplateCategory(
+  db: Kysely<Database>,
+  where: TemplateWhere,
+  category: string,
+  now: number,
+): Promise<{ accountId: string; previous: string } | undefined> {
+  const row = await findTracked(db, where);
+  if (!row) return undefined;
+  await db
+    .updateTable('templates')
+    .set({ category, provider_template_id: where.providerTemplateId, updated_at: now })
+    .where('id', '=', row.id)
+    .execute();
+  return { accountId: row.account_id, previous: row.category };
+}
+
+/**
+ * Records Meta's answer to a create: the template's id and category. The status is set only
+ * while the row still says PENDING, because the review webhook may already have been applied.
+ */
+export async function recordCreatedTemplate(
+  db: Kysely<Database>,
+  key: { accountId: string; name: string; language: string },
+  answer: { providerTemplateId: string; category: string; status: string },
+  now: number,
+): Promise<void> {
+  const byKey = db
+    .updateTable('templates')
+    .where('account_id', '=', key.accountId)
+    .where('name', '=', key.name)
+    .where('language', '=', key.language);
+  await byKey
+    .set({ provider_template_id: answer.providerTemplateId, category: answer.category, updated_at: now })
+    .execute();
+  if (answer.status !== 'PENDING')
+    await byKey.set({ status: answer.status }).where('status', '=', 'PENDING').execute();
+}
+
+export async function deleteTemplateRow(
+  db: Kysely<Database>,
+  key: { accountId: string; name: string; language: string },
+): Promise<void> {
+  await db
+    .deleteFrom('templates')
+    .where('account_id', '=', key.accountId)
+    .where('name', '=', key.name)
+    .where('language', '=', key.language)
+    .execute();
+}
+
+/**
+ * Marks as DELETED the account's templates that Meta no longer lists. Rows are kept: past
+ * messages name them, and a later pull or push can bring them back.
+ */
+export async function markTemplatesDeleted(
+  db: Kysely<Database>,
+  accountId: string,
+  rowIds: string[],
+  now: number,
+): Promise<void> {
+  if (rowIds.length === 0) return;
+  await db
+    .updateTable('templates')
+    .set({ status: 'DELETED', updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('id', 'in', rowIds)
+    .execute();
+}
+
+/** Raw rows of an account (with their row ids), for the pull's comparison. */
+export async function templateRows(db: Kysely<Database>, accountId: string): Promise<TemplateRow[]> {
+  return db.selectFrom('templates').selectAll().where('account_id', '=', accountId).execute();
 }

@@ -1,25 +1,203 @@
+/**
+ * Templates: the database's view (list, one), templates as code against Meta (diff, push,
+ * pull) and the preview of what a user will see. Reads, diffs and previews need "viewer";
+ * anything that changes Meta or our copy of it needs "admin".
+ */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { listTemplates } from '../../store/templates-repo';
+import { RecontactError } from '../../domain/errors';
+import type { TemplateRecord } from '../../domain/templates/model';
+import { readTemplateInput, type TemplateSource } from '../../engine/template-input';
+import { previewTemplate } from '../../engine/template-preview';
+import { diffTemplates, pushTemplates } from '../../engine/template-push';
+import { syncTemplates } from '../../engine/template-sync';
+import { getTemplate, languagesOf, listTemplates } from '../../store/templates-repo';
 import { accountQuery } from '../schemas';
 import type { ApiDeps } from '../server';
+import {
+  templateDiffBody,
+  templateKeyParams,
+  templatePreviewBody,
+  templatePushBody,
+} from '../template-schemas';
+
+export function templateView(t: TemplateRecord) {
+  return {
+    account_id: t.accountId,
+    name: t.name,
+    language: t.language,
+    category: t.category,
+    parameter_format: t.parameter_format ?? 'POSITIONAL',
+    status: t.status,
+    quality_score: t.qualityScore,
+    rejected_reason: t.rejectedReason,
+    provider_template_id: t.providerTemplateId,
+    components: t.components,
+    updated_at: new Date(t.updatedAt).toISOString(),
+  };
+}
+
+export type TemplateView = ReturnType<typeof templateView>;
+
+/** The validated body minus the push-only flag: the source of templates. */
+function sourceOf(body: {
+  file?: string | undefined;
+  file_name?: string | undefined;
+  format_hint?: 'yaml' | 'json' | undefined;
+  templates?: unknown[] | undefined;
+}): TemplateSource {
+  if (body.templates !== undefined) return { templates: body.templates };
+  return {
+    file: body.file ?? '',
+    ...(body.file_name !== undefined ? { file_name: body.file_name } : {}),
+    ...(body.format_hint !== undefined ? { format_hint: body.format_hint } : {}),
+  };
+}
 
 export const templateRoutes =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    const { db } = deps.ctx.store;
+
     app.get(
       '/v1/templates',
       {
         config: { role: 'viewer' },
         schema: {
           tags: ['templates'],
-          summary: 'Templates known for an account, with review status',
+          summary: 'Templates known for an account, with review status and quality',
+          description:
+            "The database's view, kept current by Meta's template webhooks and by POST /v1/templates/pull.",
           querystring: accountQuery,
         },
       },
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);
-        const list = await listTemplates(deps.ctx.store.db, account.id);
-        return { data: list };
+        return { data: (await listTemplates(db, account.id)).map(templateView) };
+      },
+    );
+
+    app.get(
+      '/v1/templates/:name/:language',
+      {
+        config: { role: 'viewer' },
+        schema: {
+          tags: ['templates'],
+          summary: 'One template in one language',
+          params: templateKeyParams,
+          querystring: accountQuery,
+        },
+      },
+      async (req) => {
+        const account = deps.accounts.resolve(req.query.account_id);
+        const { name, language } = req.params;
+        const t = await getTemplate(db, account.id, name, language);
+        if (t) return templateView(t);
+        const langs = await languagesOf(db, account.id, name);
+        throw new RecontactError(
+          'TEMPLATE_NOT_FOUND',
+          `Template "${name}" does not exist in language "${language}"`,
+          {
+            details: [
+              {
+                path: 'language',
+                message: langs.length ? `it exists in: ${langs.join(', ')}` : 'no language has it',
+              },
+            ],
+            hint: langs.length
+              ? 'Language codes must match exactly (es ≠ es_AR).'
+              : 'Push it (POST /v1/templates/push) or pull Meta’s state (POST /v1/templates/pull).',
+          },
+        );
+      },
+    );
+
+    app.post(
+      '/v1/templates/diff',
+      {
+        config: { role: 'viewer' },
+        schema: {
+          tags: ['templates'],
+          summary: "Compare template definitions with Meta's current state",
+          description:
+            'Per name + language: create (not at Meta), update (category or components differ, with each changed field), ' +
+            'unchanged, or only_at_meta (never deleted by a push). Reads Meta; sends and stores nothing. ' +
+            'Lint findings are included; entries without a name or language are refused (422 TEMPLATE_INVALID).',
+          body: templateDiffBody,
+          querystring: accountQuery,
+        },
+      },
+      async (req) => {
+        const account = deps.accounts.resolve(req.query.account_id);
+        return diffTemplates(deps.templateProvider, account, readTemplateInput(sourceOf(req.body)));
+      },
+    );
+
+    app.post(
+      '/v1/templates/push',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['templates'],
+          summary: 'Create new templates and edit changed ones at Meta',
+          description:
+            'Lints first: any lint error refuses the whole push (422 TEMPLATE_INVALID, findings in details and data.findings). ' +
+            'Then creates (POST /{waba-id}/message_templates) and edits (POST /{template-id}) per the plan and stores ' +
+            "Meta's answers (ids, PENDING). Never deletes. Answers 200 with one result per template; a template Meta refused " +
+            'has outcome "failed" and a PROVIDER_ERROR in `error`, and `ok` is false. With dry_run: the plan only.',
+          body: templatePushBody,
+          querystring: accountQuery,
+        },
+      },
+      async (req) => {
+        const account = deps.accounts.resolve(req.query.account_id);
+        const input = readTemplateInput(sourceOf(req.body));
+        return pushTemplates(deps.ctx, deps.templateProvider, account, input, {
+          dryRun: req.body.dry_run === true,
+        });
+      },
+    );
+
+    app.post(
+      '/v1/templates/pull',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['templates'],
+          summary: "Bring Meta's template state into the database",
+          description:
+            'Status, quality, category, ids, rejection reason and components, as Meta lists them. Templates Meta no longer ' +
+            'lists are marked DELETED (rows are kept). Answers counts of added, changed, unchanged and deleted.',
+          querystring: accountQuery,
+        },
+      },
+      async (req) => {
+        const account = deps.accounts.resolve(req.query.account_id);
+        return syncTemplates(deps.ctx, deps.templateProvider, account);
+      },
+    );
+
+    app.post(
+      '/v1/templates/preview',
+      {
+        config: { role: 'viewer' },
+        schema: {
+          tags: ['templates'],
+          summary: 'Render what the user will see',
+          description:
+            'Values as in POST /v1/messages (template.header, body, buttons), or taken from a contact for NAMED templates ' +
+            '(attributes by variable name; first_name falls back to the first word of the contact’s name). Missing values ' +
+            'are shown from the template’s examples and listed in `missing`; `problems` lists what a send would be refused for.',
+          body: templatePreviewBody,
+          querystring: accountQuery,
+        },
+      },
+      async (req) => {
+        const account = deps.accounts.resolve(req.query.account_id);
+        const { contact, ...rest } = req.body;
+        return previewTemplate(deps.ctx, account.id, {
+          ...(rest as Parameters<typeof previewTemplate>[2]),
+          ...(contact !== undefined ? { contact } : {}),
+        });
       },
     );
   };
