@@ -1,17 +1,10 @@
 import { z } from 'zod';
 
-const paramValue = z.union([
-  z.string(),
-  z.number(),
-  z.object({
-    currency: z.object({
-      fallback_value: z.string(),
-      code: z.string().length(3, 'must be an ISO 4217 code such as USD'),
-      amount_1000: z.number().int(),
-    }),
-  }),
-  z.object({ date_time: z.object({ fallback_value: z.string() }) }),
-]);
+// Objects are checked by the template binder, which names the component and field precisely;
+// a zod union here would only answer "Invalid input" for a currency without a code.
+const paramValue = z
+  .union([z.string(), z.number(), z.record(z.string(), z.unknown())])
+  .describe('A text or number, or { currency: {...} } / { date_time: {...} }');
 
 const media = z.object({
   link: z.url().optional(),
