@@ -12,9 +12,8 @@ import {
   findMessagesByIds,
   findMessagesByProviderIds,
   type MessageRow,
-  type MessageUpdate,
   type NewMessageEvent,
-  updateMessage,
+  writeStatusStates,
 } from '../store/messages-repo';
 import type { Database } from '../store/schema';
 import type { EngineContext } from './context';
@@ -42,7 +41,8 @@ export async function applyStatuses(
   const byProvider = new Map(
     rows.filter((r) => r.provider_message_id).map((r) => [r.provider_message_id!, r.id]),
   );
-  const dirty = new Map<string, MessageUpdate>();
+  /** Rows whose delivery state changed; their whole state is written back in one statement. */
+  const dirty = new Set<string>();
   const events: PendingEvent[] = [];
   const timeline: NewMessageEvent[] = [];
 
@@ -56,10 +56,9 @@ export async function applyStatuses(
       ctx.log.debug({ provider_message_id: item.providerMessageId }, 'status for a message we do not know');
       continue;
     }
-    const set = dirty.get(row.id) ?? {};
     if (row.provider_message_id === null) {
       row.provider_message_id = item.providerMessageId;
-      set.provider_message_id = item.providerMessageId;
+      dirty.add(row.id);
     } else if (row.provider_message_id !== item.providerMessageId) {
       ctx.log.warn(
         { message: row.id, known: row.provider_message_id, reported: item.providerMessageId },
@@ -69,19 +68,19 @@ export async function applyStatuses(
     const field = TIME_FIELD[item.status as keyof typeof TIME_FIELD];
     if (field && row[field] === null) {
       row[field] = item.timestamp;
-      set[field] = item.timestamp;
+      dirty.add(row.id);
     }
     const previous = row.status;
     const merge = mergeStatus(previous as MessageStatus, item.status);
     if (merge.changed) {
       row.status = merge.status;
-      set.status = merge.status;
+      dirty.add(row.id);
       if (previous === 'sending' || previous === 'queued') {
         // A status proves Meta accepted it: the lease no longer matters.
-        row.locked_by = set.locked_by = null;
-        row.locked_until = set.locked_until = null;
+        row.locked_by = null;
+        row.locked_until = null;
       }
-      if (merge.status === 'failed') applyFailure(row, set, item);
+      if (merge.status === 'failed') applyFailure(row, item);
       timeline.push({
         id: ctx.id('mev'),
         message_id: row.id,
@@ -96,16 +95,19 @@ export async function applyStatuses(
       });
       events.push(messageStatusEvent(row as MessageRow, previous));
     }
-    if (Object.keys(set).length) dirty.set(row.id, set);
   }
-  for (const [id, set] of dirty) await updateMessage(db, id, set, now);
+  await writeStatusStates(
+    db,
+    [...dirty].map((id) => byId.get(id)!),
+    now,
+  );
   return { events, timeline };
 }
 
-function applyFailure(row: MessageRow, set: MessageUpdate, item: StatusItem): void {
+function applyFailure(row: MessageRow, item: StatusItem): void {
   const err = item.errors?.[0];
   const c = classifyProviderError({ code: err?.code ?? null, httpStatus: null });
-  row.error_code = set.error_code = err?.code ?? null;
-  row.error_class = set.error_class = c.class;
-  row.error_message = set.error_message = `${c.reason}${err?.details ? ` — ${err.details}` : ''}`;
+  row.error_code = err?.code ?? null;
+  row.error_class = c.class;
+  row.error_message = `${c.reason}${err?.details ? ` — ${err.details}` : ''}`;
 }

@@ -279,3 +279,55 @@ export async function lastOutboundTo(db: Kysely<Database>, contactId: string, be
     .limit(1)
     .executeTakeFirst();
 }
+
+export type StatusState = Pick<
+  MessageRow,
+  | 'id'
+  | 'status'
+  | 'provider_message_id'
+  | 'sent_at'
+  | 'delivered_at'
+  | 'read_at'
+  | 'failed_at'
+  | 'error_code'
+  | 'error_class'
+  | 'error_message'
+  | 'locked_by'
+  | 'locked_until'
+>;
+
+/**
+ * Writes the delivery state of many messages in one statement per chunk (webhook batches touch
+ * thousands of rows; one UPDATE per row would be one round trip each on PostgreSQL). VALUES
+ * columns arrive untyped, hence the casts; the SQL is the same on both engines.
+ */
+export async function writeStatusStates(
+  db: Kysely<Database>,
+  rows: StatusState[],
+  now: number,
+): Promise<void> {
+  for (const part of chunks(rows, 300)) {
+    const values = sql.join(
+      part.map(
+        (r) =>
+          sql`(${r.id}, ${r.status}, ${r.provider_message_id}, ${r.sent_at}, ${r.delivered_at}, ${r.read_at}, ${r.failed_at}, ${r.error_code}, ${r.error_class}, ${r.error_message}, ${r.locked_by}, ${r.locked_until})`,
+      ),
+    );
+    await sql`
+      UPDATE messages
+         SET status = v.column2,
+             provider_message_id = v.column3,
+             sent_at = CAST(v.column4 AS BIGINT),
+             delivered_at = CAST(v.column5 AS BIGINT),
+             read_at = CAST(v.column6 AS BIGINT),
+             failed_at = CAST(v.column7 AS BIGINT),
+             error_code = CAST(v.column8 AS INTEGER),
+             error_class = v.column9,
+             error_message = v.column10,
+             locked_by = v.column11,
+             locked_until = CAST(v.column12 AS BIGINT),
+             updated_at = ${now}
+        FROM (VALUES ${values}) AS v
+       WHERE messages.id = v.column1`.execute(db);
+  }
+}
