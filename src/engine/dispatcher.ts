@@ -299,23 +299,30 @@ export class Dispatcher {
         source: 'dispatcher',
         detail: detail === null ? null : JSON.stringify(detail),
       });
-    for (const r of retry) {
-      mev(r.id, 'retry_scheduled', {
-        error_code: r.errorCode,
-        error: r.errorMessage,
-        next_attempt_at: new Date(r.nextAttemptAt).toISOString(),
-      });
-    }
-    for (const r of failed)
-      mev(r.id, 'failed', { error_code: r.errorCode, error_class: r.errorClass, error: r.errorMessage });
     await this.ctx.store.db.transaction().execute(async (trx) => {
       // The timeline lists status changes: a send whose 'sent' webhook beat this flush has no 'accepted' entry.
       const nowAccepted = new Set(accepted.length ? await markAccepted(trx, accepted, now) : []);
       for (const r of accepted) {
         if (nowAccepted.has(r.id)) mev(r.id, 'accepted', { provider_message_id: r.providerMessageId });
       }
-      if (retry.length) await markRetry(trx, this.opts.workerId, retry, now);
+      // Retries and failures are fenced by the lease: only rows this worker still owns change,
+      // and only those get a timeline entry.
+      const retried = new Set(retry.length ? await markRetry(trx, this.opts.workerId, retry, now) : []);
+      for (const r of retry) {
+        if (!retried.has(r.id)) continue;
+        mev(r.id, 'retry_scheduled', {
+          error_code: r.errorCode,
+          error: r.errorMessage,
+          next_attempt_at: new Date(r.nextAttemptAt).toISOString(),
+        });
+      }
       const changed = failed.length ? await markFailed(trx, this.opts.workerId, failed, now) : [];
+      const failedNow = new Set(changed);
+      for (const r of failed) {
+        if (failedNow.has(r.id)) {
+          mev(r.id, 'failed', { error_code: r.errorCode, error_class: r.errorClass, error: r.errorMessage });
+        }
+      }
       await insertMessageEvents(trx, timeline);
       if (changed.length) {
         const rows = await findMessagesByIds(trx, changed);

@@ -36,7 +36,11 @@ export async function applyStatuses(
   const now = ctx.clock();
   const ours = [...new Set(items.flatMap((i) => (i.ourMessageId ? [i.ourMessageId] : [])))];
   const theirs = [...new Set(items.filter((i) => !i.ourMessageId).map((i) => i.providerMessageId))];
-  const rows = [...(await findMessagesByIds(db, ours)), ...(await findMessagesByProviderIds(db, theirs))];
+  const lock = ctx.store.dialect;
+  const rows = [
+    ...(await findMessagesByIds(db, ours, lock)),
+    ...(await findMessagesByProviderIds(db, theirs, lock)),
+  ];
   const byId = new Map(rows.map((r) => [r.id, { ...r }]));
   const byProvider = new Map(
     rows.filter((r) => r.provider_message_id).map((r) => [r.provider_message_id!, r.id]),

@@ -6,6 +6,8 @@
  * same transaction — so a body is applied exactly once, however often Meta delivers it
  * (duplicates are absorbed by unique provider ids and the monotonic status merge).
  */
+
+import type { Kysely } from 'kysely';
 import type { Channel, InboundItem, StatusItem, WebhookItem } from '../channels/channel';
 import { RecontactError } from '../domain/errors';
 import {
@@ -14,7 +16,8 @@ import {
   markWebhooksProcessed,
   pendingWebhooks,
 } from '../store/inbox-repo';
-import { insertMessageEvents, type NewMessageEvent } from '../store/messages-repo';
+import { insertMessageEvents } from '../store/messages-repo';
+import type { Database } from '../store/schema';
 import type { AccountRegistry } from './accounts';
 import type { EngineContext } from './context';
 import type { EventBus, PendingEvent } from './events';
@@ -84,7 +87,7 @@ export class WebhookIngest {
   /** Resolves when every stored body has been processed (tests, demo, benchmarks). */
   async drain(): Promise<void> {
     for (;;) {
-      const pending = await pendingWebhooks(this.ctx.store.db, '', 1);
+      const pending = await pendingWebhooks(this.ctx.store.db, 1);
       if (pending.length === 0 && !this.busy) return;
       this.wakeup.notify();
       await new Promise<void>((r) => this.idleWaiters.push(r));
@@ -114,63 +117,78 @@ export class WebhookIngest {
 
   /** Processes one batch of stored bodies; returns how many were handled. */
   async processOnce(): Promise<number> {
-    const rows = await pendingWebhooks(this.ctx.store.db, '', this.opts.batchSize);
-    if (rows.length === 0) return 0;
-    const batch: Array<{ id: string; items: WebhookItem[] }> = [];
-    for (const r of rows) {
-      const cached = this.parsed.get(r.id);
-      try {
-        batch.push({ id: r.id, items: cached ?? this.channel.parseWebhook(Buffer.from(r.body, 'utf8')) });
-      } catch (err) {
-        await markWebhookFailed(this.ctx.store.db, r.id, String(err), true, this.ctx.clock());
-      }
-    }
+    const { db, dialect } = this.ctx.store;
+    let ids: string[] = [];
     try {
-      await this.applyBatch(batch);
+      await db.transaction().execute(async (trx) => {
+        const rows = await pendingWebhooks(trx, this.opts.batchSize, { lock: dialect });
+        ids = rows.map((r) => r.id);
+        if (rows.length) await this.applyRows(trx, rows);
+      });
+      this.afterCommit();
     } catch (err) {
-      // One bad body must not block the others: retry them one by one and park the culprit.
+      // One bad body must not block the others: apply them one by one and park the culprit.
       this.ctx.log.warn({ err }, 'batched webhook processing failed; retrying bodies one by one');
-      for (const b of batch) {
-        try {
-          await this.applyBatch([b]);
-        } catch (e) {
-          const row = rows.find((r) => r.id === b.id);
-          const park = (row?.attempts ?? 0) + 1 >= this.opts.maxAttempts;
-          await markWebhookFailed(this.ctx.store.db, b.id, String(e), park, this.ctx.clock());
-          this.ctx.log.error({ err: e, webhook: b.id, parked: park }, 'webhook body could not be applied');
-        }
-      }
+      for (const id of ids) await this.processOne(id);
     }
-    for (const b of batch) this.parsed.delete(b.id);
-    return rows.length;
+    for (const id of ids) this.parsed.delete(id);
+    return ids.length;
   }
 
-  private async applyBatch(batch: Array<{ id: string; items: WebhookItem[] }>): Promise<void> {
-    const items = batch.flatMap((b) => b.items);
+  private async processOne(id: string): Promise<void> {
+    const { db, dialect } = this.ctx.store;
+    let attempts = 0;
+    try {
+      await db.transaction().execute(async (trx) => {
+        const rows = await pendingWebhooks(trx, 1, { lock: dialect, id });
+        attempts = rows[0]?.attempts ?? 0;
+        if (rows.length) await this.applyRows(trx, rows);
+      });
+      this.afterCommit();
+    } catch (err) {
+      const park = attempts + 1 >= this.opts.maxAttempts;
+      await markWebhookFailed(db, id, String(err), park, this.ctx.clock());
+      this.ctx.log.error({ err, webhook: id, parked: park }, 'webhook body could not be applied');
+    }
+  }
+
+  private pendingHooks = { events: false, templates: false };
+
+  private afterCommit(): void {
+    if (this.pendingHooks.events) this.hooks.onEvents();
+    if (this.pendingHooks.templates) this.hooks.onTemplatesChanged();
+    this.pendingHooks = { events: false, templates: false };
+  }
+
+  /** Applies stored bodies inside the caller's transaction and marks them processed there too. */
+  private async applyRows(trx: Kysely<Database>, rows: Array<{ id: string; body: string }>): Promise<void> {
+    const items: WebhookItem[] = [];
+    const applied: string[] = [];
+    const now = this.ctx.clock();
+    for (const r of rows) {
+      try {
+        items.push(...(this.parsed.get(r.id) ?? this.channel.parseWebhook(Buffer.from(r.body, 'utf8'))));
+        applied.push(r.id);
+      } catch (err) {
+        // It parsed when it was accepted; a body that no longer does is parked, not retried.
+        await markWebhookFailed(trx, r.id, String(err), true, now);
+      }
+    }
     const statuses = items.filter((i): i is StatusItem => i.kind === 'status');
     const inbound = items.filter((i): i is InboundItem => i.kind === 'inbound');
-    const events: PendingEvent[] = [];
-    const timeline: NewMessageEvent[] = [];
-    await this.ctx.store.db.transaction().execute(async (trx) => {
-      // Inbound first: a reply in the same batch as its message's statuses still finds the message.
-      const a = await applyInbound(this.ctx, this.accounts, trx, inbound);
-      const b = await applyStatuses(this.ctx, trx, statuses);
-      const c = await applyTemplateItems(this.ctx, this.accounts, trx, items);
-      events.push(...a.events, ...b.events, ...c.events);
-      timeline.push(...a.timeline, ...b.timeline);
-      await insertMessageEvents(trx, timeline);
-      await this.events.emit(trx, events);
-      await markWebhooksProcessed(
-        trx,
-        batch.map((x) => x.id),
-        this.ctx.clock(),
-      );
-    });
+    // Inbound first: a reply in the same batch as its message's statuses still finds the message.
+    const a = await applyInbound(this.ctx, this.accounts, trx, inbound);
+    const b = await applyStatuses(this.ctx, trx, statuses);
+    const c = await applyTemplateItems(this.ctx, this.accounts, trx, items);
+    const events: PendingEvent[] = [...a.events, ...b.events, ...c.events];
+    await insertMessageEvents(trx, [...a.timeline, ...b.timeline]);
+    await this.events.emit(trx, events);
+    await markWebhooksProcessed(trx, applied, now);
     for (const i of items) {
       if (i.kind === 'system_error')
         this.ctx.log.error({ errors: i.errors }, 'system error reported by Meta');
     }
-    if (events.length) this.hooks.onEvents();
-    if (items.some((i) => i.kind.startsWith('template_'))) this.hooks.onTemplatesChanged();
+    if (events.length) this.pendingHooks.events = true;
+    if (items.some((i) => i.kind.startsWith('template_'))) this.pendingHooks.templates = true;
   }
 }

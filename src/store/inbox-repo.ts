@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Dialect } from './database';
 import type { Database } from './schema';
 
 /** The webhook is durable once this returns: only then is Meta answered 200. */
@@ -21,15 +22,25 @@ export async function insertWebhook(
     .execute();
 }
 
-export async function pendingWebhooks(db: Kysely<Database>, afterId: string, limit: number) {
-  return db
+/**
+ * Pending bodies in arrival order. With `lock` (PostgreSQL, inside the processing transaction)
+ * they are locked and rows another process is already applying are skipped, so each body is
+ * applied by exactly one process.
+ */
+export async function pendingWebhooks(
+  db: Kysely<Database>,
+  limit: number,
+  opts: { lock?: Dialect | false; id?: string } = {},
+) {
+  let q = db
     .selectFrom('webhook_inbox')
     .select(['id', 'channel', 'body', 'attempts'])
     .where('status', '=', 'pending')
-    .where('id', '>', afterId)
     .orderBy('id')
-    .limit(limit)
-    .execute();
+    .limit(limit);
+  if (opts.id !== undefined) q = q.where('id', '=', opts.id);
+  if (opts.lock === 'postgres') q = q.forUpdate().skipLocked();
+  return q.execute();
 }
 
 export async function markWebhooksProcessed(db: Kysely<Database>, ids: string[], now: number): Promise<void> {

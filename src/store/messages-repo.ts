@@ -147,9 +147,15 @@ export interface RetryResult {
 }
 
 /** Puts messages back in the queue; only the lease holder may, and only while still sending. */
-export async function markRetry(db: Kysely<Database>, workerId: string, rows: RetryResult[], now: number) {
+export async function markRetry(
+  db: Kysely<Database>,
+  workerId: string,
+  rows: RetryResult[],
+  now: number,
+): Promise<string[]> {
+  const changed: string[] = [];
   for (const r of rows) {
-    await db
+    const res = await db
       .updateTable('messages')
       .set({
         status: 'queued',
@@ -164,8 +170,10 @@ export async function markRetry(db: Kysely<Database>, workerId: string, rows: Re
       .where('id', '=', r.id)
       .where('locked_by', '=', workerId)
       .where('status', '=', 'sending')
-      .execute();
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) changed.push(r.id);
   }
+  return changed;
 }
 
 export interface FailedResult {
@@ -218,10 +226,22 @@ export async function releaseLeases(db: Kysely<Database>, workerId: string, ids:
   }
 }
 
-export async function findMessagesByIds(db: Kysely<Database>, ids: string[]): Promise<MessageRow[]> {
+/**
+ * Reads messages by our ids. With `lock` (PostgreSQL), the rows stay locked until the caller's
+ * transaction ends, so two webhook batches touching one message apply one after the other
+ * instead of overwriting each other's merge. SQLite needs no lock: it has one writer.
+ */
+export async function findMessagesByIds(
+  db: Kysely<Database>,
+  ids: string[],
+  lock: Dialect | false = false,
+): Promise<MessageRow[]> {
   const out: MessageRow[] = [];
-  for (const part of chunks(ids)) {
-    out.push(...(await db.selectFrom('messages').selectAll().where('id', 'in', part).execute()));
+  // Sorted, so concurrent lockers take row locks in one order and cannot deadlock.
+  for (const part of chunks([...ids].sort())) {
+    let q = db.selectFrom('messages').selectAll().where('id', 'in', part).orderBy('id');
+    if (lock === 'postgres') q = q.forUpdate();
+    out.push(...(await q.execute()));
   }
   return out;
 }
@@ -229,12 +249,13 @@ export async function findMessagesByIds(db: Kysely<Database>, ids: string[]): Pr
 export async function findMessagesByProviderIds(
   db: Kysely<Database>,
   providerIds: string[],
+  lock: Dialect | false = false,
 ): Promise<MessageRow[]> {
   const out: MessageRow[] = [];
-  for (const part of chunks(providerIds)) {
-    out.push(
-      ...(await db.selectFrom('messages').selectAll().where('provider_message_id', 'in', part).execute()),
-    );
+  for (const part of chunks([...providerIds].sort())) {
+    let q = db.selectFrom('messages').selectAll().where('provider_message_id', 'in', part).orderBy('id');
+    if (lock === 'postgres') q = q.forUpdate();
+    out.push(...(await q.execute()));
   }
   return out;
 }
