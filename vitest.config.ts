@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Storage suites create their own PostgreSQL schema per file, so files can run in parallel.
     pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
