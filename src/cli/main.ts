@@ -79,6 +79,15 @@ templates
     process.exit(await runTemplatesLint(files, { json: opts.json === true }));
   });
 
+templates
+  .command('rules')
+  .description('List the lint rules: id, severity, what each checks')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) => {
+    const { listLintRules } = await import('./templates-lint');
+    process.exit(listLintRules({ json: opts.json === true }));
+  });
+
 /** The parsed options with the API key taken from the environment when not given. */
 function keyed<T extends { apiKey?: string }>(opts: T): T {
   return { ...opts, apiKey: opts.apiKey ?? process.env.RECONTACT_API_KEY };

@@ -1,0 +1,93 @@
+/**
+ * A webhook Meta was answered 200 for is never lost: it is in the database before the answer.
+ * Here the process that acknowledged it stops before applying it; the next one applies it.
+ */
+import { createHmac } from 'node:crypto';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { DIALECTS, openTestStore, type TestStore } from '../support/stores';
+
+describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await openTestStore(dialect);
+  });
+  afterAll(() => store.destroy());
+
+  const config = () =>
+    loadConfig({
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: store.url,
+      WHATSAPP_PHONE_NUMBER_ID: SANDBOX_ACCOUNT.phoneNumberId,
+      WHATSAPP_WABA_ID: SANDBOX_ACCOUNT.wabaId,
+      WHATSAPP_ACCESS_TOKEN: SANDBOX_ACCOUNT.accessToken,
+      WHATSAPP_APP_SECRET: SANDBOX_ACCOUNT.appSecret,
+      WHATSAPP_VERIFY_TOKEN: SANDBOX_ACCOUNT.verifyToken,
+      WHATSAPP_BASE_URL: 'http://127.0.0.1:9',
+    });
+
+  it('applies after a restart what was acknowledged before it', async () => {
+    const first = await createApp({ config: config(), store });
+    const url = await first.listen(0, '127.0.0.1');
+    const ts = String(Math.floor(Date.now() / 1000));
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: SANDBOX_ACCOUNT.wabaId,
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: {
+                  display_phone_number: '5491100000000',
+                  phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
+                },
+                contacts: [{ profile: { name: 'Emilia' }, wa_id: '5491155551234' }],
+                messages: [
+                  {
+                    from: '5491155551234',
+                    id: 'wamid.DURABLE-1',
+                    timestamp: ts,
+                    type: 'text',
+                    text: { body: 'hola' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const sig = `sha256=${createHmac('sha256', SANDBOX_ACCOUNT.appSecret).update(body).digest('hex')}`;
+    const res = await request(`${url}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sig },
+      body,
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    // The workers never ran in this process: the body is stored, not applied.
+    await first.stop();
+    const stored = await store.db.selectFrom('webhook_inbox').selectAll().execute();
+    expect(stored.map((r) => r.status)).toEqual(['pending']);
+
+    const second = await createApp({ config: config(), store });
+    second.startWorkers();
+    await second.ingest.drain();
+    await second.stop();
+    const contact = await store.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('wa_id', '=', '5491155551234')
+      .executeTakeFirstOrThrow();
+    expect(contact.last_inbound_at).toBe(Number(ts) * 1000);
+    expect(contact.name).toBe('Emilia');
+    const inbox = await store.db.selectFrom('webhook_inbox').selectAll().execute();
+    expect(inbox.map((r) => r.status)).toEqual(['processed']);
+  });
+});
