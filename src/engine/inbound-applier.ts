@@ -10,7 +10,7 @@ import { waIdToE164 } from '../domain/phone';
 import { windowState } from '../domain/window';
 import { ensureContact, recordInbound } from '../store/contacts-repo';
 import {
-  findMessagesByProviderIds,
+  findMessagesOfContactsByProviderIds,
   lastOutboundTo,
   type MessageRow,
   type NewMessageEvent,
@@ -147,8 +147,8 @@ async function attribute(
   item: InboundItem,
 ): Promise<MessageRow | undefined> {
   if (item.contextProviderId) {
-    const [quoted] = await findMessagesByProviderIds(db, [item.contextProviderId]);
-    if (quoted && quoted.contact_id === contactId) return quoted;
+    const [quoted] = await findMessagesOfContactsByProviderIds(db, [contactId], [item.contextProviderId]);
+    if (quoted) return quoted;
   }
   // Meta's timestamps are whole seconds: a message we sent earlier in the same second still counts.
   const last = await lastOutboundTo(

@@ -8,14 +8,16 @@ import type { StatusItem } from '../channels/channel';
 import type { MessageStatus } from '../domain/message';
 import { classifyProviderError } from '../domain/provider-errors';
 import { mergeStatus } from '../domain/status-merge';
+import type { Dialect } from '../store/database';
 import {
   findMessagesByIds,
-  findMessagesByProviderIds,
+  findMessagesOfContactsByProviderIds,
   type MessageRow,
   type NewMessageEvent,
   writeStatusStates,
 } from '../store/messages-repo';
 import type { Database } from '../store/schema';
+import type { AccountRegistry } from './accounts';
 import type { EngineContext } from './context';
 import type { PendingEvent } from './events';
 import { messageStatusEvent } from './message-events';
@@ -30,16 +32,21 @@ const TIME_FIELD = {
 
 export async function applyStatuses(
   ctx: EngineContext,
+  accounts: AccountRegistry,
   db: Kysely<Database>,
   items: StatusItem[],
 ): Promise<{ events: PendingEvent[]; timeline: NewMessageEvent[] }> {
   const now = ctx.clock();
   const ours = [...new Set(items.flatMap((i) => (i.ourMessageId ? [i.ourMessageId] : [])))];
-  const theirs = [...new Set(items.filter((i) => !i.ourMessageId).map((i) => i.providerMessageId))];
   const lock = ctx.store.dialect;
   const rows = [
     ...(await findMessagesByIds(db, ours, lock)),
-    ...(await findMessagesByProviderIds(db, theirs, lock)),
+    ...(await findByRecipients(
+      accounts,
+      db,
+      items.filter((i) => !i.ourMessageId),
+      lock,
+    )),
   ];
   const byId = new Map(rows.map((r) => [r.id, { ...r }]));
   const byProvider = new Map(
@@ -114,4 +121,34 @@ function applyFailure(row: MessageRow, item: StatusItem): void {
   row.error_code = err?.code ?? null;
   row.error_class = c.class;
   row.error_message = `${c.reason}${err?.details ? ` — ${err.details}` : ''}`;
+}
+
+/**
+ * Statuses without our id (a message sent by another tool on the same number, say) are matched
+ * through their recipient: the contact, then Meta's id among that contact's messages.
+ */
+async function findByRecipients(
+  accounts: AccountRegistry,
+  db: Kysely<Database>,
+  items: StatusItem[],
+  lock: Dialect,
+): Promise<MessageRow[]> {
+  const byAccount = new Map<string, Set<string>>();
+  for (const i of items) {
+    const account = accounts.byPhoneNumberId(i.phoneNumberId);
+    if (!account || !i.recipientId) continue;
+    byAccount.set(account.id, (byAccount.get(account.id) ?? new Set()).add(i.recipientId));
+  }
+  const contactIds: string[] = [];
+  for (const [accountId, waIds] of byAccount) {
+    const rows = await db
+      .selectFrom('contacts')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('wa_id', 'in', [...waIds])
+      .execute();
+    contactIds.push(...rows.map((r) => r.id));
+  }
+  const providerIds = [...new Set(items.map((i) => i.providerMessageId))];
+  return findMessagesOfContactsByProviderIds(db, contactIds, providerIds, lock);
 }

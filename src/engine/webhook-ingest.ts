@@ -178,7 +178,7 @@ export class WebhookIngest {
     const inbound = items.filter((i): i is InboundItem => i.kind === 'inbound');
     // Inbound first: a reply in the same batch as its message's statuses still finds the message.
     const a = await applyInbound(this.ctx, this.accounts, trx, inbound);
-    const b = await applyStatuses(this.ctx, trx, statuses);
+    const b = await applyStatuses(this.ctx, this.accounts, trx, statuses);
     const c = await applyTemplateItems(this.ctx, this.accounts, trx, items);
     const events: PendingEvent[] = [...a.events, ...b.events, ...c.events];
     await insertMessageEvents(trx, [...a.timeline, ...b.timeline]);

@@ -246,16 +246,29 @@ export async function findMessagesByIds(
   return out;
 }
 
-export async function findMessagesByProviderIds(
+/**
+ * Finds messages by Meta's ids among the messages of the given contacts. Meta's ids are not
+ * indexed (see migration 0002): the contact narrows the search through messages_contact.
+ */
+export async function findMessagesOfContactsByProviderIds(
   db: Kysely<Database>,
+  contactIds: string[],
   providerIds: string[],
   lock: Dialect | false = false,
 ): Promise<MessageRow[]> {
+  if (contactIds.length === 0 || providerIds.length === 0) return [];
   const out: MessageRow[] = [];
-  for (const part of chunks([...providerIds].sort())) {
-    let q = db.selectFrom('messages').selectAll().where('provider_message_id', 'in', part).orderBy('id');
-    if (lock === 'postgres') q = q.forUpdate();
-    out.push(...(await q.execute()));
+  for (const contacts of chunks([...contactIds].sort(), 200)) {
+    for (const ids of chunks([...providerIds].sort(), 200)) {
+      let q = db
+        .selectFrom('messages')
+        .selectAll()
+        .where('contact_id', 'in', contacts)
+        .where('provider_message_id', 'in', ids)
+        .orderBy('id');
+      if (lock === 'postgres') q = q.forUpdate();
+      out.push(...(await q.execute()));
+    }
   }
   return out;
 }

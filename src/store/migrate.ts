@@ -1,10 +1,12 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001-initial';
+import * as m0002 from './migrations/0002-drop-provider-id-index';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-drop-provider-id-index': m0002,
 };
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

@@ -82,6 +82,15 @@ describe.each(DIALECTS)('status webhooks on %s', (dialect) => {
     expect(told).toEqual(['sent', 'read']);
   });
 
+  it("a status without our id is matched through its recipient and Meta's id", async () => {
+    const { id, wamid } = await acceptedMessage();
+    const t = Math.floor(Date.now() / 1000);
+    const { biz_opaque_callback_data: _ours, ...anonymous } = status(id, wamid, 'delivered', t);
+    await post({ ...meta(), statuses: [anonymous] });
+    await h.app.ingest.drain();
+    expect((await h.api('GET', `/v1/messages/${id}`)).json.status).toBe('delivered');
+  });
+
   it('a late failed after delivered is stale; a delivered after failed wins', async () => {
     const a = await acceptedMessage();
     const t = Math.floor(Date.now() / 1000);
