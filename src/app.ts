@@ -71,7 +71,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       sqliteSynchronous: config.sqliteSynchronous,
       ...(opts.pgSchema ? { pgSchema: opts.pgSchema } : {}),
     }));
-  await migrateToLatest(store.db);
+  await migrateToLatest(store.db, store.schema);
   const gen = createIdGenerator((n) => randomBytes(n));
   const ctx: EngineContext = { store, clock, id: (prefix) => gen(prefix, clock()), log };
 

@@ -6,7 +6,7 @@ export async function migrate(): Promise<void> {
   const config = loadConfig();
   const store = await openStore({ url: config.databaseUrl });
   try {
-    const applied = await migrateToLatest(store.db);
+    const applied = await migrateToLatest(store.db, store.schema);
     process.stdout.write(
       applied.length
         ? `applied: ${applied.join(', ')} (${store.location})\n`

@@ -10,7 +10,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
   afterAll(() => store.destroy());
 
   it('migrates once and is a no-op the second time', async () => {
-    expect(await migrateToLatest(store.db)).toEqual([]);
+    expect(await migrateToLatest(store.db, store.schema)).toEqual([]);
   });
 
   it('round-trips millisecond timestamps as numbers', async () => {

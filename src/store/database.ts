@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema';
 
@@ -14,6 +14,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** PostgreSQL: the schema tables live in (Kysely's migration tables too). */
+  schema?: string;
   /** Where it lives, without credentials, for logs. */
   location: string;
   close(): Promise<void>;
@@ -108,10 +110,14 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Named explicitly: Kysely otherwise finds its migration tables in any schema of the
+  // database (another app's, say) and then fails to see them through the search path.
+  const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const u = new URL(opts.url);
   return {
     db,
     dialect: 'postgres',
+    schema: current.rows[0]?.schema ?? 'public',
     location: `${u.protocol}//${u.host}${u.pathname}${schema ? `#${schema}` : ''}`,
     close: () => db.destroy(),
   };

@@ -31,7 +31,7 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
     const dir = mkdtempSync(join(tmpdir(), 'recontact-test-'));
     const url = join(dir, 'recontact.db');
     const store = await openStore({ url });
-    await migrateToLatest(store.db);
+    await migrateToLatest(store.db, store.schema);
     return {
       ...store,
       url,
@@ -43,7 +43,7 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   }
   const pgSchema = `t_${randomBytes(6).toString('hex')}`;
   const store = await openStore({ url: PG_URL, pgSchema, pgPoolSize: 5 });
-  await migrateToLatest(store.db);
+  await migrateToLatest(store.db, store.schema);
   return {
     ...store,
     url: PG_URL,
