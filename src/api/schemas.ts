@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPES } from '../engine/events';
 
 // Objects are checked by the template binder, which names the component and field precisely;
 // a zod union here would only answer "Invalid input" for a currency without a code.
@@ -95,16 +96,8 @@ export const windowParams = z.object({
 });
 export const accountQuery = z.object({ account_id: z.string().optional() });
 
-export const EVENT_TYPE_VALUES = [
-  '*',
-  'message.status',
-  'message.reply',
-  'message.received',
-  'window.opened',
-  'template.status',
-  'template.quality',
-  'template.category',
-] as const;
+/** What an endpoint may subscribe to: every event type, or '*' for all. */
+export const EVENT_TYPE_VALUES = ['*', ...EVENT_TYPES] as const;
 
 export const createEndpointBody = z
   .object({

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { Dialect } from './database';
 import type { Database, MessageEventsTable, MessagesTable } from './schema';
 
@@ -146,18 +146,38 @@ export interface RetryResult {
   errorMessage: string;
 }
 
-/** Puts messages back in the queue; only the lease holder may, and only while still sending. */
-export async function markRetry(
+/**
+ * Applies one change per row, but only to rows this worker still holds in `sending`: a lease
+ * that expired and was claimed by another worker is no longer ours to change. Returns the ids
+ * that changed.
+ */
+async function updateOwnedSending(
   db: Kysely<Database>,
   workerId: string,
-  rows: RetryResult[],
-  now: number,
+  rows: Array<{ id: string; set: Updateable<MessagesTable> }>,
 ): Promise<string[]> {
   const changed: string[] = [];
   for (const r of rows) {
     const res = await db
       .updateTable('messages')
-      .set({
+      .set(r.set)
+      .where('id', '=', r.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'sending')
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) changed.push(r.id);
+  }
+  return changed;
+}
+
+/** Puts messages back in the queue for a later attempt; returns the ids that changed. */
+export function markRetry(db: Kysely<Database>, workerId: string, rows: RetryResult[], now: number) {
+  return updateOwnedSending(
+    db,
+    workerId,
+    rows.map((r) => ({
+      id: r.id,
+      set: {
         status: 'queued',
         next_attempt_at: r.nextAttemptAt,
         locked_by: null,
@@ -166,14 +186,9 @@ export async function markRetry(
         error_class: r.errorClass,
         error_message: r.errorMessage,
         updated_at: now,
-      })
-      .where('id', '=', r.id)
-      .where('locked_by', '=', workerId)
-      .where('status', '=', 'sending')
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) > 0) changed.push(r.id);
-  }
-  return changed;
+      },
+    })),
+  );
 }
 
 export interface FailedResult {
@@ -183,18 +198,14 @@ export interface FailedResult {
   errorMessage: string;
 }
 
-/** Marks messages failed; returns the ids that really changed (fenced like markRetry). */
-export async function markFailed(
-  db: Kysely<Database>,
-  workerId: string,
-  rows: FailedResult[],
-  now: number,
-): Promise<string[]> {
-  const changed: string[] = [];
-  for (const r of rows) {
-    const res = await db
-      .updateTable('messages')
-      .set({
+/** Marks messages failed; returns the ids that changed. */
+export function markFailed(db: Kysely<Database>, workerId: string, rows: FailedResult[], now: number) {
+  return updateOwnedSending(
+    db,
+    workerId,
+    rows.map((r) => ({
+      id: r.id,
+      set: {
         status: 'failed',
         failed_at: now,
         locked_by: null,
@@ -203,14 +214,9 @@ export async function markFailed(
         error_class: r.errorClass,
         error_message: r.errorMessage,
         updated_at: now,
-      })
-      .where('id', '=', r.id)
-      .where('locked_by', '=', workerId)
-      .where('status', '=', 'sending')
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) > 0) changed.push(r.id);
-  }
-  return changed;
+      },
+    })),
+  );
 }
 
 /** Releases this worker's leases (graceful stop) so another worker may claim them at once. */
