@@ -180,3 +180,19 @@ describe('TokenBucket options', () => {
     expect(() => new TokenBucket({ ratePerSecond: 10, burst: 0.5 })).toThrow(/burst/);
   });
 });
+
+describe('TokenBucket: a wider window for network jitter', () => {
+  it('keeps the limit over the wider window, so it holds at a receiver that sees requests late', () => {
+    const bucket = new TokenBucket({ ratePerSecond: 10, windowMs: 1_100 });
+    const grants: number[] = [];
+    for (let now = 0; now < 20_000; now += 7) if (bucket.take(now) === 0) grants.push(now);
+    for (let i = 10; i < grants.length; i++)
+      expect(grants[i]! - grants[i - 10]!).toBeGreaterThanOrEqual(1_100);
+    // and still sends close to the rate: 10 per 1.1 s over 20 s
+    expect(grants.length).toBeGreaterThanOrEqual(180);
+  });
+
+  it('refuses a window shorter than a second', () => {
+    expect(() => new TokenBucket({ ratePerSecond: 10, windowMs: 900 })).toThrow(/windowMs/);
+  });
+});

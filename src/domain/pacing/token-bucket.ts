@@ -17,9 +17,14 @@ export interface TokenBucketOptions {
    * Below 1 it would never grant anything, so it is at least 1.
    */
   burst?: number;
+  /**
+   * The window the hard limit is kept over, 1,000 ms by default. A sender may widen it a
+   * little so that the limit still holds at the receiver, whose clock sees each request after
+   * a varying network delay.
+   */
+  windowMs?: number;
 }
 
-const WINDOW_MS = 1000;
 /** Tolerance for the float error of fractional refills, so a caller who waits exactly the
  * returned time is granted. */
 const EPSILON = 1e-9;
@@ -38,13 +43,19 @@ export class TokenBucket {
   private grantCount = 0;
   private nextSlot = 0;
 
-  constructor({ ratePerSecond, burst = Math.max(1, ratePerSecond) }: TokenBucketOptions) {
+  private readonly windowMs: number;
+
+  constructor({ ratePerSecond, burst = Math.max(1, ratePerSecond), windowMs = 1000 }: TokenBucketOptions) {
     if (!(Number.isFinite(ratePerSecond) && ratePerSecond > 0)) {
       throw new RangeError(`ratePerSecond must be a positive number, got ${ratePerSecond}`);
     }
     if (!(Number.isFinite(burst) && burst >= 1)) {
       throw new RangeError(`burst must be a number of at least 1, got ${burst}`);
     }
+    if (!(Number.isFinite(windowMs) && windowMs >= 1000)) {
+      throw new RangeError(`windowMs must be at least 1000, got ${windowMs}`);
+    }
+    this.windowMs = windowMs;
     this.ratePerSecond = ratePerSecond;
     this.burst = burst;
     this.windowLimit = Math.max(1, Math.floor(Math.max(ratePerSecond, burst)));
@@ -108,7 +119,7 @@ export class TokenBucket {
     const back = this.windowLimit - n;
     if (this.grantCount <= back) return 0;
     const slot = (this.nextSlot - 1 - back + 2 * this.windowLimit) % this.windowLimit;
-    return (this.grants[slot] ?? 0) + WINDOW_MS - now;
+    return (this.grants[slot] ?? 0) + this.windowMs - now;
   }
 
   private recordGrant(now: number): void {
