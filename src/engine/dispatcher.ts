@@ -74,7 +74,6 @@ export class Dispatcher {
   private flushTimer: NodeJS.Timeout | undefined;
   private running = false;
   private loopDone: Promise<void> | undefined;
-  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly ctx: EngineContext,
@@ -105,23 +104,6 @@ export class Dispatcher {
     await this.flush();
     const unsent = [...this.lanes.values()].flatMap((l) => l.buffer.splice(0).map((m) => m.id));
     if (unsent.length) await releaseLeases(this.ctx.store.db, this.opts.workerId, unsent, this.ctx.clock());
-  }
-
-  /** Resolves once nothing is buffered, in flight or waiting to be recorded (tests, benchmarks). */
-  idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
-  }
-
-  private isIdle(): boolean {
-    for (const l of this.lanes.values()) if (l.buffer.length || l.inflight || l.claiming) return false;
-    return this.outcomes.length === 0 && this.flushing === undefined;
-  }
-
-  private checkIdle(): void {
-    if (this.idleWaiters.length && this.isIdle()) {
-      for (const w of this.idleWaiters.splice(0)) w();
-    }
   }
 
   private lane(account: AccountWithLimits): AccountLane {
@@ -157,7 +139,6 @@ export class Dispatcher {
           this.ctx.log.error({ err, account: account.id }, 'claiming messages failed');
         }
       }
-      this.checkIdle();
       if (claimed === 0) await this.wakeup.wait(this.opts.pollMs);
       else await this.wakeup.wait(this.opts.flushMs);
     }
@@ -270,22 +251,22 @@ export class Dispatcher {
   /** Records buffered outcomes in one transaction; flushes never overlap. */
   private async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.outcomes.length === 0) {
-      this.checkIdle();
-      return;
-    }
+    if (this.outcomes.length === 0) return;
     const batch = this.outcomes;
     this.outcomes = [];
     this.flushing = this.record(batch)
       .catch((err) => {
-        // Unrecorded outcomes are not lost: their rows stay `sending` and are recovered after the lease.
-        this.ctx.log.error({ err, count: batch.length }, 'recording send results failed');
+        // Meta's answers are facts: keep them and try again shortly (the database may be
+        // restarting). Were this process to die meanwhile, the rows stay `sending` and the
+        // status webhooks carrying our ids settle them before any resend.
+        this.ctx.log.error({ err, count: batch.length }, 'recording send results failed; retrying in 1 s');
+        this.outcomes = [...batch, ...this.outcomes];
+        setTimeout(() => void this.flush(), 1_000).unref();
       })
       .finally(() => {
         this.flushing = undefined;
       });
     await this.flushing;
-    this.checkIdle();
   }
 
   private async record(batch: Outcome[]): Promise<void> {
