@@ -48,7 +48,7 @@ export class WebhookIngest {
     private readonly channel: Channel,
     private readonly events: EventBus,
     private readonly hooks: { onEvents(): void; onTemplatesChanged(): void },
-    private readonly opts: IngestOptions = { batchSize: 200, pollMs: 1_000, maxAttempts: 5 },
+    private readonly opts: IngestOptions = { batchSize: 40, pollMs: 1_000, maxAttempts: 5 },
   ) {}
 
   async accept(raw: Buffer, signature: string | undefined): Promise<{ id: string; items: number }> {
