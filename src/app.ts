@@ -98,6 +98,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     flushMs: 10,
     retryBaseMs: 1_000,
     retryCapMs: 15 * 60_000,
+    accountLeaseMs: 15_000,
     ...opts.dispatcher,
   });
   const sendService = new SendService(ctx, accounts, () => dispatcher.wake());

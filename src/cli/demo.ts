@@ -235,8 +235,8 @@ export async function demo(
     }
     check(m.json.replied_at !== null, 'the reminder should be marked replied');
   } finally {
-    await app.stop();
     await embedded.sandbox.close();
+    await app.stop();
     await bot.close();
     if (!opts.database) rmSync(dir, { recursive: true, force: true });
   }

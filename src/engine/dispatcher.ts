@@ -16,6 +16,7 @@ import { TokenBucket } from '../domain/pacing/token-bucket';
 import { classifyProviderError } from '../domain/provider-errors';
 import { backoffDelay } from '../domain/retry';
 import type { AccountWithLimits } from '../store/accounts-repo';
+import { acquireAccountLease, releaseAccountLeases } from '../store/leases-repo';
 import {
   type AcceptedResult,
   type ClaimedMessage,
@@ -47,6 +48,8 @@ export interface DispatcherOptions {
   flushMs: number;
   retryBaseMs: number;
   retryCapMs: number;
+  /** How long this worker's hold on an account lasts unless renewed (renewed at a third). */
+  accountLeaseMs: number;
 }
 
 interface AccountLane {
@@ -56,6 +59,9 @@ interface AccountLane {
   inflight: number;
   claiming: boolean;
   pacingTimer: NodeJS.Timeout | undefined;
+  /** Until when this worker holds the account's lease (0: not held). */
+  heldUntil: number;
+  renewAt: number;
 }
 
 /** One second plus a guard for network jitter between us and Meta. */
@@ -104,6 +110,8 @@ export class Dispatcher {
     await this.flush();
     const unsent = [...this.lanes.values()].flatMap((l) => l.buffer.splice(0).map((m) => m.id));
     if (unsent.length) await releaseLeases(this.ctx.store.db, this.opts.workerId, unsent, this.ctx.clock());
+    // Hand the accounts over at once instead of making the next worker wait for expiry.
+    await releaseAccountLeases(this.ctx.store.db, this.opts.workerId);
   }
 
   private lane(account: AccountWithLimits): AccountLane {
@@ -122,6 +130,8 @@ export class Dispatcher {
         inflight: 0,
         claiming: false,
         pacingTimer: undefined,
+        heldUntil: 0,
+        renewAt: 0,
       };
       this.lanes.set(account.id, lane);
     }
@@ -134,7 +144,8 @@ export class Dispatcher {
       let claimed = 0;
       for (const account of this.accounts.all()) {
         try {
-          claimed += await this.refill(this.lane(account));
+          const lane = this.lane(account);
+          if (await this.holds(lane)) claimed += await this.refill(lane);
         } catch (err) {
           this.ctx.log.error({ err, account: account.id }, 'claiming messages failed');
         }
@@ -142,6 +153,38 @@ export class Dispatcher {
       if (claimed === 0) await this.wakeup.wait(this.opts.pollMs);
       else await this.wakeup.wait(this.opts.flushMs);
     }
+  }
+
+  /**
+   * Meta's limits are per phone number, so only the holder of an account's lease paces and
+   * sends for it; other workers leave it alone until the lease expires (a dead holder).
+   */
+  private async holds(lane: AccountLane): Promise<boolean> {
+    const now = this.ctx.clock();
+    if (now < lane.renewAt) return true;
+    const held = await acquireAccountLease(this.ctx.store.db, {
+      accountId: lane.account.id,
+      holder: this.opts.workerId,
+      now,
+      ttlMs: this.opts.accountLeaseMs,
+    });
+    if (held) {
+      if (lane.heldUntil === 0)
+        this.ctx.log.info({ account: lane.account.id }, 'now dispatching for this account');
+      lane.heldUntil = now + this.opts.accountLeaseMs;
+      lane.renewAt = now + this.opts.accountLeaseMs / 3;
+      return true;
+    }
+    if (lane.heldUntil !== 0) {
+      this.ctx.log.warn(
+        { account: lane.account.id },
+        'lost the account lease; handing buffered messages back',
+      );
+      lane.heldUntil = 0;
+      const unsent = lane.buffer.splice(0).map((m) => m.id);
+      if (unsent.length) await releaseLeases(this.ctx.store.db, this.opts.workerId, unsent, now);
+    }
+    return false;
   }
 
   /** Keeps each lane's buffer topped up; leases stay short by never buffering more than ~half a lease of sends. */
@@ -172,6 +215,8 @@ export class Dispatcher {
   private pump(lane: AccountLane): void {
     const before = lane.buffer.length;
     while (lane.buffer.length > 0 && lane.inflight < this.opts.concurrency) {
+      // A lease that lapsed (a long stall) may already be another worker's: send nothing more.
+      if (this.ctx.clock() >= lane.heldUntil) return;
       const wait = lane.bucket.take(this.ctx.clock());
       if (wait > 0) {
         if (!lane.pacingTimer) {
@@ -293,7 +338,9 @@ export class Dispatcher {
       // The timeline lists status changes: a send whose 'sent' webhook beat this flush has no 'accepted' entry.
       const nowAccepted = new Set(accepted.length ? await markAccepted(trx, accepted, now) : []);
       for (const r of accepted) {
-        if (nowAccepted.has(r.id)) mev(r.id, 'accepted', { provider_message_id: r.providerMessageId });
+        if (nowAccepted.has(r.id)) {
+          mev(r.id, 'accepted', { provider_message_id: r.providerMessageId, worker: this.opts.workerId });
+        }
       }
       // Retries and failures are fenced by the lease: only rows this worker still owns change,
       // and only those get a timeline entry.

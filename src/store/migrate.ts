@@ -1,12 +1,14 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-drop-provider-id-index';
+import * as m0003 from './migrations/0003-account-leases';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-drop-provider-id-index': m0002,
+  '0003-account-leases': m0003,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {

@@ -156,7 +156,14 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+export interface AccountLeasesTable {
+  account_id: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface Database {
+  account_leases: AccountLeasesTable;
   channel_accounts: ChannelAccountsTable;
   contacts: ContactsTable;
   templates: TemplatesTable;

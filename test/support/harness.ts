@@ -133,8 +133,10 @@ export async function startHarness(
     api,
     waitFor,
     async close() {
-      await app.stop();
+      // Meta's stand-in first: otherwise its webhook retries keep the closing server's
+      // keep-alive connections busy.
       await embedded.sandbox.close();
+      await app.stop();
       await bot.close();
       await store.destroy();
     },
