@@ -58,6 +58,8 @@ describe.each(DIALECTS)('kill -9 during dispatch on %s', (dialect) => {
       WHATSAPP_THROUGHPUT_MPS: '400',
       DISPATCH_LEASE_MS: '1000',
       DISPATCH_RECOVERY_GRACE_MS: '4000',
+      // The restarted process is the same deployment slot: it takes its account lease back at once.
+      WORKER_ID: 'kill-restart-worker',
       ...(store.pgSchema ? { TEST_PG_SCHEMA: store.pgSchema } : {}),
     } as Record<string, string>;
     embedded.connect(`http://127.0.0.1:${port}`);
