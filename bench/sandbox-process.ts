@@ -1,18 +1,9 @@
 /** The sandbox alone in a process for the benchmark; BENCH_STATUS_WEBHOOKS=0 turns statuses off. */
-import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
+import { sandboxAccount } from '../src/embedded-sandbox';
 import { createSandbox } from '../src/sandbox/sandbox';
 
 const sb = createSandbox({
-  accounts: [
-    {
-      phoneNumberId: SANDBOX_ACCOUNT.phoneNumberId,
-      wabaId: SANDBOX_ACCOUNT.wabaId,
-      accessToken: SANDBOX_ACCOUNT.accessToken,
-      appSecret: SANDBOX_ACCOUNT.appSecret,
-      displayPhoneNumber: SANDBOX_ACCOUNT.displayPhoneNumber,
-      throughputMps: 0,
-    },
-  ],
+  accounts: [sandboxAccount({ throughputMps: 0 })],
   statusWebhooks: process.env.BENCH_STATUS_WEBHOOKS === '1',
   delays: { sentMs: 0, deliveredMs: 0, readMs: null, templateReviewMs: 0 },
 });

@@ -3,7 +3,7 @@
  * default account at it through its base URL — the same code path as graph.facebook.com.
  */
 import type { Config, WhatsAppAccountConfig } from './config';
-import { createSandbox, type Sandbox, type SandboxOptions } from './sandbox/sandbox';
+import { createSandbox, type Sandbox, type SandboxAccount, type SandboxOptions } from './sandbox/sandbox';
 
 export const SANDBOX_ACCOUNT = {
   phoneNumberId: '100000000000001',
@@ -13,6 +13,18 @@ export const SANDBOX_ACCOUNT = {
   verifyToken: 'sandbox-verify-token',
   displayPhoneNumber: '5491100000000',
 } as const;
+
+/** The sandbox's side of that account, for every place that starts a sandbox. */
+export function sandboxAccount(overrides: Partial<SandboxAccount> = {}): SandboxAccount {
+  return {
+    phoneNumberId: SANDBOX_ACCOUNT.phoneNumberId,
+    wabaId: SANDBOX_ACCOUNT.wabaId,
+    accessToken: SANDBOX_ACCOUNT.accessToken,
+    appSecret: SANDBOX_ACCOUNT.appSecret,
+    displayPhoneNumber: SANDBOX_ACCOUNT.displayPhoneNumber,
+    ...overrides,
+  };
+}
 
 export interface EmbeddedSandbox {
   sandbox: Sandbox;
@@ -26,16 +38,7 @@ export async function startEmbeddedSandbox(
   overrides: Partial<SandboxOptions> = {},
 ): Promise<EmbeddedSandbox> {
   const sandbox = createSandbox({
-    accounts: [
-      {
-        phoneNumberId: SANDBOX_ACCOUNT.phoneNumberId,
-        wabaId: SANDBOX_ACCOUNT.wabaId,
-        accessToken: SANDBOX_ACCOUNT.accessToken,
-        appSecret: SANDBOX_ACCOUNT.appSecret,
-        displayPhoneNumber: SANDBOX_ACCOUNT.displayPhoneNumber,
-        throughputMps: 0,
-      },
-    ],
+    accounts: [sandboxAccount({ throughputMps: 0 })],
     delays: { sentMs: 200, deliveredMs: 600, readMs: 1500, templateReviewMs: 2000 },
     ...overrides,
   });

@@ -11,7 +11,7 @@ import { request } from 'undici';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { startEmbeddedSandbox } from '../embedded-sandbox';
-import { newEndpointSecret, signPayload } from '../engine/signing';
+import { newEndpointSecret, verifyEvent } from '../engine/signing';
 import { pullTemplates } from '../engine/template-sync';
 import { ensureContact } from '../store/contacts-repo';
 
@@ -53,9 +53,7 @@ export async function demo(
   bot.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   bot.post('/events', async (req, reply) => {
     const raw = req.body as string;
-    const h = req.headers;
-    const expected = signPayload(secret, String(h['webhook-id']), Number(h['webhook-timestamp']), raw);
-    if (h['webhook-signature'] !== expected) return reply.status(401).send();
+    if (!verifyEvent(secret, req.headers, raw)) return reply.status(401).send();
     const e = JSON.parse(raw) as BotEvent;
     events.push(e);
     void onEvent(e);

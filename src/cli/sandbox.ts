@@ -1,4 +1,4 @@
-import { SANDBOX_ACCOUNT } from '../embedded-sandbox';
+import { SANDBOX_ACCOUNT, sandboxAccount } from '../embedded-sandbox';
 import { createSandbox } from '../sandbox/sandbox';
 
 export async function sandbox(opts: { port: string; host: string; webhookUrl?: string }): Promise<void> {
@@ -8,16 +8,7 @@ export async function sandbox(opts: { port: string; host: string; webhookUrl?: s
     process.exit(2);
   }
   const sb = createSandbox({
-    accounts: [
-      {
-        phoneNumberId: SANDBOX_ACCOUNT.phoneNumberId,
-        wabaId: SANDBOX_ACCOUNT.wabaId,
-        accessToken: SANDBOX_ACCOUNT.accessToken,
-        appSecret: SANDBOX_ACCOUNT.appSecret,
-        displayPhoneNumber: SANDBOX_ACCOUNT.displayPhoneNumber,
-        ...(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {}),
-      },
-    ],
+    accounts: [sandboxAccount(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {})],
     delays: { sentMs: 200, deliveredMs: 600, readMs: 1500, templateReviewMs: 2000 },
   });
   const url = await sb.listen(port, opts.host);

@@ -12,10 +12,11 @@ import type { TemplateParams, TemplateRecord } from '../domain/templates/model';
 import { windowState } from '../domain/window';
 import { findContact } from '../store/contacts-repo';
 import { findByIdempotencyKey, type MessageRow, type NewMessage } from '../store/messages-repo';
-import { getTemplate, languagesOf } from '../store/templates-repo';
+import { getTemplate } from '../store/templates-repo';
 import type { AccountRegistry } from './accounts';
 import type { EngineContext } from './context';
 import { IntakeWriter } from './intake-writer';
+import { templateNotFound } from './template-not-found';
 
 export interface SendRequest {
   to: string;
@@ -191,25 +192,14 @@ export class SendService {
   }
 
   private async bind(accountId: string, t: NonNullable<SendRequest['template']>) {
-    const { db } = this.ctx.store;
     const tpl = await this.template(accountId, t.name, t.language);
     if (!tpl) {
-      const langs = await languagesOf(db, accountId, t.name);
-      throw new RecontactError(
-        'TEMPLATE_NOT_FOUND',
-        `Template "${t.name}" does not exist in language "${t.language}"`,
-        {
-          details: [
-            {
-              path: 'template',
-              message: langs.length ? `it exists in: ${langs.join(', ')}` : 'no language has it',
-            },
-          ],
-          hint: langs.length
-            ? `Use one of the languages above (language codes must match exactly: es ≠ es_AR).`
-            : 'Check the name, or create the template and run `recontact templates pull` to sync it.',
-        },
-      );
+      throw await templateNotFound(this.ctx.store.db, {
+        accountId,
+        name: t.name,
+        language: t.language,
+        path: 'template.language',
+      });
     }
     if (tpl.status !== 'APPROVED') {
       throw new RecontactError(

@@ -17,8 +17,9 @@ import {
 import { type RenderedTemplate, renderTemplate } from '../domain/templates/render';
 import { variableNames } from '../domain/templates/variables';
 import { findContact } from '../store/contacts-repo';
-import { getTemplate, languagesOf } from '../store/templates-repo';
+import { getTemplate } from '../store/templates-repo';
 import type { EngineContext } from './context';
+import { templateNotFound } from './template-not-found';
 
 export interface PreviewRequest extends TemplateParams {
   name: string;
@@ -98,23 +99,13 @@ export async function previewTemplate(
   };
 }
 
-async function notFound(ctx: EngineContext, accountId: string, req: PreviewRequest): Promise<RecontactError> {
-  const langs = await languagesOf(ctx.store.db, accountId, req.name);
-  return new RecontactError(
-    'TEMPLATE_NOT_FOUND',
-    `Template "${req.name}" does not exist in language "${req.language}"`,
-    {
-      details: [
-        {
-          path: 'language',
-          message: langs.length ? `it exists in: ${langs.join(', ')}` : 'no language has it',
-        },
-      ],
-      hint: langs.length
-        ? 'Use one of the languages above (codes must match exactly: es ≠ es_AR).'
-        : 'Check the name, or push the template and run `recontact templates pull`.',
-    },
-  );
+function notFound(ctx: EngineContext, accountId: string, req: PreviewRequest): Promise<RecontactError> {
+  return templateNotFound(ctx.store.db, {
+    accountId,
+    name: req.name,
+    language: req.language,
+    path: 'language',
+  });
 }
 
 /** Labels the variables whose values the caller gave. */

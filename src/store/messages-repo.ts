@@ -30,10 +30,6 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   return out;
 }
 
-export async function insertMessage(db: Kysely<Database>, m: NewMessage): Promise<void> {
-  await db.insertInto('messages').values(m).execute();
-}
-
 export async function insertMessageEvents(db: Kysely<Database>, events: NewMessageEvent[]): Promise<void> {
   for (const part of chunks(events, 200)) await db.insertInto('message_events').values(part).execute();
 }

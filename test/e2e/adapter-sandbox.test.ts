@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelAccount, OutboundMessage } from '../../src/channels/channel';
 import { createWhatsAppChannel } from '../../src/channels/whatsapp/client';
-import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { SANDBOX_ACCOUNT, sandboxAccount } from '../../src/embedded-sandbox';
 import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 
 describe('WhatsApp adapter ↔ sandbox', () => {
@@ -16,15 +16,7 @@ describe('WhatsApp adapter ↔ sandbox', () => {
 
   beforeAll(async () => {
     sandbox = createSandbox({
-      accounts: [
-        {
-          phoneNumberId: SANDBOX_ACCOUNT.phoneNumberId,
-          wabaId: SANDBOX_ACCOUNT.wabaId,
-          accessToken: SANDBOX_ACCOUNT.accessToken,
-          appSecret: SANDBOX_ACCOUNT.appSecret,
-          displayPhoneNumber: SANDBOX_ACCOUNT.displayPhoneNumber,
-        },
-      ],
+      accounts: [sandboxAccount()],
       statusWebhooks: false,
       delays: { templateReviewMs: 5 },
     });

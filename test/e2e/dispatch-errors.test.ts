@@ -4,7 +4,7 @@
  * before we heard of it) fails the message with Meta's code, a plain reason and an event.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { SANDBOX_ACCOUNT, sandboxAccount } from '../../src/embedded-sandbox';
 import { type Harness, REMINDER, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
@@ -13,17 +13,8 @@ describe.each(DIALECTS)('dispatch errors on %s', (dialect) => {
   beforeAll(async () => {
     h = await startHarness(dialect, {
       sandbox: {
-        accounts: [
-          {
-            phoneNumberId: SANDBOX_ACCOUNT.phoneNumberId,
-            wabaId: SANDBOX_ACCOUNT.wabaId,
-            accessToken: SANDBOX_ACCOUNT.accessToken,
-            appSecret: SANDBOX_ACCOUNT.appSecret,
-            displayPhoneNumber: SANDBOX_ACCOUNT.displayPhoneNumber,
-            // Meta's side allows 10/s; Recontact is configured for 80/s, so Meta throttles it.
-            throughputMps: 10,
-          },
-        ],
+        // Meta's side allows 10/s; Recontact is configured for 80/s, so Meta throttles it.
+        accounts: [sandboxAccount({ throughputMps: 10 })],
       },
     });
   });

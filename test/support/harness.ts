@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { type App, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { type EmbeddedSandbox, startEmbeddedSandbox } from '../../src/embedded-sandbox';
-import { newEndpointSecret, signPayload } from '../../src/engine/signing';
+import { newEndpointSecret, verifyEvent } from '../../src/engine/signing';
 import { pullTemplates } from '../../src/engine/template-sync';
 import type { SandboxOptions } from '../../src/sandbox/sandbox';
 import type { Dialect } from '../../src/store/database';
@@ -54,12 +54,7 @@ export async function startHarness(
   bot.post('/events', async (req, reply) => {
     const h = req.headers;
     const raw = req.body as string;
-    if (
-      h['webhook-signature'] !==
-      signPayload(secret, String(h['webhook-id']), Number(h['webhook-timestamp']), raw)
-    ) {
-      return reply.status(401).send();
-    }
+    if (!verifyEvent(secret, h, raw)) return reply.status(401).send();
     events.push({
       id: String(h['webhook-id']),
       ...(JSON.parse(raw) as { type: string; data: Record<string, any> }),

@@ -4,13 +4,13 @@
  * anything that changes Meta or our copy of it needs "admin".
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { RecontactError } from '../../domain/errors';
 import type { TemplateRecord } from '../../domain/templates/model';
 import { readTemplateInput, type TemplateSource } from '../../engine/template-input';
+import { templateNotFound } from '../../engine/template-not-found';
 import { previewTemplate } from '../../engine/template-preview';
 import { diffTemplates, pushTemplates } from '../../engine/template-push';
 import { syncTemplates } from '../../engine/template-sync';
-import { getTemplate, languagesOf, listTemplates } from '../../store/templates-repo';
+import { getTemplate, listTemplates } from '../../store/templates-repo';
 import { accountQuery } from '../schemas';
 import type { ApiDeps } from '../server';
 import {
@@ -92,22 +92,7 @@ export const templateRoutes =
         const { name, language } = req.params;
         const t = await getTemplate(db, account.id, name, language);
         if (t) return templateView(t);
-        const langs = await languagesOf(db, account.id, name);
-        throw new RecontactError(
-          'TEMPLATE_NOT_FOUND',
-          `Template "${name}" does not exist in language "${language}"`,
-          {
-            details: [
-              {
-                path: 'language',
-                message: langs.length ? `it exists in: ${langs.join(', ')}` : 'no language has it',
-              },
-            ],
-            hint: langs.length
-              ? 'Language codes must match exactly (es ≠ es_AR).'
-              : 'Push it (POST /v1/templates/push) or pull Meta’s state (POST /v1/templates/pull).',
-          },
-        );
+        throw await templateNotFound(db, { accountId: account.id, name, language, path: 'language' });
       },
     );
 
