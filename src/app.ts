@@ -17,6 +17,7 @@ import { Dispatcher, type DispatcherOptions } from './engine/dispatcher';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/event-deliverer';
 import { EventBus } from './engine/events';
 import { SendService } from './engine/send-service';
+import { newEndpointSecret } from './engine/signing';
 import { WebhookIngest } from './engine/webhook-ingest';
 import { upsertAccount } from './store/accounts-repo';
 import { openStore, type Store } from './store/database';
@@ -155,7 +156,6 @@ async function ensureEventEndpoint(ctx: EngineContext, url: string, secret: stri
     if (secret && existing.secret !== secret) await updateEndpointSecret(ctx.store.db, existing.id, secret);
     return;
   }
-  const { newEndpointSecret } = await import('./engine/signing');
   await insertEndpoint(
     ctx.store.db,
     { id: ctx.id('ep'), url, secret: secret ?? newEndpointSecret(), eventTypes: ['*'] },

@@ -25,8 +25,14 @@ export function newApiKey(): string {
   return `rk_${randomBytes(32).toString('base64url')}`;
 }
 
+const KEY_CACHE_MS = 30_000;
+
 export class ApiKeys {
-  private readonly cache = new Map<string, Principal | null>();
+  /**
+   * Keys are checked on every request, so lookups are cached — briefly, so that a key created
+   * or revoked through another process takes effect within KEY_CACHE_MS.
+   */
+  private readonly cache = new Map<string, { principal: Principal | null; at: number }>();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -55,11 +61,15 @@ export class ApiKeys {
       });
     }
     const h = hashKey(key);
-    let p = this.cache.get(h);
+    const now = this.ctx.clock();
+    const hit = this.cache.get(h);
+    let p = hit && now - hit.at < KEY_CACHE_MS ? hit.principal : undefined;
     if (p === undefined) {
       const row = await findKeyByHash(this.ctx.store.db, h);
       p = row && row.revoked_at === null ? { keyId: row.id, name: row.name, role: row.role as Role } : null;
-      this.cache.set(h, p);
+      // Bounded: random wrong keys must not grow memory without limit.
+      if (this.cache.size >= 10_000) this.cache.clear();
+      this.cache.set(h, { principal: p, at: now });
     }
     if (!p) {
       throw new RecontactError('AUTH_INVALID', 'The API key is not valid', {

@@ -4,7 +4,7 @@
  * lost and never invented: EventDeliverer posts them afterwards, with retries.
  */
 import type { Kysely } from 'kysely';
-import { type EndpointRow, insertEvents, listEndpoints, type NewEvent } from '../store/events-repo';
+import { insertEvents, listEndpoints, type NewEvent } from '../store/events-repo';
 import type { Database } from '../store/schema';
 import type { EngineContext } from './context';
 
@@ -25,7 +25,8 @@ export interface PendingEvent {
 }
 
 export class EventBus {
-  private endpoints: EndpointRow[] = [];
+  /** Enabled endpoints with their subscriptions parsed once, not once per event. */
+  private endpoints: Array<{ id: string; types: Set<string> }> = [];
   private loadedAt = 0;
 
   constructor(
@@ -36,12 +37,14 @@ export class EventBus {
   /** `db` must be the caller's transaction when there is one: SQLite has one connection, and a
    * query on the root handle inside a transaction would wait for that transaction forever. */
   async refresh(db: Kysely<Database> = this.ctx.store.db): Promise<void> {
-    this.endpoints = (await listEndpoints(db)).filter((e) => e.enabled === 1);
+    this.endpoints = (await listEndpoints(db))
+      .filter((e) => e.enabled === 1)
+      .map((e) => ({ id: e.id, types: new Set(JSON.parse(e.event_types) as string[]) }));
     this.loadedAt = this.ctx.clock();
   }
 
   /** Other processes may add endpoints; re-read them now and then rather than on every event. */
-  private async current(db: Kysely<Database>): Promise<EndpointRow[]> {
+  private async current(db: Kysely<Database>) {
     if (this.ctx.clock() - this.loadedAt > this.refreshMs) await this.refresh(db);
     return this.endpoints;
   }
@@ -53,7 +56,7 @@ export class EventBus {
     const now = this.ctx.clock();
     const rows: NewEvent[] = events.map((e) => {
       const id = this.ctx.id('evt');
-      const targets = endpoints.filter((ep) => subscribes(ep, e.type));
+      const targets = endpoints.filter((ep) => ep.types.has('*') || ep.types.has(e.type));
       return {
         id,
         type: e.type,
@@ -64,9 +67,4 @@ export class EventBus {
     });
     await insertEvents(db, rows, now);
   }
-}
-
-function subscribes(ep: EndpointRow, type: string): boolean {
-  const types = JSON.parse(ep.event_types) as string[];
-  return types.includes('*') || types.includes(type);
 }

@@ -67,6 +67,9 @@ export class WebhookIngest {
       { id, channel: 'whatsapp', body: raw.toString('utf8') },
       this.ctx.clock(),
     );
+    // Another process may apply this body (PostgreSQL, several API processes): then the entry
+    // is never consumed here, so the cache is bounded and simply re-parses when it was cleared.
+    if (this.parsed.size >= 10_000) this.parsed.clear();
     this.parsed.set(id, items);
     this.wakeup.notify();
     return { id, items: items.length };

@@ -51,15 +51,20 @@ export async function recordInbound(
   name: string | undefined,
   now: number,
 ): Promise<void> {
-  const row = await db
-    .selectFrom('contacts')
-    .select(['last_inbound_at'])
-    .where('id', '=', contactId)
-    .executeTakeFirst();
-  const next = Math.max(row?.last_inbound_at ?? 0, at);
+  // One statement: the comparison happens under the row's write lock, so two concurrent
+  // batches cannot move the window backwards either.
   await db
     .updateTable('contacts')
-    .set({ last_inbound_at: next, updated_at: now, ...(name ? { name } : {}) })
+    .set((eb) => ({
+      last_inbound_at: eb
+        .case()
+        .when(eb.or([eb('last_inbound_at', 'is', null), eb('last_inbound_at', '<', at)]))
+        .then(at)
+        .else(eb.ref('last_inbound_at'))
+        .end(),
+      updated_at: now,
+      ...(name ? { name } : {}),
+    }))
     .where('id', '=', contactId)
     .execute();
 }

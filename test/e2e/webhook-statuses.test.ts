@@ -171,4 +171,19 @@ describe.each(DIALECTS)('status webhooks on %s', (dialect) => {
     expect(opened).toHaveLength(1);
     expect(opened[0]!.data.contact.name).toBe('Tomás');
   });
+  it('a reordered, older inbound message never shortens the window', async () => {
+    const wa = '5491177778888';
+    const now = Math.floor(Date.now() / 1000);
+    const inbound = (id: string, ts: number) => ({
+      ...meta(),
+      contacts: [{ profile: { name: 'Ana' }, wa_id: wa }],
+      messages: [{ from: wa, id, timestamp: String(ts), type: 'text', text: { body: 'hola' } }],
+    });
+    await post(inbound('wamid.NEWER', now));
+    await post(inbound('wamid.OLDER', now - 3600));
+    await h.app.ingest.drain();
+    const w = await h.api('GET', `/v1/contacts/${wa}/window`);
+    expect(w.json.last_inbound_at).toBe(new Date(now * 1000).toISOString());
+    expect(Date.parse(w.json.expires_at)).toBe((now + 24 * 3600) * 1000);
+  });
 });
