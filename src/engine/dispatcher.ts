@@ -265,7 +265,9 @@ export class Dispatcher {
       lane.bucket.penalize(now, (e.retryAfterSeconds ?? 1) * 1000);
     const retryable = c.class === 'retry_later' || c.class === 'account_fatal';
     if (!retryable || msg.attempts >= this.opts.maxAttempts) return { kind: 'failed', r: base };
+    // Full jitter alone can come out near zero; a failed send always waits at least the base.
     const delay = Math.max(
+      this.opts.retryBaseMs,
       c.minDelayMs ?? 0,
       (e.retryAfterSeconds ?? 0) * 1000,
       c.class === 'account_fatal' ? 300_000 : 0,

@@ -132,10 +132,10 @@ export class EventDeliverer {
     }
     const attempt = d.attempts + 1;
     const giveUp = attempt >= this.opts.maxAttempts;
-    const delay = backoffDelay(
-      attempt,
-      { baseMs: this.opts.baseDelayMs, capMs: this.opts.maxDelayMs },
-      Math.random,
+    // Full jitter alone can come out near zero: a receiver that just failed gets at least the base delay.
+    const delay = Math.max(
+      this.opts.baseDelayMs,
+      backoffDelay(attempt, { baseMs: this.opts.baseDelayMs, capMs: this.opts.maxDelayMs }, Math.random),
     );
     await markDeliveryAttemptFailed(this.ctx.store.db, d.id, {
       error,
