@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_TYPES } from '../engine/events';
+import { EVENT_TYPES } from '../engine/events/event-bus';
 
 // Objects are checked by the template binder, which names the component and field precisely;
 // a zod union here would only answer "Invalid input" for a currency without a code.

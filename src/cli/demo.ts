@@ -11,8 +11,8 @@ import { request } from 'undici';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { startEmbeddedSandbox } from '../embedded-sandbox';
-import { newEndpointSecret, verifyEvent } from '../engine/signing';
-import { pullTemplates } from '../engine/template-sync';
+import { newEndpointSecret, verifyEvent } from '../engine/events/signing';
+import { pullTemplates } from '../engine/templates/sync';
 import { ensureContact } from '../store/contacts-repo';
 
 // The demo reads our own API's JSON field by field, only to print it.

@@ -2,7 +2,7 @@ import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { RecontactError } from '../domain/errors';
 import { type EmbeddedSandbox, startEmbeddedSandbox } from '../embedded-sandbox';
-import { pullTemplates } from '../engine/template-sync';
+import { pullTemplates } from '../engine/templates/sync';
 
 export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
   let config = loadConfig();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PreviewReport } from '../engine/template-preview';
+import type { PreviewReport } from '../engine/templates/preview';
 import { formatBubble, wrap } from './templates-bubble';
 
 describe('wrap', () => {

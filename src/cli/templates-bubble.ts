@@ -3,7 +3,7 @@
  * then the buttons as [Label]. Pure; widths count code points (an emoji may take two columns
  * in some terminals, a small misalignment accepted over a dependency).
  */
-import type { PreviewReport } from '../engine/template-preview';
+import type { PreviewReport } from '../engine/templates/preview';
 
 export const BUBBLE_WIDTH = 44;
 

@@ -4,7 +4,7 @@
  * Recontact; sends nothing. Exit 0 when the plan was shown, 1 on errors, 2 on usage errors.
  */
 import { readFile } from 'node:fs/promises';
-import type { DiffReport } from '../engine/template-push';
+import type { DiffReport } from '../engine/templates/push';
 import { callApi, type RemoteOptions, reportError, stdoutLines, UsageError } from './templates-client';
 import { formatPlan } from './templates-plan-format';
 

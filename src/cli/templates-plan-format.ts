@@ -2,8 +2,8 @@
  * Text output of `templates diff` and `templates push`: the plan per template with a readable
  * per-field diff, and the outcome of each create or edit. Pure: lines in, lines out.
  */
-import type { FieldChange, PlanEntry } from '../engine/template-diff';
-import type { DiffReport, PushReport, PushResult } from '../engine/template-push';
+import type { FieldChange, PlanEntry } from '../engine/templates/diff';
+import type { DiffReport, PushReport, PushResult } from '../engine/templates/push';
 
 const ACTION_LABEL: Record<PlanEntry['action'], string> = {
   create: 'create',

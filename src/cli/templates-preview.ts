@@ -4,7 +4,7 @@
  * written as for `recontact send`; a contact fills NAMED variables that are not given.
  * Exit 0 when the preview was shown, even with values missing (they are listed).
  */
-import type { PreviewReport } from '../engine/template-preview';
+import type { PreviewReport } from '../engine/templates/preview';
 import { formatBubble } from './templates-bubble';
 import { callApi, type RemoteOptions, reportError, stdoutLines } from './templates-client';
 

@@ -2,7 +2,7 @@
  * `recontact templates pull` (alias `sync`): brings Meta's template state into Recontact's
  * database through the running instance, and says what changed.
  */
-import type { PullChange, PullReport } from '../engine/template-sync';
+import type { PullChange, PullReport } from '../engine/templates/sync';
 import { callApi, type RemoteOptions, reportError, stdoutLines } from './templates-client';
 
 export interface TemplatesPullOptions extends RemoteOptions {

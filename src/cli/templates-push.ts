@@ -6,7 +6,7 @@
  * Exit: 0 done (or nothing to do), 1 lint errors, Meta's refusals or a declined prompt, 2 usage.
  */
 import { createInterface } from 'node:readline/promises';
-import type { PushReport } from '../engine/template-push';
+import type { PushReport } from '../engine/templates/push';
 import { callApi, type RemoteOptions, reportError, stdoutLines, UsageError } from './templates-client';
 import { templateFileBody } from './templates-diff';
 import { formatPlan, formatPushResults } from './templates-plan-format';

@@ -11,9 +11,3 @@ export type {
   UserMessageHandler,
 } from './sandbox';
 export { createSandbox } from './sandbox';
-export {
-  DEFAULT_SANDBOX_ACCOUNT,
-  DEFAULT_SANDBOX_PORT,
-  type StartSandboxServerOptions,
-  startSandboxServer,
-} from './server';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { type EmbeddedSandbox, SANDBOX_ACCOUNT, startEmbeddedSandbox } from '../../src/embedded-sandbox';
-import { pullTemplates } from '../../src/engine/template-sync';
+import { pullTemplates } from '../../src/engine/templates/sync';
 import { REMINDER } from '../support/harness';
 import { DIALECTS, openTestStore, type TestStore } from '../support/stores';
 

@@ -4,7 +4,7 @@
  */
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { pullTemplates } from '../../src/engine/template-sync';
+import { pullTemplates } from '../../src/engine/templates/sync';
 
 const config = loadConfig();
 const app = await createApp({

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RecontactError } from '../../domain/errors';
-import { newEndpointSecret } from '../../engine/signing';
+import { newEndpointSecret } from '../../engine/events/signing';
 import { deleteEndpoint, insertEndpoint, listEndpoints } from '../../store/events-repo';
 import { createEndpointBody, createKeyBody } from '../schemas';
 import type { ApiDeps } from '../server';

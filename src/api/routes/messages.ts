@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { RecontactError } from '../../domain/errors';
-import { messageView } from '../../engine/message-events';
-import type { SendRequest } from '../../engine/send-service';
+import { messageView } from '../../engine/events/payloads';
+import type { SendRequest } from '../../engine/outbound/send-service';
 import { getMessage, getTimeline } from '../../store/messages-repo';
 import { idempotencyHeaders, messageIdParams, sendMessageBody } from '../schemas';
 import type { ApiDeps } from '../server';

@@ -5,11 +5,11 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { TemplateRecord } from '../../domain/templates/model';
-import { readTemplateInput, type TemplateSource } from '../../engine/template-input';
-import { templateNotFound } from '../../engine/template-not-found';
-import { previewTemplate } from '../../engine/template-preview';
-import { diffTemplates, pushTemplates } from '../../engine/template-push';
-import { syncTemplates } from '../../engine/template-sync';
+import { readTemplateInput, type TemplateSource } from '../../engine/templates/input';
+import { templateNotFound } from '../../engine/templates/not-found';
+import { previewTemplate } from '../../engine/templates/preview';
+import { diffTemplates, pushTemplates } from '../../engine/templates/push';
+import { syncTemplates } from '../../engine/templates/sync';
 import { getTemplate, listTemplates } from '../../store/templates-repo';
 import { accountQuery } from '../schemas';
 import type { ApiDeps } from '../server';

@@ -4,19 +4,19 @@
  * The message row is the outbox: once it is written, the dispatcher owns it.
  */
 import { createHash } from 'node:crypto';
-import type { OutboundContent } from '../channels/channel';
-import { RecontactError } from '../domain/errors';
-import { normalizePhone } from '../domain/phone';
-import { bindTemplate } from '../domain/templates/bind';
-import type { TemplateParams, TemplateRecord } from '../domain/templates/model';
-import { windowState } from '../domain/window';
-import { findContact } from '../store/contacts-repo';
-import { findByIdempotencyKey, type MessageRow, type NewMessage } from '../store/messages-repo';
-import { getTemplate } from '../store/templates-repo';
-import type { AccountRegistry } from './accounts';
-import type { EngineContext } from './context';
+import type { OutboundContent } from '../../channels/channel';
+import { RecontactError } from '../../domain/errors';
+import { normalizePhone } from '../../domain/phone';
+import { bindTemplate } from '../../domain/templates/bind';
+import type { TemplateParams, TemplateRecord } from '../../domain/templates/model';
+import { windowState } from '../../domain/window';
+import { findContact } from '../../store/contacts-repo';
+import { findByIdempotencyKey, type MessageRow, type NewMessage } from '../../store/messages-repo';
+import { getTemplate } from '../../store/templates-repo';
+import type { AccountRegistry } from '../accounts';
+import type { EngineContext } from '../context';
+import { templateNotFound } from '../templates/not-found';
 import { IntakeWriter } from './intake-writer';
-import { templateNotFound } from './template-not-found';
 
 export interface SendRequest {
   to: string;

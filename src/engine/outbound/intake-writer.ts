@@ -9,9 +9,9 @@
  * row, so one bad row only fails its own request.
  */
 import type { Kysely } from 'kysely';
-import { insertMessageEvents, type NewMessage, type NewMessageEvent } from '../store/messages-repo';
-import type { Database } from '../store/schema';
-import type { EngineContext } from './context';
+import { insertMessageEvents, type NewMessage, type NewMessageEvent } from '../../store/messages-repo';
+import type { Database } from '../../store/schema';
+import type { EngineContext } from '../context';
 
 export interface IntakeItem {
   message: NewMessage;

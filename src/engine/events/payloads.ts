@@ -1,5 +1,5 @@
-import type { MessageRow } from '../store/messages-repo';
-import type { PendingEvent } from './events';
+import type { MessageRow } from '../../store/messages-repo';
+import type { PendingEvent } from './event-bus';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -4,9 +4,9 @@
  * lost and never invented: EventDeliverer posts them afterwards, with retries.
  */
 import type { Kysely } from 'kysely';
-import { insertEvents, listEndpoints, type NewEvent } from '../store/events-repo';
-import type { Database } from '../store/schema';
-import type { EngineContext } from './context';
+import { insertEvents, listEndpoints, type NewEvent } from '../../store/events-repo';
+import type { Database } from '../../store/schema';
+import type { EngineContext } from '../context';
 
 export const EVENT_TYPES = [
   'message.status',

@@ -8,23 +8,23 @@
  */
 
 import type { Kysely } from 'kysely';
-import type { Channel, InboundItem, StatusItem, WebhookItem } from '../channels/channel';
-import { RecontactError } from '../domain/errors';
+import type { Channel, InboundItem, StatusItem, WebhookItem } from '../../channels/channel';
+import { RecontactError } from '../../domain/errors';
 import {
   insertWebhook,
   markWebhookFailed,
   markWebhooksProcessed,
   pendingWebhooks,
-} from '../store/inbox-repo';
-import { insertMessageEvents } from '../store/messages-repo';
-import type { Database } from '../store/schema';
-import type { AccountRegistry } from './accounts';
-import type { EngineContext } from './context';
-import type { EventBus, PendingEvent } from './events';
+} from '../../store/inbox-repo';
+import { insertMessageEvents } from '../../store/messages-repo';
+import type { Database } from '../../store/schema';
+import type { AccountRegistry } from '../accounts';
+import type { EngineContext } from '../context';
+import type { EventBus, PendingEvent } from '../events/event-bus';
+import { Wakeup } from '../wakeup';
 import { applyInbound } from './inbound-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
-import { Wakeup } from './wakeup';
 
 export interface IngestOptions {
   batchSize: number;

@@ -11,12 +11,12 @@
  * and a recovery grace expire, by which time a status webhook carrying our id
  * (biz_opaque_callback_data) has proved any accepted send. See claimDueMessages.
  */
-import type { Channel, OutboundContent, SendResult } from '../channels/channel';
-import { TokenBucket } from '../domain/pacing/token-bucket';
-import { classifyProviderError } from '../domain/provider-errors';
-import { backoffDelay } from '../domain/retry';
-import type { AccountWithLimits } from '../store/accounts-repo';
-import { acquireAccountLease, releaseAccountLeases } from '../store/leases-repo';
+import type { Channel, OutboundContent, SendResult } from '../../channels/channel';
+import { TokenBucket } from '../../domain/pacing/token-bucket';
+import { classifyProviderError } from '../../domain/provider-errors';
+import { backoffDelay } from '../../domain/retry';
+import type { AccountWithLimits } from '../../store/accounts-repo';
+import { acquireAccountLease, releaseAccountLeases } from '../../store/leases-repo';
 import {
   type AcceptedResult,
   type ClaimedMessage,
@@ -30,12 +30,12 @@ import {
   type NewMessageEvent,
   type RetryResult,
   releaseLeases,
-} from '../store/messages-repo';
-import type { AccountRegistry } from './accounts';
-import type { EngineContext } from './context';
-import type { EventBus, PendingEvent } from './events';
-import { messageStatusEvent } from './message-events';
-import { Wakeup } from './wakeup';
+} from '../../store/messages-repo';
+import type { AccountRegistry } from '../accounts';
+import type { EngineContext } from '../context';
+import type { EventBus, PendingEvent } from '../events/event-bus';
+import { messageStatusEvent } from '../events/payloads';
+import { Wakeup } from '../wakeup';
 
 export interface DispatcherOptions {
   workerId: string;

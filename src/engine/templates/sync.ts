@@ -4,8 +4,8 @@
  * for templates drifting out of sync. Meta is the truth here: what it lists overwrites our
  * rows, and what it no longer lists is marked DELETED (rows are kept: messages refer to them).
  */
-import type { ProviderTemplate, TemplateProvider } from '../channels/channel';
-import { RecontactError } from '../domain/errors';
+import type { ProviderTemplate, TemplateProvider } from '../../channels/channel';
+import { RecontactError } from '../../domain/errors';
 import type {
   ParameterFormat,
   QualityScore,
@@ -13,16 +13,16 @@ import type {
   TemplateComponent,
   TemplateRecord,
   TemplateStatus,
-} from '../domain/templates/model';
-import type { AccountWithLimits } from '../store/accounts-repo';
+} from '../../domain/templates/model';
+import type { AccountWithLimits } from '../../store/accounts-repo';
 import {
   markTemplatesDeleted,
   type TemplateRow,
   templateRows,
   upsertTemplate,
-} from '../store/templates-repo';
-import type { EngineContext } from './context';
-import { canonicalJson } from './template-diff';
+} from '../../store/templates-repo';
+import type { EngineContext } from '../context';
+import { canonicalJson } from './diff';
 
 export type PullChangeKind = 'added' | 'changed' | 'deleted';
 

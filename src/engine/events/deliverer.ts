@@ -4,16 +4,16 @@
  * `maxAttempts` it is marked failed and stays in the table for inspection and replay.
  */
 import { Pool } from 'undici';
-import { backoffDelay } from '../domain/retry';
+import { backoffDelay } from '../../domain/retry';
 import {
   claimDeliveries,
   type DueDelivery,
   markDelivered,
   markDeliveryAttemptFailed,
-} from '../store/events-repo';
-import type { EngineContext } from './context';
+} from '../../store/events-repo';
+import type { EngineContext } from '../context';
+import { Wakeup } from '../wakeup';
 import { signPayload } from './signing';
-import { Wakeup } from './wakeup';
 
 export interface DelivererOptions {
   concurrency: number;

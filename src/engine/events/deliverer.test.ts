@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
-import { createIdGenerator } from '../domain/ids';
-import { deliveriesOfEvent, insertEndpoint } from '../store/events-repo';
-import type { EngineContext } from './context';
-import { EventDeliverer } from './event-deliverer';
-import { EventBus } from './events';
+import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
+import { createIdGenerator } from '../../domain/ids';
+import { deliveriesOfEvent, insertEndpoint } from '../../store/events-repo';
+import type { EngineContext } from '../context';
+import { EventDeliverer } from './deliverer';
+import { EventBus } from './event-bus';
 import { newEndpointSecret, signPayload } from './signing';
 
 describe.each(DIALECTS)('event delivery on %s', (dialect) => {

@@ -5,22 +5,22 @@
  * we sent that has no reply yet ("the next message after it").
  */
 import type { Kysely } from 'kysely';
-import type { InboundItem } from '../channels/channel';
-import { waIdToE164 } from '../domain/phone';
-import { windowState } from '../domain/window';
-import { ensureContact, recordInbound } from '../store/contacts-repo';
+import type { InboundItem } from '../../channels/channel';
+import { waIdToE164 } from '../../domain/phone';
+import { windowState } from '../../domain/window';
+import { ensureContact, recordInbound } from '../../store/contacts-repo';
 import {
   findMessagesOfContactsByProviderIds,
   lastOutboundTo,
   type MessageRow,
   type NewMessageEvent,
   updateMessage,
-} from '../store/messages-repo';
-import type { Database } from '../store/schema';
-import type { AccountRegistry } from './accounts';
-import type { EngineContext } from './context';
-import type { PendingEvent } from './events';
-import { messageView } from './message-events';
+} from '../../store/messages-repo';
+import type { Database } from '../../store/schema';
+import type { AccountRegistry } from '../accounts';
+import type { EngineContext } from '../context';
+import type { PendingEvent } from '../events/event-bus';
+import { messageView } from '../events/payloads';
 
 /** Replies later than this are conversation, not an answer to a re-contact message. */
 const ATTRIBUTION_WINDOW_MS = 7 * 24 * 3600_000;

@@ -4,14 +4,14 @@
  */
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
-import type { ProviderResult, ProviderTemplate, TemplateProvider } from '../channels/channel';
-import type { TemplateDefinition } from '../domain/templates/model';
-import type { AccountWithLimits } from '../store/accounts-repo';
-import { getTemplate, setTemplateStatus, upsertTemplate } from '../store/templates-repo';
-import type { EngineContext } from './context';
-import { readTemplateInput } from './template-input';
-import { pushTemplates } from './template-push';
+import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
+import type { ProviderResult, ProviderTemplate, TemplateProvider } from '../../channels/channel';
+import type { TemplateDefinition } from '../../domain/templates/model';
+import type { AccountWithLimits } from '../../store/accounts-repo';
+import { getTemplate, setTemplateStatus, upsertTemplate } from '../../store/templates-repo';
+import type { EngineContext } from '../context';
+import { readTemplateInput } from './input';
+import { pushTemplates } from './push';
 
 const ACCOUNT: AccountWithLimits = {
   id: 'acc_test',

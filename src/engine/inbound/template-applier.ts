@@ -4,17 +4,17 @@
  * makes every send of it fail, so the bot must hear about it as it happens.
  */
 import type { Kysely } from 'kysely';
-import type { WebhookItem } from '../channels/channel';
-import type { Database } from '../store/schema';
+import type { WebhookItem } from '../../channels/channel';
+import type { Database } from '../../store/schema';
 import {
   setTemplateCategory,
   setTemplateQuality,
   setTemplateStatus,
   type TemplateWhere,
-} from '../store/templates-repo';
-import type { AccountRegistry } from './accounts';
-import type { EngineContext } from './context';
-import type { PendingEvent } from './events';
+} from '../../store/templates-repo';
+import type { AccountRegistry } from '../accounts';
+import type { EngineContext } from '../context';
+import type { PendingEvent } from '../events/event-bus';
 
 type TemplateItem = Extract<
   WebhookItem,

@@ -9,20 +9,20 @@
  * and language, instead of being dropped as "a template we do not track" and leaving the row
  * PENDING forever.
  */
-import type { ProviderErrorInfo, ProviderTemplate, TemplateProvider } from '../channels/channel';
-import { RecontactError } from '../domain/errors';
-import type { TemplateDefinition, TemplateRecord } from '../domain/templates/model';
-import type { AccountWithLimits } from '../store/accounts-repo';
+import type { ProviderErrorInfo, ProviderTemplate, TemplateProvider } from '../../channels/channel';
+import { RecontactError } from '../../domain/errors';
+import type { TemplateDefinition, TemplateRecord } from '../../domain/templates/model';
+import type { AccountWithLimits } from '../../store/accounts-repo';
 import {
   deleteTemplateRow,
   getTemplate,
   recordCreatedTemplate,
   upsertTemplate,
-} from '../store/templates-repo';
-import type { EngineContext } from './context';
-import { type PlanAction, type PlanEntry, planTemplates, type TemplatePlan } from './template-diff';
-import { type LintSummary, requireComparable, requireLintClean, type TemplateInput } from './template-input';
-import { listProviderTemplates, recordFromProvider } from './template-sync';
+} from '../../store/templates-repo';
+import type { EngineContext } from '../context';
+import { type PlanAction, type PlanEntry, planTemplates, type TemplatePlan } from './diff';
+import { type LintSummary, requireComparable, requireLintClean, type TemplateInput } from './input';
+import { listProviderTemplates, recordFromProvider } from './sync';
 
 export interface DiffReport {
   account_id: string;

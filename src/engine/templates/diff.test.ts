@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderTemplate } from '../channels/channel';
-import type { TemplateDefinition } from '../domain/templates/model';
-import { diffTemplate, inlineChange, planTemplates } from './template-diff';
+import type { ProviderTemplate } from '../../channels/channel';
+import type { TemplateDefinition } from '../../domain/templates/model';
+import { diffTemplate, inlineChange, planTemplates } from './diff';
 
 const REMINDER: TemplateDefinition = {
   name: 'appointment_reminder',

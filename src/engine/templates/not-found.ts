@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { RecontactError } from '../domain/errors';
-import type { Database } from '../store/schema';
-import { languagesOf } from '../store/templates-repo';
+import { RecontactError } from '../../domain/errors';
+import type { Database } from '../../store/schema';
+import { languagesOf } from '../../store/templates-repo';
 
 /**
  * The one answer for "no such template in that language", used by sends, previews and reads:

@@ -4,23 +4,23 @@
  * a timeline row and tells the bot — so a duplicate webhook changes nothing and emits nothing.
  */
 import type { Kysely } from 'kysely';
-import type { StatusItem } from '../channels/channel';
-import type { MessageStatus } from '../domain/message';
-import { classifyProviderError } from '../domain/provider-errors';
-import { mergeStatus } from '../domain/status-merge';
-import type { Dialect } from '../store/database';
+import type { StatusItem } from '../../channels/channel';
+import type { MessageStatus } from '../../domain/message';
+import { classifyProviderError } from '../../domain/provider-errors';
+import { mergeStatus } from '../../domain/status-merge';
+import type { Dialect } from '../../store/database';
 import {
   findMessagesByIds,
   findMessagesOfContactsByProviderIds,
   type MessageRow,
   type NewMessageEvent,
   writeStatusStates,
-} from '../store/messages-repo';
-import type { Database } from '../store/schema';
-import type { AccountRegistry } from './accounts';
-import type { EngineContext } from './context';
-import type { PendingEvent } from './events';
-import { messageStatusEvent } from './message-events';
+} from '../../store/messages-repo';
+import type { Database } from '../../store/schema';
+import type { AccountRegistry } from '../accounts';
+import type { EngineContext } from '../context';
+import type { PendingEvent } from '../events/event-bus';
+import { messageStatusEvent } from '../events/payloads';
 
 const TIME_FIELD = {
   sent: 'sent_at',

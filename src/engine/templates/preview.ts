@@ -5,21 +5,21 @@
  * contact's name (WhatsApp's profile name). POSITIONAL variables have no name to map, so
  * their values must be given. Never throws for missing values: it lists them.
  */
-import { isRecontactError, RecontactError } from '../domain/errors';
-import { normalizePhone } from '../domain/phone';
-import { bindTemplate, parameterFormat } from '../domain/templates/bind';
+import { isRecontactError, RecontactError } from '../../domain/errors';
+import { normalizePhone } from '../../domain/phone';
+import { bindTemplate, parameterFormat } from '../../domain/templates/bind';
 import {
   findComponent,
   type ParamValue,
   type TemplateParams,
   type TemplateRecord,
-} from '../domain/templates/model';
-import { type RenderedTemplate, renderTemplate } from '../domain/templates/render';
-import { variableNames } from '../domain/templates/variables';
-import { findContact } from '../store/contacts-repo';
-import { getTemplate } from '../store/templates-repo';
-import type { EngineContext } from './context';
-import { templateNotFound } from './template-not-found';
+} from '../../domain/templates/model';
+import { type RenderedTemplate, renderTemplate } from '../../domain/templates/render';
+import { variableNames } from '../../domain/templates/variables';
+import { findContact } from '../../store/contacts-repo';
+import { getTemplate } from '../../store/templates-repo';
+import type { EngineContext } from '../context';
+import { templateNotFound } from './not-found';
 
 export interface PreviewRequest extends TemplateParams {
   name: string;

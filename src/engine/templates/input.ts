@@ -3,14 +3,14 @@
  * the shapes parseTemplateFile reads) or a list of template objects. Both are parsed the same
  * way and linted, so a push never sends Meta what the linter already knows it would refuse.
  */
-import { type ErrorDetail, RecontactError } from '../domain/errors';
+import { type ErrorDetail, RecontactError } from '../../domain/errors';
 import {
   type ParsedTemplate,
   parseTemplateFile,
   type TemplateFileSource,
-} from '../domain/templates/file-format';
-import { type Finding, lintTemplates } from '../domain/templates/lint/lint';
-import type { TemplateDefinition } from '../domain/templates/model';
+} from '../../domain/templates/file-format';
+import { type Finding, lintTemplates } from '../../domain/templates/lint/lint';
+import type { TemplateDefinition } from '../../domain/templates/model';
 
 export type TemplateSource =
   | { file: string; file_name?: string; format_hint?: 'yaml' | 'json' }

@@ -5,8 +5,8 @@
  * approved template costs one of Meta's few edits (1 per 24 h, 10 per 30 days) and sends it
  * back to review: a false "update" would be expensive.
  */
-import type { ProviderTemplate } from '../channels/channel';
-import type { TemplateDefinition } from '../domain/templates/model';
+import type { ProviderTemplate } from '../../channels/channel';
+import type { TemplateDefinition } from '../../domain/templates/model';
 
 export type PlanAction = 'create' | 'update' | 'unchanged' | 'only_at_meta';
 
