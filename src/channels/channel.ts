@@ -4,6 +4,7 @@
  * outbound messages into HTTP calls and provider payloads into WebhookItems, nothing more.
  */
 import type { ProviderStatus } from '../domain/message';
+import type { CloudTemplate } from '../domain/templates/model';
 
 /** Everything an adapter needs to talk to one sending identity (a WhatsApp phone number). */
 export interface ChannelAccount {
@@ -27,13 +28,6 @@ export type OutboundContent =
   | { kind: 'text'; text: { body: string; preview_url?: boolean } }
   | { kind: 'interactive'; interactive: Record<string, unknown> };
 
-/** The `template` object of a Cloud API send, as Meta expects it. */
-export interface CloudTemplate {
-  name: string;
-  language: { code: string; policy?: 'deterministic' };
-  components?: Array<Record<string, unknown>>;
-}
-
 export interface OutboundMessage {
   /** Our message id; travels as biz_opaque_callback_data and comes back on every status. */
   messageId: string;
@@ -53,6 +47,12 @@ export interface ProviderErrorInfo {
   details?: string;
   /** Seconds from a Retry-After header, when Meta sent one. */
   retryAfterSeconds?: number;
+  /**
+   * The request may have reached the provider before it failed (a timeout or a reset after
+   * the body was written, an abort): it may have been accepted. WhatsApp has no idempotency
+   * key, so such a send must not simply be retried; see the dispatcher's doubt handling.
+   */
+  ambiguous?: boolean;
 }
 
 export type SendResult =

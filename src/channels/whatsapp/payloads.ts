@@ -8,7 +8,8 @@
  * `JSON.parse(serializeSendBody(m))` deep-equals `buildSendBody(m)` for every content kind.
  */
 import { RecontactError } from '../../domain/errors';
-import type { CloudTemplate, OutboundMessage } from '../channel';
+import type { CloudTemplate } from '../../domain/templates/model';
+import type { OutboundMessage } from '../channel';
 
 /** Meta's limit on biz_opaque_callback_data. */
 export const MAX_CALLBACK_DATA_CHARS = 512;

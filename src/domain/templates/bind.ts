@@ -4,9 +4,9 @@
  * 100 …) is checked here first, and ALL problems are reported at once, so a bot developer fixes
  * a request in one round instead of one error per try.
  */
-import type { CloudTemplate } from '../../channels/channel';
 import { type ErrorDetail, RecontactError } from '../errors';
 import {
+  type CloudTemplate,
   findComponent,
   type HeaderComponent,
   type ParameterFormat,

@@ -117,6 +117,16 @@ export interface TemplateRecord extends TemplateDefinition {
   updatedAt: number;
 }
 
+/**
+ * The `template` object of a Cloud API send, as Meta expects it: what binding produces and what
+ * the channel adapter posts unchanged.
+ */
+export interface CloudTemplate {
+  name: string;
+  language: { code: string; policy?: 'deterministic' };
+  components?: Array<Record<string, unknown>>;
+}
+
 export function findComponent<T extends TemplateComponent['type']>(
   def: Pick<TemplateDefinition, 'components'>,
   type: T,
