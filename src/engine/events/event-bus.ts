@@ -7,22 +7,10 @@ import type { Kysely } from 'kysely';
 import { insertEvents, listEndpoints, type NewEvent } from '../../store/events-repo';
 import type { Database } from '../../store/schema';
 import type { EngineContext } from '../context';
+import type { EventType } from './schemas';
 
-export const EVENT_TYPES = [
-  'message.status',
-  'message.reply',
-  'message.received',
-  'window.opened',
-  'template.status',
-  'template.quality',
-  'template.category',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-export interface PendingEvent {
-  type: EventType;
-  data: Record<string, unknown>;
-}
+// The catalogue (schemas.ts) owns the list of types and the shape of each payload.
+export { EVENT_TYPES, type EventType, type PendingEvent } from './schemas';
 
 export class EventBus {
   /** Enabled endpoints with their subscriptions parsed once, not once per event. */
@@ -49,8 +37,12 @@ export class EventBus {
     return this.endpoints;
   }
 
-  /** Writes events and their deliveries with `db`, which should be the caller's transaction. */
-  async emit(db: Kysely<Database>, events: PendingEvent[]): Promise<void> {
+  /**
+   * Writes events and their deliveries with `db`, which should be the caller's transaction.
+   * Any payload is stored as given: shapes are held to the catalogue where events are built
+   * (payloads.ts returns PendingEvent), not here.
+   */
+  async emit(db: Kysely<Database>, events: ReadonlyArray<{ type: EventType; data: object }>): Promise<void> {
     if (events.length === 0) return;
     const endpoints = await this.current(db);
     const now = this.ctx.clock();

@@ -1,33 +1,209 @@
+/**
+ * Builders of every event the bot receives, one per type of the catalogue (schemas.ts). The
+ * appliers and the dispatcher hand over what they know; the shape of the payload is decided
+ * here only, and TypeScript holds each builder to its schema.
+ */
+import type {
+  InboundItem,
+  TemplateCategoryItem,
+  TemplateQualityItem,
+  TemplateStatusItem,
+} from '../../channels/channel';
+import type { MessageKind, MessageStatus } from '../../domain/message';
+import type { WindowState } from '../../domain/window';
 import type { MessageRow } from '../../store/messages-repo';
-import type { PendingEvent } from './event-bus';
+import type { EventData, PendingEvent } from './schemas';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+type MessageView = EventData<'message.status'> extends infer T ? Omit<T, 'previous_status'> : never;
+type ContactView = EventData<'message.received'>['contact'];
+type WindowView = EventData<'message.received'>['window'];
+type InboundView = EventData<'message.received'>['message'];
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /** The public view of a message, shared by the API and event payloads. */
-export function messageView(m: MessageRow) {
+export function messageView(m: MessageRow): MessageView {
   return {
     id: m.id,
     account_id: m.account_id,
     contact_id: m.contact_id,
     to: m.to_wa,
-    kind: m.kind,
+    kind: m.kind as MessageKind,
     template: m.template_name ? { name: m.template_name, language: m.template_language } : null,
-    status: m.status,
+    status: m.status as MessageStatus,
     provider_message_id: m.provider_message_id,
-    metadata: m.metadata === null ? null : (JSON.parse(m.metadata) as unknown),
+    metadata: m.metadata === null ? null : (JSON.parse(m.metadata) as Record<string, unknown>),
     attempts: m.attempts,
     error:
       m.error_class === null ? null : { code: m.error_code, class: m.error_class, message: m.error_message },
     created_at: iso(m.created_at),
-    accepted_at: iso(m.accepted_at),
-    sent_at: iso(m.sent_at),
-    delivered_at: iso(m.delivered_at),
-    read_at: iso(m.read_at),
-    failed_at: iso(m.failed_at),
-    replied_at: iso(m.replied_at),
+    accepted_at: isoOrNull(m.accepted_at),
+    sent_at: isoOrNull(m.sent_at),
+    delivered_at: isoOrNull(m.delivered_at),
+    read_at: isoOrNull(m.read_at),
+    failed_at: isoOrNull(m.failed_at),
+    replied_at: isoOrNull(m.replied_at),
+  };
+}
+
+/** A contact as events name it; `profileName` is the newest name WhatsApp reported. */
+export function contactView(
+  c: { id: string; wa_id: string; name: string | null },
+  profileName?: string,
+): ContactView {
+  return { id: c.id, wa_id: c.wa_id, name: profileName ?? c.name };
+}
+
+export function windowView(w: WindowState): WindowView {
+  return { open: w.open, expires_at: isoOrNull(w.expiresAt) };
+}
+
+/** An inbound message as events show it: what the user wrote or tapped. */
+export function inboundView(id: string, item: InboundItem): InboundView {
+  return {
+    id,
+    provider_message_id: item.providerMessageId,
+    type: item.type,
+    text: item.text ?? null,
+    payload: item.button?.payload ?? item.interactiveReply?.id ?? null,
+    button_text: item.button?.text ?? item.interactiveReply?.title ?? null,
+    received_at: iso(item.timestamp),
   };
 }
 
 export function messageStatusEvent(m: MessageRow, previous: string): PendingEvent {
-  return { type: 'message.status', data: { ...messageView(m), previous_status: previous } };
+  return {
+    type: 'message.status',
+    data: { ...messageView(m), previous_status: previous as MessageStatus },
+  };
+}
+
+export function messageReplyEvent(p: {
+  accountId: string;
+  message: MessageRow;
+  contact: ContactView;
+  reply: InboundView;
+  window: WindowView;
+}): PendingEvent {
+  return {
+    type: 'message.reply',
+    data: {
+      account_id: p.accountId,
+      message: messageView(p.message),
+      contact: p.contact,
+      reply: p.reply,
+      window: p.window,
+    },
+  };
+}
+
+export function messageReceivedEvent(p: {
+  accountId: string;
+  contact: ContactView;
+  message: InboundView;
+  inReplyTo: string | null;
+  window: WindowView;
+}): PendingEvent {
+  return {
+    type: 'message.received',
+    data: {
+      account_id: p.accountId,
+      contact: p.contact,
+      message: p.message,
+      in_reply_to: p.inReplyTo,
+      window: p.window,
+    },
+  };
+}
+
+/**
+ * A message Meta may or may not have: posted, no answer recorded, no status since. `decision`
+ * says what Recontact does about it.
+ */
+export function messageInDoubtEvent(p: {
+  message: MessageRow;
+  decision: 'resend' | 'hold';
+  postedAt: number;
+  reason: string;
+}): PendingEvent {
+  return {
+    type: 'message.in_doubt',
+    data: {
+      message: messageView(p.message),
+      decision: p.decision,
+      posted_at: iso(p.postedAt),
+      reason: p.reason,
+    },
+  };
+}
+
+export function windowOpenedEvent(p: {
+  accountId: string;
+  contact: ContactView;
+  openedAt: number;
+  window: WindowView;
+}): PendingEvent {
+  return {
+    type: 'window.opened',
+    data: { account_id: p.accountId, contact: p.contact, opened_at: iso(p.openedAt), ...p.window },
+  };
+}
+
+const templateAbout = (
+  accountId: string,
+  item: TemplateStatusItem | TemplateQualityItem | TemplateCategoryItem,
+) => ({
+  account_id: accountId,
+  name: item.name,
+  language: item.language,
+  provider_template_id: item.providerTemplateId,
+});
+
+export function templateStatusEvent(
+  accountId: string,
+  item: TemplateStatusItem,
+  previousStatus: string,
+): PendingEvent {
+  return {
+    type: 'template.status',
+    data: {
+      ...templateAbout(accountId, item),
+      status: item.event,
+      previous_status: previousStatus,
+      reason: item.reason ?? null,
+      details: item.details ?? null,
+    },
+  };
+}
+
+export function templateQualityEvent(
+  accountId: string,
+  item: TemplateQualityItem,
+  previousScore: string | null,
+): PendingEvent {
+  return {
+    type: 'template.quality',
+    data: {
+      ...templateAbout(accountId, item),
+      quality_score: item.newScore,
+      // Meta's own "previous" wins: ours may be stale if an update was missed.
+      previous_quality_score: item.previousScore ?? previousScore,
+    },
+  };
+}
+
+export function templateCategoryEvent(
+  accountId: string,
+  item: TemplateCategoryItem,
+  previousCategory: string,
+): PendingEvent {
+  return {
+    type: 'template.category',
+    data: {
+      ...templateAbout(accountId, item),
+      category: item.newCategory,
+      previous_category: item.previousCategory ?? previousCategory,
+    },
+  };
 }

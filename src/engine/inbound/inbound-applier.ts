@@ -20,11 +20,17 @@ import type { Database } from '../../store/schema';
 import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import type { PendingEvent } from '../events/event-bus';
-import { messageView } from '../events/payloads';
+import {
+  contactView,
+  inboundView,
+  messageReceivedEvent,
+  messageReplyEvent,
+  windowOpenedEvent,
+  windowView,
+} from '../events/payloads';
 
 /** Replies later than this are conversation, not an answer to a re-contact message. */
 const ATTRIBUTION_WINDOW_MS = 7 * 24 * 3600_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function applyInbound(
   ctx: EngineContext,
@@ -76,28 +82,16 @@ export async function applyInbound(
     await recordInbound(db, contact.id, item.timestamp, item.profileName, now);
     const lastInbound = Math.max(contact.last_inbound_at ?? 0, item.timestamp);
     const after = windowState(lastInbound, now);
-    const windowView = {
-      open: after.open,
-      expires_at: after.expiresAt === null ? null : iso(after.expiresAt),
-    };
-    const contactView = { id: contact.id, wa_id: contact.wa_id, name: item.profileName ?? contact.name };
+    const window = windowView(after);
+    const contactData = contactView(contact, item.profileName);
     if (!before.open) {
-      events.push({
-        type: 'window.opened',
-        data: { account_id: account.id, contact: contactView, opened_at: iso(item.timestamp), ...windowView },
-      });
+      events.push(
+        windowOpenedEvent({ accountId: account.id, contact: contactData, openedAt: item.timestamp, window }),
+      );
     }
 
     const answered = await attribute(db, contact.id, item);
-    const reply = {
-      id: inboundId,
-      provider_message_id: item.providerMessageId,
-      type: item.type,
-      text: item.text ?? null,
-      payload: item.button?.payload ?? item.interactiveReply?.id ?? null,
-      button_text: item.button?.text ?? item.interactiveReply?.title ?? null,
-      received_at: iso(item.timestamp),
-    };
+    const reply = inboundView(inboundId, item);
     if (answered) {
       await db
         .updateTable('inbound_messages')
@@ -116,27 +110,19 @@ export async function applyInbound(
           detail: JSON.stringify({ inbound_id: inboundId, payload: reply.payload, text: reply.text }),
         });
       }
-      events.push({
-        type: 'message.reply',
-        data: {
-          account_id: account.id,
-          message: messageView(answered),
-          contact: contactView,
-          reply,
-          window: windowView,
-        },
-      });
+      events.push(
+        messageReplyEvent({ accountId: account.id, message: answered, contact: contactData, reply, window }),
+      );
     }
-    events.push({
-      type: 'message.received',
-      data: {
-        account_id: account.id,
-        contact: contactView,
+    events.push(
+      messageReceivedEvent({
+        accountId: account.id,
+        contact: contactData,
         message: reply,
-        in_reply_to: answered?.id ?? null,
-        window: windowView,
-      },
-    });
+        inReplyTo: answered?.id ?? null,
+        window,
+      }),
+    );
   }
   return { events, timeline };
 }

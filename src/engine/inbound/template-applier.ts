@@ -15,6 +15,7 @@ import {
 import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import type { PendingEvent } from '../events/event-bus';
+import { templateCategoryEvent, templateQualityEvent, templateStatusEvent } from '../events/payloads';
 
 type TemplateItem = Extract<
   WebhookItem,
@@ -66,53 +67,19 @@ async function applyOne(
   item: TemplateItem,
   now: number,
 ): Promise<PendingEvent | undefined> {
-  const about = { name: item.name, language: item.language, provider_template_id: item.providerTemplateId };
   switch (item.kind) {
     case 'template_status': {
       const reason = item.reason && item.reason !== 'NONE' ? item.reason : null;
       const changed = await setTemplateStatus(db, where, { status: item.event, rejectedReason: reason }, now);
-      return (
-        changed && {
-          type: 'template.status',
-          data: {
-            account_id: changed.accountId,
-            ...about,
-            status: item.event,
-            previous_status: changed.previous,
-            reason: item.reason ?? null,
-            details: item.details ?? null,
-          },
-        }
-      );
+      return changed && templateStatusEvent(changed.accountId, item, changed.previous);
     }
     case 'template_quality': {
       const changed = await setTemplateQuality(db, where, item.newScore, now);
-      return (
-        changed && {
-          type: 'template.quality',
-          data: {
-            account_id: changed.accountId,
-            ...about,
-            quality_score: item.newScore,
-            // Meta's own "previous" wins: ours may be stale if an update was missed.
-            previous_quality_score: item.previousScore ?? changed.previous,
-          },
-        }
-      );
+      return changed && templateQualityEvent(changed.accountId, item, changed.previous);
     }
     case 'template_category': {
       const changed = await setTemplateCategory(db, where, item.newCategory, now);
-      return (
-        changed && {
-          type: 'template.category',
-          data: {
-            account_id: changed.accountId,
-            ...about,
-            category: item.newCategory,
-            previous_category: item.previousCategory ?? changed.previous,
-          },
-        }
-      );
+      return changed && templateCategoryEvent(changed.accountId, item, changed.previous);
     }
   }
 }

@@ -1,0 +1,166 @@
+/**
+ * The catalogue of events Recontact sends to the bot: one zod schema per type, the single source
+ * for the type list (EVENT_TYPES), the builders' types (payloads.ts), the OpenAPI document
+ * (webhooks and components) and the test that keeps the README's table in step.
+ *
+ * To add an event: add its schema to EVENT_SCHEMAS, a builder to payloads.ts, and a row to the
+ * README's events table. Payloads are not validated when emitted (thousands per second leave
+ * the webhook path); TypeScript holds the builders to these schemas, and the end-to-end
+ * catalogue test validates what is really emitted.
+ */
+import { z } from 'zod';
+import { MESSAGE_STATUSES } from '../../domain/message';
+
+const isoTime = z.iso.datetime().describe('ISO 8601, UTC, millisecond precision');
+const isoTimeOrNull = isoTime.nullable();
+
+export const messageSchema = z
+  .object({
+    id: z.string().describe('Our message id (msg_…)'),
+    account_id: z.string(),
+    contact_id: z.string(),
+    to: z.string().describe("The recipient's wa_id (digits, no +)"),
+    kind: z.enum(['template', 'text', 'interactive']),
+    template: z.object({ name: z.string(), language: z.string().nullable() }).nullable(),
+    status: z.enum(MESSAGE_STATUSES),
+    provider_message_id: z.string().nullable().describe("Meta's id (wamid…), once Meta accepted it"),
+    metadata: z.record(z.string(), z.unknown()).nullable().describe('Your metadata, as given at send'),
+    attempts: z.number().int(),
+    error: z
+      .object({
+        code: z.number().int().nullable().describe("Meta's error code, when Meta gave one"),
+        class: z.string().describe('transient, permanent, window, account, …'),
+        message: z.string().nullable().describe('A plain-language reason'),
+      })
+      .nullable(),
+    created_at: isoTime,
+    accepted_at: isoTimeOrNull,
+    sent_at: isoTimeOrNull,
+    delivered_at: isoTimeOrNull,
+    read_at: isoTimeOrNull,
+    failed_at: isoTimeOrNull,
+    replied_at: isoTimeOrNull,
+  })
+  .meta({ id: 'Message', description: 'An outbound message, as the API and events show it' });
+
+const contactSchema = z
+  .object({
+    id: z.string().describe('Our contact id (ctc_…)'),
+    wa_id: z.string().describe('WhatsApp id: the phone in digits'),
+    name: z.string().nullable().describe('WhatsApp profile name'),
+  })
+  .meta({ id: 'EventContact' });
+
+const windowSchema = z
+  .object({
+    open: z.boolean(),
+    expires_at: isoTimeOrNull.describe('When the 24-hour customer-service window closes'),
+  })
+  .meta({ id: 'EventWindow' });
+
+export const inboundSchema = z
+  .object({
+    id: z.string().describe('Our id of the inbound message (inb_…)'),
+    provider_message_id: z.string(),
+    type: z.string().describe("Meta's message type: text, button, interactive, image, …"),
+    text: z.string().nullable(),
+    payload: z.string().nullable().describe('The button payload or reply id the user tapped'),
+    button_text: z.string().nullable(),
+    received_at: isoTime.describe("Meta's timestamp (second precision)"),
+  })
+  .meta({ id: 'InboundMessage' });
+
+const templateAbout = {
+  account_id: z.string(),
+  name: z.string(),
+  language: z.string(),
+  provider_template_id: z.string(),
+};
+
+export const EVENT_SCHEMAS = {
+  'message.status': messageSchema
+    .extend({ previous_status: z.enum(MESSAGE_STATUSES) })
+    .describe(
+      'A message moved forward (sent, delivered, read) or failed: the message and its previous status',
+    ),
+  'message.reply': z
+    .object({
+      account_id: z.string(),
+      message: messageSchema.describe('Ours, with its template and metadata'),
+      contact: contactSchema,
+      reply: inboundSchema,
+      window: windowSchema,
+    })
+    .describe('The user answered one of our messages (button tap, quoted reply, or the next message)'),
+  'message.received': z
+    .object({
+      account_id: z.string(),
+      contact: contactSchema,
+      message: inboundSchema,
+      in_reply_to: z.string().nullable().describe('Our message it answers, if any'),
+      window: windowSchema,
+    })
+    .describe('Any inbound message'),
+  'message.in_doubt': z
+    .object({
+      message: messageSchema,
+      decision: z
+        .enum(['resend', 'hold'])
+        .describe('resend: it goes out again; hold: it waits for a person to decide'),
+      posted_at: isoTime.describe('When it was last posted to Meta without an answer we recorded'),
+      reason: z.string().describe('Why it is in doubt, in plain words'),
+    })
+    .describe('Meta may or may not have received a message: no answer was recorded and no status arrived'),
+  'window.opened': z
+    .object({
+      account_id: z.string(),
+      contact: contactSchema,
+      opened_at: isoTime,
+      open: z.boolean(),
+      expires_at: isoTimeOrNull,
+    })
+    .describe('A contact whose window was closed wrote'),
+  'template.status': z
+    .object({
+      ...templateAbout,
+      status: z.string().describe('APPROVED, REJECTED, PAUSED, DISABLED, …'),
+      previous_status: z.string(),
+      reason: z.string().nullable().describe("Meta's rejection reason"),
+      details: z.string().nullable(),
+    })
+    .describe("Meta changed a template's review state"),
+  'template.quality': z
+    .object({
+      ...templateAbout,
+      quality_score: z.string().describe('GREEN, YELLOW, RED or UNKNOWN'),
+      previous_quality_score: z.string().nullable(),
+    })
+    .describe("Meta changed a template's quality rating"),
+  'template.category': z
+    .object({
+      ...templateAbout,
+      category: z.string(),
+      previous_category: z.string(),
+    })
+    .describe('Meta recategorised a template'),
+} as const;
+
+export type EventType = keyof typeof EVENT_SCHEMAS;
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as [EventType, ...EventType[]];
+
+export type EventData<T extends EventType> = z.output<(typeof EVENT_SCHEMAS)[T]>;
+
+/** An event as built, before the bus writes it: the type decides the shape of its data. */
+export type PendingEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+
+/** What the bot receives: the envelope the deliverer writes around each payload. */
+export function eventEnvelopeSchema<T extends EventType>(type: T) {
+  return z.object({
+    type: z.literal(type),
+    timestamp: isoTime.describe('When Recontact recorded the event'),
+    data: EVENT_SCHEMAS[type],
+  });
+}
+
+/** Component names for the OpenAPI document: Event_message_status, Event_template_quality, … */
+export const eventComponentName = (type: EventType) => `Event_${type.replace(/\./g, '_')}`;
