@@ -164,3 +164,47 @@ function stripEmpty(env: Record<string, string | undefined>): Record<string, str
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
   return out;
 }
+
+const DEFAULT_RECONTACT_URL = 'http://127.0.0.1:3000';
+
+// The CLI only needs to find a running Recontact, so it validates just these: a bad server
+// variable (DATABASE_URL, WHATSAPP_*) must not stop `recontact send` from a developer's shell.
+const cliEnvSchema = z.object({
+  RECONTACT_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: (i) =>
+        `must be the http(s) address of a running Recontact, like ${DEFAULT_RECONTACT_URL}, got "${String(i.input)}"`,
+    })
+    .default(DEFAULT_RECONTACT_URL),
+  RECONTACT_API_KEY: z
+    .string()
+    .min(16, 'must be at least 16 characters (the key `npm start` printed, rk_…)')
+    .optional(),
+  SANDBOX_PORT: intFrom(3001, 0, 65535),
+});
+
+export interface CliConfig {
+  /** Where the running Recontact answers, without a trailing slash. */
+  url: string;
+  apiKey: string | undefined;
+  /** The port `recontact sandbox` listens on by default. */
+  sandboxPort: number;
+}
+
+/** What the `recontact` command reads from the environment; flags override it. */
+export function loadCliConfig(env: Record<string, string | undefined> = process.env): Readonly<CliConfig> {
+  const parsed = cliEnvSchema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    throw new RecontactError('CONFIG_INVALID', 'Invalid environment for the recontact command', {
+      details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      hint: 'Fix or unset the variables named, or pass --url / --api-key instead.',
+    });
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    url: e.RECONTACT_URL.replace(/\/+$/, ''),
+    apiKey: e.RECONTACT_API_KEY,
+    sandboxPort: e.SANDBOX_PORT,
+  });
+}

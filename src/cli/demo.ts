@@ -28,7 +28,7 @@ interface BotEvent {
 }
 
 export async function demo(
-  opts: { database?: string },
+  opts: { database?: string; port?: number; sandboxPort?: number },
   out = (s: string) => process.stdout.write(s),
 ): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'recontact-demo-'));
@@ -62,8 +62,9 @@ export async function demo(
   const botUrl = await bot.listen({ port: 0, host: '127.0.0.1' });
 
   const base = loadConfig({
-    PORT: '0',
-    SANDBOX_PORT: '0',
+    // 0 (the default) lets the system pick free ports, so the demo runs beside `npm start`.
+    PORT: String(opts.port ?? 0),
+    SANDBOX_PORT: String(opts.sandboxPort ?? 0),
     LOG_LEVEL: 'silent',
     DATABASE_URL: opts.database ?? join(dir, 'demo.db'),
     RECONTACT_EVENTS_URL: `${botUrl}/events`,
@@ -75,7 +76,7 @@ export async function demo(
   });
   const config = Object.freeze({ ...base, whatsapp: embedded.whatsapp });
   const app = await createApp({ config, deliverer: { pollMs: 50 } });
-  const url = await app.listen(0, '127.0.0.1');
+  const url = await app.listen(opts.port ?? 0, '127.0.0.1');
   embedded.connect(url);
   await pullTemplates(app.ctx, app.channel, app.accounts.all()[0]!);
   app.startWorkers();

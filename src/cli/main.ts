@@ -1,14 +1,75 @@
 /**
- * The `recontact` command. Each subcommand lives in its own file; this one only declares them.
+ * The `recontact` command. Each subcommand lives in its own file; this one declares them and is
+ * the one place where failures are printed (one line on stderr, see ./errors).
  */
-import { Command } from 'commander';
-import { RecontactError } from '../domain/errors';
+import { Command, InvalidArgumentError } from 'commander';
+import { type CliConfig, loadCliConfig } from '../config';
+import type { RemoteOptions } from './api-client';
+import { BUTTON_HELP } from './button-values';
+import { describeFailure } from './errors';
+
+const EXIT_CODES = `
+Exit codes:
+  0   done
+  1   failed: Recontact refused or could not be reached, lint found errors, a send would be refused
+  2   usage: a wrong flag or value, or a file that cannot be read (nothing was sent)
+  78  invalid environment (RECONTACT_URL, RECONTACT_API_KEY, or the server's variables)`;
+
+const VALUES_HELP = 'body values in order ({{1}}, {{2}}, ...), or name=value for named templates';
+
+// Read on first use only: `recontact templates lint` must work whatever the environment holds.
+let cliConfig: Readonly<CliConfig> | undefined;
+const env = (): Readonly<CliConfig> => {
+  cliConfig ??= loadCliConfig();
+  return cliConfig;
+};
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0 = any free port)');
+  return Number(value);
+}
+
+function parseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be an address like http://127.0.0.1:3000');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError('must be an http:// or https:// address, like http://127.0.0.1:3000');
+  return value.replace(/\/+$/, '');
+}
+
+/** The options of every command that talks to a running Recontact. */
+function remote(cmd: Command, opts: { json?: boolean } = {}): Command {
+  cmd
+    .option(
+      '--url <url>',
+      'Recontact base URL (default: $RECONTACT_URL, else http://127.0.0.1:3000)',
+      parseUrl,
+    )
+    // No default shown for the key: --help would print a secret taken from the environment.
+    .option('--api-key <key>', 'API key (default: $RECONTACT_API_KEY)')
+    .option('--account <id>', 'channel account id (default: the first one)');
+  if (opts.json !== false) cmd.option('--json', 'machine-readable output');
+  return cmd;
+}
+
+/** The parsed options with the URL and key taken from the environment when not given. */
+function connected<T extends Partial<RemoteOptions>>(opts: T): T & RemoteOptions {
+  return { ...opts, url: opts.url ?? env().url, apiKey: opts.apiKey ?? env().apiKey };
+}
 
 const program = new Command();
+// Before any subcommand is declared: subcommands copy these settings when they are created.
 program
   .name('recontact')
   .description('Bring chatbot users back after their WhatsApp conversation window has expired.')
-  .showHelpAfterError();
+  .exitOverride()
+  .configureOutput({ outputError: () => {} })
+  .addHelpText('after', EXIT_CODES);
 
 program
   .command('serve')
@@ -30,43 +91,57 @@ program
   .description('Apply database migrations (DATABASE_URL, default ./data/recontact.db)')
   .action(async () => (await import('./migrate')).migrate());
 
-program
-  .command('send')
-  .description('Send a message through a running Recontact (RECONTACT_URL, RECONTACT_API_KEY)')
-  .requiredOption('--to <phone>', 'recipient, e.g. "+54 9 11 5555-1234"')
-  .option('--template <name>', 'template name')
-  .option('--language <code>', 'template language, e.g. es_AR')
-  .option('--body <value...>', 'body values in order ({{1}}, {{2}}, ...), or name=value for named templates')
-  .option(
-    '--button <value...>',
-    'per template button, in order: payload, url suffix or coupon code ("-" to skip)',
+remote(
+  program
+    .command('send')
+    .description('Send a message through a running Recontact (RECONTACT_URL, RECONTACT_API_KEY)')
+    .requiredOption('--to <phone>', 'recipient, e.g. "+54 9 11 5555-1234"')
+    .option('--template <name>', 'template name')
+    .option('--language <code>', 'template language, e.g. es_AR')
+    .option('--body <value...>', VALUES_HELP)
+    .option('--button <value...>', BUTTON_HELP)
+    .option('--header-text <text>', 'value of the header variable')
+    .option('--header-image <url>', 'header image link')
+    .option('--text <body>', 'free-form text (only inside the 24-hour window)')
+    .option('--metadata <json>', 'JSON object echoed in every event')
+    .option('--idempotency-key <key>', 'same key + same message = sent once')
+    .option('--wait', 'follow the message until it is read, replied or failed'),
+  { json: false },
+)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  recontact send --to "+54 9 11 5555-1234" --template appointment_reminder --language es_AR \\
+    --body Emilia "la Dra. Gómez" "lunes 3 de marzo a las 10:00" --button CONFIRM:appt-123 CANCEL:appt-123
+  recontact send --to +5491155551234 --template taxi_discount --language es_AR \\
+    --header-image https://cdn.example/taxi.jpg --body Emilia 10% --button - - taxi10 TAXI10
+  recontact send --to +5491155551234 --text "¡Gracias!"
+${EXIT_CODES}`,
   )
-  .option('--header-text <text>', 'value of the header variable')
-  .option('--header-image <url>', 'header image link')
-  .option('--text <body>', 'free-form text (only inside the 24-hour window)')
-  .option('--metadata <json>', 'JSON object echoed in every event')
-  .option('--idempotency-key <key>', 'same key + same message = sent once')
-  .option('--wait', 'follow the message until it is read, replied or failed')
-  .option('--url <url>', 'Recontact base URL', process.env.RECONTACT_URL ?? 'http://127.0.0.1:3000')
-  .option('--api-key <key>', 'API key', process.env.RECONTACT_API_KEY)
-  .action(async (opts) => process.exit(await (await import('./send')).send(opts)));
+  .action(async (opts) => process.exit(await (await import('./send')).send(connected(opts))));
 
 program
   .command('demo')
   .description('Play the appointment-confirmation story against the sandbox and print its timeline')
   .option('--database <url>', 'database URL (default: a temporary SQLite file)')
+  .option('--port <port>', "Recontact's API port (0 = any free port)", parsePort, 0)
+  .option('--sandbox-port <port>', "the sandbox's port (0 = any free port)", parsePort, 0)
   .action(async (opts) => process.exit(await (await import('./demo')).demo(opts)));
 
 program
   .command('sandbox')
   .description('Run only the sandbox (a local stand-in for the WhatsApp Cloud API) on its own port')
-  .option('--port <port>', 'port', process.env.SANDBOX_PORT ?? '3001')
+  .option('--port <port>', 'port (default: $SANDBOX_PORT, else 3001)', parsePort)
   .option('--host <host>', 'host', '127.0.0.1')
   .option(
     '--webhook-url <url>',
     'where to send webhooks (Recontact: http://127.0.0.1:3000/webhooks/whatsapp)',
+    parseUrl,
   )
-  .action(async (opts) => (await import('./sandbox')).sandbox(opts));
+  .action(async (opts: { port?: number; host: string; webhookUrl?: string }) =>
+    (await import('./sandbox')).sandbox({ ...opts, port: opts.port ?? env().sandboxPort }),
+  );
 
 const templates = program.command('templates').description('Templates as code');
 templates
@@ -74,6 +149,10 @@ templates
   .description("Check template files against Meta's rules offline (exit 1 on errors)")
   .argument('<files...>', 'template files: Recontact YAML/JSON, a Meta create body, or a Meta listing')
   .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 no errors (warnings allowed), 1 errors found or a file does not parse, 2 a file cannot be read.',
+  )
   .action(async (files: string[], opts: { json?: boolean }) => {
     const { runTemplatesLint } = await import('./templates-lint');
     process.exit(await runTemplatesLint(files, { json: opts.json === true }));
@@ -88,23 +167,6 @@ templates
     process.exit(listLintRules({ json: opts.json === true }));
   });
 
-/** The parsed options with the API key taken from the environment when not given. */
-function keyed<T extends { apiKey?: string }>(opts: T): T {
-  return { ...opts, apiKey: opts.apiKey ?? process.env.RECONTACT_API_KEY };
-}
-
-/** The options every command that talks to a running Recontact takes. */
-function remote(cmd: Command): Command {
-  return (
-    cmd
-      .option('--url <url>', 'Recontact base URL', process.env.RECONTACT_URL ?? 'http://127.0.0.1:3000')
-      // No default shown for the key: --help would print a secret taken from the environment.
-      .option('--api-key <key>', 'API key, admin for push and pull (default: $RECONTACT_API_KEY)')
-      .option('--account <id>', 'channel account id (default: the first one)')
-      .option('--json', 'machine-readable output')
-  );
-}
-
 remote(
   templates
     .command('diff')
@@ -114,7 +176,7 @@ remote(
     .argument('<file>', 'template file (YAML or JSON)'),
 ).action(async (file: string, opts) => {
   const { runTemplatesDiff } = await import('./templates-diff');
-  process.exit(await runTemplatesDiff(file, keyed(opts)));
+  process.exit(await runTemplatesDiff(file, connected(opts)));
 });
 
 remote(
@@ -126,7 +188,7 @@ remote(
     .option('--dry-run', 'lint and show the plan only'),
 ).action(async (file: string, opts) => {
   const { runTemplatesPush } = await import('./templates-push');
-  process.exit(await runTemplatesPush(file, keyed(opts)));
+  process.exit(await runTemplatesPush(file, connected(opts)));
 });
 
 remote(
@@ -136,7 +198,7 @@ remote(
     .description("Bring Meta's template state (status, quality, category, ids) into Recontact's database"),
 ).action(async (opts) => {
   const { runTemplatesPull } = await import('./templates-pull');
-  process.exit(await runTemplatesPull(keyed(opts)));
+  process.exit(await runTemplatesPull(connected(opts)));
 });
 
 remote(
@@ -145,7 +207,7 @@ remote(
     .description("The database's templates: name, language, category, status, quality, rejected reason"),
 ).action(async (opts) => {
   const { runTemplatesList } = await import('./templates-list');
-  process.exit(await runTemplatesList(keyed(opts)));
+  process.exit(await runTemplatesList(connected(opts)));
 });
 
 remote(
@@ -154,29 +216,35 @@ remote(
     .description('Show what the user will see, with values given or taken from a contact')
     .argument('<name>', 'template name')
     .requiredOption('--language <code>', 'template language, e.g. es_AR')
-    .option(
-      '--body <value...>',
-      'body values in order ({{1}}, {{2}}, ...), or name=value for named templates',
-    )
+    .option('--body <value...>', VALUES_HELP)
     .option('--header-text <text>', 'value of the header variable')
     .option('--header-image <url>', 'header image link')
-    .option(
-      '--button <value...>',
-      'per template button, in order: payload, url_suffix=…, coupon_code=… ("-" to skip)',
-    )
+    .option('--button <value...>', BUTTON_HELP)
     .option('--contact <phone>', "fill named variables from this contact's attributes and name"),
-).action(async (name: string, opts) => {
-  const { runTemplatesPreview } = await import('./templates-preview');
-  process.exit(await runTemplatesPreview(name, keyed(opts)));
-});
+)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  recontact templates preview appointment_reminder --language es_AR \\
+    --body Emilia "la Dra. Gómez" "lunes 3 de marzo a las 10:00" --button CONFIRM:1 CANCEL:1
+  recontact templates preview taxi_discount --language es_AR --header-image https://cdn.example/taxi.jpg \\
+    --body Emilia 10% --button - - taxi10 TAXI10
+
+Exit codes:
+  0   shown, and a send with these values would be accepted now
+  1   shown, and a send would be refused (values missing or wrong, or the template is not
+      approved: the preview says why); or Recontact refused or could not be reached
+  2   usage: a wrong flag or value (nothing was sent)
+  78  invalid environment (RECONTACT_URL, RECONTACT_API_KEY)`,
+  )
+  .action(async (name: string, opts) => {
+    const { runTemplatesPreview } = await import('./templates-preview');
+    process.exit(await runTemplatesPreview(name, connected(opts)));
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof RecontactError) {
-    process.stderr.write(`error ${err.code}: ${err.message}\n`);
-    for (const d of err.details) process.stderr.write(`  ${d.path ? `${d.path}: ` : ''}${d.message}\n`);
-    if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
-  } else {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  }
-  process.exit(err instanceof RecontactError && err.code === 'CONFIG_INVALID' ? 78 : 1);
+  const failure = describeFailure(err);
+  if (failure.line) process.stderr.write(`${failure.line}\n`);
+  process.exit(failure.exitCode);
 });

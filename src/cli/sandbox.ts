@@ -1,17 +1,12 @@
 import { SANDBOX_ACCOUNT, sandboxAccount } from '../embedded-sandbox';
 import { createSandbox } from '../sandbox/sandbox';
 
-export async function sandbox(opts: { port: string; host: string; webhookUrl?: string }): Promise<void> {
-  const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`error: --port must be a whole number from 0 to 65535, got "${opts.port}"\n`);
-    process.exit(2);
-  }
+export async function sandbox(opts: { port: number; host: string; webhookUrl?: string }): Promise<void> {
   const sb = createSandbox({
     accounts: [sandboxAccount(opts.webhookUrl ? { webhookUrl: opts.webhookUrl } : {})],
     delays: { sentMs: 200, deliveredMs: 600, readMs: 1500, templateReviewMs: 2000 },
   });
-  const url = await sb.listen(port, opts.host);
+  const url = await sb.listen(opts.port, opts.host);
   process.stdout.write(
     [
       `WhatsApp Cloud API sandbox on ${url}`,

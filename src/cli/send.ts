@@ -1,7 +1,10 @@
 /** `recontact send`: a thin client of the REST API, so it behaves exactly as the bot's calls do. */
-import { request } from 'undici';
+import { callApi, callApiWithStatus, type RemoteOptions } from './api-client';
+import { resolveButtons } from './button-values';
+import { CommandFailed, UsageError } from './errors';
+import { bodyValues } from './values';
 
-export interface SendOptions {
+export interface SendOptions extends RemoteOptions {
   to: string;
   template?: string;
   language?: string;
@@ -13,101 +16,65 @@ export interface SendOptions {
   metadata?: string;
   idempotencyKey?: string;
   wait?: boolean;
-  url: string;
-  apiKey?: string;
+}
+
+interface MessageView {
+  id: string;
+  to: string;
+  status: string;
+  replied_at: string | null;
+  error: { message: string } | null;
+  timeline: Array<{ status: string; at: string }>;
 }
 
 export async function send(o: SendOptions, out = (s: string) => process.stdout.write(s)): Promise<number> {
-  if (!o.apiKey) {
-    out('error: no API key. Pass --api-key or set RECONTACT_API_KEY (serve prints one on first start).\n');
-    return 2;
-  }
-  let body: Record<string, unknown>;
-  try {
-    body = buildBody(o);
-  } catch (err) {
-    out(`error: ${(err as Error).message}\n`);
-    return 2;
-  }
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${o.apiKey}`,
-    'content-type': 'application/json',
-    ...(o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {}),
-  };
-  const res = await request(`${o.url.replace(/\/$/, '')}/v1/messages`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(body),
-  });
-  const json = (await res.body.json()) as Record<string, unknown>;
-  if (res.statusCode >= 400) {
-    const e = json.error as {
-      code: string;
-      message: string;
-      details?: Array<{ path?: string; message: string }>;
-      hint?: string;
-    };
-    out(`error ${e.code} (HTTP ${res.statusCode}): ${e.message}\n`);
-    for (const d of e.details ?? []) out(`  ${d.path ? `${d.path}: ` : ''}${d.message}\n`);
-    if (e.hint) out(`  hint: ${e.hint}\n`);
-    return 1;
-  }
-  out(`${res.statusCode === 200 ? 'already queued' : 'queued'}: ${json.id} → ${json.to} (${json.status})\n`);
-  if (o.wait) return follow(o, String(json.id), headers, out);
-  return 0;
+  const body = await buildBody(o);
+  const headers: Record<string, string> = o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {};
+  const sent = await callApiWithStatus<MessageView>(o, 'POST', '/v1/messages', body, headers);
+  const m = sent.body;
+  out(`${sent.status === 200 ? 'already queued' : 'queued'}: ${m.id} → ${m.to} (${m.status})\n`);
+  return o.wait ? follow(o, m.id, out) : 0;
 }
 
-function buildBody(o: SendOptions): Record<string, unknown> {
-  const body: Record<string, unknown> = { to: o.to };
-  if (o.metadata) {
+export async function buildBody(o: SendOptions): Promise<Record<string, unknown>> {
+  const body: Record<string, unknown> = { to: o.to, ...(o.account ? { account_id: o.account } : {}) };
+  if (o.metadata !== undefined) {
     try {
       body.metadata = JSON.parse(o.metadata);
-    } catch {
-      throw new Error(`--metadata is not valid JSON: ${o.metadata}`);
+    } catch (err) {
+      throw new UsageError(
+        `--metadata is not valid JSON (${(err as Error).message}): pass an object, e.g. '{"appointment_id":"appt-123"}'`,
+      );
     }
   }
   if (o.text !== undefined) {
-    if (o.template) throw new Error('use either --text or --template, not both');
+    if (o.template) throw new UsageError('use either --text or --template, not both');
     body.text = { body: o.text };
     return body;
   }
-  if (!o.template || !o.language) throw new Error('--template and --language are required (or use --text)');
-  const values = o.body ?? [];
-  const named = values.length > 0 && values.every((v) => /^[a-z_][a-z0-9_]*=/.test(v));
+  if (!o.template || !o.language)
+    throw new UsageError(
+      '--template and --language are required for a template (or use --text for free-form text)',
+    );
+  if (o.headerText !== undefined && o.headerImage !== undefined)
+    throw new UsageError('use either --header-text or --header-image, not both: a template has one header');
+  const buttons = await resolveButtons(o, o.template, o.language, o.button);
   body.template = {
     name: o.template,
     language: o.language,
-    ...(values.length
-      ? {
-          body: named
-            ? Object.fromEntries(values.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]))
-            : values,
-        }
-      : {}),
-    ...(o.headerText ? { header: { text: o.headerText } } : {}),
-    ...(o.headerImage ? { header: { image: { link: o.headerImage } } } : {}),
-    ...(o.button ? { buttons: o.button.map(buttonParam) } : {}),
+    ...(o.body?.length ? { body: bodyValues(o.body) } : {}),
+    ...(o.headerText !== undefined ? { header: { text: o.headerText } } : {}),
+    ...(o.headerImage !== undefined ? { header: { image: { link: o.headerImage } } } : {}),
+    ...(buttons ? { buttons } : {}),
   };
   return body;
 }
 
-function buttonParam(v: string): Record<string, string> | null {
-  if (v === '-') return null;
-  const m = /^(payload|url_suffix|coupon_code)=(.*)$/.exec(v);
-  return m ? { [m[1]!]: m[2]! } : { payload: v };
-}
-
-async function follow(o: SendOptions, id: string, headers: Record<string, string>, out: (s: string) => void) {
+async function follow(o: SendOptions, id: string, out: (s: string) => void): Promise<number> {
   const seen = new Set<string>();
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const res = await request(`${o.url.replace(/\/$/, '')}/v1/messages/${id}`, { headers });
-    const m = (await res.body.json()) as {
-      status: string;
-      replied_at: string | null;
-      error: { message: string } | null;
-      timeline: Array<{ status: string; at: string }>;
-    };
+    const m = await callApi<MessageView>(o, 'GET', `/v1/messages/${encodeURIComponent(id)}`);
     for (const t of m.timeline) {
       const key = `${t.status}@${t.at}`;
       if (!seen.has(key)) {
@@ -115,10 +82,7 @@ async function follow(o: SendOptions, id: string, headers: Record<string, string
         out(`  ${t.at}  ${t.status}\n`);
       }
     }
-    if (m.status === 'failed') {
-      out(`failed: ${m.error?.message}\n`);
-      return 1;
-    }
+    if (m.status === 'failed') throw new CommandFailed(`message ${id} failed: ${m.error?.message}`);
     if (m.replied_at || m.status === 'read') return 0;
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -5,7 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { DiffReport } from '../engine/templates/push';
-import { callApi, type RemoteOptions, reportError, stdoutLines, UsageError } from './templates-client';
+import { callApi, type RemoteOptions } from './api-client';
+import { UsageError } from './errors';
+import { stdoutLines } from './output';
 import { formatPlan } from './templates-plan-format';
 
 export interface TemplatesDiffOptions extends RemoteOptions {
@@ -24,12 +26,8 @@ export async function templateFileBody(file: string): Promise<{ file: string; fi
 
 export async function runTemplatesDiff(file: string, o: TemplatesDiffOptions): Promise<number> {
   const out = o.out ?? stdoutLines;
-  try {
-    const report = await callApi<DiffReport>(o, 'POST', '/v1/templates/diff', await templateFileBody(file));
-    if (o.json) out(JSON.stringify(report, null, 2));
-    else for (const line of formatPlan(report)) out(line);
-    return 0;
-  } catch (err) {
-    return reportError(err, out);
-  }
+  const report = await callApi<DiffReport>(o, 'POST', '/v1/templates/diff', await templateFileBody(file));
+  if (o.json) out(JSON.stringify(report, null, 2));
+  else for (const line of formatPlan(report)) out(line);
+  return 0;
 }

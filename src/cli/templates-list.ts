@@ -1,6 +1,7 @@
 /** `recontact templates list`: the database's view of the templates, one line per language. */
 import type { TemplateView } from '../api/routes/templates';
-import { callApi, type RemoteOptions, reportError, stdoutLines } from './templates-client';
+import { callApi, type RemoteOptions } from './api-client';
+import { stdoutLines } from './output';
 
 export interface TemplatesListOptions extends RemoteOptions {
   json?: boolean;
@@ -28,12 +29,8 @@ export function formatList(list: TemplateView[]): string[] {
 
 export async function runTemplatesList(o: TemplatesListOptions): Promise<number> {
   const out = o.out ?? stdoutLines;
-  try {
-    const { data } = await callApi<{ data: TemplateView[] }>(o, 'GET', '/v1/templates');
-    if (o.json) out(JSON.stringify(data, null, 2));
-    else for (const l of formatList(data)) out(l);
-    return 0;
-  } catch (err) {
-    return reportError(err, out);
-  }
+  const { data } = await callApi<{ data: TemplateView[] }>(o, 'GET', '/v1/templates');
+  if (o.json) out(JSON.stringify(data, null, 2));
+  else for (const l of formatList(data)) out(l);
+  return 0;
 }

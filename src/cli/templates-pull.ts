@@ -3,7 +3,8 @@
  * database through the running instance, and says what changed.
  */
 import type { PullChange, PullReport } from '../engine/templates/sync';
-import { callApi, type RemoteOptions, reportError, stdoutLines } from './templates-client';
+import { callApi, type RemoteOptions } from './api-client';
+import { stdoutLines } from './output';
 
 export interface TemplatesPullOptions extends RemoteOptions {
   json?: boolean;
@@ -28,12 +29,8 @@ export function formatPull(r: PullReport): string[] {
 
 export async function runTemplatesPull(o: TemplatesPullOptions): Promise<number> {
   const out = o.out ?? stdoutLines;
-  try {
-    const report = await callApi<PullReport>(o, 'POST', '/v1/templates/pull');
-    if (o.json) out(JSON.stringify(report, null, 2));
-    else for (const line of formatPull(report)) out(line);
-    return 0;
-  } catch (err) {
-    return reportError(err, out);
-  }
+  const report = await callApi<PullReport>(o, 'POST', '/v1/templates/pull');
+  if (o.json) out(JSON.stringify(report, null, 2));
+  else for (const line of formatPull(report)) out(line);
+  return 0;
 }

@@ -7,7 +7,9 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { PushReport } from '../engine/templates/push';
-import { callApi, type RemoteOptions, reportError, stdoutLines, UsageError } from './templates-client';
+import { callApi, type RemoteOptions } from './api-client';
+import { CommandFailed, UsageError } from './errors';
+import { stdoutLines } from './output';
 import { templateFileBody } from './templates-diff';
 import { formatPlan, formatPushResults } from './templates-plan-format';
 
@@ -34,43 +36,45 @@ async function askOnTerminal(question: string): Promise<boolean> {
 export async function runTemplatesPush(file: string, o: TemplatesPushOptions): Promise<number> {
   const out = o.out ?? stdoutLines;
   const interactive = o.interactive ?? process.stdin.isTTY === true;
-  try {
-    if (!o.yes && !o.dryRun && !interactive)
-      throw new UsageError(
-        'stdin is not a terminal, so push cannot ask for confirmation: pass --yes to push, or --dry-run to only show the plan',
+  if (!o.yes && !o.dryRun && !interactive)
+    throw new UsageError(
+      'stdin is not a terminal, so push cannot ask for confirmation: pass --yes to push, or --dry-run to only show the plan',
+    );
+  const source = await templateFileBody(file);
+  const plan = await callApi<PushReport>(o, 'POST', '/v1/templates/push', { ...source, dry_run: true });
+  if (!o.json) for (const line of formatPlan(plan)) out(line);
+  const { create, update } = plan.plan.counts;
+  if (o.dryRun || create + update === 0) {
+    if (o.json) out(JSON.stringify(plan, null, 2));
+    else
+      out(
+        o.dryRun
+          ? 'dry run: nothing was sent to Meta'
+          : 'Nothing to push: Meta already has every template of the file.',
       );
-    const source = await templateFileBody(file);
-    const plan = await callApi<PushReport>(o, 'POST', '/v1/templates/push', { ...source, dry_run: true });
-    if (!o.json) for (const line of formatPlan(plan)) out(line);
-    const { create, update } = plan.plan.counts;
-    if (o.dryRun || create + update === 0) {
-      if (o.json) out(JSON.stringify(plan, null, 2));
-      else
-        out(
-          o.dryRun
-            ? 'dry run: nothing was sent to Meta'
-            : 'Nothing to push: Meta already has every template of the file.',
-        );
-      return 0;
-    }
-    if (!o.yes) {
-      const ask = o.confirm ?? askOnTerminal;
-      const what = [create ? `create ${create}` : '', update ? `edit ${update}` : '']
-        .filter(Boolean)
-        .join(' and ');
-      if (!(await ask(`\n${what} template(s) at WABA ${plan.waba_id}? [y/N] `))) {
-        out('Not pushed.');
-        return 1;
-      }
-    }
-    const done = await callApi<PushReport>(o, 'POST', '/v1/templates/push', source);
-    if (o.json) out(JSON.stringify(done, null, 2));
-    else {
-      out('');
-      for (const line of formatPushResults(done)) out(line);
-    }
-    return done.ok ? 0 : 1;
-  } catch (err) {
-    return reportError(err, out);
+    return 0;
   }
+  if (!o.yes) {
+    const ask = o.confirm ?? askOnTerminal;
+    const what = [create ? `create ${create}` : '', update ? `edit ${update}` : '']
+      .filter(Boolean)
+      .join(' and ');
+    if (!(await ask(`\n${what} template(s) at WABA ${plan.waba_id}? [y/N] `))) {
+      out('Not pushed.');
+      return 1;
+    }
+  }
+  const done = await callApi<PushReport>(o, 'POST', '/v1/templates/push', source);
+  if (o.json) out(JSON.stringify(done, null, 2));
+  else {
+    out('');
+    for (const line of formatPushResults(done)) out(line);
+  }
+  if (!done.ok) {
+    const failed = done.summary.failed;
+    throw new CommandFailed(
+      `Meta refused ${failed} template(s) of ${file} (listed above with its reasons); fix them and push again`,
+    );
+  }
+  return 0;
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeFailure } from '../../src/cli/errors';
 import { runTemplatesDiff } from '../../src/cli/templates-diff';
 import { runTemplatesList } from '../../src/cli/templates-list';
 import { runTemplatesPreview } from '../../src/cli/templates-preview';
@@ -25,16 +26,26 @@ describe.each(DIALECTS)('templates CLI on %s', (dialect) => {
   });
   afterAll(() => h.close());
 
-  /** Runs a command with captured output; `interactive: false` is CI. */
+  /**
+   * Runs a command with captured output; `interactive: false` is CI. A failure ends the text with
+   * the one line main.ts would print on stderr, and gives its exit code.
+   */
   async function run(fn: (o: any) => Promise<number>, extra: Record<string, unknown> = {}) {
     const lines: string[] = [];
-    const code = await fn({
-      url: h.url,
-      apiKey: h.key,
-      interactive: false,
-      out: (l: string) => lines.push(l),
-      ...extra,
-    });
+    let code: number;
+    try {
+      code = await fn({
+        url: h.url,
+        apiKey: h.key,
+        interactive: false,
+        out: (l: string) => lines.push(l),
+        ...extra,
+      });
+    } catch (err) {
+      const failure = describeFailure(err);
+      lines.push(failure.line);
+      code = failure.exitCode;
+    }
     return { code, text: lines.join('\n') };
   }
 
@@ -127,18 +138,21 @@ describe.each(DIALECTS)('templates CLI on %s', (dialect) => {
     const push = await run((o) => runTemplatesPush(bad, o), { yes: true });
     expect(push.code).toBe(1);
     expect(push.text).toMatch(
-      /^error TEMPLATE_INVALID \(HTTP 422\): .*bad\.yaml: \d+ errors found by the linter; nothing was sent to Meta$/m,
+      /^error TEMPLATE_INVALID \(HTTP 422\): .*bad\.yaml: \d+ errors found by the linter; nothing was sent to Meta \[/m,
     );
     expect(push.text).toMatch(/Bad Name \(es_AR\) name: name-charset: /);
   });
 
-  it('preview draws the phone bubble and lists what is missing', async () => {
+  it('preview draws the phone bubble, lists what is missing, and exits 1 as a send would be refused', async () => {
     const { code, text } = await run((o) => runTemplatesPreview('taxi_discount', o), {
       language: 'es_AR',
       body: ['Emilia'],
       button: ['-', '-', 'url_suffix=taxi15', 'coupon_code=TAXI15'],
     });
-    expect(code).toBe(0);
+    expect(code).toBe(1);
+    expect(text.split('\n').at(-1)).toMatch(
+      /^error: a send of taxi_discount \(es_AR\) with these values would be refused: template\.header: .+ \(and 1 more\); the preview above lists what to fix$/,
+    );
     expect(text.split('\n').slice(0, 7)).toEqual([
       'taxi_discount (es_AR) · MARKETING · APPROVED',
       '╭──────────────────────────────────────────╮',
@@ -154,16 +168,47 @@ describe.each(DIALECTS)('templates CLI on %s', (dialect) => {
     expect(text).toContain("missing (shown with the template's examples): header.image, body.{{2}}");
   });
 
+  it('preview takes bare button values where each button takes one, and exits 0 when a send would go', async () => {
+    const { code, text } = await run((o) => runTemplatesPreview('taxi_discount', o), {
+      language: 'es_AR',
+      headerImage: 'https://cdn.example/taxi.jpg',
+      body: ['Emilia', '15%'],
+      button: ['TAXI:yes', '-', 'taxi15', 'TAXI15'],
+    });
+    expect(code, text).toBe(0);
+    expect(text).toContain('[Quiero el código] payload TAXI:yes');
+    expect(text).toContain('[Ver condiciones] → https://saludcenter.example/promos/taxi15');
+    expect(text).toContain('[Copy offer code] copies TAXI15');
+    expect(text).not.toContain('would be refused');
+  });
+
+  it('preview refuses a bare value for a button that takes none, or one too many, before any send', async () => {
+    const extra = await run((o) => runTemplatesPreview('appointment_reminder', o), {
+      language: 'es_AR',
+      button: ['CONFIRM:1', 'CANCEL:1', 'MAYBE'],
+    });
+    expect(extra).toEqual({
+      code: 2,
+      text: 'error: --button value 3 ("MAYBE") has no button to go to: appointment_reminder (es_AR) has 2 buttons (quick reply "Confirmar", quick reply "Cancelar"); give one value per button, in order',
+    });
+    const unknown = await run((o) => runTemplatesPreview('no_such_template', o), {
+      language: 'es_AR',
+      button: ['X'],
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.text).toMatch(/^error TEMPLATE_NOT_FOUND \(HTTP 422\): .*no_such_template/);
+  });
+
   it('commands without an API key, or without a server, fail clearly', async () => {
     const noKey = await run(runTemplatesList, { apiKey: undefined });
     expect(noKey).toEqual({
       code: 2,
-      text: 'error: no API key: pass --api-key or set RECONTACT_API_KEY (serve prints one on first start)',
+      text: 'error: no API key: pass --api-key or set RECONTACT_API_KEY (`npm start` prints one on its first start)',
     });
     const down = await run(runTemplatesList, { url: 'http://127.0.0.1:9' });
     expect(down.code).toBe(1);
-    expect(down.text).toMatch(
-      /^error UNREACHABLE: cannot reach Recontact at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/,
+    expect(down.text).toBe(
+      'error: cannot reach Recontact at http://127.0.0.1:9 (connection refused): start it with `npm start` (or `npx recontact serve`), or set RECONTACT_URL (or --url) to where it runs',
     );
   });
 });
