@@ -19,10 +19,12 @@ import { newEndpointSecret } from './engine/events/signing';
 import { WebhookIngest } from './engine/inbound/webhook-ingest';
 import { Dispatcher, type DispatcherOptions } from './engine/outbound/dispatcher';
 import { SendService } from './engine/outbound/send-service';
-import { upsertAccount } from './store/accounts-repo';
+import { DISPATCH_TUNING } from './engine/tuning';
+import { resealAccountSecrets, upsertAccount } from './store/accounts-repo';
 import { openStore, type Store } from './store/database';
 import { findEndpointByUrl, insertEndpoint, updateEndpointSecret } from './store/events-repo';
 import { migrateToLatest } from './store/migrate';
+import { openSecretBox } from './store/secret-key-file';
 
 export interface AppOptions {
   config: Config;
@@ -70,18 +72,30 @@ export async function createApp(opts: AppOptions): Promise<App> {
     (await openStore({
       url: config.databaseUrl,
       sqliteSynchronous: config.sqliteSynchronous,
+      sqliteBusyTimeoutMs: config.databaseTimeouts.sqliteBusyMs,
+      pgStatementTimeoutMs: config.databaseTimeouts.statementMs,
+      pgConnectTimeoutMs: config.databaseTimeouts.connectMs,
       ...(opts.pgSchema ? { pgSchema: opts.pgSchema } : {}),
     }));
   await migrateToLatest(store.db, store.schema);
   const gen = createIdGenerator((n) => randomBytes(n));
   const ctx: EngineContext = { store, clock, id: (prefix) => gen(prefix, clock()), log };
 
+  const secrets = openSecretBox(config.secrets, store, log);
+  // Stops the start if this key cannot read the stored credentials (before writing any with
+  // it); encrypts those stored before encryption existed (see migration 0005).
+  await resealAccountSecrets(store.db, secrets, 'plaintext');
   if (config.whatsapp) {
-    await upsertAccount(store.db, { id: 'acc_default', name: 'default', ...config.whatsapp }, clock());
+    await upsertAccount(
+      store.db,
+      secrets,
+      { id: 'acc_default', name: 'default', ...config.whatsapp },
+      clock(),
+    );
   }
   if (config.events) await ensureEventEndpoint(ctx, config.events.url, config.events.secret);
 
-  const accounts = new AccountRegistry(ctx);
+  const accounts = new AccountRegistry(ctx, secrets);
   await accounts.reload();
   const events = new EventBus(ctx, opts.eventEndpointRefreshMs);
   await events.refresh();
@@ -95,11 +109,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     leaseMs: config.dispatch.leaseMs,
     recoveryGraceMs: config.dispatch.recoveryGraceMs,
     maxAttempts: config.dispatch.maxAttempts,
-    pollMs: 250,
-    flushMs: 10,
-    retryBaseMs: 1_000,
-    retryCapMs: 15 * 60_000,
-    accountLeaseMs: 15_000,
+    inDoubtPolicy: config.dispatch.inDoubtPolicy,
+    pollMs: DISPATCH_TUNING.pollMs,
+    retryBaseMs: DISPATCH_TUNING.retryBaseMs,
+    retryCapMs: DISPATCH_TUNING.retryCapMs,
+    accountLeaseMs: DISPATCH_TUNING.accountLeaseMs,
+    sweepMs: DISPATCH_TUNING.sweepMs,
     ...opts.dispatcher,
   });
   const sendService = new SendService(ctx, accounts, () => dispatcher.wake());

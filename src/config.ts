@@ -5,6 +5,8 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { RecontactError } from './domain/errors';
+import { KEY_FORMAT_HINT, parseSecretKey } from './domain/secret-box';
+import { checkTargetUrl } from './domain/url-policy';
 
 const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -14,9 +16,14 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().min(1).default('./data/recontact.db'),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  SQLITE_BUSY_TIMEOUT_MS: intFrom(5_000, 0, 60_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: intFrom(30_000, 100, 3_600_000),
+  DATABASE_CONNECT_TIMEOUT_MS: intFrom(5_000, 100, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RECONTACT_PUBLIC_URL: z.url().optional(),
   RECONTACT_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  RECONTACT_SECRET_KEY: z.string().optional(),
+  RECONTACT_SECRET_KEY_PREVIOUS: z.string().optional(),
   RECONTACT_EVENTS_URL: z.url().optional(),
   RECONTACT_EVENTS_SECRET: z
     .string()
@@ -37,11 +44,18 @@ const envSchema = z.object({
     .default('v25.0'),
   WHATSAPP_THROUGHPUT_MPS: intFrom(80, 1, 100_000),
   SANDBOX_PORT: intFrom(3001, 0, 65535),
+  RECONTACT_ALLOW_PRIVATE_TARGETS: z.stringbool({ error: 'must be true or false' }).optional(),
+  RATE_LIMIT_PER_KEY: intFrom(60_000, 0, 100_000_000),
+  RATE_LIMIT_PER_IP: intFrom(6_000, 0, 100_000_000),
+  RATE_LIMIT_AUTH_FAILURES_PER_IP: intFrom(300, 0, 100_000_000),
   DISPATCH_CONCURRENCY: intFrom(64, 1, 4096),
   DISPATCH_BATCH_SIZE: intFrom(500, 1, 10_000),
   DISPATCH_LEASE_MS: intFrom(60_000, 1_000, 3_600_000),
   DISPATCH_RECOVERY_GRACE_MS: intFrom(120_000, 0, 86_400_000),
   DISPATCH_MAX_ATTEMPTS: intFrom(10, 1, 100),
+  DISPATCH_IN_DOUBT: z
+    .enum(['resend', 'fail'], { message: 'must be "resend" (at least once) or "fail" (at most once)' })
+    .default('fail'),
   WORKER_ID: z.string().min(1).optional(),
 });
 
@@ -63,19 +77,35 @@ export interface Config {
   host: string;
   databaseUrl: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** How long the store waits on a lock, a statement, a connection before giving up (then: 503). */
+  databaseTimeouts: { sqliteBusyMs: number; statementMs: number; connectMs: number };
   logLevel: Env['LOG_LEVEL'];
   publicUrl: string | undefined;
   bootstrapApiKey: string | undefined;
+  /**
+   * Encrypts the Meta credentials stored in the database. Without `key`, SQLite keeps a generated
+   * one beside its file; PostgreSQL refuses to start. `previous` still decrypt after a rotation.
+   */
+  secrets: { key: Buffer | undefined; previous: readonly Buffer[] };
   events: { url: string; secret: string | undefined } | undefined;
   /** Meta credentials; when absent, `serve` embeds the sandbox and points the account at it. */
   whatsapp: WhatsAppAccountConfig | undefined;
   sandbox: { port: number; graphVersion: string; throughputMps: number };
+  /**
+   * Whether event webhooks may target loopback, private, link-local... addresses. Off unless set,
+   * or unless the embedded sandbox runs (no Meta credentials: local development).
+   */
+  allowPrivateTargets: boolean;
+  /** Requests per minute and process; 0 turns a limit off. */
+  rateLimits: { perKey: number; perIp: number; authFailuresPerIp: number };
   dispatch: {
     concurrency: number;
     batchSize: number;
     leaseMs: number;
     recoveryGraceMs: number;
     maxAttempts: number;
+    /** What happens to a send still unconfirmed after the grace: see src/domain/message.ts. */
+    inDoubtPolicy: 'resend' | 'fail';
   };
   workerId: string;
 }
@@ -118,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     );
   }
+  const secrets = secretKeys(e);
   const whatsapp: WhatsAppAccountConfig | undefined =
     given.length === META_VARS.length
       ? {
@@ -131,14 +162,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           throughputMps: e.WHATSAPP_THROUGHPUT_MPS,
         }
       : undefined;
+  const allowPrivateTargets = e.RECONTACT_ALLOW_PRIVATE_TARGETS ?? whatsapp === undefined;
+  if (e.RECONTACT_EVENTS_URL) {
+    const target = checkTargetUrl(e.RECONTACT_EVENTS_URL, { allowPrivate: allowPrivateTargets });
+    if (!target.ok) {
+      throw new RecontactError('CONFIG_INVALID', 'RECONTACT_EVENTS_URL is not an allowed webhook target', {
+        details: [{ path: 'RECONTACT_EVENTS_URL', message: `${target.message} (rule: ${target.rule})` }],
+        hint: target.hint,
+      });
+    }
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    databaseTimeouts: {
+      sqliteBusyMs: e.SQLITE_BUSY_TIMEOUT_MS,
+      statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
     publicUrl: e.RECONTACT_PUBLIC_URL,
     bootstrapApiKey: e.RECONTACT_API_KEY,
+    secrets,
     events: e.RECONTACT_EVENTS_URL
       ? { url: e.RECONTACT_EVENTS_URL, secret: e.RECONTACT_EVENTS_SECRET }
       : undefined,
@@ -148,15 +195,61 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       graphVersion: e.WHATSAPP_GRAPH_VERSION,
       throughputMps: e.WHATSAPP_THROUGHPUT_MPS,
     },
+    allowPrivateTargets,
+    rateLimits: {
+      perKey: e.RATE_LIMIT_PER_KEY,
+      perIp: e.RATE_LIMIT_PER_IP,
+      authFailuresPerIp: e.RATE_LIMIT_AUTH_FAILURES_PER_IP,
+    },
     dispatch: {
       concurrency: e.DISPATCH_CONCURRENCY,
       batchSize: e.DISPATCH_BATCH_SIZE,
       leaseMs: e.DISPATCH_LEASE_MS,
       recoveryGraceMs: e.DISPATCH_RECOVERY_GRACE_MS,
       maxAttempts: e.DISPATCH_MAX_ATTEMPTS,
+      inDoubtPolicy: e.DISPATCH_IN_DOUBT,
     },
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
   });
+}
+
+/** The secret keys, checked for shape; the values never appear in an error. */
+function secretKeys(e: Env): Config['secrets'] {
+  const problems: { path: string; message: string }[] = [];
+  let key: Buffer | undefined;
+  if (e.RECONTACT_SECRET_KEY !== undefined) {
+    const r = parseSecretKey(e.RECONTACT_SECRET_KEY);
+    if ('key' in r) key = r.key;
+    else problems.push({ path: 'RECONTACT_SECRET_KEY', message: r.error });
+  } else if (/^postgres(ql)?:\/\//.test(e.DATABASE_URL)) {
+    // store/database's isPostgresUrl, repeated: importing it would load both database drivers here.
+    problems.push({
+      path: 'RECONTACT_SECRET_KEY',
+      message: 'is required with PostgreSQL: it encrypts the Meta credentials stored in the database',
+    });
+  }
+  const previous: Buffer[] = [];
+  const old = (e.RECONTACT_SECRET_KEY_PREVIOUS ?? '').split(',').map((s) => s.trim());
+  old.forEach((text, i) => {
+    if (text === '') return;
+    const r = parseSecretKey(text);
+    if ('key' in r) previous.push(r.key);
+    else problems.push({ path: `RECONTACT_SECRET_KEY_PREVIOUS[${i}]`, message: r.error });
+  });
+  if (previous.length > 0 && key === undefined && problems.length === 0) {
+    problems.push({
+      path: 'RECONTACT_SECRET_KEY',
+      message:
+        'is required with RECONTACT_SECRET_KEY_PREVIOUS: old keys only decrypt, the current one encrypts',
+    });
+  }
+  if (problems.length > 0) {
+    throw new RecontactError('CONFIG_INVALID', 'Invalid secret key configuration', {
+      details: problems,
+      hint: `${KEY_FORMAT_HINT} Several previous keys are separated by commas. See "Secrets at rest" in the README.`,
+    });
+  }
+  return { key, previous };
 }
 
 function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {

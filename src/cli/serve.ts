@@ -1,8 +1,10 @@
+import type { Logger } from 'pino';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { RecontactError } from '../domain/errors';
 import { type EmbeddedSandbox, startEmbeddedSandbox } from '../embedded-sandbox';
 import { pullTemplates } from '../engine/templates/sync';
+import { SHUTDOWN_DEADLINE_MS } from '../engine/tuning';
 
 export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
   let config = loadConfig();
@@ -47,20 +49,40 @@ export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) {
-      process.stderr.write('forced exit\n');
-      process.exit(1);
-    }
-    stopping = true;
-    app.ctx.log.info({ signal }, 'stopping: finishing in-flight sends');
+  onStopSignal(app.ctx.log, async () => {
     await app.stop();
     await embedded?.sandbox.close();
-    process.exit(0);
+  });
+}
+
+/**
+ * Graceful stop on the first SIGINT/SIGTERM: intake closes, sends in flight finish (or are
+ * aborted at the dispatcher's deadline and left unconfirmed), results are recorded, leases handed
+ * back. A second signal, or the overall deadline, ends the process at once.
+ */
+function onStopSignal(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting now\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing in-flight sends (send the signal again to exit at once)');
+    setTimeout(() => {
+      log.error({ deadline_ms: SHUTDOWN_DEADLINE_MS }, 'graceful stop took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'graceful stop failed');
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
 }
 
 /** The background half alone: dispatcher, webhook processor and event deliverer, no HTTP. */
@@ -79,10 +101,5 @@ export async function worker(): Promise<void> {
   process.stdout.write(
     `Recontact worker running (dispatcher, webhook processor, event deliverer) on ${app.ctx.store.location}\n`,
   );
-  const stop = async () => {
-    await app.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  onStopSignal(app.ctx.log, () => app.stop());
 }

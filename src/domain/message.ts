@@ -1,17 +1,31 @@
 /**
  * Message lifecycle, written out once:
  *
- *   queued ──claim──▶ sending ──200 from Meta──▶ accepted ──webhook──▶ sent ─▶ delivered ─▶ read
- *      ▲                 │
- *      └──retry later────┤ (transient error, or lease expired with no proof of acceptance)
- *                        └──permanent error──▶ failed
+ *   queued ──claim (lease only)──▶ queued, leased ──token, "posting" recorded──▶ sending
+ *      ▲                                                                            │
+ *      │   retry later (Meta or the network said no before anything was sent) ◀─────┤
+ *      │                                                  200 from Meta ──▶ accepted ──webhook──▶ sent ─▶ delivered ─▶ read
+ *      │                                                  permanent error ──▶ failed
+ *      │                                                                            │
+ *      │     the outcome is unknown: the worker died after posting, or the request  │
+ *      │     timed out / was reset after its body left ──▶ unconfirmed ◀────────────┘
+ *      │                                                     │ (waits `grace` for Meta's status webhook,
+ *      │                                                     │  which carries our id and settles it: sent,
+ *      │                                                     │  delivered, read or failed)
+ *      └──────── policy "resend" after the grace ◀───────────┤
+ *                                                            └── policy "fail" after the grace ──▶ in_doubt
+ *                                                                 (held for a person or the bot; a late
+ *                                                                  webhook still settles it; resend on request)
  *
- * Webhook statuses arrive late, twice and out of order; `mergeStatus` (status-merge.ts) keeps
- * the lifecycle monotonic. "replied" is not a status: it is recorded beside the message.
+ * "sending" is written before the POST leaves, so after a crash only rows that may really have
+ * reached Meta are in doubt. Webhook statuses arrive late, twice and out of order; `mergeStatus`
+ * (status-merge.ts) keeps the lifecycle monotonic. "replied" is recorded beside the message.
  */
 export const MESSAGE_STATUSES = [
   'queued',
   'sending',
+  'unconfirmed',
+  'in_doubt',
   'accepted',
   'sent',
   'delivered',
@@ -19,6 +33,21 @@ export const MESSAGE_STATUSES = [
   'failed',
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** Rows the dispatcher may claim. */
+export const CLAIMABLE_STATUSES = ['queued'] as const satisfies readonly MessageStatus[];
+/** Rows whose POST may have reached Meta without us knowing the answer. */
+export const DOUBTFUL_STATUSES = ['unconfirmed', 'in_doubt'] as const satisfies readonly MessageStatus[];
+/** States a send result may still be recorded over (acceptance never moves a message back). */
+export const ACCEPTABLE_FROM = [
+  'queued',
+  'sending',
+  'unconfirmed',
+  'in_doubt',
+] as const satisfies readonly MessageStatus[];
+
+/** What happens to a message still unconfirmed once the grace has passed with no proof. */
+export type InDoubtPolicy = 'resend' | 'fail';
 
 /** Statuses Meta reports in webhooks (value.statuses[].status). */
 export type ProviderStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed' | 'deleted' | 'warning';

@@ -12,6 +12,9 @@ import type { MessageStatus, ProviderStatus } from './message';
 export const STATUS_RANK: Readonly<Record<Exclude<MessageStatus, 'failed'>, number>> = Object.freeze({
   queued: 0,
   sending: 1,
+  // Posted, outcome unknown: any status from Meta is news.
+  unconfirmed: 1,
+  in_doubt: 1,
   accepted: 2,
   sent: 3,
   delivered: 4,

@@ -49,7 +49,7 @@ export interface SandboxOptions {
   /** Statuses produced within this many ms go out in one POST. Default 5. */
   webhookBatchMs?: number;
   /** Default {baseMs: 200, maxAttempts: 12}, exponential. */
-  webhookRetry?: { baseMs: number; maxAttempts: number };
+  webhookRetry?: { baseMs: number; maxAttempts: number; capMs?: number };
   faults?: { duplicateRate?: number; reorder?: boolean; skipDelivered?: boolean; random?: () => number };
   /** 131047 as a synchronous HTTP 400 instead of 200 + failed webhook. */
   syncWindowError?: boolean;

@@ -32,7 +32,8 @@ export interface WebhookItem {
 
 export interface WebhookEmitterOptions {
   batchMs: number;
-  retry: { baseMs: number; maxAttempts: number };
+  /** Exponential from baseMs, at most capMs apart (Meta keeps retrying for days). */
+  retry: { baseMs: number; maxAttempts: number; capMs?: number };
   duplicateRate: number;
   reorder: boolean;
   random: () => number;
@@ -233,7 +234,10 @@ export class WebhookEmitter {
               ch.retryTimer = null;
               this.pump(ch);
             },
-            this.opts.retry.baseMs * 2 ** (env.attempts - 1),
+            Math.min(
+              this.opts.retry.capMs ?? Number.POSITIVE_INFINITY,
+              this.opts.retry.baseMs * 2 ** (env.attempts - 1),
+            ),
           );
           return;
         }

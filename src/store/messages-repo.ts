@@ -1,25 +1,28 @@
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
-import type { Dialect } from './database';
+import type { MessageKind, MessageStatus } from '../domain/message';
+import { type RowLock, withRowLock } from './row-locks';
 import type { Database, MessageEventsTable, MessagesTable } from './schema';
 
 export type MessageRow = Selectable<MessagesTable>;
 export type MessageEventRow = Selectable<MessageEventsTable>;
-export type NewMessage = Omit<
-  MessagesTable,
-  | 'attempts'
-  | 'locked_by'
-  | 'locked_until'
-  | 'error_code'
-  | 'error_class'
-  | 'error_message'
-  | 'accepted_at'
-  | 'sent_at'
-  | 'delivered_at'
-  | 'read_at'
-  | 'failed_at'
-  | 'replied_at'
-  | 'provider_message_id'
->;
+/** A message the send path decided to queue; the repository turns it into its row. */
+export interface NewMessage {
+  id: string;
+  accountId: string;
+  contactId: string;
+  /** The recipient's wa_id. */
+  to: string;
+  /** The bound content, exactly what will go to the channel adapter; stored as JSON. */
+  content: { kind: MessageKind };
+  template: { name: string; language: string } | null;
+  metadata: Record<string, unknown> | null;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  /** Provider id of an inbound message to quote. */
+  replyToProviderId: string | null;
+  /** When it was queued, which is also when it is first due. */
+  queuedAt: number;
+}
 export type NewMessageEvent = Selectable<MessageEventsTable>;
 
 const CHUNK = 400;
@@ -32,6 +35,49 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
 
 export async function insertMessageEvents(db: Kysely<Database>, events: NewMessageEvent[]): Promise<void> {
   for (const part of chunks(events, 200)) await db.insertInto('message_events').values(part).execute();
+}
+
+/** Where every message starts; the dispatcher takes it from there. */
+const QUEUED: MessageStatus = 'queued';
+
+/**
+ * Queues messages, one statement per chunk, and returns the rows as the database now holds them
+ * (defaults included), in the order given.
+ */
+export async function insertMessages(db: Kysely<Database>, messages: NewMessage[]): Promise<MessageRow[]> {
+  const stored = new Map<string, MessageRow>();
+  for (const part of chunks(messages, 200)) {
+    const rows = await db
+      .insertInto('messages')
+      .values(
+        part.map((m) => ({
+          id: m.id,
+          account_id: m.accountId,
+          contact_id: m.contactId,
+          to_wa: m.to,
+          kind: m.content.kind,
+          content: JSON.stringify(m.content),
+          template_name: m.template?.name ?? null,
+          template_language: m.template?.language ?? null,
+          metadata: m.metadata === null ? null : JSON.stringify(m.metadata),
+          idempotency_key: m.idempotencyKey,
+          request_hash: m.requestHash,
+          reply_to_provider_id: m.replyToProviderId,
+          status: QUEUED,
+          next_attempt_at: m.queuedAt,
+          created_at: m.queuedAt,
+          updated_at: m.queuedAt,
+        })),
+      )
+      .returningAll()
+      .execute();
+    for (const r of rows) stored.set(r.id, r);
+  }
+  return messages.map((m) => {
+    const row = stored.get(m.id);
+    if (!row) throw new Error(`message ${m.id} was not returned by its insert`);
+    return row;
+  });
 }
 
 export async function getMessage(db: Kysely<Database>, id: string): Promise<MessageRow | undefined> {
@@ -56,194 +102,21 @@ export async function getTimeline(db: Kysely<Database>, messageId: string): Prom
     .execute();
 }
 
-export interface ClaimedMessage {
-  id: string;
-  to_wa: string;
-  content: string;
-  reply_to_provider_id: string | null;
-  attempts: number;
-}
-
 /**
- * Claims due messages of one account in a single statement and counts the attempt now, so a
- * crash still uses it up. A row left in `sending` by a dead worker is claimable again only once
- * its lease has expired AND the recovery grace has passed: during that grace a status webhook
- * carrying our id (biz_opaque_callback_data) proves Meta accepted it and moves it forward,
- * so it is never sent twice. Status lists are literals, not parameters, so SQLite can see that
- * the query implies the partial index `messages_due`.
- */
-export async function claimDueMessages(
-  db: Kysely<Database>,
-  dialect: Dialect,
-  p: {
-    accountId: string;
-    workerId: string;
-    now: number;
-    leaseMs: number;
-    recoveryGraceMs: number;
-    limit: number;
-  },
-): Promise<ClaimedMessage[]> {
-  const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const res = await sql<ClaimedMessage>`
-    UPDATE messages
-       SET status = 'sending', locked_by = ${p.workerId}, locked_until = ${p.now + p.leaseMs},
-           attempts = attempts + 1, updated_at = ${p.now}
-     WHERE id IN (
-       SELECT id FROM messages
-        WHERE account_id = ${p.accountId}
-          AND status IN ('queued', 'sending')
-          AND next_attempt_at <= ${p.now}
-          AND (locked_until IS NULL OR locked_until <= ${p.now - p.recoveryGraceMs})
-        ORDER BY next_attempt_at, id
-        LIMIT ${p.limit}
-        ${lock})
-    RETURNING id, to_wa, content, reply_to_provider_id, attempts`.execute(db);
-  return res.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-export interface AcceptedResult {
-  id: string;
-  providerMessageId: string;
-}
-
-/**
- * Records Meta's acceptance for a batch. A status webhook may already have moved the row past
- * `accepted` (sent, even delivered): acceptance never moves it back, and the provider id a
- * webhook recorded wins. One UPDATE … FROM (VALUES …) per chunk: the same SQL on both engines.
- * Returns the ids that really became `accepted` (the others were already further along).
- */
-export async function markAccepted(
-  db: Kysely<Database>,
-  rows: AcceptedResult[],
-  now: number,
-): Promise<string[]> {
-  const changed: string[] = [];
-  for (const part of chunks(rows)) {
-    const values = sql.join(part.map((r) => sql`(${r.id}, ${r.providerMessageId})`));
-    const res = await sql<{ id: string; status: string }>`
-      UPDATE messages
-         SET status = CASE WHEN messages.status IN ('queued', 'sending') THEN 'accepted' ELSE messages.status END,
-             provider_message_id = COALESCE(messages.provider_message_id, v.column2),
-             accepted_at = ${now}, locked_by = NULL, locked_until = NULL, updated_at = ${now}
-        FROM (VALUES ${values}) AS v
-       WHERE messages.id = v.column1
-   RETURNING messages.id, messages.status`.execute(db);
-    for (const r of res.rows) if (r.status === 'accepted') changed.push(r.id);
-  }
-  return changed;
-}
-
-export interface RetryResult {
-  id: string;
-  nextAttemptAt: number;
-  errorCode: number | null;
-  errorClass: string;
-  errorMessage: string;
-}
-
-/**
- * Applies one change per row, but only to rows this worker still holds in `sending`: a lease
- * that expired and was claimed by another worker is no longer ours to change. Returns the ids
- * that changed.
- */
-async function updateOwnedSending(
-  db: Kysely<Database>,
-  workerId: string,
-  rows: Array<{ id: string; set: Updateable<MessagesTable> }>,
-): Promise<string[]> {
-  const changed: string[] = [];
-  for (const r of rows) {
-    const res = await db
-      .updateTable('messages')
-      .set(r.set)
-      .where('id', '=', r.id)
-      .where('locked_by', '=', workerId)
-      .where('status', '=', 'sending')
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) > 0) changed.push(r.id);
-  }
-  return changed;
-}
-
-/** Puts messages back in the queue for a later attempt; returns the ids that changed. */
-export function markRetry(db: Kysely<Database>, workerId: string, rows: RetryResult[], now: number) {
-  return updateOwnedSending(
-    db,
-    workerId,
-    rows.map((r) => ({
-      id: r.id,
-      set: {
-        status: 'queued',
-        next_attempt_at: r.nextAttemptAt,
-        locked_by: null,
-        locked_until: null,
-        error_code: r.errorCode,
-        error_class: r.errorClass,
-        error_message: r.errorMessage,
-        updated_at: now,
-      },
-    })),
-  );
-}
-
-export interface FailedResult {
-  id: string;
-  errorCode: number | null;
-  errorClass: string;
-  errorMessage: string;
-}
-
-/** Marks messages failed; returns the ids that changed. */
-export function markFailed(db: Kysely<Database>, workerId: string, rows: FailedResult[], now: number) {
-  return updateOwnedSending(
-    db,
-    workerId,
-    rows.map((r) => ({
-      id: r.id,
-      set: {
-        status: 'failed',
-        failed_at: now,
-        locked_by: null,
-        locked_until: null,
-        error_code: r.errorCode,
-        error_class: r.errorClass,
-        error_message: r.errorMessage,
-        updated_at: now,
-      },
-    })),
-  );
-}
-
-/** Releases this worker's leases (graceful stop) so another worker may claim them at once. */
-export async function releaseLeases(db: Kysely<Database>, workerId: string, ids: string[], now: number) {
-  for (const part of chunks(ids)) {
-    await db
-      .updateTable('messages')
-      .set({ status: 'queued', locked_by: null, locked_until: null, updated_at: now })
-      .where('id', 'in', part)
-      .where('locked_by', '=', workerId)
-      .where('status', '=', 'sending')
-      .execute();
-  }
-}
-
-/**
- * Reads messages by our ids. With `lock` (PostgreSQL), the rows stay locked until the caller's
+ * Reads messages by our ids. With `forUpdate` the rows stay locked until the caller's
  * transaction ends, so two webhook batches touching one message apply one after the other
- * instead of overwriting each other's merge. SQLite needs no lock: it has one writer.
+ * instead of overwriting each other's merge (see row-locks.ts).
  */
 export async function findMessagesByIds(
   db: Kysely<Database>,
   ids: string[],
-  lock: Dialect | false = false,
+  lock?: RowLock,
 ): Promise<MessageRow[]> {
   const out: MessageRow[] = [];
   // Sorted, so concurrent lockers take row locks in one order and cannot deadlock.
   for (const part of chunks([...ids].sort())) {
-    let q = db.selectFrom('messages').selectAll().where('id', 'in', part).orderBy('id');
-    if (lock === 'postgres') q = q.forUpdate();
-    out.push(...(await q.execute()));
+    const q = db.selectFrom('messages').selectAll().where('id', 'in', part).orderBy('id');
+    out.push(...(await withRowLock(db, q, lock).execute()));
   }
   return out;
 }
@@ -256,64 +129,84 @@ export async function findMessagesOfContactsByProviderIds(
   db: Kysely<Database>,
   contactIds: string[],
   providerIds: string[],
-  lock: Dialect | false = false,
+  lock?: RowLock,
 ): Promise<MessageRow[]> {
   if (contactIds.length === 0 || providerIds.length === 0) return [];
   const out: MessageRow[] = [];
   for (const contacts of chunks([...contactIds].sort(), 200)) {
     for (const ids of chunks([...providerIds].sort(), 200)) {
-      let q = db
+      const q = db
         .selectFrom('messages')
         .selectAll()
         .where('contact_id', 'in', contacts)
         .where('provider_message_id', 'in', ids)
         .orderBy('id');
-      if (lock === 'postgres') q = q.forUpdate();
-      out.push(...(await q.execute()));
+      out.push(...(await withRowLock(db, q, lock).execute()));
     }
   }
   return out;
 }
 
-export type MessageUpdate = Partial<
-  Pick<
-    MessagesTable,
-    | 'status'
-    | 'provider_message_id'
-    | 'sent_at'
-    | 'delivered_at'
-    | 'read_at'
-    | 'failed_at'
-    | 'replied_at'
-    | 'error_code'
-    | 'error_class'
-    | 'error_message'
-    | 'locked_by'
-    | 'locked_until'
-  >
->;
-
-export async function updateMessage(db: Kysely<Database>, id: string, set: MessageUpdate, now: number) {
-  await db
-    .updateTable('messages')
-    .set({ ...set, updated_at: now })
-    .where('id', '=', id)
-    .execute();
+/**
+ * Everything a batch of replies may answer, in one query per chunk of contacts: the messages
+ * they quote (by Meta's id) and the messages in `statuses` sent to those contacts between
+ * `since` and `until`. The caller picks per reply; ordered by contact, then time.
+ */
+export async function findReplyCandidates(
+  db: Kysely<Database>,
+  p: {
+    contactIds: string[];
+    quotedProviderIds: string[];
+    statuses: readonly MessageStatus[];
+    since: number;
+    until: number;
+  },
+): Promise<MessageRow[]> {
+  const out: MessageRow[] = [];
+  const quoted = [...new Set(p.quotedProviderIds)];
+  for (const contacts of chunks([...new Set(p.contactIds)].sort(), 200)) {
+    const rows = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('contact_id', 'in', contacts)
+      .where((eb) => {
+        const recent = eb.and([
+          eb('created_at', '>=', p.since),
+          eb('created_at', '<=', p.until),
+          eb('status', 'in', [...p.statuses]),
+        ]);
+        return quoted.length ? eb.or([eb('provider_message_id', 'in', quoted), recent]) : recent;
+      })
+      .orderBy('contact_id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    out.push(...rows);
+  }
+  return out;
 }
 
-/** The latest message we sent to a contact before `before`, for replies that quote nothing. */
-export async function lastOutboundTo(db: Kysely<Database>, contactId: string, before: number, since: number) {
-  return db
-    .selectFrom('messages')
-    .selectAll()
-    .where('contact_id', '=', contactId)
-    .where('created_at', '<=', before)
-    .where('created_at', '>=', since)
-    .where('status', 'in', ['accepted', 'sent', 'delivered', 'read'])
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+/**
+ * Marks messages replied, one statement per chunk. The first reply wins: a message already
+ * marked keeps its time. Returns the ids that were marked now.
+ */
+export async function markReplied(
+  db: Kysely<Database>,
+  replies: ReadonlyArray<{ id: string; at: number }>,
+  now: number,
+): Promise<Set<string>> {
+  const marked = new Set<string>();
+  for (const part of chunks([...replies])) {
+    const values = sql.join(part.map((r) => sql`(${r.id}, ${r.at})`));
+    const res = await sql<{ id: string }>`
+      UPDATE messages
+         SET replied_at = CAST(v.column2 AS BIGINT), updated_at = ${now}
+        FROM (VALUES ${values}) AS v
+       WHERE messages.id = v.column1 AND messages.replied_at IS NULL
+   RETURNING messages.id`.execute(db);
+    for (const r of res.rows) marked.add(r.id);
+  }
+  return marked;
 }
 
 export type StatusState = Pick<
@@ -366,4 +259,37 @@ export async function writeStatusStates(
         FROM (VALUES ${values}) AS v
        WHERE messages.id = v.column1`.execute(db);
   }
+}
+
+/** The filters of listMessages: each is optional, and they combine with AND. */
+export interface MessageListFilter {
+  accountId?: string;
+  statuses?: ReadonlyArray<MessagesTable['status']>;
+  contactId?: string;
+  /** The recipient's wa_id, found through the contacts table and messages_contact. */
+  waId?: string;
+  templateName?: string;
+  /** Only messages created before this one: the page after it. */
+  beforeId?: string;
+  limit: number;
+}
+
+/**
+ * Messages newest first. Ids grow with creation time, so ordering by id is ordering by age on
+ * the primary key, and a page ends at one id instead of an offset that drifts while new
+ * messages arrive.
+ */
+export async function listMessages(db: Kysely<Database>, f: MessageListFilter): Promise<MessageRow[]> {
+  let q = db.selectFrom('messages').selectAll();
+  if (f.accountId !== undefined) q = q.where('account_id', '=', f.accountId);
+  if (f.statuses?.length) q = q.where('status', 'in', [...f.statuses]);
+  if (f.contactId !== undefined) q = q.where('contact_id', '=', f.contactId);
+  if (f.waId !== undefined) {
+    let contacts = db.selectFrom('contacts').select('id').where('wa_id', '=', f.waId);
+    if (f.accountId !== undefined) contacts = contacts.where('account_id', '=', f.accountId);
+    q = q.where('contact_id', 'in', contacts);
+  }
+  if (f.templateName !== undefined) q = q.where('template_name', '=', f.templateName);
+  if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
+  return q.orderBy('id', 'desc').limit(f.limit).execute();
 }

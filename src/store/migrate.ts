@@ -2,6 +2,8 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-drop-provider-id-index';
 import * as m0003 from './migrations/0003-account-leases';
+import * as m0005 from './migrations/0005-secrets-and-keys';
+import * as m0006 from './migrations/0006-dispatch-doubt';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -9,6 +11,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-drop-provider-id-index': m0002,
   '0003-account-leases': m0003,
+  '0005-secrets-and-keys': m0005,
+  '0006-dispatch-doubt': m0006,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {

@@ -4,6 +4,10 @@
  * queries run unchanged on SQLite and PostgreSQL.
  */
 import type { Generated } from 'kysely';
+import type { DeliveryStatus } from '../domain/event-delivery';
+import type { MessageKind, MessageStatus } from '../domain/message';
+import type { TemplateStatus } from '../domain/templates/model';
+import type { InboxStatus } from '../domain/webhook-inbox';
 
 export interface ChannelAccountsTable {
   id: string;
@@ -42,7 +46,7 @@ export interface TemplatesTable {
   category: string;
   parameter_format: string;
   components: string;
-  status: string;
+  status: TemplateStatus;
   provider_template_id: string | null;
   rejected_reason: string | null;
   quality_score: string | null;
@@ -55,7 +59,7 @@ export interface MessagesTable {
   account_id: string;
   contact_id: string;
   to_wa: string;
-  kind: string;
+  kind: MessageKind;
   /** The bound OutboundContent, exactly what goes to the channel adapter. */
   content: string;
   template_name: string | null;
@@ -64,7 +68,7 @@ export interface MessagesTable {
   idempotency_key: string | null;
   request_hash: string | null;
   reply_to_provider_id: string | null;
-  status: string;
+  status: MessageStatus;
   provider_message_id: string | null;
   attempts: Generated<number>;
   next_attempt_at: number;
@@ -81,6 +85,10 @@ export interface MessagesTable {
   read_at: number | null;
   failed_at: number | null;
   replied_at: number | null;
+  /** When the last POST to the provider was about to leave (status became `sending`). */
+  posted_at: number | null;
+  /** Until when an `unconfirmed` message waits for the provider's proof. */
+  doubt_until: number | null;
 }
 
 export interface MessageEventsTable {
@@ -110,7 +118,7 @@ export interface WebhookInboxTable {
   id: string;
   channel: string;
   body: string;
-  status: string;
+  status: InboxStatus;
   attempts: Generated<number>;
   received_at: number;
   processed_at: number | null;
@@ -137,7 +145,7 @@ export interface EventDeliveriesTable {
   id: string;
   event_id: string;
   endpoint_id: string;
-  status: string;
+  status: DeliveryStatus;
   attempts: Generated<number>;
   next_attempt_at: number;
   locked_until: number | null;
@@ -154,6 +162,15 @@ export interface ApiKeysTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  expires_at: number | null;
+  /** The key's first characters, for recognising it in a listing; null for keys from before 0005. */
+  key_prefix: string | null;
+}
+
+/** One row (id 1): bumped with every change to api_keys, so processes know their key cache is stale. */
+export interface ApiKeyRevisionTable {
+  id: number;
+  revision: number;
 }
 
 export interface AccountLeasesTable {
@@ -175,4 +192,5 @@ export interface Database {
   event_endpoints: EventEndpointsTable;
   event_deliveries: EventDeliveriesTable;
   api_keys: ApiKeysTable;
+  api_key_revision: ApiKeyRevisionTable;
 }

@@ -184,13 +184,27 @@ export function transportError(
     title = 'Connection closed by peer';
   } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     title = 'Host not found';
-  } else if (code === 'UND_ERR_CLOSED' || code === 'UND_ERR_DESTROYED') {
+  } else if (code === 'UND_ERR_CLOSED') {
     title = 'Channel closed';
+  } else if (code === 'UND_ERR_DESTROYED') {
+    title = 'Channel destroyed during the request';
   } else {
     title = 'Network error';
   }
   const details = typeof code === 'string' ? `${code}: ${errorMessage(e)}` : errorMessage(e);
-  return { code: null, httpStatus, title, details };
+  return { code: null, httpStatus, title, details, ...(sentNothing(title) ? {} : { ambiguous: true }) };
+}
+
+/** Failures that happen before a byte of the request can have reached the server. */
+const NOTHING_SENT = new Set([
+  'Timed out connecting',
+  'Connection refused',
+  'Host not found',
+  'Channel closed',
+]);
+
+function sentNothing(title: string): boolean {
+  return NOTHING_SENT.has(title);
 }
 
 function header(headers: GraphResponse['headers'], name: string): string | undefined {

@@ -1,85 +1,112 @@
 /**
- * The dispatcher drains the outbox (the messages table) to the channel.
+ * The dispatcher drains the outbox (the messages table) to the channel. The message lifecycle
+ * it drives is drawn in src/domain/message.ts; per account, one worker at a time (the holder of
+ * the account's lease, since Meta's limits are per phone number):
  *
- * Per account: claim a batch of due rows (they become `sending`, leased to this worker, the
- * attempt counted), pace them through the account's token bucket, post them with at most
- * `concurrency` requests in flight, and record the outcomes in batched transactions:
- *   accepted                      → `accepted` with Meta's id (a webhook may already be ahead)
- *   retry later (throttle, 5xx…)  → back to `queued` with backoff and jitter
- *   permanent / attempts used up  → `failed`, and a message.status event
- * A worker that dies leaves rows in `sending`; they are claimed again only after their lease
- * and a recovery grace expire, by which time a status webhook carrying our id
- * (biz_opaque_callback_data) has proved any accepted send. See claimDueMessages.
+ *   1. claim: lease a batch of due `queued` rows (status unchanged) into the lane's buffer;
+ *   2. pace: take a token per message from the account's bucket;
+ *   3. mark: record those rows `sending` in one statement, just before their POSTs leave;
+ *   4. post with at most `concurrency` requests in flight;
+ *   5. record each answer as soon as the previous write is done (group commit):
+ *        accepted                            → `accepted` with Meta's id
+ *        refused before anything was sent    → back to `queued` with backoff (or `failed`)
+ *        outcome unknown (timeout, reset)    → `unconfirmed`, waiting for Meta's proof
+ *
+ * After a crash, rows left `sending` are the ones whose POST may have reached Meta. The next
+ * holder of the account marks them `unconfirmed` and waits `recoveryGraceMs` — counted from
+ * then, while our webhook endpoint is up again — for the status webhook carrying our id
+ * (biz_opaque_callback_data), which settles them. When the grace passes with no proof and the
+ * webhook inbox is empty, the policy decides: `resend` (at least once) or `fail`, which holds the
+ * message as `in_doubt` for a person or the bot (at most once). Either way a `message.in_doubt`
+ * event says so.
  */
 import type { Channel, OutboundContent, SendResult } from '../../channels/channel';
+import type { InDoubtPolicy } from '../../domain/message';
 import { TokenBucket } from '../../domain/pacing/token-bucket';
 import { classifyProviderError } from '../../domain/provider-errors';
 import { backoffDelay } from '../../domain/retry';
 import type { AccountWithLimits } from '../../store/accounts-repo';
-import { acquireAccountLease, releaseAccountLeases } from '../../store/leases-repo';
 import {
   type AcceptedResult,
   type ClaimedMessage,
   claimDueMessages,
   type FailedResult,
-  findMessagesByIds,
-  insertMessageEvents,
   markAccepted,
   markFailed,
+  markPosting,
   markRetry,
-  type NewMessageEvent,
+  markStaleSendsUnconfirmed,
+  markUnconfirmed,
   type RetryResult,
   releaseLeases,
-} from '../../store/messages-repo';
+  releaseStaleOwnLeases,
+  settleExpiredDoubts,
+  type UnconfirmedResult,
+} from '../../store/dispatch-repo';
+import { pendingWebhooks } from '../../store/inbox-repo';
+import { acquireAccountLease, releaseAccountLeases } from '../../store/leases-repo';
+import { findMessagesByIds, insertMessageEvents, type NewMessageEvent } from '../../store/messages-repo';
 import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import type { EventBus, PendingEvent } from '../events/event-bus';
-import { messageStatusEvent } from '../events/payloads';
-import { Wakeup } from '../wakeup';
+import { messageInDoubtEvent, messageStatusEvent } from '../events/payloads';
+import { LoopRunner } from '../loop-runner';
 
 export interface DispatcherOptions {
   workerId: string;
   concurrency: number;
   batchSize: number;
   leaseMs: number;
+  /** How long an unconfirmed message waits for Meta's proof before the policy applies. */
   recoveryGraceMs: number;
+  inDoubtPolicy: InDoubtPolicy;
   maxAttempts: number;
   pollMs: number;
-  flushMs: number;
   retryBaseMs: number;
   retryCapMs: number;
   /** How long this worker's hold on an account lasts unless renewed (renewed at a third). */
   accountLeaseMs: number;
+  /** How often the holder of an account looks for sends left in doubt. */
+  sweepMs: number;
 }
 
 interface AccountLane {
   account: AccountWithLimits;
   bucket: TokenBucket;
+  /** Leased rows waiting for a token. */
   buffer: ClaimedMessage[];
+  /** Granted a token, waiting for their `sending` mark to commit. */
+  toPost: ClaimedMessage[];
+  marking: boolean;
   inflight: number;
   claiming: boolean;
   pacingTimer: NodeJS.Timeout | undefined;
   /** Until when this worker holds the account's lease (0: not held). */
   heldUntil: number;
   renewAt: number;
+  sweptAt: number;
 }
 
-/** One second plus a guard for network jitter between us and Meta. */
-const PACING_WINDOW_MS = 1_100;
+/** One second plus a guard for network jitter between us and Meta (see the README's pacing). */
+export const PACING_WINDOW_MS = 1_100;
 
 type Outcome =
   | { kind: 'accepted'; r: AcceptedResult }
   | { kind: 'retry'; r: RetryResult }
-  | { kind: 'failed'; r: FailedResult };
+  | { kind: 'failed'; r: FailedResult }
+  | { kind: 'unconfirmed'; r: UnconfirmedResult };
 
 export class Dispatcher {
   private readonly lanes = new Map<string, AccountLane>();
-  private readonly wakeup = new Wakeup();
+  private readonly runner: LoopRunner;
   private outcomes: Outcome[] = [];
   private flushing: Promise<void> | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private running = false;
-  private loopDone: Promise<void> | undefined;
+  private flushQueued = false;
+  private recordRetryTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly inflightAbort = new AbortController();
+  /** Rows this worker id left `sending` before this moment belong to a previous life. */
+  private readonly startedAt: number;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -87,31 +114,73 @@ export class Dispatcher {
     private readonly channel: Channel,
     private readonly events: EventBus,
     private readonly opts: DispatcherOptions,
-  ) {}
+  ) {
+    this.startedAt = ctx.clock();
+    this.runner = new LoopRunner('dispatcher', ctx.log, () => this.pass(), {
+      idleMs: opts.pollMs,
+      errorBaseMs: 250,
+      errorCapMs: 5_000,
+      stallMs: Math.max(10_000, opts.accountLeaseMs),
+    });
+  }
 
   wake(): void {
-    this.wakeup.notify();
+    this.runner.wake();
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+    this.stopping = false;
+    this.runner.start();
   }
 
-  /** Stops claiming, lets in-flight sends finish, records them, and hands unsent rows back. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.wakeup.notify();
-    await this.loopDone;
+  /**
+   * Stops claiming and posting; waits up to `deadlineMs` for the requests in flight, then aborts
+   * them (their outcome is unknown: they become unconfirmed, not resent); records every answer;
+   * hands unposted rows and the accounts back at once.
+   */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    if (!this.runner.isRunning && this.inflight() === 0) return;
+    this.stopping = true;
+    await this.runner.stop();
     for (const lane of this.lanes.values()) clearTimeout(lane.pacingTimer);
-    while ([...this.lanes.values()].some((l) => l.inflight > 0)) await new Promise((r) => setTimeout(r, 5));
+    const deadline = Date.now() + deadlineMs;
+    while (this.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    if (this.inflight() > 0) {
+      this.ctx.log.warn(
+        { inflight: this.inflight() },
+        'stop deadline reached: aborting sends in flight; they stay unconfirmed until Meta proves them',
+      );
+      this.inflightAbort.abort(new Error('dispatcher stopping'));
+      while (this.inflight() > 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    clearTimeout(this.recordRetryTimer);
     await this.flush();
-    const unsent = [...this.lanes.values()].flatMap((l) => l.buffer.splice(0).map((m) => m.id));
-    if (unsent.length) await releaseLeases(this.ctx.store.db, this.opts.workerId, unsent, this.ctx.clock());
-    // Hand the accounts over at once instead of making the next worker wait for expiry.
-    await releaseAccountLeases(this.ctx.store.db, this.opts.workerId);
+    const unsent = [...this.lanes.values()].flatMap((l) => [...l.buffer.splice(0), ...l.toPost.splice(0)]);
+    try {
+      if (unsent.length)
+        await releaseLeases(
+          this.ctx.store.db,
+          this.opts.workerId,
+          unsent.map((m) => m.id),
+          this.ctx.clock(),
+        );
+      // Hand the accounts over at once instead of making the next worker wait for expiry.
+      await releaseAccountLeases(this.ctx.store.db, this.opts.workerId);
+    } catch (err) {
+      this.ctx.log.warn({ err }, 'could not hand leases back; they expire by themselves');
+    }
+    if (this.outcomes.length) {
+      this.ctx.log.error(
+        { unrecorded: this.outcomes.length },
+        'stopping with send results not recorded (database unavailable); those messages stay sending and are settled as in doubt by the next worker',
+      );
+    }
+  }
+
+  private inflight(): number {
+    let n = 0;
+    for (const l of this.lanes.values()) n += l.inflight + l.toPost.length;
+    return n;
   }
 
   private lane(account: AccountWithLimits): AccountLane {
@@ -127,11 +196,14 @@ export class Dispatcher {
           windowMs: PACING_WINDOW_MS,
         }),
         buffer: [],
+        toPost: [],
+        marking: false,
         inflight: 0,
         claiming: false,
         pacingTimer: undefined,
         heldUntil: 0,
         renewAt: 0,
+        sweptAt: 0,
       };
       this.lanes.set(account.id, lane);
     }
@@ -139,20 +211,17 @@ export class Dispatcher {
     return lane;
   }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      let claimed = 0;
-      for (const account of this.accounts.all()) {
-        try {
-          const lane = this.lane(account);
-          if (await this.holds(lane)) claimed += await this.refill(lane);
-        } catch (err) {
-          this.ctx.log.error({ err, account: account.id }, 'claiming messages failed');
-        }
-      }
-      if (claimed === 0) await this.wakeup.wait(this.opts.pollMs);
-      else await this.wakeup.wait(this.opts.flushMs);
+  /** One pass of the loop over every account; returns how much work it found. */
+  private async pass(): Promise<number> {
+    let work = 0;
+    for (const account of this.accounts.all()) {
+      const lane = this.lane(account);
+      if (!(await this.holds(lane))) continue;
+      work += await this.sweep(lane);
+      work += await this.refill(lane);
+      this.unstick(lane);
     }
+    return work;
   }
 
   /**
@@ -169,8 +238,7 @@ export class Dispatcher {
       ttlMs: this.opts.accountLeaseMs,
     });
     if (held) {
-      if (lane.heldUntil === 0)
-        this.ctx.log.info({ account: lane.account.id }, 'now dispatching for this account');
+      if (lane.heldUntil === 0) await this.takeOver(lane, now);
       lane.heldUntil = now + this.opts.accountLeaseMs;
       lane.renewAt = now + this.opts.accountLeaseMs / 3;
       return true;
@@ -181,27 +249,115 @@ export class Dispatcher {
         'lost the account lease; handing buffered messages back',
       );
       lane.heldUntil = 0;
-      const unsent = lane.buffer.splice(0).map((m) => m.id);
+      const unsent = [...lane.buffer.splice(0)].map((m) => m.id);
       if (unsent.length) await releaseLeases(this.ctx.store.db, this.opts.workerId, unsent, now);
     }
     return false;
   }
 
-  /** Keeps each lane's buffer topped up; leases stay short by never buffering more than ~half a lease of sends. */
+  private async takeOver(lane: AccountLane, now: number): Promise<void> {
+    const freed = await releaseStaleOwnLeases(this.ctx.store.db, {
+      accountId: lane.account.id,
+      workerId: this.opts.workerId,
+      now,
+    });
+    this.ctx.log.info(
+      { account: lane.account.id, ...(freed ? { freed_unposted: freed } : {}) },
+      'now dispatching for this account',
+    );
+    lane.sweptAt = 0;
+  }
+
+  /**
+   * Finds sends left in doubt by a worker that is gone, and settles those whose grace has
+   * passed — but only while the webhook inbox is empty, so that a proof already received is
+   * never overtaken by the policy.
+   */
+  private async sweep(lane: AccountLane): Promise<number> {
+    const now = this.ctx.clock();
+    if (now - lane.sweptAt < this.opts.sweepMs) return 0;
+    lane.sweptAt = now;
+    const { db } = this.ctx.store;
+    const stale = await markStaleSendsUnconfirmed(db, {
+      accountId: lane.account.id,
+      workerId: this.opts.workerId,
+      startedAt: this.startedAt,
+      now,
+      graceMs: this.opts.recoveryGraceMs,
+    });
+    if (stale.length) {
+      await this.recordTimeline(
+        stale.map((m) => ({
+          id: m.id,
+          status: 'unconfirmed',
+          detail: { reason: 'worker_stopped', posted_at: iso(m.posted_at), worker: m.locked_by },
+        })),
+        now,
+      );
+      this.ctx.log.warn(
+        {
+          account: lane.account.id,
+          count: stale.length,
+          until: new Date(now + this.opts.recoveryGraceMs).toISOString(),
+          policy: this.opts.inDoubtPolicy,
+        },
+        `${stale.length} message(s) were posted by a worker that stopped before Meta answered; waiting for Meta's status webhooks to prove them`,
+      );
+    }
+    if ((await pendingWebhooks(db, 1)).length > 0) return stale.length;
+    let settled = 0;
+    await db.transaction().execute(async (trx) => {
+      const rows = await settleExpiredDoubts(trx, {
+        accountId: lane.account.id,
+        now,
+        policy: this.opts.inDoubtPolicy,
+        limit: 1_000,
+      });
+      settled = rows.length;
+      if (!rows.length) return;
+      const decision = this.opts.inDoubtPolicy === 'resend' ? 'resend' : 'hold';
+      await insertMessageEvents(
+        trx,
+        rows.map((m) =>
+          this.timelineRow(m.id, decision === 'resend' ? 'resent' : 'in_doubt', now, { decision }),
+        ),
+      );
+      const events: PendingEvent[] = rows.map((m) =>
+        messageInDoubtEvent({
+          message: m,
+          decision,
+          postedAt: m.posted_at ?? m.updated_at,
+          reason: `No status from Meta within ${Math.round(this.opts.recoveryGraceMs / 1000)} s of the takeover`,
+        }),
+      );
+      if (decision === 'hold') events.push(...rows.map((m) => messageStatusEvent(m, 'unconfirmed')));
+      await this.events.emit(trx, events);
+    });
+    if (settled) {
+      this.ctx.log.warn(
+        { account: lane.account.id, count: settled, policy: this.opts.inDoubtPolicy },
+        this.opts.inDoubtPolicy === 'resend'
+          ? `${settled} message(s) in doubt had no proof from Meta after the grace: sending them again (DISPATCH_IN_DOUBT=resend)`
+          : `${settled} message(s) in doubt had no proof from Meta after the grace: held as in_doubt (DISPATCH_IN_DOUBT=fail)`,
+      );
+    }
+    return stale.length + settled;
+  }
+
+  /** Keeps each lane's buffer topped up; never buffers more than about half a lease of sends. */
   private async refill(lane: AccountLane): Promise<number> {
     const cap = Math.max(
       1,
       Math.min(this.opts.batchSize, Math.floor((lane.account.throughputMps * this.opts.leaseMs) / 2000)),
     );
-    if (lane.claiming || lane.buffer.length >= cap / 2) return 0;
+    if (lane.claiming || this.stopping || lane.buffer.length >= cap / 2) return 0;
     lane.claiming = true;
     try {
-      const rows = await claimDueMessages(this.ctx.store.db, this.ctx.store.dialect, {
+      const rows = await claimDueMessages(this.ctx.store.db, {
         accountId: lane.account.id,
         workerId: this.opts.workerId,
         now: this.ctx.clock(),
         leaseMs: this.opts.leaseMs,
-        recoveryGraceMs: this.opts.recoveryGraceMs,
         limit: cap - lane.buffer.length,
       });
       lane.buffer.push(...rows);
@@ -212,11 +368,21 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * The watchdog for a lane: work buffered but nothing moving it (no send in flight, no mark,
+   * no pacing timer) can only be a lost wake-up; start it again rather than sit on it.
+   */
+  private unstick(lane: AccountLane): void {
+    if (lane.buffer.length === 0 || lane.inflight > 0 || lane.marking || lane.pacingTimer) return;
+    this.pump(lane);
+  }
+
   private pump(lane: AccountLane): void {
+    if (this.stopping) return;
     const before = lane.buffer.length;
-    while (lane.buffer.length > 0 && lane.inflight < this.opts.concurrency) {
+    while (lane.buffer.length > 0 && lane.inflight + lane.toPost.length < this.opts.concurrency) {
       // A lease that lapsed (a long stall) may already be another worker's: send nothing more.
-      if (this.ctx.clock() >= lane.heldUntil) return;
+      if (this.ctx.clock() >= lane.heldUntil) break;
       const wait = lane.bucket.take(this.ctx.clock());
       if (wait > 0) {
         if (!lane.pacingTimer) {
@@ -225,27 +391,64 @@ export class Dispatcher {
             this.pump(lane);
           }, wait);
         }
-        return;
+        break;
       }
-      const msg = lane.buffer.shift()!;
-      lane.inflight++;
-      void this.sendOne(lane, msg);
+      lane.toPost.push(lane.buffer.shift()!);
     }
+    if (lane.toPost.length && !lane.marking) void this.markAndPost(lane);
     // Running low: ask the loop to claim more (only after this call really took rows).
-    if (lane.buffer.length < before && lane.buffer.length < this.opts.batchSize / 4) this.wakeup.notify();
+    if (lane.buffer.length < before && lane.buffer.length < this.opts.batchSize / 4) this.runner.wake();
+  }
+
+  /** Records the next POSTs as `sending` (one statement for all that got a token), then posts them. */
+  private async markAndPost(lane: AccountLane): Promise<void> {
+    lane.marking = true;
+    try {
+      while (lane.toPost.length) {
+        const batch = lane.toPost.splice(0);
+        let posted: Set<string>;
+        try {
+          posted = new Set(
+            await markPosting(
+              this.ctx.store.db,
+              this.opts.workerId,
+              batch.map((m) => m.id),
+              this.ctx.clock(),
+            ),
+          );
+        } catch (err) {
+          // Nothing was posted: the rows stay leased `queued` and are claimed again after the lease.
+          this.ctx.log.error({ err, count: batch.length }, 'could not mark messages as sending; will retry');
+          await new Promise((r) => setTimeout(r, 1_000));
+          lane.buffer.unshift(...batch);
+          continue;
+        }
+        for (const msg of batch) {
+          if (!posted.has(msg.id)) continue; // no longer ours (lease lapsed): someone else has it
+          lane.inflight++;
+          void this.sendOne(lane, { ...msg, attempts: msg.attempts + 1 });
+        }
+      }
+    } finally {
+      lane.marking = false;
+    }
   }
 
   private async sendOne(lane: AccountLane, msg: ClaimedMessage): Promise<void> {
     let result: SendResult;
     try {
-      result = await this.channel.send(lane.account, {
-        messageId: msg.id,
-        to: msg.to_wa,
-        content: JSON.parse(msg.content) as OutboundContent,
-        ...(msg.reply_to_provider_id ? { replyToProviderId: msg.reply_to_provider_id } : {}),
-      });
+      result = await this.channel.send(
+        lane.account,
+        {
+          messageId: msg.id,
+          to: msg.to_wa,
+          content: JSON.parse(msg.content) as OutboundContent,
+          ...(msg.reply_to_provider_id ? { replyToProviderId: msg.reply_to_provider_id } : {}),
+        },
+        this.inflightAbort.signal,
+      );
     } catch (err) {
-      result = { ok: false, error: { code: null, httpStatus: null, title: String(err) } };
+      result = { ok: false, error: { code: null, httpStatus: null, title: String(err), ambiguous: true } };
     }
     this.outcomes.push(this.outcomeOf(lane, msg, result));
     lane.inflight--;
@@ -260,6 +463,9 @@ export class Dispatcher {
     const c = classifyProviderError({ code: e.code, httpStatus: e.httpStatus });
     const errorMessage = `${c.reason}${e.details ? ` — ${e.details}` : ''}`;
     const base = { id: msg.id, errorCode: e.code, errorClass: c.class, errorMessage };
+    // The request may have reached Meta: resending could deliver it twice, so wait for proof.
+    if (e.ambiguous)
+      return { kind: 'unconfirmed', r: { ...base, errorMessage: `${e.title} — outcome unknown` } };
     const now = this.ctx.clock();
     if (e.code === 130429 || e.httpStatus === 429)
       lane.bucket.penalize(now, (e.retryAfterSeconds ?? 1) * 1000);
@@ -282,20 +488,22 @@ export class Dispatcher {
     return { kind: 'retry', r: { ...base, nextAttemptAt: now + delay } };
   }
 
+  /**
+   * Group commit for results: the next write starts as soon as the previous one ends, so an
+   * acceptance is durable within about one write of Meta's answer (the set of sends in doubt
+   * after a crash stays as small as the requests in flight), while a busy dispatcher still
+   * records hundreds of answers per statement.
+   */
   private scheduleFlush(): void {
-    if (this.outcomes.length >= this.opts.batchSize) {
+    if (this.flushQueued || this.flushing || this.recordRetryTimer) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
       void this.flush();
-      return;
-    }
-    if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = undefined;
-        void this.flush();
-      }, this.opts.flushMs);
-    }
+    });
   }
 
-  /** Records buffered outcomes in one transaction; flushes never overlap. */
+  /** Records buffered outcomes; flushes never overlap. */
   private async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (this.outcomes.length === 0) return;
@@ -304,16 +512,41 @@ export class Dispatcher {
     this.flushing = this.record(batch)
       .catch((err) => {
         // Meta's answers are facts: keep them and try again shortly (the database may be
-        // restarting). Were this process to die meanwhile, the rows stay `sending` and the
-        // status webhooks carrying our ids settle them before any resend.
+        // restarting). Were this process to die meanwhile, the rows stay `sending` and are
+        // settled as in doubt by the next worker.
         this.ctx.log.error({ err, count: batch.length }, 'recording send results failed; retrying in 1 s');
         this.outcomes = [...batch, ...this.outcomes];
-        setTimeout(() => void this.flush(), 1_000).unref();
+        this.recordRetryTimer = setTimeout(() => {
+          this.recordRetryTimer = undefined;
+          void this.flush();
+        }, 1_000);
       })
       .finally(() => {
         this.flushing = undefined;
+        if (this.outcomes.length && !this.recordRetryTimer) this.scheduleFlush();
       });
     await this.flushing;
+  }
+
+  private timelineRow(messageId: string, status: string, at: number, detail: unknown): NewMessageEvent {
+    return {
+      id: this.ctx.id('mev'),
+      message_id: messageId,
+      status,
+      at,
+      source: 'dispatcher',
+      detail: detail === null ? null : JSON.stringify(detail),
+    };
+  }
+
+  private async recordTimeline(
+    rows: Array<{ id: string; status: string; detail: unknown }>,
+    now: number,
+  ): Promise<void> {
+    await insertMessageEvents(
+      this.ctx.store.db,
+      rows.map((r) => this.timelineRow(r.id, r.status, now, r.detail)),
+    );
   }
 
   private async record(batch: Outcome[]): Promise<void> {
@@ -321,53 +554,78 @@ export class Dispatcher {
     const accepted: AcceptedResult[] = [];
     const retry: RetryResult[] = [];
     const failed: FailedResult[] = [];
+    const unconfirmed: UnconfirmedResult[] = [];
     for (const o of batch) {
       if (o.kind === 'accepted') accepted.push(o.r);
       else if (o.kind === 'retry') retry.push(o.r);
-      else failed.push(o.r);
+      else if (o.kind === 'failed') failed.push(o.r);
+      else unconfirmed.push(o.r);
     }
     const timeline: NewMessageEvent[] = [];
-    const mev = (message_id: string, status: string, detail: unknown) =>
-      timeline.push({
-        id: this.ctx.id('mev'),
-        message_id,
-        status,
-        at: now,
-        source: 'dispatcher',
-        detail: detail === null ? null : JSON.stringify(detail),
-      });
+    const { workerId } = this.opts;
     await this.ctx.store.db.transaction().execute(async (trx) => {
-      // The timeline lists status changes: a send whose 'sent' webhook beat this flush has no 'accepted' entry.
+      // The timeline lists status changes: a send whose 'sent' webhook beat this write has no 'accepted' entry.
       const nowAccepted = new Set(accepted.length ? await markAccepted(trx, accepted, now) : []);
       for (const r of accepted) {
-        if (nowAccepted.has(r.id)) {
-          mev(r.id, 'accepted', { provider_message_id: r.providerMessageId, worker: this.opts.workerId });
-        }
+        if (nowAccepted.has(r.id))
+          timeline.push(
+            this.timelineRow(r.id, 'accepted', now, {
+              provider_message_id: r.providerMessageId,
+              worker: workerId,
+            }),
+          );
       }
-      // Retries and failures are fenced by the lease: only rows this worker still owns change,
-      // and only those get a timeline entry.
-      const retried = new Set(retry.length ? await markRetry(trx, this.opts.workerId, retry, now) : []);
+      // Retries, failures and doubts are fenced: only rows this worker posted and nothing settled.
+      const retried = new Set(retry.length ? await markRetry(trx, workerId, retry, now) : []);
       for (const r of retry) {
         if (!retried.has(r.id)) continue;
-        mev(r.id, 'retry_scheduled', {
-          error_code: r.errorCode,
-          error: r.errorMessage,
-          next_attempt_at: new Date(r.nextAttemptAt).toISOString(),
-        });
+        timeline.push(
+          this.timelineRow(r.id, 'retry_scheduled', now, {
+            error_code: r.errorCode,
+            error: r.errorMessage,
+            next_attempt_at: new Date(r.nextAttemptAt).toISOString(),
+          }),
+        );
       }
-      const changed = failed.length ? await markFailed(trx, this.opts.workerId, failed, now) : [];
-      const failedNow = new Set(changed);
+      const failedNow = failed.length ? await markFailed(trx, workerId, failed, now) : [];
+      const failedSet = new Set(failedNow);
       for (const r of failed) {
-        if (failedNow.has(r.id)) {
-          mev(r.id, 'failed', { error_code: r.errorCode, error_class: r.errorClass, error: r.errorMessage });
-        }
+        if (failedSet.has(r.id))
+          timeline.push(
+            this.timelineRow(r.id, 'failed', now, {
+              error_code: r.errorCode,
+              error_class: r.errorClass,
+              error: r.errorMessage,
+            }),
+          );
+      }
+      const doubted = new Set(
+        unconfirmed.length
+          ? await markUnconfirmed(trx, workerId, unconfirmed, now, this.opts.recoveryGraceMs)
+          : [],
+      );
+      for (const r of unconfirmed) {
+        if (doubted.has(r.id))
+          timeline.push(
+            this.timelineRow(r.id, 'unconfirmed', now, { reason: 'answer_lost', error: r.errorMessage }),
+          );
       }
       await insertMessageEvents(trx, timeline);
-      if (changed.length) {
-        const rows = await findMessagesByIds(trx, changed);
-        const events: PendingEvent[] = rows.map((m) => messageStatusEvent(m, 'sending'));
-        await this.events.emit(trx, events);
+      if (failedNow.length) {
+        const rows = await findMessagesByIds(trx, failedNow);
+        await this.events.emit(
+          trx,
+          rows.map((m) => messageStatusEvent(m, 'sending')),
+        );
       }
     });
+    if (unconfirmed.length) {
+      this.ctx.log.warn(
+        { count: unconfirmed.length, example: unconfirmed[0]?.errorMessage },
+        'sends whose answer was lost are unconfirmed: waiting for Meta to prove them instead of resending',
+      );
+    }
   }
 }
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

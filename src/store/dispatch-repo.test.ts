@@ -1,0 +1,239 @@
+/**
+ * The dispatcher's guarantees as the store gives them, on both databases: the claim's LIMIT and
+ * fence, the posting mark, acceptance that never moves a message back, and the doubt sweep.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
+import {
+  claimDueMessages,
+  markAccepted,
+  markPosting,
+  markRetry,
+  markStaleSendsUnconfirmed,
+  markUnconfirmed,
+  releaseStaleOwnLeases,
+  settleExpiredDoubts,
+} from './dispatch-repo';
+import type { MessagesTable } from './schema';
+
+const T0 = 1_764_000_000_000;
+
+function row(id: string, over: Partial<MessagesTable> = {}): MessagesTable {
+  return {
+    id,
+    account_id: 'acc',
+    contact_id: 'ctc',
+    to_wa: '15550001',
+    kind: 'text',
+    content: '{"kind":"text","body":"hi"}',
+    template_name: null,
+    template_language: null,
+    metadata: null,
+    idempotency_key: null,
+    request_hash: null,
+    reply_to_provider_id: null,
+    status: 'queued',
+    provider_message_id: null,
+    attempts: 0,
+    next_attempt_at: T0,
+    locked_by: null,
+    locked_until: null,
+    error_code: null,
+    error_class: null,
+    error_message: null,
+    created_at: T0,
+    updated_at: T0,
+    accepted_at: null,
+    sent_at: null,
+    delivered_at: null,
+    read_at: null,
+    failed_at: null,
+    replied_at: null,
+    posted_at: null,
+    doubt_until: null,
+    ...over,
+  } as MessagesTable;
+}
+
+describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await openTestStore(dialect);
+  });
+  afterAll(() => store.destroy());
+  beforeEach(async () => {
+    await store.db.deleteFrom('messages').execute();
+  });
+
+  const insert = async (rows: MessagesTable[]) => {
+    for (let i = 0; i < rows.length; i += 200) {
+      await store.db
+        .insertInto('messages')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    }
+  };
+  const status = async (id: string) =>
+    (await store.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow()).status;
+
+  it('claims no more than the limit, whatever the plan (ANALYZE of an empty table first)', async () => {
+    // The plan flip that once claimed 20,000 rows at once followed statistics of an empty table.
+    await sql`ANALYZE messages`.execute(store.db);
+    await insert(Array.from({ length: 2_000 }, (_, i) => row(`m${String(i).padStart(5, '0')}`)));
+    const claimed = await claimDueMessages(store.db, {
+      accountId: 'acc',
+      workerId: 'w1',
+      now: T0,
+      leaseMs: 60_000,
+      limit: 50,
+    });
+    expect(claimed).toHaveLength(50);
+    const leased = await store.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('locked_by', '=', 'w1')
+      .executeTakeFirstOrThrow();
+    expect(Number(leased.n)).toBe(50);
+    // Oldest due first, and the claim leaves the status alone: nothing is in doubt yet.
+    expect(claimed[0]!.id).toBe('m00000');
+    expect(await status('m00000')).toBe('queued');
+  });
+
+  it('fences claims: a leased row is nobody else’s until its lease ends', async () => {
+    await insert([row('a'), row('b'), row('later', { next_attempt_at: T0 + 5_000 })]);
+    const first = await claimDueMessages(store.db, {
+      accountId: 'acc',
+      workerId: 'w1',
+      now: T0,
+      leaseMs: 1_000,
+      limit: 10,
+    });
+    expect(first.map((m) => m.id)).toEqual(['a', 'b']);
+    const second = await claimDueMessages(store.db, {
+      accountId: 'acc',
+      workerId: 'w2',
+      now: T0 + 500,
+      leaseMs: 1_000,
+      limit: 10,
+    });
+    expect(second).toEqual([]);
+    // w2 cannot mark what w1 leased; after the lease, w2 may claim and mark it.
+    expect(await markPosting(store.db, 'w2', ['a'], T0 + 500)).toEqual([]);
+    const third = await claimDueMessages(store.db, {
+      accountId: 'acc',
+      workerId: 'w2',
+      now: T0 + 1_000,
+      leaseMs: 1_000,
+      limit: 1,
+    });
+    expect(third.map((m) => m.id)).toEqual(['a']);
+    expect(await markPosting(store.db, 'w1', ['a'], T0 + 1_001)).toEqual([]);
+    expect(await markPosting(store.db, 'w2', ['a'], T0 + 1_001)).toEqual(['a']);
+    const a = await store.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', 'a')
+      .executeTakeFirstOrThrow();
+    expect(a.status).toBe('sending');
+    expect(a.attempts).toBe(1);
+    expect(a.posted_at).toBe(T0 + 1_001);
+  });
+
+  it('never moves a message back on acceptance, and settles one in doubt', async () => {
+    await insert([
+      row('delivered', { status: 'delivered', provider_message_id: 'wamid.D', delivered_at: T0 }),
+      row('doubt', { status: 'unconfirmed', locked_by: 'w1', doubt_until: T0 + 10 }),
+      row('sending', { status: 'sending', locked_by: 'w1', locked_until: T0 + 1_000 }),
+    ]);
+    const changed = await markAccepted(
+      store.db,
+      [
+        { id: 'delivered', providerMessageId: 'wamid.X' },
+        { id: 'doubt', providerMessageId: 'wamid.Y' },
+        { id: 'sending', providerMessageId: 'wamid.Z' },
+      ],
+      T0 + 1,
+    );
+    expect(changed.sort()).toEqual(['doubt', 'sending']);
+    const d = await store.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', 'delivered')
+      .executeTakeFirstOrThrow();
+    expect(d.status).toBe('delivered');
+    expect(d.provider_message_id).toBe('wamid.D'); // the webhook's id wins
+    const u = await store.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', 'doubt')
+      .executeTakeFirstOrThrow();
+    expect(u.doubt_until).toBeNull();
+  });
+
+  it('fences results: a retry from a worker that lost the row changes nothing', async () => {
+    await insert([row('x', { status: 'sending', locked_by: 'w2', locked_until: T0 + 1_000 })]);
+    const err = { errorCode: 131000, errorClass: 'retry_later', errorMessage: 'boom' };
+    expect(await markRetry(store.db, 'w1', [{ id: 'x', nextAttemptAt: T0 + 5, ...err }], T0)).toEqual([]);
+    expect(await status('x')).toBe('sending');
+    expect(await markUnconfirmed(store.db, 'w2', [{ id: 'x', ...err }], T0, 5_000)).toEqual(['x']);
+    expect(await status('x')).toBe('unconfirmed');
+    // An answer that arrives after the sweep still lands: the poster is known.
+    expect(await markRetry(store.db, 'w2', [{ id: 'x', nextAttemptAt: T0 + 5, ...err }], T0)).toEqual(['x']);
+    expect(await status('x')).toBe('queued');
+  });
+
+  it('marks sends left by a gone worker unconfirmed, counting the grace from now', async () => {
+    await insert([
+      row('expired', { status: 'sending', locked_by: 'dead', locked_until: T0 - 1, posted_at: T0 - 5_000 }),
+      row('alive', { status: 'sending', locked_by: 'other', locked_until: T0 + 60_000, posted_at: T0 - 10 }),
+      row('mine-before', {
+        status: 'sending',
+        locked_by: 'me',
+        locked_until: T0 + 60_000,
+        posted_at: T0 - 10,
+      }),
+      row('mine-now', { status: 'sending', locked_by: 'me', locked_until: T0 + 60_000, posted_at: T0 + 5 }),
+      row('leased', { locked_by: 'me', locked_until: T0 + 60_000 }),
+    ]);
+    const stale = await markStaleSendsUnconfirmed(store.db, {
+      accountId: 'acc',
+      workerId: 'me',
+      startedAt: T0,
+      now: T0 + 10,
+      graceMs: 30_000,
+    });
+    expect(stale.map((s) => s.id).sort()).toEqual(['expired', 'mine-before']);
+    const expired = await store.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', 'expired')
+      .executeTakeFirstOrThrow();
+    expect(expired.doubt_until).toBe(T0 + 10 + 30_000);
+    expect(await status('alive')).toBe('sending');
+    expect(await status('mine-now')).toBe('sending');
+    // The unposted row a previous life leased is freed at once.
+    expect(await releaseStaleOwnLeases(store.db, { accountId: 'acc', workerId: 'me', now: T0 })).toBe(1);
+  });
+
+  it('settles expired doubts by the policy', async () => {
+    await insert([
+      row('r1', { status: 'unconfirmed', doubt_until: T0 }),
+      row('r2', { status: 'unconfirmed', doubt_until: T0 + 1_000 }),
+    ]);
+    const resent = await settleExpiredDoubts(store.db, {
+      accountId: 'acc',
+      now: T0,
+      policy: 'resend',
+      limit: 10,
+    });
+    expect(resent.map((r) => [r.id, r.status])).toEqual([['r1', 'queued']]);
+    const held = await settleExpiredDoubts(store.db, {
+      accountId: 'acc',
+      now: T0 + 1_000,
+      policy: 'fail',
+      limit: 10,
+    });
+    expect(held.map((r) => [r.id, r.status])).toEqual([['r2', 'in_doubt']]);
+  });
+});

@@ -1,0 +1,369 @@
+/**
+ * The dispatcher's side of the messages table: claims, the "posting" mark, results, and the
+ * doubt sweep. Every write is fenced by the lease it relies on, so a worker that lost a row
+ * (its lease lapsed and another worker took the account) cannot change it any more.
+ *
+ * Claims lease `queued` rows without changing their status: a row becomes `sending` only when
+ * its POST is about to leave (markPosting), so after a crash the rows in doubt are exactly those
+ * that may have reached Meta, not a whole claimed batch.
+ */
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { ACCEPTABLE_FROM, type InDoubtPolicy } from '../domain/message';
+import { takesRowLocks } from './row-locks';
+import type { Database, MessagesTable } from './schema';
+
+type Row = Selectable<MessagesTable>;
+
+const CHUNK = 400;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const list = (values: readonly string[]) => sql.join(values.map((v) => sql.lit(v)));
+
+export interface ClaimedMessage {
+  id: string;
+  to_wa: string;
+  content: string;
+  reply_to_provider_id: string | null;
+  attempts: number;
+}
+
+/**
+ * Leases due `queued` rows of one account to this worker. The candidate ids are materialised
+ * first, so the LIMIT holds whatever plan the database picks: once, after ANALYZE of an empty
+ * table, PostgreSQL ran `WHERE id IN (SELECT … LIMIT n)` as a semi join that re-ran the
+ * subquery per outer row and claimed every queued row at once. The status is a literal so
+ * SQLite sees that the query implies the partial index `messages_claimable`.
+ */
+export async function claimDueMessages(
+  db: Kysely<Database>,
+  p: { accountId: string; workerId: string; now: number; leaseMs: number; limit: number },
+): Promise<ClaimedMessage[]> {
+  if (p.limit <= 0) return [];
+  const lock = takesRowLocks(db) ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const res = await sql<ClaimedMessage>`
+    WITH picked AS MATERIALIZED (
+      SELECT id FROM messages
+       WHERE account_id = ${p.accountId}
+         AND status = 'queued'
+         AND next_attempt_at <= ${p.now}
+         AND (locked_until IS NULL OR locked_until <= ${p.now})
+       ORDER BY next_attempt_at, id
+       LIMIT ${p.limit}
+       ${lock})
+    UPDATE messages
+       SET locked_by = ${p.workerId}, locked_until = ${p.now + p.leaseMs}
+      FROM picked
+     WHERE messages.id = picked.id
+    RETURNING messages.id, messages.to_wa, messages.content, messages.reply_to_provider_id, messages.attempts`.execute(
+    db,
+  );
+  return res.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Records that these POSTs are about to leave: `sending`, the attempt counted. Only rows this
+ * worker still leases change; the caller posts exactly the ids returned.
+ */
+export async function markPosting(
+  db: Kysely<Database>,
+  workerId: string,
+  ids: string[],
+  now: number,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const part of chunks(ids)) {
+    const res = await db
+      .updateTable('messages')
+      .set((eb) => ({
+        status: 'sending',
+        attempts: eb('attempts', '+', 1),
+        posted_at: now,
+        updated_at: now,
+      }))
+      .where('id', 'in', part)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'queued')
+      .returning('id')
+      .execute();
+    for (const r of res) out.push(r.id);
+  }
+  return out;
+}
+
+export interface AcceptedResult {
+  id: string;
+  providerMessageId: string;
+}
+
+/**
+ * Records Meta's acceptance. A status webhook may already have moved the row past `accepted`:
+ * acceptance never moves it back, and the provider id a webhook recorded wins. Acceptance also
+ * settles a row that was in doubt. Returns the ids that really became `accepted`.
+ */
+export async function markAccepted(
+  db: Kysely<Database>,
+  rows: AcceptedResult[],
+  now: number,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const part of chunks(rows)) {
+    const values = sql.join(part.map((r) => sql`(${r.id}, ${r.providerMessageId})`));
+    const res = await sql<{ id: string; status: string }>`
+      UPDATE messages
+         SET status = CASE WHEN messages.status IN (${list(ACCEPTABLE_FROM)}) THEN 'accepted' ELSE messages.status END,
+             provider_message_id = COALESCE(messages.provider_message_id, v.column2),
+             accepted_at = ${now}, locked_by = NULL, locked_until = NULL, doubt_until = NULL,
+             updated_at = ${now}
+        FROM (VALUES ${values}) AS v
+       WHERE messages.id = v.column1
+   RETURNING messages.id, messages.status`.execute(db);
+    for (const r of res.rows) if (r.status === 'accepted') changed.push(r.id);
+  }
+  return changed;
+}
+
+interface ErrorFields {
+  errorCode: number | null;
+  errorClass: string;
+  errorMessage: string;
+}
+
+export interface RetryResult extends ErrorFields {
+  id: string;
+  nextAttemptAt: number;
+}
+
+export type FailedResult = ErrorFields & { id: string };
+
+export interface UnconfirmedResult extends ErrorFields {
+  id: string;
+}
+
+/**
+ * One change per row, only to rows this worker posted and that nothing settled meanwhile
+ * (`sending`, or `unconfirmed` by a sweep while the answer was still on its way).
+ */
+async function updatePosted(
+  db: Kysely<Database>,
+  workerId: string,
+  rows: Array<{ id: string; set: Partial<Row> }>,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const r of rows) {
+    const res = await db
+      .updateTable('messages')
+      .set(r.set)
+      .where('id', '=', r.id)
+      .where('locked_by', '=', workerId)
+      .where('status', 'in', ['sending', 'unconfirmed'])
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) changed.push(r.id);
+  }
+  return changed;
+}
+
+const errorSet = (r: ErrorFields) => ({
+  error_code: r.errorCode,
+  error_class: r.errorClass,
+  error_message: r.errorMessage,
+});
+
+/** Meta (or the network, before anything was sent) said no for now: back to the queue. */
+export function markRetry(db: Kysely<Database>, workerId: string, rows: RetryResult[], now: number) {
+  return updatePosted(
+    db,
+    workerId,
+    rows.map((r) => ({
+      id: r.id,
+      set: {
+        status: 'queued',
+        next_attempt_at: r.nextAttemptAt,
+        locked_by: null,
+        locked_until: null,
+        doubt_until: null,
+        ...errorSet(r),
+        updated_at: now,
+      },
+    })),
+  );
+}
+
+export function markFailed(db: Kysely<Database>, workerId: string, rows: FailedResult[], now: number) {
+  return updatePosted(
+    db,
+    workerId,
+    rows.map((r) => ({
+      id: r.id,
+      set: {
+        status: 'failed',
+        failed_at: now,
+        locked_by: null,
+        locked_until: null,
+        doubt_until: null,
+        ...errorSet(r),
+        updated_at: now,
+      },
+    })),
+  );
+}
+
+/** The POST may have reached Meta but its answer was lost (timeout, reset): wait for proof. */
+export function markUnconfirmed(
+  db: Kysely<Database>,
+  workerId: string,
+  rows: UnconfirmedResult[],
+  now: number,
+  graceMs: number,
+) {
+  return updatePosted(
+    db,
+    workerId,
+    rows.map((r) => ({
+      id: r.id,
+      set: { status: 'unconfirmed', doubt_until: now + graceMs, ...errorSet(r), updated_at: now },
+    })),
+  );
+}
+
+/** Hands leased but unposted rows back (graceful stop, lost account) for anyone to claim at once. */
+export async function releaseLeases(db: Kysely<Database>, workerId: string, ids: string[], now: number) {
+  for (const part of chunks(ids)) {
+    await db
+      .updateTable('messages')
+      .set({ locked_by: null, locked_until: null, updated_at: now })
+      .where('id', 'in', part)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'queued')
+      .execute();
+  }
+}
+
+/**
+ * A worker taking an account over frees the `queued` rows a previous process with the same
+ * worker id had leased (they were never posted) so they go out at once instead of after the lease.
+ */
+export async function releaseStaleOwnLeases(
+  db: Kysely<Database>,
+  p: { accountId: string; workerId: string; now: number },
+): Promise<number> {
+  const res = await db
+    .updateTable('messages')
+    .set({ locked_by: null, locked_until: null, updated_at: p.now })
+    .where('account_id', '=', p.accountId)
+    .where('status', '=', 'queued')
+    .where('locked_by', '=', p.workerId)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+/**
+ * Rows left `sending` by a worker that is gone (its lease lapsed, or it is this worker's
+ * previous life: posted before `startedAt`) are unconfirmed from now on: Meta may have accepted
+ * them, so they wait `graceMs` for the status webhook carrying our id. The grace counts from
+ * this moment, when someone is listening again, not from the crash.
+ */
+export async function markStaleSendsUnconfirmed(
+  db: Kysely<Database>,
+  p: { accountId: string; workerId: string; startedAt: number; now: number; graceMs: number },
+): Promise<Array<Pick<Row, 'id' | 'posted_at' | 'locked_by'>>> {
+  return db
+    .updateTable('messages')
+    .set({
+      status: 'unconfirmed',
+      doubt_until: p.now + p.graceMs,
+      error_message: 'The worker sending this message stopped before Meta answered',
+      updated_at: p.now,
+    })
+    .where('account_id', '=', p.accountId)
+    .where('status', '=', 'sending')
+    .where((eb) =>
+      eb.or([
+        eb('locked_until', '<=', p.now),
+        eb.and([eb('locked_by', '=', p.workerId), eb('posted_at', '<', p.startedAt)]),
+      ]),
+    )
+    .returning(['id', 'posted_at', 'locked_by'])
+    .execute();
+}
+
+/**
+ * Unconfirmed rows whose grace has passed without proof, settled by the policy: `resend` puts
+ * them back in the queue (at least once), `fail` holds them as `in_doubt` for a person or the bot
+ * (at most once). Returns the rows as they are now.
+ */
+export async function settleExpiredDoubts(
+  db: Kysely<Database>,
+  p: { accountId: string; now: number; policy: InDoubtPolicy; limit: number },
+): Promise<Row[]> {
+  const set =
+    p.policy === 'resend'
+      ? {
+          status: 'queued' as const,
+          next_attempt_at: p.now,
+          locked_by: null,
+          locked_until: null,
+          doubt_until: null,
+          updated_at: p.now,
+        }
+      : {
+          status: 'in_doubt' as const,
+          locked_by: null,
+          locked_until: null,
+          doubt_until: null,
+          updated_at: p.now,
+        };
+  const ids = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('account_id', '=', p.accountId)
+    .where('status', '=', 'unconfirmed')
+    .where('doubt_until', '<=', p.now)
+    .orderBy('id')
+    .limit(p.limit)
+    .execute();
+  if (ids.length === 0) return [];
+  return db
+    .updateTable('messages')
+    .set(set)
+    .where(
+      'id',
+      'in',
+      ids.map((r) => r.id),
+    )
+    .where('status', '=', 'unconfirmed')
+    .returningAll()
+    .execute();
+}
+
+/** How many messages of an account are unsettled, by state (logs and the doubt report). */
+export async function countUnsettled(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<{ sending: number; unconfirmed: number }> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('account_id', '=', accountId)
+    .where('status', 'in', ['sending', 'unconfirmed'])
+    .groupBy('status')
+    .execute();
+  const out = { sending: 0, unconfirmed: 0 };
+  for (const r of rows) out[r.status as 'sending' | 'unconfirmed'] = Number(r.n);
+  return out;
+}
+
+/** An operator (or the bot) decides to send a held message again. */
+export async function requeueInDoubt(db: Kysely<Database>, id: string, now: number): Promise<boolean> {
+  const res = await db
+    .updateTable('messages')
+    .set({ status: 'queued', next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'in_doubt')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
