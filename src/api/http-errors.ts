@@ -28,6 +28,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ROUTE_NOT_FOUND: 404,
   CONFIG_INVALID: 500,
   PROVIDER_ERROR: 502,
+  DATABASE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

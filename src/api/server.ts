@@ -19,6 +19,8 @@ import type { EngineContext } from '../engine/context';
 import type { EventBus } from '../engine/events/event-bus';
 import type { WebhookIngest } from '../engine/inbound/webhook-ingest';
 import type { SendService } from '../engine/outbound/send-service';
+import { checkReadiness } from '../store/database';
+import { databaseUnavailableError } from '../store/database-faults';
 import { type ApiKeys, type Principal, type Role, requireRole } from './auth';
 import { errorHandler } from './http-errors';
 import { adminRoutes } from './routes/admin';
@@ -61,7 +63,11 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler);
+  // A database outage (restart, full disk, lock) is a 503 with Retry-After, not a 500.
+  app.setErrorHandler((err, req, reply) => {
+    const fault = deps.ctx.store.fault(err);
+    return errorHandler((fault ? databaseUnavailableError(fault, err) : err) as never, req, reply);
+  });
   app.setNotFoundHandler((req, reply) =>
     errorHandler(
       new RecontactError('ROUTE_NOT_FOUND', `No endpoint ${req.method} ${req.url.split('?')[0]}`, {
@@ -104,6 +110,11 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  // Liveness above, readiness here: can this process serve requests right now?
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const readiness = await checkReadiness(deps.ctx.store);
+    return reply.status(readiness.ready ? 200 : 503).send(readiness);
+  });
   await app.register(messageRoutes(deps));
   await app.register(contactRoutes(deps));
   await app.register(templateRoutes(deps));

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   ROUTE_NOT_FOUND: 'No such endpoint.',
   CONFIG_INVALID: 'The configuration is invalid.',
   PROVIDER_ERROR: 'Meta answered with an error.',
+  DATABASE_UNAVAILABLE: 'The database cannot be reached or cannot write right now; retry shortly.',
   INTERNAL: 'An unexpected error occurred.',
 } as const;
 

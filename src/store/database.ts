@@ -7,9 +7,11 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { classifyDatabaseError, type DatabaseFault } from './database-faults';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
+export type { DatabaseFault } from './database-faults';
 
 export interface Store {
   db: Kysely<Database>;
@@ -18,6 +20,13 @@ export interface Store {
   schema?: string;
   /** Where it lives, without credentials, for logs. */
   location: string;
+  /**
+   * Whether `err` means the database cannot be reached or cannot write right now (a restart, a
+   * full disk, a lock held elsewhere) rather than a bug: callers answer 503 and try again later.
+   */
+  fault(err: unknown): DatabaseFault | undefined;
+  /** The last fault fault() recognised, with when (wall clock): reads may work while writes fail. */
+  lastFault(): (DatabaseFault & { at: number }) | undefined;
   close(): Promise<void>;
 }
 
@@ -29,7 +38,21 @@ export interface StoreOptions {
   pgPoolSize?: number;
   /** SQLite: NORMAL survives a killed process (the WAL is in the OS cache); FULL also survives power loss. */
   sqliteSynchronous?: 'NORMAL' | 'FULL';
+  /** SQLite: how long a write waits for another connection's lock before SQLITE_BUSY. It blocks
+   * the event loop meanwhile (better-sqlite3 is synchronous), so keep it short. */
+  sqliteBusyTimeoutMs?: number;
+  /** PostgreSQL: longest a statement may run on the server (statement_timeout). */
+  pgStatementTimeoutMs?: number;
+  /** PostgreSQL: longest wait for a connection, new or from the pool. */
+  pgConnectTimeoutMs?: number;
 }
+
+export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5_000;
+export const DEFAULT_PG_STATEMENT_TIMEOUT_MS = 30_000;
+export const DEFAULT_PG_CONNECT_TIMEOUT_MS = 5_000;
+/** A query gets this much longer than statement_timeout before the client gives up on the
+ * server itself (a frozen host never enforces its own statement_timeout). */
+const PG_CLIENT_DEADLINE_MARGIN_MS = 5_000;
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
@@ -44,7 +67,7 @@ function openSqlite(opts: StoreOptions): Store {
   const sqlite = new SQLite(opts.url);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${Math.floor(opts.sqliteBusyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS)}`);
   // Fewer, bigger checkpoints make index-heavy writes cheaper (performance-anchors.md, 2c), but a
   // checkpoint runs inside some commit and stalls the event loop: at 10,000 pages the webhook
   // acknowledgement p99 at 5,000 events/s was 24 ms, at 2,000 pages 8 ms (npm run bench).
@@ -54,6 +77,7 @@ function openSqlite(opts: StoreOptions): Store {
     db,
     dialect: 'sqlite',
     location: opts.url,
+    ...faultRecorder((err) => classifyDatabaseError(err, { dialect: 'sqlite' })),
     close: () => db.destroy(),
   };
 }
@@ -67,6 +91,10 @@ function withStatementCache(sqlite: SQLite.Database) {
   const cache = new Map<string, SQLite.Statement>();
   return {
     prepare(sql: string) {
+      // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR);
+      // Kysely's ROLLBACK would then fail with "no transaction is active" and replace the
+      // error that explains the outage.
+      if (sql === 'rollback' && !sqlite.inTransaction) return NO_OP_STATEMENT;
       let stmt = cache.get(sql);
       if (!stmt) {
         stmt = sqlite.prepare(sql);
@@ -82,6 +110,13 @@ function withStatementCache(sqlite: SQLite.Database) {
     },
   };
 }
+
+const NO_OP_STATEMENT = {
+  reader: false,
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  all: () => [],
+  iterate: () => [][Symbol.iterator](),
+} as unknown as SQLite.Statement;
 
 // int8 (bigint) columns hold millisecond timestamps, far below 2^53: return them as numbers.
 const pgTypes = {
@@ -105,22 +140,141 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
       await admin.end();
     }
   }
+  const statementTimeoutMs = opts.pgStatementTimeoutMs ?? DEFAULT_PG_STATEMENT_TIMEOUT_MS;
+  const u = new URL(opts.url);
+  const location = `${u.protocol}//${u.host}${u.pathname}${schema ? `#${schema}` : ''}`;
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.pgPoolSize ?? 10,
     types: pgTypes,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    connectionTimeoutMillis: opts.pgConnectTimeoutMs ?? DEFAULT_PG_CONNECT_TIMEOUT_MS,
+    statement_timeout: statementTimeoutMs,
+    // A process that hangs inside a transaction must not hold row locks (claims) forever.
+    idle_in_transaction_session_timeout: Math.max(60_000, statementTimeoutMs * 2),
+    keepAlive: true,
+    Client: clientWithDeadline(statementTimeoutMs + PG_CLIENT_DEADLINE_MARGIN_MS),
+  });
+  // Without these listeners a restart of PostgreSQL kills the process: a socket that dies emits
+  // 'error' on its client, idle (the pool's listener) or checked out between two statements of
+  // a transaction (nobody's listener). The pool drops broken clients and connects anew later;
+  // the outage itself is reported by the statements that fail (503s, loops logging once).
+  pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {
+      // The statement in flight, if any, fails with this error; the pool discards the client.
+    });
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Named explicitly: Kysely otherwise finds its migration tables in any schema of the
   // database (another app's, say) and then fails to see them through the search path.
   const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const u = new URL(opts.url);
+  const port = Number(u.port || 5432);
   return {
     db,
     dialect: 'postgres',
     schema: current.rows[0]?.schema ?? 'public',
-    location: `${u.protocol}//${u.host}${u.pathname}${schema ? `#${schema}` : ''}`,
+    location,
+    ...faultRecorder((err) => classifyDatabaseError(err, { dialect: 'postgres', port })),
     close: () => db.destroy(),
   };
+}
+
+function faultRecorder(classify: (err: unknown) => DatabaseFault | undefined) {
+  let last: (DatabaseFault & { at: number }) | undefined;
+  return {
+    fault(err: unknown) {
+      const f = classify(err);
+      if (f) last = { ...f, at: Date.now() };
+      return f;
+    },
+    lastFault: () => last,
+  };
+}
+
+/**
+ * A pg Client whose promise queries give up after `ms`: the socket is destroyed, so the query
+ * fails, the client is dropped from the pool, and nothing queued behind it waits on a server
+ * that stopped answering (pg's own query_timeout leaves the client in the pool, still stuck).
+ */
+function clientWithDeadline(ms: number): typeof pg.Client {
+  class DeadlineClient extends pg.Client {
+    // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; only the promise form is timed
+    override query(...args: any[]): any {
+      // biome-ignore lint/suspicious/noExplicitAny: see above
+      const out = (pg.Client.prototype.query as any).apply(this, args);
+      if (!(out instanceof Promise)) return out;
+      const timer = setTimeout(() => {
+        const socket = (this as unknown as { connection?: { stream?: { destroy(e: Error): void } } })
+          .connection?.stream;
+        socket?.destroy(new Error(`PostgreSQL did not answer within ${ms} ms`));
+      }, ms);
+      return out.finally(() => clearTimeout(timer));
+    }
+  }
+  return DeadlineClient;
+}
+
+export interface DatabaseCheck {
+  ok: boolean;
+  ms?: number;
+  /** What failed: "PostgreSQL is unavailable: connection refused (ECONNREFUSED)". */
+  error?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  /** Names of the checks that failed. */
+  failed: string[];
+  checks: Record<string, DatabaseCheck>;
+}
+
+/** A write that failed this recently still counts: a full disk or a held lock leaves reads working. */
+const RECENT_WRITE_FAULT_MS = 5_000;
+
+/**
+ * Readiness: `database` runs one trivial statement with a short deadline (the statement is not
+ * cancelled on timeout; the connection's own deadline ends it); `database_writes` fails while
+ * statements failed with an outage in the last few seconds.
+ */
+export async function checkReadiness(store: Store, timeoutMs = 2_000): Promise<Readiness> {
+  const name = store.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  let database: DatabaseCheck;
+  try {
+    // SQLite: `select 1` alone would not even open the file; reading the schema does.
+    const probe =
+      store.dialect === 'sqlite'
+        ? sql`select count(*) as n from sqlite_master`.execute(store.db)
+        : sql`select 1 as ok`.execute(store.db);
+    await Promise.race([probe, deadline]);
+    database = { ok: true, ms: Math.round(performance.now() - started) };
+  } catch (err) {
+    const why = store.fault(err)?.reason ?? (err instanceof Error ? err.message : String(err));
+    database = {
+      ok: false,
+      ms: Math.round(performance.now() - started),
+      error: `${name} is unavailable: ${why}`,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+  const last = store.lastFault();
+  const ago = last ? Date.now() - last.at : Number.POSITIVE_INFINITY;
+  const writes: DatabaseCheck =
+    ago < RECENT_WRITE_FAULT_MS && last
+      ? {
+          ok: false,
+          error: `${name} refused a statement ${Math.round(ago / 100) / 10} s ago: ${last.reason}`,
+        }
+      : { ok: true };
+  const checks = { database, database_writes: writes };
+  const failed = Object.entries(checks)
+    .filter(([, c]) => !c.ok)
+    .map(([k]) => k);
+  return { ready: failed.length === 0, failed, checks };
 }
