@@ -23,6 +23,7 @@ const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const API_KEY = 'rk_bench_0123456789abcdef0123456789';
+const BENCH_SECRET_KEY = Buffer.alloc(32, 'recontact-bench-').toString('base64');
 const GRAPH = 'v25.0';
 
 interface Row {
@@ -173,6 +174,8 @@ function recontactEnv(sandboxUrl: string, databaseUrl: string, concurrency: numb
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
     RECONTACT_API_KEY: API_KEY,
+    // PostgreSQL requires one; SQLite makes its own key file beside the database, as `npm start` does.
+    ...(databaseUrl.startsWith('postgres') ? { RECONTACT_SECRET_KEY: BENCH_SECRET_KEY } : {}),
     WHATSAPP_PHONE_NUMBER_ID: SANDBOX_ACCOUNT.phoneNumberId,
     WHATSAPP_WABA_ID: SANDBOX_ACCOUNT.wabaId,
     WHATSAPP_ACCESS_TOKEN: SANDBOX_ACCOUNT.accessToken,

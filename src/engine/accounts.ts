@@ -1,4 +1,5 @@
 import { RecontactError } from '../domain/errors';
+import type { SecretBox } from '../domain/secret-box';
 import { type AccountWithLimits, listAccounts } from '../store/accounts-repo';
 import type { EngineContext } from './context';
 
@@ -11,10 +12,14 @@ export class AccountRegistry {
   private byPhone = new Map<string, AccountWithLimits>();
   private ordered: AccountWithLimits[] = [];
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(
+    private readonly ctx: EngineContext,
+    /** Opens the credentials the accounts repository keeps encrypted. */
+    private readonly secrets: SecretBox,
+  ) {}
 
   async reload(): Promise<void> {
-    this.ordered = await listAccounts(this.ctx.store.db);
+    this.ordered = await listAccounts(this.ctx.store.db, this.secrets);
     this.byId = new Map(this.ordered.map((a) => [a.id, a]));
     this.byPhone = new Map(this.ordered.map((a) => [a.phoneNumberId, a]));
   }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
-import { DIALECTS, openTestStore, type TestStore } from '../support/stores';
+import { DIALECTS, openTestStore, TEST_SECRET_KEY, type TestStore } from '../support/stores';
 
 describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
   let store: TestStore;
@@ -21,6 +21,7 @@ describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
     loadConfig({
       LOG_LEVEL: 'silent',
       DATABASE_URL: store.url,
+      RECONTACT_SECRET_KEY: TEST_SECRET_KEY,
       WHATSAPP_PHONE_NUMBER_ID: SANDBOX_ACCOUNT.phoneNumberId,
       WHATSAPP_WABA_ID: SANDBOX_ACCOUNT.wabaId,
       WHATSAPP_ACCESS_TOKEN: SANDBOX_ACCOUNT.accessToken,

@@ -12,7 +12,7 @@ import { newEndpointSecret, verifyEvent } from '../../src/engine/events/signing'
 import { pullTemplates } from '../../src/engine/templates/sync';
 import type { SandboxOptions } from '../../src/sandbox/sandbox';
 import type { Dialect } from '../../src/store/database';
-import { openTestStore, type TestStore } from './stores';
+import { openTestStore, TEST_SECRET_KEY, type TestStore } from './stores';
 
 export interface BotEvent {
   id: string;
@@ -68,6 +68,8 @@ export async function startHarness(
     SANDBOX_PORT: '0',
     LOG_LEVEL: 'silent',
     DATABASE_URL: store.url,
+    // SQLite runs without one, as `npm start` does: its key file is made beside the test database.
+    ...(dialect === 'postgres' ? { RECONTACT_SECRET_KEY: TEST_SECRET_KEY } : {}),
     RECONTACT_EVENTS_URL: `${botUrl}/events`,
     RECONTACT_EVENTS_SECRET: secret,
     ...opts.env,

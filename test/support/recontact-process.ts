@@ -5,8 +5,16 @@
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { pullTemplates } from '../../src/engine/templates/sync';
+import { isPostgresUrl } from '../../src/store/database';
+import { TEST_SECRET_KEY } from './stores';
 
-const config = loadConfig();
+const env = process.env;
+// As the test stores do: PostgreSQL needs a key, SQLite keeps its own beside the database file.
+const config = loadConfig(
+  isPostgresUrl(env.DATABASE_URL ?? '') && !env.RECONTACT_SECRET_KEY
+    ? { ...env, RECONTACT_SECRET_KEY: TEST_SECRET_KEY }
+    : env,
+);
 const app = await createApp({
   config,
   ...(process.env.TEST_PG_SCHEMA ? { pgSchema: process.env.TEST_PG_SCHEMA } : {}),

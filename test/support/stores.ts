@@ -14,6 +14,12 @@ import { migrateToLatest } from '../../src/store/migrate';
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * PostgreSQL needs RECONTACT_SECRET_KEY (SQLite makes its own key file); tests give this one.
+ * A fixed value, so that a child process started by a test shares it without being told.
+ */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 'recontact-test-').toString('base64');
+
 /** Set RECONTACT_TEST_SQLITE_ONLY=1 to skip PostgreSQL locally; CI never sets it. */
 export const DIALECTS: Dialect[] = process.env.RECONTACT_TEST_SQLITE_ONLY
   ? ['sqlite']
@@ -26,12 +32,13 @@ export interface TestStore extends Store {
   destroy(): Promise<void>;
 }
 
-export async function openTestStore(dialect: Dialect): Promise<TestStore> {
+/** `migrate: false` leaves the database empty, for tests of a migration itself. */
+export async function openTestStore(dialect: Dialect, opts: { migrate?: boolean } = {}): Promise<TestStore> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'recontact-test-'));
     const url = join(dir, 'recontact.db');
     const store = await openStore({ url });
-    await migrateToLatest(store.db, store.schema);
+    if (opts.migrate !== false) await migrateToLatest(store.db, store.schema);
     return {
       ...store,
       url,
@@ -43,7 +50,7 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   }
   const pgSchema = `t_${randomBytes(6).toString('hex')}`;
   const store = await openStore({ url: PG_URL, pgSchema, pgPoolSize: 5 });
-  await migrateToLatest(store.db, store.schema);
+  if (opts.migrate !== false) await migrateToLatest(store.db, store.schema);
   return {
     ...store,
     url: PG_URL,
