@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { RecontactError } from '../domain/errors';
+import { redactUrl } from '../domain/redact-url';
 import { type EmbeddedSandbox, startEmbeddedSandbox } from '../embedded-sandbox';
 import { pullTemplates } from '../engine/templates/sync';
 import { SHUTDOWN_DEADLINE_MS } from '../engine/tuning';
@@ -38,7 +39,7 @@ export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
     `  Database:        ${app.ctx.store.location}`,
     embedded
       ? `  Sandbox (Meta stand-in): ${embedded.whatsapp.baseUrl}  — no WHATSAPP_* credentials set`
-      : `  WhatsApp:        ${config.whatsapp?.baseUrl} (phone-number id ${config.whatsapp?.phoneNumberId})`,
+      : `  WhatsApp:        ${redactUrl(config.whatsapp?.baseUrl ?? '')} (phone-number id ${config.whatsapp?.phoneNumberId})`,
     ...(opts.dispatch === false
       ? ['  Dispatcher:      off (--no-dispatch); run `recontact worker` to send']
       : []),

@@ -4,6 +4,7 @@
  * `maxAttempts` it is marked failed and stays in the table for inspection and replay.
  */
 import { Pool } from 'undici';
+import { redactUrl } from '../../domain/redact-url';
 import { backoffDelay } from '../../domain/retry';
 import {
   claimDeliveries,
@@ -142,7 +143,7 @@ export class EventDeliverer {
       nextAttemptAt: giveUp ? null : now + delay,
     });
     this.ctx.log.warn(
-      { delivery: d.id, event: d.event_id, url: d.url, attempt, error },
+      { delivery: d.id, event: d.event_id, url: redactUrl(d.url), attempt, error },
       'event delivery failed',
     );
   }
