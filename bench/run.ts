@@ -8,6 +8,7 @@
  * Each of sandbox, Recontact and this client runs in its own process, as in production.
  * Env: BENCH_MESSAGES (20000), BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL.
  */
+
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { Pool } from 'undici';
+import type { MessageStatus } from '../src/domain/message';
 import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
 import { openStore, type Store } from '../src/store/database';
 import { type Proc, peakRss, startProcess } from './procs';
@@ -129,7 +131,7 @@ async function waitUntil(probe: () => Promise<boolean>, what: string, ms = 600_0
   }
 }
 
-async function countStatus(store: Store, statuses: string[]): Promise<number> {
+async function countStatus(store: Store, statuses: readonly MessageStatus[]): Promise<number> {
   const r = await store.db
     .selectFrom('messages')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -145,13 +147,15 @@ async function countStatus(store: Store, statuses: string[]): Promise<number> {
 async function nothingLeft(store: Store, what: 'dispatch' | 'webhooks'): Promise<boolean> {
   const q =
     what === 'dispatch'
-      ? sql<{ n: number }>`SELECT COUNT(*) AS n FROM messages WHERE status IN ('queued', 'sending')`
+      ? sql<{ n: number }>`SELECT (SELECT COUNT(*) FROM messages WHERE status = 'queued')
+          + (SELECT COUNT(*) FROM messages WHERE status = 'sending')
+          + (SELECT COUNT(*) FROM messages WHERE status = 'unconfirmed') AS n`
       : sql<{ n: number }>`SELECT COUNT(*) AS n FROM webhook_inbox WHERE status = 'pending'`;
   const r = await q.execute(store.db);
   return Number(r.rows[0]?.n) === 0;
 }
 
-async function expectAll(store: Store, statuses: string[]): Promise<void> {
+async function expectAll(store: Store, statuses: readonly MessageStatus[]): Promise<void> {
   const n = await countStatus(store, statuses);
   if (n !== N) throw new Error(`expected ${N} messages in ${statuses.join('/')}, found ${n}`);
 }
@@ -215,7 +219,7 @@ async function postMessages(url: string): Promise<void> {
   await api.close();
 }
 
-const DONE = ['accepted', 'sent', 'delivered', 'read'];
+const DONE: MessageStatus[] = ['accepted', 'sent', 'delivered', 'read'];
 
 async function benchDialect(dialect: string): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'recontact-bench-'));
