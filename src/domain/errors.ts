@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   WINDOW_CLOSED: 'Free-form messages need an open 24-hour customer-service window.',
   IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was already used with a different request body.',
   AUTH_MISSING: 'No API key was given.',
-  AUTH_INVALID: 'The API key is unknown or revoked.',
+  AUTH_INVALID: 'The API key is unknown, revoked or expired.',
   AUTH_FORBIDDEN: "The API key's role does not allow this.",
   API_KEY_NOT_FOUND: 'No API key with that id.',
   API_KEY_REVOKED: 'The API key was revoked; a revoked key cannot be rotated.',

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdGenerator } from '../../src/domain/ids';
 import type { EngineContext } from '../../src/engine/context';
-import { EventDeliverer } from '../../src/engine/events/deliverer';
+import { DEFAULT_DELIVERER_OPTIONS, EventDeliverer } from '../../src/engine/events/deliverer';
 import { EventBus } from '../../src/engine/events/event-bus';
 import { newEndpointSecret } from '../../src/engine/events/signing';
 import { insertEndpoint } from '../../src/store/events-repo';
@@ -31,22 +31,17 @@ describe('log redaction', () => {
       store,
       clock: () => now,
       id: (p) => gen(p, now),
-      log: pino({ level: 'warn' }, { write: (l: string) => lines.push(l) }),
+      log: pino({ level: 'trace' }, { write: (l: string) => lines.push(l) }),
     };
     await new EventBus(ctx).emit(store.db, [{ type: 'message.status', data: { status: 'sent' } }]);
-    const deliverer = new EventDeliverer(ctx, {
-      concurrency: 1,
-      maxAttempts: 3,
-      baseDelayMs: 1_000,
-      maxDelayMs: 60_000,
-      timeoutMs: 5_000,
-      pollMs: 50,
-    });
+    const deliverer = new EventDeliverer(ctx, { ...DEFAULT_DELIVERER_OPTIONS, concurrency: 1, pollMs: 50 });
     expect(await deliverer.runOnce()).toBe(1);
     await deliverer.stop();
 
-    const failed = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'event delivery failed');
-    expect(failed?.url).toBe('http://127.0.0.1:9/hook?token=***&tenant=***');
+    // Whatever the deliverer logs about the failure, and at whatever level, the URL is redacted.
+    const urls = lines.map((l) => JSON.parse(l).url).filter((u) => u !== undefined);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const u of urls) expect(u).toBe('http://127.0.0.1:9/hook?token=***&tenant=***');
     const all = lines.join('\n');
     expect(all).not.toContain('pa55word');
     expect(all).not.toContain('t0ps3cret');

@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { RecontactError } from '../../domain/errors';
 import { newEndpointSecret } from '../../engine/events/signing';
 import { deleteEndpoint, insertEndpoint, listEndpoints } from '../../store/events-repo';
-import { createEndpointBody, createKeyBody } from '../schemas';
+import {
+  createdKeySchema,
+  createKeyBody,
+  keyIdParams,
+  keyListSchema,
+  rotatedKeySchema,
+  rotateKeyBody,
+} from '../api-key-schemas';
+import { createEndpointBody } from '../schemas';
 import type { ApiDeps } from '../server';
 
 export const adminRoutes =
@@ -64,17 +72,84 @@ export const adminRoutes =
       },
     );
 
+    // ---- API keys (admin only): the key itself is in an answer once, when it is made ----
+
+    app.get(
+      '/v1/api-keys',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['auth'],
+          summary: 'API keys: name, role, prefix, status, when created, last used, expiring, revoked',
+          description: 'Never the key nor its hash; `prefix` is its first characters, to recognise it.',
+          response: { 200: keyListSchema },
+        },
+      },
+      async () => ({ data: await deps.apiKeys.list() }),
+    );
+
     app.post(
       '/v1/api-keys',
       {
         config: { role: 'admin' },
-        schema: { tags: ['auth'], summary: 'Create an API key (shown once)', body: createKeyBody },
+        schema: {
+          tags: ['auth'],
+          summary: 'Create an API key (shown once)',
+          description: 'The answer holds the key; only its hash is stored, so it cannot be shown again.',
+          body: createKeyBody,
+          response: { 201: createdKeySchema },
+        },
       },
       async (req, reply) => {
-        const created = await deps.apiKeys.create(req.body.name, req.body.role);
-        return reply
-          .status(201)
-          .send({ id: created.id, name: req.body.name, role: req.body.role, key: created.key });
+        const { name, role, expires_at } = req.body;
+        const created = await deps.apiKeys.create(name, role, {
+          expiresAt: expires_at === undefined ? null : Date.parse(expires_at),
+        });
+        return reply.status(201).send(created);
+      },
+    );
+
+    app.delete(
+      '/v1/api-keys/:id',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['auth'],
+          summary: 'Revoke an API key',
+          description:
+            'Every process sharing the database refuses the key within a second. Revoking a revoked key ' +
+            'changes nothing; the last active admin key cannot be revoked (rotate it instead).',
+          params: keyIdParams,
+        },
+      },
+      async (req, reply) => {
+        await deps.apiKeys.revoke(req.params.id);
+        return reply.status(204).send();
+      },
+    );
+
+    app.post(
+      '/v1/api-keys/:id/rotate',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['auth'],
+          summary: 'Replace an API key by a new one (shown once) with the same name and role',
+          description:
+            'The old key is revoked at once. The new one expires at `expires_at` if given, else after as ' +
+            'long as the old one was given, counted from now.',
+          params: keyIdParams,
+          body: rotateKeyBody,
+          response: { 201: rotatedKeySchema },
+        },
+      },
+      async (req, reply) => {
+        const expires = req.body?.expires_at;
+        const created = await deps.apiKeys.rotate(
+          req.params.id,
+          expires === undefined ? {} : { expiresAt: Date.parse(expires) },
+        );
+        return reply.status(201).send({ ...created, replaces: req.params.id });
       },
     );
   };
