@@ -21,7 +21,7 @@ export interface ApiAnswer<T> {
 
 export async function callApi<T>(
   o: RemoteOptions,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
@@ -32,7 +32,7 @@ export async function callApi<T>(
 /** As callApi, with the HTTP status: `send` tells a first send (202) from a replay (200). */
 export async function callApiWithStatus<T>(
   o: RemoteOptions,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},

@@ -243,6 +243,56 @@ Exit codes:
     process.exit(await runTemplatesPreview(name, connected(opts)));
   });
 
+const keys = program
+  .command('keys')
+  .description('API keys of a running Recontact: list, create, revoke, rotate (needs an admin key)');
+
+remote(
+  keys.command('list').description('Every key: id, name, role, prefix, status, created, last used, expires'),
+).action(async (opts) => process.exit(await (await import('./keys')).runKeysList(connected(opts))));
+
+remote(
+  keys
+    .command('create')
+    .description('Create a key and print it (shown once)')
+    .requiredOption('--name <name>', 'who or what uses it, e.g. "appointments bot"')
+    .requiredOption('--role <role>', 'viewer (read), sender (read and send) or admin (everything)')
+    .option('--expires-in <duration>', 'stop working after 90m, 12h, 30d, 2w… (default: never)'),
+).action(async (opts) => process.exit(await (await import('./keys')).runKeysCreate(connected(opts))));
+
+remote(
+  keys
+    .command('revoke')
+    .description('Revoke a key: refused within a second everywhere (never the last admin key)')
+    .argument('<id>', 'key id (key_…), from `recontact keys list`'),
+).action(async (id: string, opts) =>
+  process.exit(await (await import('./keys')).runKeysRevoke(id, connected(opts))),
+);
+
+remote(
+  keys
+    .command('rotate')
+    .description(
+      'Replace a key by a new one (printed once) with the same name and role; the old one is revoked',
+    )
+    .argument('<id>', 'key id (key_…), from `recontact keys list`')
+    .option(
+      '--expires-in <duration>',
+      'the new key stops working after 90m, 12h, 30d, 2w… (default: as long as the old one was given)',
+    ),
+).action(async (id: string, opts) =>
+  process.exit(await (await import('./keys')).runKeysRotate(id, connected(opts))),
+);
+
+program
+  .command('secrets')
+  .description('Credentials stored encrypted in the database (DATABASE_URL, RECONTACT_SECRET_KEY)')
+  .command('rotate')
+  .description(
+    'Re-encrypt every stored credential with RECONTACT_SECRET_KEY, reading old values with RECONTACT_SECRET_KEY_PREVIOUS (see "Secrets at rest" in the README)',
+  )
+  .action(async () => process.exit(await (await import('./secrets')).rotateSecrets()));
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   const failure = describeFailure(err);
   if (failure.line) process.stderr.write(`${failure.line}\n`);
