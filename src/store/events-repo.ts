@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { withRowLock } from './row-locks';
 import type { Database, EventEndpointsTable } from './schema';
 
 export type EndpointRow = Selectable<EventEndpointsTable>;
@@ -58,7 +59,7 @@ export async function insertEvents(db: Kysely<Database>, events: NewEvent[], now
         id: e.deliveryIds[k]!,
         event_id: e.id,
         endpoint_id: endpointId,
-        status: 'pending',
+        status: 'pending' as const,
         next_attempt_at: now,
         locked_until: null,
         last_error: null,
@@ -74,21 +75,79 @@ export interface DueDelivery {
   id: string;
   attempts: number;
   event_id: string;
+  endpoint_id: string;
   type: string;
   payload: string;
   created_at: number;
   url: string;
   secret: string;
+  /** This claim's token: the result is recorded only under it. */
+  lease_token: string;
+}
+
+/** An enabled endpoint as the deliverer sees it: where, and how healthy. */
+export type DeliveryEndpoint = Pick<
+  EndpointRow,
+  | 'id'
+  | 'url'
+  | 'consecutive_failures'
+  | 'failing_since_at'
+  | 'breaker_until'
+  | 'breaker_opens'
+  | 'marked_failing_at'
+>;
+
+export async function listDeliveryEndpoints(db: Kysely<Database>): Promise<DeliveryEndpoint[]> {
+  return db
+    .selectFrom('event_endpoints')
+    .select([
+      'id',
+      'url',
+      'consecutive_failures',
+      'failing_since_at',
+      'breaker_until',
+      'breaker_opens',
+      'marked_failing_at',
+    ])
+    .where('enabled', '=', 1)
+    .orderBy('id')
+    .execute();
 }
 
 /**
- * Leases due deliveries. Two statements (select, then a fenced update per row) keep it portable;
- * a row another worker leased in between is skipped because its update matches nothing.
+ * Leases up to `limit` due deliveries of one endpoint (endpoints are claimed apart, so one with
+ * a backlog never crowds out the others). The lease is one UPDATE whose WHERE re-checks every
+ * row, so a row another worker leased meanwhile is left out; the rows that carry our token are
+ * ours.
  */
-export async function claimDeliveries(
+export async function claimDueDeliveries(
   db: Kysely<Database>,
-  p: { now: number; leaseMs: number; limit: number },
+  p: { endpointId: string; now: number; leaseMs: number; limit: number; token: string },
 ): Promise<DueDelivery[]> {
+  if (p.limit <= 0) return [];
+  const candidates = await db
+    .selectFrom('event_deliveries')
+    .select('id')
+    .where('endpoint_id', '=', p.endpointId)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', p.now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', p.now)]))
+    .orderBy('next_attempt_at')
+    .orderBy('id')
+    .limit(p.limit)
+    .execute();
+  if (candidates.length === 0) return [];
+  await db
+    .updateTable('event_deliveries')
+    .set({ locked_until: p.now + p.leaseMs, lease_token: p.token })
+    .where(
+      'id',
+      'in',
+      candidates.map((c) => c.id),
+    )
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', p.now)]))
+    .execute();
   const rows = await db
     .selectFrom('event_deliveries as d')
     .innerJoin('events as e', 'e.id', 'd.event_id')
@@ -97,60 +156,180 @@ export async function claimDeliveries(
       'd.id',
       'd.attempts',
       'd.event_id',
+      'd.endpoint_id',
       'e.type',
       'e.payload',
       'e.created_at',
       'ep.url',
       'ep.secret',
     ])
-    .where('d.status', '=', 'pending')
-    .where('d.next_attempt_at', '<=', p.now)
-    .where((eb) => eb.or([eb('d.locked_until', 'is', null), eb('d.locked_until', '<=', p.now)]))
+    .where(
+      'd.id',
+      'in',
+      candidates.map((c) => c.id),
+    )
+    .where('d.lease_token', '=', p.token)
     .orderBy('d.next_attempt_at')
     .orderBy('d.id')
-    .limit(p.limit)
     .execute();
-  const claimed: DueDelivery[] = [];
-  for (const r of rows) {
+  return rows.map((r) => ({ ...r, lease_token: p.token }));
+}
+
+/** One attempt's result, to be recorded under the lease it was made with. */
+export interface DeliveryResult {
+  id: string;
+  leaseToken: string;
+  eventId: string;
+  endpointId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  /** delivered; or failed with the next attempt's time, null when the schedule is used up. */
+  outcome: { delivered: true } | { delivered: false; nextAttemptAt: number | null };
+  attemptLogId: string;
+}
+
+/**
+ * Records results in the caller's transaction: the delivery log (every attempt, whatever
+ * became of its lease) and, fenced by the lease token, the deliveries themselves. Returns the
+ * ids whose delivery row changed; a result whose lease was lost changes nothing there.
+ */
+export async function recordDeliveryResults(
+  db: Kysely<Database>,
+  results: readonly DeliveryResult[],
+  now: number,
+): Promise<Set<string>> {
+  if (results.length === 0) return new Set();
+  for (let i = 0; i < results.length; i += 200) {
+    await db
+      .insertInto('event_delivery_attempts')
+      .values(
+        results.slice(i, i + 200).map((r) => ({
+          id: r.attemptLogId,
+          delivery_id: r.id,
+          event_id: r.eventId,
+          endpoint_id: r.endpointId,
+          attempt: r.attempt,
+          started_at: r.startedAt,
+          duration_ms: r.durationMs,
+          status_code: r.statusCode,
+          error: r.error === null ? null : r.error.slice(0, 1000),
+          outcome: r.outcome.delivered ? 'delivered' : 'failed',
+        })),
+      )
+      .execute();
+  }
+  const applied = new Set<string>();
+  for (const r of results) {
+    const o = r.outcome;
     const res = await db
       .updateTable('event_deliveries')
-      .set({ locked_until: p.now + p.leaseMs })
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        locked_until: null,
+        lease_token: null,
+        ...(o.delivered
+          ? { status: 'delivered' as const, delivered_at: now }
+          : {
+              last_error: (r.error ?? 'failed').slice(0, 1000),
+              ...(o.nextAttemptAt === null
+                ? { status: 'failed' as const }
+                : { next_attempt_at: o.nextAttemptAt }),
+            }),
+      }))
       .where('id', '=', r.id)
+      .where('lease_token', '=', r.leaseToken)
       .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', p.now)]))
       .executeTakeFirst();
-    if (Number(res.numUpdatedRows) > 0) claimed.push(r);
+    if (Number(res.numUpdatedRows) > 0) applied.add(r.id);
   }
-  return claimed;
+  return applied;
 }
 
-export async function markDelivered(db: Kysely<Database>, id: string, now: number) {
+/** Hands leased deliveries back untried (stopping, or a request aborted before it could matter). */
+export async function releaseDeliveries(
+  db: Kysely<Database>,
+  leases: ReadonlyArray<{ id: string; leaseToken: string }>,
+): Promise<void> {
+  for (const l of leases) {
+    await db
+      .updateTable('event_deliveries')
+      .set({ locked_until: null, lease_token: null })
+      .where('id', '=', l.id)
+      .where('lease_token', '=', l.leaseToken)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+}
+
+export type EndpointHealthRow = Pick<
+  EndpointRow,
+  | 'id'
+  | 'url'
+  | 'consecutive_failures'
+  | 'failing_since_at'
+  | 'breaker_until'
+  | 'breaker_opens'
+  | 'marked_failing_at'
+>;
+
+/** Endpoints' health, locked until the caller's transaction ends (results from several workers). */
+export async function lockEndpointHealth(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<EndpointHealthRow[]> {
+  if (ids.length === 0) return [];
+  const q = db
+    .selectFrom('event_endpoints')
+    .select([
+      'id',
+      'url',
+      'consecutive_failures',
+      'failing_since_at',
+      'breaker_until',
+      'breaker_opens',
+      'marked_failing_at',
+    ])
+    .where('id', 'in', [...ids])
+    // A fixed order: two workers locking the same endpoints never wait on each other in a cycle.
+    .orderBy('id');
+  return withRowLock(db, q, { forUpdate: true }).execute();
+}
+
+export async function saveEndpointHealth(
+  db: Kysely<Database>,
+  id: string,
+  h: {
+    consecutive_failures: number;
+    failing_since_at: number | null;
+    breaker_until: number | null;
+    breaker_opens: number;
+    marked_failing_at: number | null;
+  },
+  p: { lastError?: string | null; lastDeliveredAt?: number },
+): Promise<void> {
   await db
-    .updateTable('event_deliveries')
-    .set((eb) => ({
-      status: 'delivered',
-      delivered_at: now,
-      locked_until: null,
-      attempts: eb('attempts', '+', 1),
-    }))
+    .updateTable('event_endpoints')
+    .set({
+      ...h,
+      ...(p.lastError === undefined ? {} : { last_error: p.lastError?.slice(0, 1000) ?? null }),
+      ...(p.lastDeliveredAt === undefined ? {} : { last_delivered_at: p.lastDeliveredAt }),
+    })
     .where('id', '=', id)
     .execute();
 }
 
-export async function markDeliveryAttemptFailed(
-  db: Kysely<Database>,
-  id: string,
-  p: { error: string; nextAttemptAt: number | null },
-) {
-  await db
-    .updateTable('event_deliveries')
-    .set((eb) => ({
-      attempts: eb('attempts', '+', 1),
-      last_error: p.error.slice(0, 1000),
-      locked_until: null,
-      ...(p.nextAttemptAt === null ? { status: 'failed' } : { next_attempt_at: p.nextAttemptAt }),
-    }))
-    .where('id', '=', id)
+/** The delivery log of one delivery, oldest attempt first. */
+export async function attemptsOfDelivery(db: Kysely<Database>, deliveryId: string) {
+  return db
+    .selectFrom('event_delivery_attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('attempt')
+    .orderBy('started_at')
     .execute();
 }
 

@@ -139,6 +139,14 @@ export interface EventEndpointsTable {
   event_types: string;
   enabled: Generated<number>;
   created_at: number;
+  /** Health (domain/endpoint-health.ts): the circuit breaker and the `failing` mark. */
+  consecutive_failures: Generated<number>;
+  failing_since_at: Generated<number | null>;
+  breaker_until: Generated<number | null>;
+  breaker_opens: Generated<number>;
+  marked_failing_at: Generated<number | null>;
+  last_error: Generated<string | null>;
+  last_delivered_at: Generated<number | null>;
 }
 
 export interface EventDeliveriesTable {
@@ -152,6 +160,23 @@ export interface EventDeliveriesTable {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+  /** Set by each claim; the result is recorded only under the same token (fencing). */
+  lease_token: Generated<string | null>;
+}
+
+/** One row per attempt to deliver an event: the delivery log. */
+export interface EventDeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  event_id: string;
+  endpoint_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  /** delivered | failed */
+  outcome: string;
 }
 
 export interface ApiKeysTable {
@@ -191,6 +216,7 @@ export interface Database {
   events: EventsTable;
   event_endpoints: EventEndpointsTable;
   event_deliveries: EventDeliveriesTable;
+  event_delivery_attempts: EventDeliveryAttemptsTable;
   api_keys: ApiKeysTable;
   api_key_revision: ApiKeyRevisionTable;
 }

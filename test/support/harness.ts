@@ -5,7 +5,7 @@
  */
 import Fastify from 'fastify';
 import { request } from 'undici';
-import { type App, createApp } from '../../src/app';
+import { type App, type AppOptions, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { type EmbeddedSandbox, startEmbeddedSandbox } from '../../src/embedded-sandbox';
 import { newEndpointSecret, verifyEvent } from '../../src/engine/events/signing';
@@ -44,9 +44,18 @@ export interface ApiResponse {
 
 export async function startHarness(
   dialect: Dialect,
-  opts: { sandbox?: Partial<SandboxOptions>; env?: Record<string, string>; clock?: () => number } = {},
+  opts: {
+    sandbox?: Partial<SandboxOptions>;
+    env?: Record<string, string>;
+    clock?: () => number;
+    /** A store opened by the test (fault tests reach the database through a proxy); closed with the harness. */
+    store?: TestStore;
+    /** Options passed on to createApp; deliverer and dispatcher ones merge with the harness's. */
+    app?: Partial<AppOptions>;
+  } = {},
 ): Promise<Harness> {
-  const store = await openTestStore(dialect);
+  const store = opts.store ?? (await openTestStore(dialect));
+  const { deliverer, dispatcher, ...appOptions } = opts.app ?? {};
   const secret = newEndpointSecret();
   const events: BotEvent[] = [];
   const bot = Fastify();
@@ -84,11 +93,18 @@ export async function startHarness(
     config,
     store,
     ...(opts.clock ? { clock: opts.clock } : {}),
-    deliverer: { pollMs: 20, baseDelayMs: 50 },
+    // Retries and breaker pauses in milliseconds instead of minutes, in the real shape.
+    deliverer: {
+      pollMs: 20,
+      retry: { schedule: [50, 100, 200, 400, 800, 1_600, 3_200], jitter: 0.1 },
+      breaker: { failureThreshold: 5, openMs: 200, maxOpenMs: 1_000, failingAfterOpens: 10 },
+      ...deliverer,
+    },
     // Re-read subscriptions inside every transaction: guards against querying the root handle
     // from within a transaction, which deadlocks SQLite's single connection.
     eventEndpointRefreshMs: 0,
-    dispatcher: { pollMs: 20, retryBaseMs: 20, retryCapMs: 200 },
+    dispatcher: { pollMs: 20, retryBaseMs: 20, retryCapMs: 200, ...dispatcher },
+    ...appOptions,
   });
   const url = await app.listen(0, '127.0.0.1');
   embedded.connect(url);

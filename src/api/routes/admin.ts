@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RecontactError } from '../../domain/errors';
 import { newEndpointSecret } from '../../engine/events/signing';
-import { deleteEndpoint, insertEndpoint, listEndpoints } from '../../store/events-repo';
+import { deleteEndpoint, type EndpointRow, insertEndpoint, listEndpoints } from '../../store/events-repo';
 import {
   createdKeySchema,
   createKeyBody,
@@ -52,6 +52,7 @@ export const adminRoutes =
             url: r.url,
             events: JSON.parse(r.event_types) as string[],
             enabled: r.enabled === 1,
+            health: endpointHealthView(r, deps.ctx.clock()),
           })),
         };
       },
@@ -153,3 +154,20 @@ export const adminRoutes =
       },
     );
   };
+
+/**
+ * failing: marked by the deliverer (breaker kept opening, or a delivery used up its retries),
+ * until its next success; paused: its breaker is open, deliveries wait; ok: otherwise.
+ */
+function endpointHealthView(r: EndpointRow, now: number) {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const paused = r.breaker_until !== null && r.breaker_until > now;
+  return {
+    state: r.marked_failing_at !== null ? 'failing' : paused ? 'paused' : 'ok',
+    failing_since: iso(r.failing_since_at),
+    consecutive_failures: r.consecutive_failures,
+    paused_until: paused ? iso(r.breaker_until) : null,
+    last_error: r.last_error,
+    last_delivered_at: iso(r.last_delivered_at),
+  };
+}

@@ -207,3 +207,26 @@ export function templateCategoryEvent(
     },
   };
 }
+
+/** An endpoint was marked failing (engine/events/deliverer.ts); other endpoints learn it. */
+export function endpointFailingEvent(e: {
+  id: string;
+  url: string;
+  reason: EventData<'endpoint.failing'>['reason'];
+  failingSinceAt: number;
+  consecutiveFailures: number;
+  breakerOpens: number;
+  lastError: string | null;
+}): PendingEvent {
+  return {
+    type: 'endpoint.failing',
+    data: {
+      endpoint: { id: e.id, url: e.url },
+      reason: e.reason,
+      failing_since: iso(e.failingSinceAt),
+      consecutive_failures: e.consecutiveFailures,
+      breaker_opens: e.breakerOpens,
+      last_error: e.lastError,
+    },
+  };
+}

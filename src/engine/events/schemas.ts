@@ -143,6 +143,23 @@ export const EVENT_SCHEMAS = {
       previous_category: z.string(),
     })
     .describe('Meta recategorised a template'),
+  'endpoint.failing': z
+    .object({
+      endpoint: z.object({
+        id: z.string().describe('The webhook endpoint (ep_…)'),
+        url: z.string().describe('Its URL, credentials and query values masked'),
+      }),
+      reason: z
+        .enum(['breaker_opened_repeatedly', 'delivery_gave_up'])
+        .describe('Its circuit breaker kept opening, or a delivery used up its retry schedule'),
+      failing_since: isoTime.describe('The first failure with no success since'),
+      consecutive_failures: z.number().int(),
+      breaker_opens: z.number().int().describe('Times its deliveries were paused since then'),
+      last_error: z.string().nullable(),
+    })
+    .describe(
+      'A webhook endpoint keeps failing: its deliveries are paused and retried, and it shows as failing until one succeeds',
+    ),
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
