@@ -6,6 +6,13 @@
  * full bucket, then a second's refill), and Meta counts messages per second. So each grant
  * must also pass a sliding one-second window capped at max(rate, burst). The bucket gives
  * the smooth spacing and the idle-time allowance; the window gives the hard guarantee.
+ *
+ * Where the guarantee must hold is the receiver, and a request reaches it at some moment
+ * between its grant and its answer. A grant taken with acquire() therefore stays in the window
+ * until settle() reports its answer: it leaves at max(grant + windowMs, answer + 1 s). Then for
+ * any limit + 1 sends, the last one was granted at least a second after the earliest answer
+ * among the others, so they cannot all have arrived within one second, however the network,
+ * a cold connection or a busy machine delayed them. Sends in flight (no answer yet) count.
  */
 
 export interface TokenBucketOptions {
@@ -38,10 +45,10 @@ export class TokenBucket {
   private tokens: number;
   private refilledAt: number | null = null;
   private pausedUntil = Number.NEGATIVE_INFINITY;
-  /** Ring buffer of the last `windowLimit` grant times, one entry per token. */
-  private readonly grants: Float64Array;
-  private grantCount = 0;
-  private nextSlot = 0;
+  /** When each settled grant leaves the window (a min-heap). */
+  private readonly leaves = new MinHeap();
+  /** Grants whose answer has not come back: they stay in the window until it does. */
+  private pending = 0;
 
   private readonly windowMs: number;
 
@@ -60,21 +67,45 @@ export class TokenBucket {
     this.burst = burst;
     this.windowLimit = Math.max(1, Math.floor(Math.max(ratePerSecond, burst)));
     this.tokens = burst;
-    this.grants = new Float64Array(this.windowLimit);
   }
 
   /**
    * Asks for n tokens. Returns 0 when granted (the tokens are spent), otherwise how many
-   * milliseconds to wait before asking again; nothing is spent on a refusal.
+   * milliseconds to wait before asking again; nothing is spent on a refusal. These grants leave
+   * the window windowMs after now.
    */
   take(now: number, n = 1): number {
     this.checkRequest(n);
+    const wait = this.waitFor(now, n);
+    if (wait > 0) return wait;
+    this.tokens -= n;
+    for (let i = 0; i < n; i++) this.leaves.push(now + this.windowMs);
+    return 0;
+  }
+
+  /**
+   * Asks for one token for a request whose answer settle() will report. Returns 0 when granted;
+   * the grant then counts in the window until settle(now, answeredAt) is called.
+   */
+  acquire(now: number): number {
+    const wait = this.waitFor(now, 1);
+    if (wait > 0) return wait;
+    this.tokens -= 1;
+    this.pending += 1;
+    return 0;
+  }
+
+  /** The answer to a grant taken at grantedAt came back at answeredAt (or it was never sent). */
+  settle(grantedAt: number, answeredAt: number): void {
+    if (this.pending === 0) throw new RangeError('settle() without a pending acquire()');
+    this.pending -= 1;
+    this.leaves.push(Math.max(grantedAt + this.windowMs, answeredAt + 1000));
+  }
+
+  private waitFor(now: number, n: number): number {
     this.refill(now);
     const wait = Math.max(this.pausedUntil - now, this.bucketWait(now, n), this.windowWait(now, n));
-    if (wait > 0) return Math.ceil(wait);
-    this.tokens -= n;
-    for (let i = 0; i < n; i++) this.recordGrant(now);
-    return 0;
+    return wait > 0 ? Math.ceil(wait) : 0;
   }
 
   /**
@@ -114,17 +145,70 @@ export class TokenBucket {
     return refillStartsIn + (missing * 1000) / this.ratePerSecond;
   }
 
-  /** Granting n now is allowed once the (limit - n + 1)-th most recent grant is a second old. */
+  /**
+   * Granting n now is allowed once at most limit - n grants are still in the window. Grants
+   * waiting for their answer have no known leaving time: until one settles, the caller polls.
+   */
   private windowWait(now: number, n: number): number {
-    const back = this.windowLimit - n;
-    if (this.grantCount <= back) return 0;
-    const slot = (this.nextSlot - 1 - back + 2 * this.windowLimit) % this.windowLimit;
-    return (this.grants[slot] ?? 0) + this.windowMs - now;
+    while (this.leaves.size > 0 && this.leaves.peek() <= now) this.leaves.pop();
+    const excess = this.pending + this.leaves.size + n - this.windowLimit;
+    if (excess <= 0) return 0;
+    if (excess > this.leaves.size) return UNSETTLED_POLL_MS;
+    return this.leaves.nth(excess) - now;
+  }
+}
+
+/** How long to wait when only answers still on their way can free the window. */
+const UNSETTLED_POLL_MS = 25;
+
+/** A binary min-heap of numbers. */
+class MinHeap {
+  private readonly items: number[] = [];
+
+  get size(): number {
+    return this.items.length;
   }
 
-  private recordGrant(now: number): void {
-    this.grants[this.nextSlot] = now;
-    this.nextSlot = (this.nextSlot + 1) % this.windowLimit;
-    this.grantCount = Math.min(this.grantCount + 1, this.windowLimit);
+  peek(): number {
+    return this.items[0]!;
+  }
+
+  push(v: number): void {
+    const a = this.items;
+    a.push(v);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= v) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = v;
+  }
+
+  pop(): number {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && a[r]! < a[l]! ? r : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+
+  /** The k-th smallest (1-based); k is small in practice (the tokens asked for at once). */
+  nth(k: number): number {
+    if (k === 1) return this.peek();
+    return [...this.items].sort((x, y) => x - y)[k - 1]!;
   }
 }

@@ -75,8 +75,8 @@ interface AccountLane {
   bucket: TokenBucket;
   /** Leased rows waiting for a token. */
   buffer: ClaimedMessage[];
-  /** Granted a token, waiting for their `sending` mark to commit. */
-  toPost: ClaimedMessage[];
+  /** Granted a token (at `grantedAt`), waiting for their `sending` mark to commit. */
+  toPost: Granted[];
   marking: boolean;
   inflight: number;
   claiming: boolean;
@@ -87,8 +87,10 @@ interface AccountLane {
   sweptAt: number;
 }
 
-/** One second plus a guard for network jitter between us and Meta (see the README's pacing). */
+/** A grant counts for at least this long, and for a second after its answer (see TokenBucket). */
 export const PACING_WINDOW_MS = 1_100;
+
+type Granted = ClaimedMessage & { grantedAt: number };
 
 type Outcome =
   | { kind: 'accepted'; r: AcceptedResult }
@@ -188,8 +190,8 @@ export class Dispatcher {
     if (!lane) {
       lane = {
         account,
-        // Meta counts on its side, after a network delay that varies: keeping the limit over a
-        // slightly wider window keeps it at Meta too (the pacing test measures at the sandbox).
+        // Meta counts on its side, after a delay that varies: each send stays in the window
+        // until its answer plus a second (see TokenBucket.acquire), so the limit holds there.
         bucket: new TokenBucket({
           ratePerSecond: account.throughputMps,
           burst: account.throughputMps,
@@ -383,7 +385,8 @@ export class Dispatcher {
     while (lane.buffer.length > 0 && lane.inflight + lane.toPost.length < this.opts.concurrency) {
       // A lease that lapsed (a long stall) may already be another worker's: send nothing more.
       if (this.ctx.clock() >= lane.heldUntil) break;
-      const wait = lane.bucket.take(this.ctx.clock());
+      const now = this.ctx.clock();
+      const wait = lane.bucket.acquire(now);
       if (wait > 0) {
         if (!lane.pacingTimer) {
           lane.pacingTimer = setTimeout(() => {
@@ -393,7 +396,7 @@ export class Dispatcher {
         }
         break;
       }
-      lane.toPost.push(lane.buffer.shift()!);
+      lane.toPost.push({ ...lane.buffer.shift()!, grantedAt: now });
     }
     if (lane.toPost.length && !lane.marking) void this.markAndPost(lane);
     // Running low: ask the loop to claim more (only after this call really took rows).
@@ -419,12 +422,18 @@ export class Dispatcher {
         } catch (err) {
           // Nothing was posted: the rows stay leased `queued` and are claimed again after the lease.
           this.ctx.log.error({ err, count: batch.length }, 'could not mark messages as sending; will retry');
+          const now = this.ctx.clock();
+          for (const m of batch) lane.bucket.settle(m.grantedAt, now);
           await new Promise((r) => setTimeout(r, 1_000));
-          lane.buffer.unshift(...batch);
+          lane.buffer.unshift(...batch.map(({ grantedAt: _g, ...m }) => m));
           continue;
         }
         for (const msg of batch) {
-          if (!posted.has(msg.id)) continue; // no longer ours (lease lapsed): someone else has it
+          if (!posted.has(msg.id)) {
+            // No longer ours (the lease lapsed): someone else has it, and nothing left here.
+            lane.bucket.settle(msg.grantedAt, this.ctx.clock());
+            continue;
+          }
           lane.inflight++;
           void this.sendOne(lane, { ...msg, attempts: msg.attempts + 1 });
         }
@@ -434,7 +443,7 @@ export class Dispatcher {
     }
   }
 
-  private async sendOne(lane: AccountLane, msg: ClaimedMessage): Promise<void> {
+  private async sendOne(lane: AccountLane, msg: Granted): Promise<void> {
     let result: SendResult;
     try {
       result = await this.channel.send(
@@ -450,6 +459,8 @@ export class Dispatcher {
     } catch (err) {
       result = { ok: false, error: { code: null, httpStatus: null, title: String(err), ambiguous: true } };
     }
+    // It reached Meta by now at the latest: from here on it counts one more second.
+    lane.bucket.settle(msg.grantedAt, this.ctx.clock());
     this.outcomes.push(this.outcomeOf(lane, msg, result));
     lane.inflight--;
     this.scheduleFlush();
