@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { ApiKeys } from './api/auth';
 import { buildApi } from './api/server';
 import type { Channel, TemplateProvider } from './channels/channel';
+import { safeConnector } from './channels/safe-dispatcher';
 import { createWhatsAppChannel } from './channels/whatsapp/client';
 import type { Config } from './config';
 import { createIdGenerator } from './domain/ids';
@@ -101,7 +102,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
   await events.refresh();
   const channel =
     opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) });
-  const deliverer = new EventDeliverer(ctx, { ...DEFAULT_DELIVERER_OPTIONS, ...opts.deliverer });
+  const deliverer = new EventDeliverer(ctx, {
+    ...DEFAULT_DELIVERER_OPTIONS,
+    connect: safeConnector({ allowPrivate: config.allowPrivateTargets }),
+    ...opts.deliverer,
+  });
   const dispatcher = new Dispatcher(ctx, accounts, channel, events, {
     workerId: config.workerId,
     concurrency: config.dispatch.concurrency,
@@ -125,8 +130,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const apiKeys = new ApiKeys(ctx);
   const createdApiKey = await apiKeys.bootstrap(config.bootstrapApiKey);
   const http = await buildApi(
-    { ctx, accounts, sendService, ingest, events, apiKeys, templateProvider: channel },
-    opts.logger ? log : false,
+    {
+      ctx,
+      accounts,
+      sendService,
+      ingest,
+      events,
+      apiKeys,
+      templateProvider: channel,
+      rateLimits: config.rateLimits,
+      allowPrivateTargets: config.allowPrivateTargets,
+    },
+    log,
   );
 
   let workersStarted = false;

@@ -2,9 +2,17 @@
  * The only place where error codes become HTTP statuses. Every error response has the same
  * shape: { error: { code, message, details?, hint?, data? } }.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { type ErrorCode, RecontactError } from '../domain/errors';
+import { API_CSP, COMMON_SECURITY_HEADERS } from './security-headers';
+
+/** Longest path parameter routed (Fastify's maxParamLength); longer ones answer 414. */
+export const MAX_PARAM_LENGTH = 100;
+/** Request line plus headers, as Node reads them by default; more answers 431. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   INPUT_INVALID: 400,
@@ -27,7 +35,15 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   WEBHOOK_SIGNATURE_INVALID: 401,
   WEBHOOK_VERIFY_FAILED: 403,
   WEBHOOK_PAYLOAD_INVALID: 400,
+  WEBHOOK_ENDPOINT_NOT_FOUND: 404,
+  WEBHOOK_URL_FORBIDDEN: 422,
   BODY_TOO_LARGE: 413,
+  PAYLOAD_TOO_DEEP: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  URI_TOO_LONG: 414,
+  HEADERS_TOO_LARGE: 431,
+  REQUEST_TIMEOUT: 408,
+  RATE_LIMITED: 429,
   ROUTE_NOT_FOUND: 404,
   CONFIG_INVALID: 500,
   SECRET_KEY_INVALID: 500,
@@ -37,13 +53,19 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 };
 
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  const e = toRecontactError(err);
+  const e = toRecontactError(err, req);
   const status = HTTP_STATUS[e.code];
   if (status >= 500) req.log.error({ err }, 'request failed');
-  return reply.status(status).send({ error: e.toJSON() });
+  return reply.status(status).send({ error: errorBody(e, status, req.id) });
 }
 
-export function toRecontactError(err: FastifyError): RecontactError {
+/** The documented error body; a 5xx carries the request id its log line was written with. */
+export function errorBody(e: RecontactError, status: number, requestId: string) {
+  const body = e.toJSON();
+  return status >= 500 ? { ...body, data: { ...body.data, request_id: requestId } } : body;
+}
+
+export function toRecontactError(err: FastifyError, req?: FastifyRequest): RecontactError {
   if (err instanceof RecontactError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext ?? 'body';
@@ -56,14 +78,53 @@ export function toRecontactError(err: FastifyError): RecontactError {
     });
   }
   switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new RecontactError('BODY_TOO_LARGE', 'The request body is larger than this endpoint accepts', {
-        hint: 'Send less data per request (batch into several calls).',
-      });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new RecontactError('INPUT_INVALID', `Unsupported Content-Type`, {
-        hint: 'Send JSON with Content-Type: application/json.',
-      });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limit = req?.routeOptions.bodyLimit;
+      return new RecontactError(
+        'BODY_TOO_LARGE',
+        `The request body is larger than this endpoint accepts${limit ? ` (${limit} bytes)` : ''}`,
+        {
+          hint: 'Send less data per request (batch into several calls).',
+          ...(limit ? { data: { limit_bytes: limit } } : {}),
+        },
+      );
+    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const given = req?.headers['content-type'];
+      return new RecontactError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        given
+          ? `Content-Type "${given.slice(0, 100)}" is not accepted here`
+          : 'The request has a body but no Content-Type',
+        { hint: 'Send JSON with Content-Type: application/json.' },
+      );
+    }
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new RecontactError(
+        'INPUT_INVALID',
+        'The body is shorter or longer than its Content-Length header',
+        {
+          hint: 'Let your HTTP client compute Content-Length.',
+        },
+      );
+    case 'FST_ERR_BAD_URL':
+      return new RecontactError(
+        'INPUT_INVALID',
+        'The path holds an invalid percent-encoding (like %ff or a lone %)',
+        {
+          details: [{ path: 'path', message: 'percent-encoded bytes must form UTF-8 characters' }],
+          hint: 'Percent-encode path segments as UTF-8 (encodeURIComponent).',
+        },
+      );
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new RecontactError(
+        'URI_TOO_LONG',
+        `A path segment is longer than ${MAX_PARAM_LENGTH} characters`,
+        {
+          details: [{ path: 'path', message: `at most ${MAX_PARAM_LENGTH} characters per path parameter` }],
+          hint: 'Ids and phone numbers are short; check that the path holds what you meant.',
+        },
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new RecontactError('INPUT_INVALID', 'The body is empty but Content-Type is application/json', {
         hint: 'Send a JSON object.',
@@ -78,4 +139,53 @@ export function toRecontactError(err: FastifyError): RecontactError {
     return new RecontactError('INPUT_INVALID', err.message);
   }
   return new RecontactError('INTERNAL', 'An unexpected error occurred; it has been logged', { cause: err });
+}
+
+/**
+ * Errors Node's HTTP parser meets before there is a request to route (bad header syntax, headers
+ * too large, a client too slow to send them): answered on the raw socket, in the same shape.
+ */
+export function clientErrorHandler(newRequestId: () => string) {
+  return (err: Error & { code?: string }, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    let e: RecontactError;
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      e = new RecontactError('REQUEST_TIMEOUT', 'The request was not received completely in time', {
+        hint: 'Send the headers and the body without pausing; slow or stalled uploads are cut off.',
+      });
+    } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+      e = new RecontactError(
+        'HEADERS_TOO_LARGE',
+        `The request line and headers exceed ${MAX_HEADER_BYTES} bytes`,
+        {
+          hint: 'Send fewer or shorter headers, and put long data in the body rather than in the URL.',
+        },
+      );
+    } else {
+      e = new RecontactError(
+        'INPUT_INVALID',
+        `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}: ${err.message})`,
+        {
+          hint: 'Header names must be tokens and values must not hold control characters or line breaks; send one Content-Length or Transfer-Encoding.',
+        },
+      );
+    }
+    const status = HTTP_STATUS[e.code];
+    const body = JSON.stringify({ error: e.toJSON() });
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      connection: 'close',
+      'x-request-id': newRequestId(),
+      ...COMMON_SECURITY_HEADERS,
+      'content-security-policy': API_CSP,
+    };
+    if (socket.writable) {
+      const head = Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+    }
+    socket.destroy(err);
+  };
 }

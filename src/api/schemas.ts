@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METADATA_LIMITS, metadataProblems } from '../domain/metadata-limits';
 import { EVENT_TYPES } from '../engine/events/event-bus';
 
 // Objects are checked by the template binder, which names the component and field precisely;
@@ -76,7 +77,15 @@ export const sendMessageBody = z
       .optional()
       .describe('Reply buttons: only inside the 24-hour window'),
     reply_to: z.string().optional().describe('Provider id (wamid) of an inbound message to quote'),
-    metadata: z.record(z.string(), z.unknown()).optional().describe('Your data; echoed in every event'),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .superRefine((m, ctx) => {
+        for (const p of metadataProblems(m)) ctx.addIssue({ code: 'custom', message: p.message });
+      })
+      .optional()
+      .describe(
+        `Your data; echoed in every event. At most ${METADATA_LIMITS.maxDepth} levels deep, ${METADATA_LIMITS.maxKeys} keys over all levels, ${METADATA_LIMITS.maxBytes} bytes as JSON`,
+      ),
   })
   .strict();
 

@@ -22,12 +22,16 @@ import type { SendService } from '../engine/outbound/send-service';
 import { checkReadiness } from '../store/database';
 import { databaseUnavailableError } from '../store/database-faults';
 import { type ApiKeys, type Principal, type Role, requireRole } from './auth';
-import { errorHandler } from './http-errors';
+import { clientErrorHandler, errorHandler, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './http-errors';
+import { assertNoControlCharacters, installJsonParser } from './input-guards';
+import { type RateLimits, registerRateLimits } from './rate-limits';
+import { requestIdGenerator } from './request-id';
 import { adminRoutes } from './routes/admin';
 import { contactRoutes } from './routes/contacts';
 import { messageRoutes } from './routes/messages';
 import { templateRoutes } from './routes/templates';
 import { whatsappWebhookRoutes } from './routes/whatsapp-webhook';
+import { responseHeadersHook } from './security-headers';
 
 export interface ApiDeps {
   ctx: EngineContext;
@@ -38,6 +42,10 @@ export interface ApiDeps {
   apiKeys: ApiKeys;
   /** Template management at Meta (list, create, edit), for the /v1/templates routes. */
   templateProvider: TemplateProvider;
+  /** Request budgets per minute (config.rateLimits); unlimited when absent. */
+  rateLimits?: RateLimits;
+  /** Whether webhook endpoints may target private addresses (config.allowPrivateTargets); no when absent. */
+  allowPrivateTargets?: boolean;
   /** Extra route plugins (e.g. the template routes of later modules). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -52,14 +60,44 @@ declare module 'fastify' {
 }
 
 const API_BODY_LIMIT = 256 * 1024;
+/** A template file (up to 200,000 characters, JSON-escaped) or up to 1,000 template objects. */
+const TEMPLATES_BODY_LIMIT = 2 * 1024 * 1024;
+
+/**
+ * A silent or slow client cannot hold a connection: headers must arrive within 10 s and the
+ * whole request within 30 s (checked every 2 s); an idle keep-alive connection is closed after
+ * 72 s (longer than common load balancers' 60 s, so they close first); a connection with no
+ * traffic either way for 2 minutes (a client that stopped reading) is closed.
+ */
+const SERVER_TIMEOUTS = {
+  connectionTimeout: 120_000,
+  keepAliveTimeout: 72_000,
+  requestTimeout: 30_000,
+  http: { headersTimeout: 10_000, connectionsCheckingInterval: 2_000, maxHeaderSize: MAX_HEADER_BYTES },
+};
+
+const UNLIMITED: RateLimits = { perKey: 0, perIp: 0, authFailuresPerIp: 0 };
+
+/** The HTTP layer logs warnings and errors only (5xx, with the request id); the app its own progress. */
+function httpLogger(logger: Logger): Logger {
+  return logger.levelVal >= logger.levels.values.warn! ? logger : logger.child({}, { level: 'warn' });
+}
 
 export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<FastifyInstance> {
+  const newRequestId = requestIdGenerator();
   const app = Fastify({
-    loggerInstance: logger || undefined,
+    loggerInstance: logger ? httpLogger(logger) : undefined,
     logger: logger ? undefined : false,
     bodyLimit: API_BODY_LIMIT,
     // Per-request lines would dominate the log at thousands of webhooks a second.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: newRequestId,
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    ...SERVER_TIMEOUTS,
+    // Bad percent-encoding and overlong path parameters: the documented shape, not Fastify's.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req as never, reply as never),
+    clientErrorHandler: clientErrorHandler(newRequestId),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -76,6 +114,22 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
       req,
       reply,
     ),
+  );
+
+  installJsonParser(app as unknown as FastifyInstance);
+  app.addHook('onSend', responseHeadersHook);
+  // Every string input, checked once for all routes: NUL breaks PostgreSQL text, and no field
+  // has a use for the other control characters.
+  app.addHook('preValidation', async (req) => assertNoControlCharacters(req));
+  app.addHook('onRoute', (route) => {
+    const post = route.method === 'POST' || (Array.isArray(route.method) && route.method.includes('POST'));
+    if (post && route.url.startsWith('/v1/templates') && route.bodyLimit === undefined) {
+      route.bodyLimit = TEMPLATES_BODY_LIMIT;
+    }
+  });
+  const authFailures = await registerRateLimits(
+    app as unknown as FastifyInstance,
+    deps.rateLimits ?? UNLIMITED,
   );
 
   await app.register(swagger, {
@@ -100,11 +154,19 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   app.addHook('onRequest', async (req) => {
     const role = req.routeOptions.config.role;
     if (!role) return;
+    // An address that keeps failing is refused before its keys cost a hash and a lookup.
+    await authFailures.check(req);
     const xKey = req.headers['x-api-key'];
-    const principal = await deps.apiKeys.authenticate(
-      req.headers.authorization,
-      Array.isArray(xKey) ? xKey[0] : xKey,
-    );
+    let principal: Principal;
+    try {
+      principal = await deps.apiKeys.authenticate(
+        req.headers.authorization,
+        Array.isArray(xKey) ? xKey[0] : xKey,
+      );
+    } catch (err) {
+      if (err instanceof RecontactError) await authFailures.record(req);
+      throw err;
+    }
     requireRole(principal, role);
     req.principal = principal;
   });
@@ -119,7 +181,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(contactRoutes(deps));
   await app.register(templateRoutes(deps));
   await app.register(adminRoutes(deps));
-  await app.register(whatsappWebhookRoutes(deps));
+  await app.register(whatsappWebhookRoutes(deps, authFailures));
   for (const p of deps.plugins ?? []) await app.register(p);
   return app as unknown as FastifyInstance;
 }

@@ -27,8 +27,23 @@ function bodyOf(b: unknown): Obj {
   return typeof b === 'object' && b !== null && !Array.isArray(b) ? (b as Obj) : {};
 }
 
+/** 127.0.0.0/8 and ::1, also IPv4-mapped: the only peers the control endpoints answer. */
+export function isLoopbackPeer(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
 export function registerControlRoutes(app: FastifyInstance, d: ControlRouteDeps): void {
   const { state, users, manager, emitter } = d;
+
+  // The control endpoints make users write and templates change without auth: when the sandbox
+  // listens beyond loopback (a container, a LAN demo), only this machine may call them.
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/_sandbox') || isLoopbackPeer(req.socket.remoteAddress)) return;
+    fail(reply, 403, `/_sandbox endpoints answer only on loopback; ${req.socket.remoteAddress} is not`);
+    return reply;
+  });
 
   app.get('/_sandbox/health', () => ({
     ok: true,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RecontactError } from '../../domain/errors';
+import { checkTargetUrl } from '../../domain/url-policy';
 import { newEndpointSecret } from '../../engine/events/signing';
 import { deleteEndpoint, type EndpointRow, insertEndpoint, listEndpoints } from '../../store/events-repo';
 import {
@@ -29,6 +30,15 @@ export const adminRoutes =
         },
       },
       async (req, reply) => {
+        // Recontact will POST to this URL from inside your network: never to a private address.
+        const target = checkTargetUrl(req.body.url, { allowPrivate: deps.allowPrivateTargets === true });
+        if (!target.ok) {
+          throw new RecontactError('WEBHOOK_URL_FORBIDDEN', `The webhook URL is refused: ${target.message}`, {
+            details: [{ path: 'body.url', message: target.message }],
+            hint: target.hint,
+            data: { rule: target.rule },
+          });
+        }
         const id = deps.ctx.id('ep');
         const secret = newEndpointSecret();
         await insertEndpoint(
@@ -66,7 +76,9 @@ export const adminRoutes =
       },
       async (req, reply) => {
         if (!(await deleteEndpoint(deps.ctx.store.db, req.params.id))) {
-          throw new RecontactError('INPUT_INVALID', `No webhook endpoint "${req.params.id}"`);
+          throw new RecontactError('WEBHOOK_ENDPOINT_NOT_FOUND', `No webhook endpoint "${req.params.id}"`, {
+            hint: 'GET /v1/webhook-endpoints lists the subscriptions and their ids (ep_…).',
+          });
         }
         await deps.events.refresh();
         return reply.status(204).send();

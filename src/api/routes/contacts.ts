@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { RecontactError } from '../../domain/errors';
 import { normalizePhone } from '../../domain/phone';
 import { windowState } from '../../domain/window';
 import { findContact } from '../../store/contacts-repo';
@@ -31,6 +32,11 @@ export const contactRoutes =
         const contact = c.startsWith('ctc_')
           ? await db.selectFrom('contacts').selectAll().where('id', '=', c).executeTakeFirst()
           : await findContact(db, account.id, normalizePhone(c).waId);
+        if (!contact && c.startsWith('ctc_')) {
+          throw new RecontactError('CONTACT_NOT_FOUND', `No contact "${c}"`, {
+            hint: 'Contact ids (ctc_…) come from events; a phone number that never wrote answers known: false instead.',
+          });
+        }
         const now = deps.ctx.clock();
         const w = windowState(contact?.last_inbound_at ?? null, now);
         return {

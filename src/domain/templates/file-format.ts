@@ -7,8 +7,9 @@
  * NOT validated here: a malformed entry is passed through as written so that the linter
  * (lintTemplates) reports it as findings. Lint before trusting `templates`.
  */
-import { parseDocument } from 'yaml';
+import { Lexer, parseDocument } from 'yaml';
 import { RecontactError } from '../errors';
+import { jsonDepthExceeded } from '../json-depth';
 import type { TemplateDefinition } from './model';
 
 export type TemplateFileSource = 'recontact' | 'meta-create' | 'meta-list';
@@ -76,7 +77,37 @@ function looksLikeJson(text: string, fileName: string): boolean {
   return /^\s*[[{]/.test(text);
 }
 
+/**
+ * Templates nest about 6 levels; far deeper text is refused before parsing, which would recurse
+ * (or, for YAML flow collections, take seconds per hundred kilobytes).
+ */
+const MAX_FILE_DEPTH = 64;
+
+function tooDeep(fileName: string, text: string, offset: number): RecontactError {
+  return invalid(
+    fileName,
+    `the file nests lists and mappings more than ${MAX_FILE_DEPTH} levels deep`,
+    'templates nest a few levels only; check for unbalanced [ or {',
+    lineCol(text, offset),
+  );
+}
+
+/** Where YAML flow collections ([ or {) open level MAX_FILE_DEPTH + 1, by the lexer's tokens. */
+function yamlFlowDepthExceeded(text: string): number {
+  let depth = 0;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      if (++depth > MAX_FILE_DEPTH) return offset;
+    } else if (token === ']' || token === '}') depth--;
+    offset += token.length;
+  }
+  return -1;
+}
+
 function parseJson(text: string, fileName: string): unknown {
+  const deep = jsonDepthExceeded(text, MAX_FILE_DEPTH);
+  if (deep >= 0) throw tooDeep(fileName, text, deep);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -101,6 +132,8 @@ function parseJson(text: string, fileName: string): unknown {
 }
 
 function parseYaml(text: string, fileName: string): unknown {
+  const deep = yamlFlowDepthExceeded(text);
+  if (deep >= 0) throw tooDeep(fileName, text, deep);
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const err = doc.errors[0];
   if (err) {
@@ -119,7 +152,21 @@ function parseYaml(text: string, fileName: string): unknown {
       err,
     );
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // The yaml package refuses to expand aliases past maxAliasCount ("billion laughs").
+    const alias = e instanceof Error && /alias/i.test(e.message);
+    throw invalid(
+      fileName,
+      alias ? 'invalid YAML: aliases (*name) expand to too much data' : `invalid YAML: ${String(e)}`,
+      alias
+        ? 'write repeated parts out instead of nesting anchors (&name) and aliases (*name)'
+        : 'simplify the file: it cannot be converted to data',
+      undefined,
+      e,
+    );
+  }
 }
 
 /** Moves Meta's review fields to `meta` and turns `language: { code }` into a string. */

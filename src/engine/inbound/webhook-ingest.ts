@@ -10,6 +10,7 @@
 import type { Kysely } from 'kysely';
 import type { Channel, InboundItem, StatusItem, WebhookItem } from '../../channels/channel';
 import { RecontactError } from '../../domain/errors';
+import { clampProviderTime } from '../../domain/provider-time';
 import {
   insertWebhook,
   markWebhookFailed,
@@ -170,7 +171,8 @@ export class WebhookIngest {
     const now = this.ctx.clock();
     for (const r of rows) {
       try {
-        items.push(...(this.parsed.get(r.id) ?? this.channel.parseWebhook(Buffer.from(r.body, 'utf8'))));
+        const parsed = this.parsed.get(r.id) ?? this.channel.parseWebhook(Buffer.from(r.body, 'utf8'));
+        items.push(...withProviderTimes(parsed, now));
         applied.push(r.id);
       } catch (err) {
         // It parsed when it was accepted; a body that no longer does is parked, not retried.
@@ -194,4 +196,16 @@ export class WebhookIngest {
     if (events.length) this.pendingHooks.events = true;
     if (items.some((i) => i.kind.startsWith('template_'))) this.pendingHooks.templates = true;
   }
+}
+
+/**
+ * Meta's timestamps, believed only near our clock: a signed body claiming the year 5000 must not
+ * open a window until then (see domain/provider-time.ts).
+ */
+function withProviderTimes(items: WebhookItem[], now: number): WebhookItem[] {
+  return items.map((i) => {
+    if (i.kind !== 'inbound' && i.kind !== 'status') return i;
+    const timestamp = clampProviderTime(i.timestamp, now);
+    return timestamp === i.timestamp ? i : { ...i, timestamp };
+  });
 }
