@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { TemplateDefinition } from '../domain/templates/model';
 import { Activity } from './activity';
 import { registerControlRoutes } from './control-route';
+import { registerFaultInjection } from './fault-injection';
 import { MetaError, paramError, unknownPathError } from './errors';
 import { sendMetaError } from './graph';
 import { MessageLifecycle } from './lifecycle';
@@ -215,6 +216,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   registerMessagesRoute(app, { state, lifecycle, now, syncWindowError: opts.syncWindowError === true });
   registerTemplateRoutes(app, { state, manager });
   registerControlRoutes(app, { state, users, manager, emitter });
+  registerFaultInjection(app);
 
   let url = '';
   let closed = false;
