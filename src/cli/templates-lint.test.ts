@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RULES } from '../domain/templates/lint/lint';
+import { describeFailure } from './errors';
 import { type LintReport, listLintRules, runTemplatesLint } from './templates-lint';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/saludcenter.templates.yaml', import.meta.url));
@@ -16,10 +17,19 @@ function write(name: string, content: unknown): string {
   return path;
 }
 
-async function run(files: string[], json = false): Promise<{ code: number; lines: string[]; text: string }> {
+/** The exit code main.ts would give: a thrown failure's, with its one stderr line in `error`. */
+async function run(
+  files: string[],
+  json = false,
+): Promise<{ code: number; lines: string[]; text: string; error?: string }> {
   const lines: string[] = [];
-  const code = await runTemplatesLint(files, { json, out: (s) => lines.push(s) });
-  return { code, lines, text: lines.join('\n') };
+  try {
+    const code = await runTemplatesLint(files, { json, out: (s) => lines.push(s) });
+    return { code, lines, text: lines.join('\n') };
+  } catch (err) {
+    const { line, exitCode } = describeFailure(err);
+    return { code: exitCode, lines, text: lines.join('\n'), error: line };
+  }
 }
 
 const template = (
@@ -92,10 +102,13 @@ describe('runTemplatesLint: exit codes', () => {
   });
 
   it('2 when a file cannot be read, even if others have errors', async () => {
-    const { code, text } = await run([errors, missing]);
+    const { code, text, error } = await run([errors, missing]);
     expect(code).toBe(2);
     expect(text).toContain(`error  cannot read ${missing}: ENOENT`);
     expect(text).toMatch(/1 file unreadable$/);
+    expect(error).toBe(
+      `error: cannot read ${missing} (no such file or directory): check the path (the example is examples/saludcenter.templates.yaml)`,
+    );
   });
 
   it('reads through the injected readFile', async () => {
@@ -109,9 +122,9 @@ describe('runTemplatesLint: exit codes', () => {
     expect(
       await runTemplatesLint(['mem.json'], { json: false, out: (s) => lines.push(s), readFile: read }),
     ).toBe(0);
-    expect(
-      await runTemplatesLint(['other.json'], { json: false, out: (s) => lines.push(s), readFile: read }),
-    ).toBe(2);
+    await expect(
+      runTemplatesLint(['other.json'], { json: false, out: (s) => lines.push(s), readFile: read }),
+    ).rejects.toThrow('cannot read other.json (no such file other.json): check the path');
   });
 });
 

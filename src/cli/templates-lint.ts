@@ -14,6 +14,7 @@ import {
   RULES,
   templateKey,
 } from '../domain/templates/lint/lint';
+import { UsageError } from './errors';
 
 export interface TemplatesLintOptions {
   json: boolean;
@@ -176,6 +177,10 @@ export function formatReport(report: LintReport): string[] {
   return lines;
 }
 
+/**
+ * Prints the report; a file that cannot be read is also a usage error (exit 2), thrown after the
+ * report so that stderr says it in one line while the other files' findings still show.
+ */
 export async function runTemplatesLint(files: string[], opts: TemplatesLintOptions): Promise<number> {
   const out = opts.out ?? defaultOut;
   const report = await lintFiles(files, {
@@ -185,6 +190,14 @@ export async function runTemplatesLint(files: string[], opts: TemplatesLintOptio
   });
   if (opts.json) out(JSON.stringify(report, null, 2));
   else for (const line of formatReport(report)) out(line);
+  const unreadable = report.files.filter((f) => f.error?.kind === 'unreadable');
+  if (unreadable.length > 0) {
+    // "ENOENT: no such file or directory, open 'x.yaml'" → "no such file or directory"
+    const why = (m: string) => m.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+    throw new UsageError(
+      `cannot read ${unreadable.map((f) => `${f.file} (${why(f.error!.message)})`).join(', ')}: check the path (the example is examples/saludcenter.templates.yaml)`,
+    );
+  }
   return exitCode(report);
 }
 
