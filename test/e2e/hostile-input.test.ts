@@ -425,6 +425,14 @@ describe.each(DIALECTS)('abuse of a production-like Recontact on %s', (dialect) 
     expect(res.json.error.details[0].path).toBe('body.url');
   });
 
+  it('keeps slow clients from holding connections', () => {
+    const server = app.http.server;
+    expect(server.headersTimeout).toBe(10_000);
+    expect(server.requestTimeout).toBe(30_000);
+    expect(server.keepAliveTimeout).toBe(72_000);
+    expect(server.timeout).toBe(120_000);
+  });
+
   it('accepts a public target', async () => {
     const res = await createEndpoint('https://bot.example/recontact');
     expect(res.status).toBe(201);
