@@ -366,7 +366,7 @@ async function startStrict(dialect: (typeof DIALECTS)[number], env: Record<strin
     store,
     logger,
     eventEndpointRefreshMs: 0,
-    deliverer: { pollMs: 20, baseDelayMs: 50 },
+    deliverer: { pollMs: 20 },
   });
   return { app, store, lines, config };
 }
@@ -502,7 +502,6 @@ describe.each(DIALECTS)('connect-time target checks on %s', (dialect) => {
       // The app's connector, with a resolver that answers what a rebinding DNS server would.
       deliverer: {
         pollMs: 20,
-        baseDelayMs: 50,
         connect: safeConnector({
           allowPrivate: false,
           lookup: (_h, o, cb) =>
