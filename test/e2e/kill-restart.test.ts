@@ -152,8 +152,9 @@ describe.each(CASES)(
       if (policy === 'resend') expect(held).toEqual([]);
       expect(rows.every((m) => m.status !== 'failed')).toBe(true);
       // The set in doubt is bounded by the requests in flight (DISPATCH_CONCURRENCY, 64 by
-      // default) plus the answers of one unfinished write, not by a claimed batch.
-      expect(inDoubtAtKill).toBeLessThanOrEqual(64 + 64);
+      // default) plus the answers that arrived during one unfinished write — at most about a
+      // second's worth at the pace (400/s here) on a very busy machine — never by a claimed batch.
+      expect(inDoubtAtKill).toBeLessThanOrEqual(64 + 400);
       const proved = inDoubtAtKill - held.length;
       process.stdout.write(
         `[kill-restart ${dialect} ${policy}] sent before kill ${atKill}; in doubt at kill ${inDoubtAtKill} ` +

@@ -78,6 +78,7 @@ interface AccountLane {
   /** Granted a token (at `grantedAt`), waiting for their `sending` mark to commit. */
   toPost: Granted[];
   marking: boolean;
+  /** Marked or being marked `sending`, posted or about to be: counts against concurrency. */
   inflight: number;
   claiming: boolean;
   pacingTimer: NodeJS.Timeout | undefined;
@@ -181,7 +182,7 @@ export class Dispatcher {
 
   private inflight(): number {
     let n = 0;
-    for (const l of this.lanes.values()) n += l.inflight + l.toPost.length;
+    for (const l of this.lanes.values()) n += l.inflight;
     return n;
   }
 
@@ -407,8 +408,9 @@ export class Dispatcher {
   private async markAndPost(lane: AccountLane): Promise<void> {
     lane.marking = true;
     try {
-      while (lane.toPost.length) {
+      while (lane.toPost.length && !this.stopping) {
         const batch = lane.toPost.splice(0);
+        lane.inflight += batch.length;
         let posted: Set<string>;
         try {
           posted = new Set(
@@ -423,6 +425,7 @@ export class Dispatcher {
           // Nothing was posted: the rows stay leased `queued` and are claimed again after the lease.
           this.ctx.log.error({ err, count: batch.length }, 'could not mark messages as sending; will retry');
           const now = this.ctx.clock();
+          lane.inflight -= batch.length;
           for (const m of batch) lane.bucket.settle(m.grantedAt, now);
           await new Promise((r) => setTimeout(r, 1_000));
           lane.buffer.unshift(...batch.map(({ grantedAt: _g, ...m }) => m));
@@ -432,9 +435,9 @@ export class Dispatcher {
           if (!posted.has(msg.id)) {
             // No longer ours (the lease lapsed): someone else has it, and nothing left here.
             lane.bucket.settle(msg.grantedAt, this.ctx.clock());
+            lane.inflight--;
             continue;
           }
-          lane.inflight++;
           void this.sendOne(lane, { ...msg, attempts: msg.attempts + 1 });
         }
       }
