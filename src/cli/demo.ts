@@ -11,9 +11,9 @@ import { request } from 'undici';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { startEmbeddedSandbox } from '../embedded-sandbox';
+import { importContact } from '../engine/contacts/contact-import';
 import { newEndpointSecret, verifyEvent } from '../engine/events/signing';
 import { pullTemplates } from '../engine/templates/sync';
-import { ensureContact } from '../store/contacts-repo';
 
 // The demo reads our own API's JSON field by field, only to print it.
 // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -114,22 +114,13 @@ export async function demo(
     out(`Recontact ${url} · sandbox ${embedded.whatsapp.baseUrl} · bot ${botUrl}\n\n`);
 
     // History: Emilia booked weeks ago and last wrote three days ago, so her window is closed.
-    const contact = await ensureContact(
-      app.ctx.store.db,
-      {
-        id: app.ctx.id('ctc'),
-        accountId: app.accounts.all()[0]!.id,
-        waId: EMILIA.waId,
-        phoneE164: '+5491155551234',
-        name: EMILIA.name,
-      },
-      Date.now(),
-    );
-    await app.ctx.store.db
-      .updateTable('contacts')
-      .set({ last_inbound_at: Date.now() - 3 * DAY })
-      .where('id', '=', contact.id)
-      .execute();
+    await importContact(app.ctx, {
+      accountId: app.accounts.all()[0]!.id,
+      waId: EMILIA.waId,
+      phoneE164: '+5491155551234',
+      name: EMILIA.name,
+      lastInboundAt: Date.now() - 3 * DAY,
+    });
 
     const w1 = await api('GET', `/v1/contacts/${encodeURIComponent(EMILIA.phone)}/window`);
     say('window', `Emilia: open=${w1.json.open}, closed at ${w1.json.expires_at}`);

@@ -1,6 +1,19 @@
-import type { Kysely } from 'kysely';
-import type { Dialect } from './database';
+/**
+ * The webhook inbox: raw bodies stored before Meta is answered, applied later in batches. Its
+ * lifecycle (pending → processed | failed) is src/domain/webhook-inbox.ts.
+ */
+import { type Kysely, sql } from 'kysely';
+import { sourcesOf } from '../domain/lifecycle';
+import { CLAIMABLE_INBOX_STATUSES, INBOX_TRANSITIONS } from '../domain/webhook-inbox';
+import { chunks } from './chunks';
+import { withRowLock } from './row-locks';
 import type { Database } from './schema';
+
+// One claimable state, compared as a literal: a literal equality is what lets both engines use
+// the partial index webhook_inbox_pending (SQLite will not use it for an IN list).
+const [PENDING] = CLAIMABLE_INBOX_STATUSES;
+const DONE_FROM = sourcesOf(INBOX_TRANSITIONS, 'processed');
+const PARKED_FROM = sourcesOf(INBOX_TRANSITIONS, 'failed');
 
 /** The webhook is durable once this returns: only then is Meta answered 200. */
 export async function insertWebhook(
@@ -14,7 +27,7 @@ export async function insertWebhook(
       id: w.id,
       channel: w.channel,
       body: w.body,
-      status: 'pending',
+      status: PENDING,
       received_at: now,
       processed_at: null,
       error: null,
@@ -22,37 +35,48 @@ export async function insertWebhook(
     .execute();
 }
 
+export interface PendingWebhook {
+  id: string;
+  channel: string;
+  body: string;
+  attempts: number;
+}
+
 /**
- * Pending bodies in arrival order. With `lock` (PostgreSQL, inside the processing transaction)
- * they are locked and rows another process is already applying are skipped, so each body is
- * applied by exactly one process.
+ * Pending bodies in arrival order. With `claim` (inside the processing transaction) they are
+ * locked and rows another process is already applying are skipped, so each body is applied by
+ * exactly one process; on SQLite the single writer gives the same guarantee.
  */
 export async function pendingWebhooks(
   db: Kysely<Database>,
   limit: number,
-  opts: { lock?: Dialect | false; id?: string } = {},
-) {
+  opts: { claim?: boolean; id?: string } = {},
+): Promise<PendingWebhook[]> {
   let q = db
     .selectFrom('webhook_inbox')
     .select(['id', 'channel', 'body', 'attempts'])
-    .where('status', '=', 'pending')
+    .where('status', '=', sql.lit(PENDING))
     .orderBy('id')
     .limit(limit);
   if (opts.id !== undefined) q = q.where('id', '=', opts.id);
-  if (opts.lock === 'postgres') q = q.forUpdate().skipLocked();
-  return q.execute();
+  return withRowLock(db, q, opts.claim ? { forUpdate: true, skipLocked: true } : undefined).execute();
 }
 
 export async function markWebhooksProcessed(db: Kysely<Database>, ids: string[], now: number): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('webhook_inbox')
-    .set({ status: 'processed', processed_at: now })
-    .where('id', 'in', ids)
-    .execute();
+  for (const part of chunks(ids, 400)) {
+    await db
+      .updateTable('webhook_inbox')
+      .set({ status: 'processed', processed_at: now })
+      .where('id', 'in', part)
+      .where('status', 'in', DONE_FROM)
+      .execute();
+  }
 }
 
-/** A body that keeps failing is parked, not retried forever; it stays in the table for inspection. */
+/**
+ * Counts a failed attempt at a body. A body that keeps failing is parked (`failed`), not retried
+ * forever; it stays in the table for inspection.
+ */
 export async function markWebhookFailed(
   db: Kysely<Database>,
   id: string,
@@ -65,8 +89,9 @@ export async function markWebhookFailed(
     .set((eb) => ({
       attempts: eb('attempts', '+', 1),
       error,
-      ...(park ? { status: 'failed', processed_at: now } : {}),
+      ...(park ? { status: 'failed' as const, processed_at: now } : {}),
     }))
     .where('id', '=', id)
+    .where('status', 'in', PARKED_FROM)
     .execute();
 }

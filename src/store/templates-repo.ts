@@ -1,11 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
-import type {
-  ParameterFormat,
-  QualityScore,
-  TemplateCategory,
-  TemplateComponent,
-  TemplateRecord,
-  TemplateStatus,
+import {
+  isTemplateStatus,
+  type ParameterFormat,
+  type QualityScore,
+  type TemplateCategory,
+  type TemplateComponent,
+  type TemplateRecord,
+  type TemplateStatus,
 } from '../domain/templates/model';
 import type { Database, TemplatesTable } from './schema';
 
@@ -19,7 +20,7 @@ export function toTemplateRecord(row: TemplateRow): TemplateRecord {
     category: row.category as TemplateCategory,
     parameter_format: row.parameter_format as ParameterFormat,
     components: JSON.parse(row.components) as TemplateComponent[],
-    status: row.status as TemplateStatus,
+    status: row.status,
     providerTemplateId: row.provider_template_id,
     rejectedReason: row.rejected_reason,
     qualityScore: row.quality_score as QualityScore | null,
@@ -120,9 +121,9 @@ async function findTracked(db: Kysely<Database>, where: TemplateWhere) {
 export async function setTemplateStatus(
   db: Kysely<Database>,
   where: TemplateWhere,
-  change: { status: string; rejectedReason?: string | null },
+  change: { status: TemplateStatus; rejectedReason?: string | null },
   now: number,
-): Promise<{ accountId: string; previous: string } | undefined> {
+): Promise<{ accountId: string; previous: TemplateStatus } | undefined> {
   const row = await findTracked(db, where);
   if (!row) return undefined;
   await db
@@ -174,7 +175,8 @@ export async function setTemplateCategory(
 
 /**
  * Records Meta's answer to a create: the template's id and category. The status is set only
- * while the row still says PENDING, because the review webhook may already have been applied.
+ * while the row still says PENDING, because the review webhook may already have been applied,
+ * and only when it is a review state we know (the row stays PENDING, unsendable, otherwise).
  */
 export async function recordCreatedTemplate(
   db: Kysely<Database>,
@@ -190,7 +192,7 @@ export async function recordCreatedTemplate(
   await byKey
     .set({ provider_template_id: answer.providerTemplateId, category: answer.category, updated_at: now })
     .execute();
-  if (answer.status !== 'PENDING')
+  if (answer.status !== 'PENDING' && isTemplateStatus(answer.status))
     await byKey.set({ status: answer.status }).where('status', '=', 'PENDING').execute();
 }
 

@@ -8,21 +8,28 @@ export type TemplateCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
 export type ParameterFormat = 'POSITIONAL' | 'NAMED';
 
 /** Review states Meta reports for a template (create/list APIs and status webhooks). */
-export type TemplateStatus =
-  | 'PENDING'
-  | 'APPROVED'
-  | 'REJECTED'
-  | 'PAUSED'
-  | 'DISABLED'
-  | 'IN_APPEAL'
-  | 'FLAGGED'
-  | 'REINSTATED'
-  | 'PENDING_DELETION'
-  | 'DELETED'
-  | 'ARCHIVED'
-  | 'UNARCHIVED'
-  | 'LIMIT_EXCEEDED'
-  | 'LOCKED';
+export const TEMPLATE_STATUSES = [
+  'PENDING',
+  'APPROVED',
+  'REJECTED',
+  'PAUSED',
+  'DISABLED',
+  'IN_APPEAL',
+  'FLAGGED',
+  'REINSTATED',
+  'PENDING_DELETION',
+  'DELETED',
+  'ARCHIVED',
+  'UNARCHIVED',
+  'LIMIT_EXCEEDED',
+  'LOCKED',
+] as const;
+export type TemplateStatus = (typeof TEMPLATE_STATUSES)[number];
+
+/** Meta's strings arrive untyped (webhooks, API answers); only known review states are stored. */
+export function isTemplateStatus(s: string): s is TemplateStatus {
+  return (TEMPLATE_STATUSES as readonly string[]).includes(s);
+}
 
 export type QualityScore = 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
 

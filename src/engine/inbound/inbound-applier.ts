@@ -1,23 +1,23 @@
 /**
- * Applies inbound user messages: each one moves the contact's window, is stored once (Meta's
- * message id is unique), and is attributed to the message of ours it answers — by the quoted
- * context id when the user tapped a button or replied in context, otherwise to the last message
- * we sent that has no reply yet ("the next message after it").
+ * Applies inbound user messages, a batch at a time: each one is stored once (Meta's message id
+ * is unique), moves its contact's window, and is attributed to the message of ours it answers
+ * (reply-attribution.ts). A batch costs a fixed number of statements however many messages it
+ * holds: contacts read (and created) at once, inbound rows inserted at once, reply candidates
+ * read at once, windows moved, replies linked and marked at once.
  */
 import type { Kysely } from 'kysely';
 import type { InboundItem } from '../../channels/channel';
 import { waIdToE164 } from '../../domain/phone';
 import { windowState } from '../../domain/window';
-import { ensureContact, recordInbound } from '../../store/contacts-repo';
+import { type ContactRow, contactKey, ensureContacts, moveWindows } from '../../store/contacts-repo';
+import { insertInbound, linkReplies } from '../../store/inbound-repo';
 import {
-  findMessagesOfContactsByProviderIds,
-  lastOutboundTo,
+  findReplyCandidates,
   type MessageRow,
+  markReplied,
   type NewMessageEvent,
-  updateMessage,
 } from '../../store/messages-repo';
 import type { Database } from '../../store/schema';
-import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import type { PendingEvent } from '../events/event-bus';
 import {
@@ -28,95 +28,120 @@ import {
   windowOpenedEvent,
   windowView,
 } from '../events/payloads';
+import { ANSWERABLE_STATUSES, attributeReply, candidateRange } from './reply-attribution';
 
-/** Replies later than this are conversation, not an answer to a re-contact message. */
-const ATTRIBUTION_WINDOW_MS = 7 * 24 * 3600_000;
+/** What the applier needs to know about accounts: which of ours a phone number id is. */
+export interface InboundAccounts {
+  byPhoneNumberId(phoneNumberId: string): { id: string } | undefined;
+}
+
+interface Entry {
+  item: InboundItem;
+  accountId: string;
+  contact: ContactRow;
+  inboundId: string;
+}
 
 export async function applyInbound(
   ctx: EngineContext,
-  accounts: AccountRegistry,
+  accounts: InboundAccounts,
   db: Kysely<Database>,
   items: InboundItem[],
 ): Promise<{ events: PendingEvent[]; timeline: NewMessageEvent[] }> {
   const now = ctx.clock();
   const events: PendingEvent[] = [];
   const timeline: NewMessageEvent[] = [];
+
+  const known: Array<{ item: InboundItem; accountId: string }> = [];
+  const seen = new Set<string>();
   for (const item of items) {
     const account = accounts.byPhoneNumberId(item.phoneNumberId);
     if (!account) {
       ctx.log.warn({ phone_number_id: item.phoneNumberId }, 'inbound message for an unknown phone number id');
       continue;
     }
-    const contact = await ensureContact(
-      db,
-      {
-        id: ctx.id('ctc'),
-        accountId: account.id,
-        waId: item.from,
-        phoneE164: safeE164(item.from),
-        name: item.profileName ?? null,
-      },
-      now,
-    );
-    const inboundId = ctx.id('inb');
-    const inserted = await db
-      .insertInto('inbound_messages')
-      .values({
-        id: inboundId,
-        account_id: account.id,
-        contact_id: contact.id,
-        provider_message_id: item.providerMessageId,
-        type: item.type,
-        text: item.text ?? item.button?.text ?? item.interactiveReply?.title ?? null,
-        payload: item.button?.payload ?? item.interactiveReply?.id ?? null,
-        context_provider_id: item.contextProviderId ?? null,
-        reply_to_message_id: null,
-        received_at: item.timestamp,
-        created_at: now,
-      })
-      .onConflict((oc) => oc.column('provider_message_id').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) continue; // a duplicate delivery
+    if (seen.has(item.providerMessageId)) continue; // Meta delivered it twice in this batch
+    seen.add(item.providerMessageId);
+    known.push({ item, accountId: account.id });
+  }
+  if (known.length === 0) return { events, timeline };
 
-    const before = windowState(contact.last_inbound_at, item.timestamp);
-    await recordInbound(db, contact.id, item.timestamp, item.profileName, now);
-    const lastInbound = Math.max(contact.last_inbound_at ?? 0, item.timestamp);
-    const after = windowState(lastInbound, now);
-    const window = windowView(after);
+  // Locked (PostgreSQL) until the batch commits: the windows read here are the ones moved below.
+  const contacts = await ensureContacts(
+    db,
+    known.map(({ item, accountId }) => ({
+      id: ctx.id('ctc'),
+      accountId,
+      waId: item.from,
+      phoneE164: safeE164(item.from),
+      name: item.profileName ?? null,
+    })),
+    now,
+    { forUpdate: true },
+  );
+  const entries: Entry[] = known.map(({ item, accountId }) => ({
+    item,
+    accountId,
+    contact: contacts.get(contactKey(accountId, item.from))!,
+    inboundId: ctx.id('inb'),
+  }));
+  const fresh = await insertInbound(
+    db,
+    entries.map((e) => ({
+      id: e.inboundId,
+      accountId: e.accountId,
+      contactId: e.contact.id,
+      providerMessageId: e.item.providerMessageId,
+      type: e.item.type,
+      text: e.item.text ?? e.item.button?.text ?? e.item.interactiveReply?.title ?? null,
+      payload: e.item.button?.payload ?? e.item.interactiveReply?.id ?? null,
+      contextProviderId: e.item.contextProviderId ?? null,
+      receivedAt: e.item.timestamp,
+    })),
+    now,
+  );
+  // A message stored by an earlier delivery of the same webhook was applied then: skip it.
+  const applied = entries.filter((e) => fresh.has(e.item.providerMessageId));
+  if (applied.length === 0) return { events, timeline };
+
+  const sentTo = await replyCandidates(db, applied);
+  const lastInbound = new Map(applied.map((e) => [e.contact.id, e.contact.last_inbound_at]));
+  const links: Array<{ inboundId: string; messageId: string }> = [];
+  const replied = new Map<string, { at: number; detail: string }>();
+
+  for (const { item, accountId, contact, inboundId } of applied) {
+    const previous = lastInbound.get(contact.id) ?? null;
+    const latest = previous === null ? item.timestamp : Math.max(previous, item.timestamp);
+    lastInbound.set(contact.id, latest);
+    // Open when the user wrote? Open now? A message that arrives after its own 24 hours (Meta
+    // retried it for a day, or we were down) opened a window that has already closed again:
+    // the bot hears about it as a message, not as a window it could use.
+    const before = windowState(previous, item.timestamp);
+    const window = windowView(windowState(latest, now));
     const contactData = contactView(contact, item.profileName);
-    if (!before.open) {
-      events.push(
-        windowOpenedEvent({ accountId: account.id, contact: contactData, openedAt: item.timestamp, window }),
-      );
+    if (!before.open && window.open) {
+      events.push(windowOpenedEvent({ accountId, contact: contactData, openedAt: item.timestamp, window }));
     }
 
-    const answered = await attribute(db, contact.id, item);
     const reply = inboundView(inboundId, item);
+    const answered = attributeReply(
+      { at: item.timestamp, quotedProviderId: item.contextProviderId },
+      sentTo.get(contact.id) ?? [],
+    );
     if (answered) {
-      await db
-        .updateTable('inbound_messages')
-        .set({ reply_to_message_id: answered.id })
-        .where('id', '=', inboundId)
-        .execute();
+      links.push({ inboundId, messageId: answered.id });
       if (answered.replied_at === null) {
         answered.replied_at = item.timestamp;
-        await updateMessage(db, answered.id, { replied_at: item.timestamp }, now);
-        timeline.push({
-          id: ctx.id('mev'),
-          message_id: answered.id,
-          status: 'replied',
+        replied.set(answered.id, {
           at: item.timestamp,
-          source: 'webhook',
           detail: JSON.stringify({ inbound_id: inboundId, payload: reply.payload, text: reply.text }),
         });
       }
-      events.push(
-        messageReplyEvent({ accountId: account.id, message: answered, contact: contactData, reply, window }),
-      );
+      events.push(messageReplyEvent({ accountId, message: answered, contact: contactData, reply, window }));
     }
     events.push(
       messageReceivedEvent({
-        accountId: account.id,
+        accountId,
         contact: contactData,
         message: reply,
         inReplyTo: answered?.id ?? null,
@@ -124,26 +149,49 @@ export async function applyInbound(
       }),
     );
   }
+
+  await moveWindows(
+    db,
+    applied.map((e) => ({ contactId: e.contact.id, at: e.item.timestamp, name: e.item.profileName })),
+    now,
+  );
+  await linkReplies(db, links);
+  const marked = await markReplied(
+    db,
+    [...replied].map(([id, r]) => ({ id, at: r.at })),
+    now,
+  );
+  for (const [id, r] of replied) {
+    // Another process may have recorded a reply first: only the reply that marked it is listed.
+    if (!marked.has(id)) continue;
+    timeline.push({
+      id: ctx.id('mev'),
+      message_id: id,
+      status: 'replied',
+      at: r.at,
+      source: 'webhook',
+      detail: r.detail,
+    });
+  }
   return { events, timeline };
 }
 
-async function attribute(
-  db: Kysely<Database>,
-  contactId: string,
-  item: InboundItem,
-): Promise<MessageRow | undefined> {
-  if (item.contextProviderId) {
-    const [quoted] = await findMessagesOfContactsByProviderIds(db, [contactId], [item.contextProviderId]);
-    if (quoted) return quoted;
+/** Every message the batch's replies may answer, by contact, in creation order: one query. */
+async function replyCandidates(db: Kysely<Database>, applied: Entry[]): Promise<Map<string, MessageRow[]>> {
+  const times = applied.map((e) => e.item.timestamp);
+  const rows = await findReplyCandidates(db, {
+    contactIds: applied.map((e) => e.contact.id),
+    quotedProviderIds: applied.flatMap((e) => (e.item.contextProviderId ? [e.item.contextProviderId] : [])),
+    statuses: ANSWERABLE_STATUSES,
+    ...candidateRange(Math.min(...times), Math.max(...times)),
+  });
+  const byContact = new Map<string, MessageRow[]>();
+  for (const r of rows) {
+    const list = byContact.get(r.contact_id);
+    if (list) list.push(r);
+    else byContact.set(r.contact_id, [r]);
   }
-  // Meta's timestamps are whole seconds: a message we sent earlier in the same second still counts.
-  const last = await lastOutboundTo(
-    db,
-    contactId,
-    item.timestamp + 999,
-    item.timestamp - ATTRIBUTION_WINDOW_MS,
-  );
-  return last && last.replied_at === null ? last : undefined;
+  return byContact;
 }
 
 function safeE164(waId: string): string | null {

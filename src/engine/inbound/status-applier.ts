@@ -5,10 +5,10 @@
  */
 import type { Kysely } from 'kysely';
 import type { StatusItem } from '../../channels/channel';
-import type { MessageStatus } from '../../domain/message';
+import type { ProviderStatus } from '../../domain/message';
 import { classifyProviderError } from '../../domain/provider-errors';
 import { mergeStatus } from '../../domain/status-merge';
-import type { Dialect } from '../../store/database';
+import { findContacts } from '../../store/contacts-repo';
 import {
   findMessagesByIds,
   findMessagesOfContactsByProviderIds,
@@ -16,19 +16,20 @@ import {
   type NewMessageEvent,
   writeStatusStates,
 } from '../../store/messages-repo';
+import type { RowLock } from '../../store/row-locks';
 import type { Database } from '../../store/schema';
 import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import type { PendingEvent } from '../events/event-bus';
 import { messageStatusEvent } from '../events/payloads';
 
-const TIME_FIELD = {
+const TIME_FIELD: Partial<Record<ProviderStatus, 'sent_at' | 'delivered_at' | 'read_at' | 'failed_at'>> = {
   sent: 'sent_at',
   delivered: 'delivered_at',
   read: 'read_at',
   played: 'read_at',
   failed: 'failed_at',
-} as const;
+};
 
 export async function applyStatuses(
   ctx: EngineContext,
@@ -38,7 +39,8 @@ export async function applyStatuses(
 ): Promise<{ events: PendingEvent[]; timeline: NewMessageEvent[] }> {
   const now = ctx.clock();
   const ours = [...new Set(items.flatMap((i) => (i.ourMessageId ? [i.ourMessageId] : [])))];
-  const lock = ctx.store.dialect;
+  // Locked until the batch commits: two batches touching one message merge one after the other.
+  const lock: RowLock = { forUpdate: true };
   const rows = [
     ...(await findMessagesByIds(db, ours, lock)),
     ...(await findByRecipients(
@@ -76,13 +78,13 @@ export async function applyStatuses(
         'status names another provider id for our message',
       );
     }
-    const field = TIME_FIELD[item.status as keyof typeof TIME_FIELD];
+    const field = TIME_FIELD[item.status];
     if (field && row[field] === null) {
       row[field] = item.timestamp;
       dirty.add(row.id);
     }
     const previous = row.status;
-    const merge = mergeStatus(previous as MessageStatus, item.status);
+    const merge = mergeStatus(previous, item.status);
     if (merge.changed) {
       row.status = merge.status;
       dirty.add(row.id);
@@ -104,7 +106,7 @@ export async function applyStatuses(
           ...(item.pricing ? { pricing: item.pricing } : {}),
         }),
       });
-      events.push(messageStatusEvent(row as MessageRow, previous));
+      events.push(messageStatusEvent(row, previous));
     }
   }
   await writeStatusStates(
@@ -131,7 +133,7 @@ async function findByRecipients(
   accounts: AccountRegistry,
   db: Kysely<Database>,
   items: StatusItem[],
-  lock: Dialect,
+  lock: RowLock,
 ): Promise<MessageRow[]> {
   const byAccount = new Map<string, Set<string>>();
   for (const i of items) {
@@ -141,12 +143,7 @@ async function findByRecipients(
   }
   const contactIds: string[] = [];
   for (const [accountId, waIds] of byAccount) {
-    const rows = await db
-      .selectFrom('contacts')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('wa_id', 'in', [...waIds])
-      .execute();
+    const rows = await findContacts(db, accountId, [...waIds]);
     contactIds.push(...rows.map((r) => r.id));
   }
   const providerIds = [...new Set(items.map((i) => i.providerMessageId))];

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { WebhookItem } from '../../channels/channel';
+import { isTemplateStatus } from '../../domain/templates/model';
 import type { Database } from '../../store/schema';
 import {
   setTemplateCategory,
@@ -37,6 +38,13 @@ export async function applyTemplateItems(
       item.kind !== 'template_category'
     )
       continue;
+    if (item.kind === 'template_status' && !isTemplateStatus(item.event)) {
+      ctx.log.warn(
+        { template: item.name, language: item.language, event: item.event },
+        'template status Meta reported is not one we know; ignored',
+      );
+      continue;
+    }
     const event = await applyOne(db, whereOf(accounts, item), item, now);
     if (event) events.push(event);
     else
@@ -69,6 +77,7 @@ async function applyOne(
 ): Promise<PendingEvent | undefined> {
   switch (item.kind) {
     case 'template_status': {
+      if (!isTemplateStatus(item.event)) return undefined; // logged and skipped by the caller
       const reason = item.reason && item.reason !== 'NONE' ? item.reason : null;
       const changed = await setTemplateStatus(db, where, { status: item.event, rejectedReason: reason }, now);
       return changed && templateStatusEvent(changed.accountId, item, changed.previous);

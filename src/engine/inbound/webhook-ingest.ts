@@ -22,7 +22,7 @@ import type { Database } from '../../store/schema';
 import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import type { EventBus, PendingEvent } from '../events/event-bus';
-import { Wakeup } from '../wakeup';
+import { DEFAULT_LOOP_OPTIONS, LoopRunner } from '../loop-runner';
 import { applyInbound } from './inbound-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
@@ -35,13 +35,10 @@ export interface IngestOptions {
 }
 
 export class WebhookIngest {
-  private readonly wakeup = new Wakeup();
   /** Bodies this process accepted, already parsed, so the processor need not parse them again. */
   private readonly parsed = new Map<string, WebhookItem[]>();
-  private running = false;
-  private loopDone: Promise<void> | undefined;
-  private idleWaiters: Array<() => void> = [];
-  private busy = false;
+  /** Backs off while passes fail (the database is down) and logs once per outage. */
+  private readonly runner: LoopRunner;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -50,7 +47,12 @@ export class WebhookIngest {
     private readonly events: EventBus,
     private readonly hooks: { onEvents(): void; onTemplatesChanged(): void },
     private readonly opts: IngestOptions = { batchSize: 40, pollMs: 1_000, maxAttempts: 5 },
-  ) {}
+  ) {
+    this.runner = new LoopRunner('webhook processor', ctx.log, () => this.processOnce(), {
+      ...DEFAULT_LOOP_OPTIONS,
+      idleMs: opts.pollMs,
+    });
+  }
 
   async accept(raw: Buffer, signature: string | undefined): Promise<{ id: string; items: number }> {
     const secrets = this.accounts.appSecrets();
@@ -72,65 +74,44 @@ export class WebhookIngest {
     // is never consumed here, so the cache is bounded and simply re-parses when it was cleared.
     if (this.parsed.size >= 10_000) this.parsed.clear();
     this.parsed.set(id, items);
-    this.wakeup.notify();
+    this.runner.wake();
     return { id, items: items.length };
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+    this.runner.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wakeup.notify();
-    await this.loopDone;
+    await this.runner.stop();
   }
 
-  /** Resolves when every stored body has been processed (tests, demo, benchmarks). */
+  /**
+   * Resolves when every stored body has been processed (tests, demo, benchmarks). Bodies that
+   * another process holds are waited for; without a running loop they are processed here.
+   */
   async drain(): Promise<void> {
     for (;;) {
-      const pending = await pendingWebhooks(this.ctx.store.db, 1);
-      if (pending.length === 0 && !this.busy) return;
-      this.wakeup.notify();
-      await new Promise<void>((r) => this.idleWaiters.push(r));
+      if (this.runner.isRunning) await this.runner.idle();
+      else while ((await this.processOnce()) > 0);
+      if ((await pendingWebhooks(this.ctx.store.db, 1)).length === 0) return;
     }
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      let n = 0;
-      this.busy = true;
-      try {
-        n = await this.processOnce();
-      } catch (err) {
-        this.ctx.log.error({ err }, 'webhook processing pass failed');
-      } finally {
-        this.busy = false;
-      }
-      if (n === 0) {
-        for (const w of this.idleWaiters.splice(0)) w();
-        await this.wakeup.wait(this.opts.pollMs);
-      } else {
-        await new Promise((r) => setImmediate(r)); // let requests in between batches
-      }
-    }
-    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Processes one batch of stored bodies; returns how many were handled. */
   async processOnce(): Promise<number> {
-    const { db, dialect } = this.ctx.store;
+    const { db } = this.ctx.store;
     let ids: string[] = [];
     try {
       await db.transaction().execute(async (trx) => {
-        const rows = await pendingWebhooks(trx, this.opts.batchSize, { lock: dialect });
+        const rows = await pendingWebhooks(trx, this.opts.batchSize, { claim: true });
         ids = rows.map((r) => r.id);
         if (rows.length) await this.applyRows(trx, rows);
       });
       this.afterCommit();
     } catch (err) {
+      // Nothing claimed: the database itself failed, and the loop backs off (LoopRunner).
+      if (ids.length === 0) throw err;
       // One bad body must not block the others: apply them one by one and park the culprit.
       this.ctx.log.warn({ err }, 'batched webhook processing failed; retrying bodies one by one');
       for (const id of ids) await this.processOne(id);
@@ -140,11 +121,11 @@ export class WebhookIngest {
   }
 
   private async processOne(id: string): Promise<void> {
-    const { db, dialect } = this.ctx.store;
+    const { db } = this.ctx.store;
     let attempts = 0;
     try {
       await db.transaction().execute(async (trx) => {
-        const rows = await pendingWebhooks(trx, 1, { lock: dialect, id });
+        const rows = await pendingWebhooks(trx, 1, { claim: true, id });
         attempts = rows[0]?.attempts ?? 0;
         if (rows.length) await this.applyRows(trx, rows);
       });

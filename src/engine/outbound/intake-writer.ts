@@ -9,7 +9,14 @@
  * row, so one bad row only fails its own request.
  */
 import type { Kysely } from 'kysely';
-import { insertMessageEvents, type NewMessage, type NewMessageEvent } from '../../store/messages-repo';
+import { contactKey, ensureContacts, type NewContact } from '../../store/contacts-repo';
+import {
+  insertMessageEvents,
+  insertMessages,
+  type MessageRow,
+  type NewMessage,
+  type NewMessageEvent,
+} from '../../store/messages-repo';
 import type { Database } from '../../store/schema';
 import type { EngineContext } from '../context';
 
@@ -17,11 +24,11 @@ export interface IntakeItem {
   message: NewMessage;
   event: NewMessageEvent;
   /** A contact first seen by this request; created in the same transaction as its message. */
-  newContact?: { id: string; accountId: string; waId: string; phoneE164: string | null };
+  newContact?: NewContact;
 }
 
 interface Pending extends IntakeItem {
-  resolve(): void;
+  resolve(row: MessageRow): void;
   reject(err: unknown): void;
 }
 
@@ -34,8 +41,8 @@ export class IntakeWriter {
     private readonly maxBatch = 400,
   ) {}
 
-  /** Resolves once the message (and its contact) are committed. */
-  write(item: IntakeItem): Promise<void> {
+  /** Resolves, once the message (and its contact) are committed, with the stored row. */
+  write(item: IntakeItem): Promise<MessageRow> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...item, resolve, reject });
       this.schedule();
@@ -54,13 +61,13 @@ export class IntakeWriter {
     if (this.queue.length) this.schedule();
     if (batch.length === 0) return;
     try {
-      await this.ctx.store.db.transaction().execute((trx) => this.insert(trx, batch));
-      for (const p of batch) p.resolve();
+      const rows = await this.ctx.store.db.transaction().execute((trx) => this.insert(trx, batch));
+      for (const [i, p] of batch.entries()) p.resolve(rows[i]!);
     } catch {
       for (const p of batch) {
         try {
-          await this.ctx.store.db.transaction().execute((trx) => this.insert(trx, [p]));
-          p.resolve();
+          const [row] = await this.ctx.store.db.transaction().execute((trx) => this.insert(trx, [p]));
+          p.resolve(row!);
         } catch (err) {
           p.reject(err);
         }
@@ -68,68 +75,24 @@ export class IntakeWriter {
     }
   }
 
-  private async insert(trx: Kysely<Database>, batch: Pending[]): Promise<void> {
-    const now = this.ctx.clock();
-    const fresh = batch.flatMap((p) => (p.newContact ? [p] : []));
+  private async insert(trx: Kysely<Database>, batch: Pending[]): Promise<MessageRow[]> {
+    const fresh = batch.flatMap((p) => (p.newContact ? [p.newContact] : []));
     if (fresh.length) {
-      const seen = new Set<string>();
-      const rows = [];
-      for (const p of fresh) {
-        const c = p.newContact!;
-        const key = `${c.accountId}\u0000${c.waId}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        rows.push({
-          id: c.id,
-          account_id: c.accountId,
-          wa_id: c.waId,
-          phone_e164: c.phoneE164,
-          name: null,
-          last_inbound_at: null,
-          created_at: now,
-          updated_at: now,
-        });
-      }
-      for (let i = 0; i < rows.length; i += 300) {
-        await trx
-          .insertInto('contacts')
-          .values(rows.slice(i, i + 300))
-          .onConflict((oc) => oc.columns(['account_id', 'wa_id']).doNothing())
-          .execute();
-      }
       // Another request (or process) may have created the contact first: use the id that won.
-      const byAccount = new Map<string, string[]>();
-      for (const p of fresh) {
-        const c = p.newContact!;
-        byAccount.set(c.accountId, [...(byAccount.get(c.accountId) ?? []), c.waId]);
-      }
-      const ids = new Map<string, string>();
-      for (const [accountId, waIds] of byAccount) {
-        for (let i = 0; i < waIds.length; i += 300) {
-          const found = await trx
-            .selectFrom('contacts')
-            .select(['id', 'wa_id'])
-            .where('account_id', '=', accountId)
-            .where('wa_id', 'in', waIds.slice(i, i + 300))
-            .execute();
-          for (const f of found) ids.set(`${accountId}\u0000${f.wa_id}`, f.id);
-        }
-      }
-      for (const p of fresh) {
-        const c = p.newContact!;
-        p.message.contact_id = ids.get(`${c.accountId}\u0000${c.waId}`) ?? c.id;
+      const contacts = await ensureContacts(trx, fresh, this.ctx.clock());
+      for (const p of batch) {
+        const c = p.newContact;
+        if (c) p.message.contactId = contacts.get(contactKey(c.accountId, c.waId))?.id ?? c.id;
       }
     }
-    const messages = batch.map((p) => p.message);
-    for (let i = 0; i < messages.length; i += 200) {
-      await trx
-        .insertInto('messages')
-        .values(messages.slice(i, i + 200))
-        .execute();
-    }
+    const rows = await insertMessages(
+      trx,
+      batch.map((p) => p.message),
+    );
     await insertMessageEvents(
       trx,
       batch.map((p) => p.event),
     );
+    return rows;
   }
 }

@@ -68,27 +68,23 @@ export class SendService {
       : { id: this.ctx.id('ctc'), accountId: account.id, waId: phone.waId, phoneE164: phone.e164 };
     const content = await this.buildContent(account.id, req, known?.last_inbound_at ?? null, now);
     const id = this.ctx.id('msg');
-    const row: NewMessage = {
+    const queued: NewMessage = {
       id,
-      account_id: account.id,
-      contact_id: known?.id ?? newContact!.id,
-      to_wa: phone.waId,
-      kind: content.kind,
-      content: JSON.stringify(content),
-      template_name: req.template?.name ?? null,
-      template_language: req.template?.language ?? null,
-      metadata: req.metadata === undefined ? null : JSON.stringify(req.metadata),
-      idempotency_key: idempotencyKey ?? null,
-      request_hash: requestHash,
-      reply_to_provider_id: req.reply_to ?? null,
-      status: 'queued',
-      next_attempt_at: now,
-      created_at: now,
-      updated_at: now,
+      accountId: account.id,
+      contactId: known?.id ?? newContact!.id,
+      to: phone.waId,
+      content,
+      template: req.template ? { name: req.template.name, language: req.template.language } : null,
+      metadata: req.metadata ?? null,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash,
+      replyToProviderId: req.reply_to ?? null,
+      queuedAt: now,
     };
+    let message: MessageRow;
     try {
-      await this.writer.write({
-        message: row,
+      message = await this.writer.write({
+        message: queued,
         event: {
           id: this.ctx.id('mev'),
           message_id: id,
@@ -108,7 +104,7 @@ export class SendService {
       throw err;
     }
     this.onQueued();
-    return { message: storedRow(row), replayed: false };
+    return { message, replayed: false };
   }
 
   private replay(existing: MessageRow, requestHash: string, key: string): SendOutcome {
@@ -217,26 +213,6 @@ export class SendService {
     const { name: _n, language: _l, ...params } = t;
     return bindTemplate(tpl, params);
   }
-}
-
-/** The row as the database now holds it, without reading it back. */
-function storedRow(row: NewMessage): MessageRow {
-  return {
-    ...row,
-    attempts: 0,
-    provider_message_id: null,
-    locked_by: null,
-    locked_until: null,
-    error_code: null,
-    error_class: null,
-    error_message: null,
-    accepted_at: null,
-    sent_at: null,
-    delivered_at: null,
-    read_at: null,
-    failed_at: null,
-    replied_at: null,
-  };
 }
 
 function buildInteractive(i: NonNullable<SendRequest['interactive']>): Record<string, unknown> {
