@@ -54,7 +54,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   const e = toRecontactError(err, req);
-  const status = HTTP_STATUS[e.code];
+  // A route may give a code its own status: an unknown template is 422 in a send, 404 when read.
+  const status = req.routeOptions.config?.errorStatus?.[e.code] ?? HTTP_STATUS[e.code];
   if (status >= 500) req.log.error({ err }, 'request failed');
   return reply.status(status).send({ error: errorBody(e, status, req.id) });
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { MESSAGE_STATUSES, type MessageStatus } from '../domain/message';
 import { METADATA_LIMITS, metadataProblems } from '../domain/metadata-limits';
 import { EVENT_TYPES } from '../engine/events/event-bus';
+import { messageSchema } from '../engine/events/schemas';
 
 // Objects are checked by the template binder, which names the component and field precisely;
 // a zod union here would only answer "Invalid input" for a currency without a code.
@@ -118,3 +120,141 @@ export const createEndpointBody = z
 export const createKeyBody = z
   .object({ name: z.string().min(1).max(100), role: z.enum(['viewer', 'sender', 'admin']) })
   .strict();
+
+// ---- Answers (documented in the OpenAPI reference, checked by test/e2e/openapi.test.ts) ----
+
+const isoTime = z.iso.datetime().describe('ISO 8601, UTC');
+const isoTimeOrNull = isoTime.nullable();
+
+export { messageSchema };
+
+export const timelineEntrySchema = z.object({
+  status: z
+    .string()
+    .describe(
+      'A state (queued, accepted, sent, delivered, read, failed) or a step (retry_scheduled, replied)',
+    ),
+  at: isoTime,
+  clock: z
+    .enum(['recontact', 'meta'])
+    .describe(
+      'Whose clock `at` comes from: "recontact" (ours, milliseconds) or "meta" (the time in Meta\'s webhook, whole ' +
+        'seconds). The two are not comparable to the second, so entries are listed in lifecycle order, not by `at`.',
+    ),
+  source: z.string().describe('Who recorded it: api, dispatcher, webhook, …'),
+  detail: z.unknown().describe("Facts of this step: Meta's status and pricing, an error, the reply"),
+});
+
+export const messageDetailSchema = messageSchema
+  .extend({
+    timeline: z
+      .array(timelineEntrySchema)
+      .describe('In the order things happened: lifecycle order first, then time'),
+  })
+  .meta({ id: 'MessageWithTimeline' });
+
+/** A page boundary: the id of the last message of the page, opaque to callers. */
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(lastId, 'utf8').toString('base64url');
+}
+
+const CURSOR_ID = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+const statusList = z
+  .string()
+  .min(1)
+  .describe(`One status or several separated by commas: ${MESSAGE_STATUSES.join(', ')}`)
+  .transform((text, ctx): MessageStatus[] => {
+    const out: MessageStatus[] = [];
+    for (const value of text.split(',').map((v) => v.trim())) {
+      if ((MESSAGE_STATUSES as readonly string[]).includes(value)) out.push(value as MessageStatus);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${value}" is not a message status; use one or more of ${MESSAGE_STATUSES.join(', ')}, separated by commas`,
+        });
+    }
+    return out;
+  });
+
+export const listMessagesQuery = z
+  .object({
+    status: statusList.optional(),
+    to: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('The recipient: E.164 phone, wa_id digits, or contact id (ctc_…)'),
+    template: z.string().min(1).max(512).optional().describe('Template name, e.g. appointment_reminder'),
+    account_id: z.string().optional().describe('Only this channel account; all accounts when absent'),
+    limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, 1 to 200'),
+    cursor: z
+      .string()
+      .min(1)
+      .max(200)
+      .transform((text, ctx) => {
+        const id = Buffer.from(text, 'base64url').toString('utf8');
+        if (CURSOR_ID.test(id)) return id;
+        ctx.addIssue({
+          code: 'custom',
+          message: 'is not a cursor given by this API; pass `next_cursor` from the previous page unchanged',
+        });
+        return z.NEVER;
+      })
+      .optional()
+      .describe('`next_cursor` of the previous page'),
+  })
+  .strict();
+
+export const messageListSchema = z
+  .object({
+    data: z.array(messageSchema).describe('Newest first'),
+    next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+  })
+  .meta({ id: 'MessageList' });
+
+export const windowSchema = z
+  .object({
+    known: z.boolean().describe('Whether Recontact has a record of this contact on this account'),
+    contact_id: z.string().nullable(),
+    wa_id: z.string().nullable(),
+    account_id: z.string(),
+    open: z.boolean(),
+    expires_at: isoTimeOrNull.describe('When the window closes (or closed); null if the user never wrote'),
+    last_inbound_at: isoTimeOrNull,
+    remaining_seconds: z.number().int().min(0),
+    now: isoTime,
+  })
+  .meta({ id: 'Window' });
+
+const endpointEvents = z.array(z.enum(EVENT_TYPE_VALUES));
+
+export const endpointCreatedSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: endpointEvents,
+  secret: z.string().describe('whsec_…: verifies webhook-signature; shown only here'),
+});
+
+export const endpointListSchema = z.object({
+  data: z.array(
+    z.object({
+      id: z.string(),
+      url: z.string(),
+      // As stored: a subscription may name a type a later version no longer emits.
+      events: z.array(z.string()),
+      enabled: z.boolean(),
+      health: z.object({
+        state: z
+          .string()
+          .describe('ok; paused: deliveries wait for its circuit breaker; failing: until its next success'),
+        failing_since: isoTimeOrNull,
+        consecutive_failures: z.number().int().min(0),
+        paused_until: isoTimeOrNull,
+        last_error: z.string().nullable(),
+        last_delivered_at: isoTimeOrNull,
+      }),
+    }),
+  ),
+});

@@ -5,15 +5,10 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { TemplateProvider } from '../channels/channel';
-import { RecontactError } from '../domain/errors';
+import { type ErrorCode, RecontactError } from '../domain/errors';
 import type { AccountRegistry } from '../engine/accounts';
 import type { EngineContext } from '../engine/context';
 import type { EventBus } from '../engine/events/event-bus';
@@ -24,6 +19,7 @@ import { databaseUnavailableError } from '../store/database-faults';
 import { type ApiKeys, type Principal, type Role, requireRole } from './auth';
 import { clientErrorHandler, errorHandler, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './http-errors';
 import { assertNoControlCharacters, installJsonParser } from './input-guards';
+import { documentedOnlySerializer, openapiDocument } from './openapi';
 import { type RateLimits, registerRateLimits } from './rate-limits';
 import { requestIdGenerator } from './request-id';
 import { adminRoutes } from './routes/admin';
@@ -53,6 +49,8 @@ export interface ApiDeps {
 declare module 'fastify' {
   interface FastifyContextConfig {
     role?: Role;
+    /** Statuses this route gives some codes instead of the catalogue's (applied in http-errors.ts). */
+    errorStatus?: Partial<Record<ErrorCode, number>>;
   }
   interface FastifyRequest {
     principal?: Principal;
@@ -100,7 +98,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     clientErrorHandler: clientErrorHandler(newRequestId),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(documentedOnlySerializer);
   // A database outage (restart, full disk, lock) is a 503 with Retry-After, not a 500.
   app.setErrorHandler((err, req, reply) => {
     const fault = deps.ctx.store.fault(err);
@@ -134,6 +132,8 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
 
   await app.register(swagger, {
     openapi: {
+      // 3.1: JSON Schema 2020-12 (null as a type) and a `webhooks` section for the events.
+      openapi: '3.1.0',
       info: {
         title: 'Recontact API',
         version: '0.1.0',
@@ -148,6 +148,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: openapiDocument,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

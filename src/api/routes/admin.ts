@@ -12,7 +12,8 @@ import {
   rotatedKeySchema,
   rotateKeyBody,
 } from '../api-key-schemas';
-import { createEndpointBody } from '../schemas';
+import { answer, errorAnswers, noContent } from '../openapi';
+import { createEndpointBody, endpointCreatedSchema, endpointListSchema } from '../schemas';
 import type { ApiDeps } from '../server';
 
 export const adminRoutes =
@@ -27,6 +28,10 @@ export const adminRoutes =
           summary: 'Subscribe a URL to events (Standard Webhooks signatures)',
           description: 'The secret is returned once; verify webhook-signature with it.',
           body: createEndpointBody,
+          response: {
+            201: answer('Subscribed; the secret is shown only here', endpointCreatedSchema),
+            ...errorAnswers({ body: true, codes: ['WEBHOOK_URL_FORBIDDEN'] }),
+          },
         },
       },
       async (req, reply) => {
@@ -53,7 +58,17 @@ export const adminRoutes =
 
     app.get(
       '/v1/webhook-endpoints',
-      { config: { role: 'admin' }, schema: { tags: ['events'], summary: 'Event subscriptions' } },
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['events'],
+          summary: 'Event subscriptions',
+          response: {
+            200: answer('Every subscription, with its health', endpointListSchema),
+            ...errorAnswers(),
+          },
+        },
+      },
       async () => {
         const rows = await listEndpoints(deps.ctx.store.db);
         return {
@@ -72,7 +87,15 @@ export const adminRoutes =
       '/v1/webhook-endpoints/:id',
       {
         config: { role: 'admin' },
-        schema: { tags: ['events'], summary: 'Remove a subscription', params: z.object({ id: z.string() }) },
+        schema: {
+          tags: ['events'],
+          summary: 'Remove a subscription',
+          params: z.object({ id: z.string() }),
+          response: {
+            204: noContent('Removed'),
+            ...errorAnswers({ input: true, codes: ['WEBHOOK_ENDPOINT_NOT_FOUND'] }),
+          },
+        },
       },
       async (req, reply) => {
         if (!(await deleteEndpoint(deps.ctx.store.db, req.params.id))) {
@@ -95,7 +118,7 @@ export const adminRoutes =
           tags: ['auth'],
           summary: 'API keys: name, role, prefix, status, when created, last used, expiring, revoked',
           description: 'Never the key nor its hash; `prefix` is its first characters, to recognise it.',
-          response: { 200: keyListSchema },
+          response: { 200: answer('Every key, oldest first', keyListSchema), ...errorAnswers() },
         },
       },
       async () => ({ data: await deps.apiKeys.list() }),
@@ -110,7 +133,10 @@ export const adminRoutes =
           summary: 'Create an API key (shown once)',
           description: 'The answer holds the key; only its hash is stored, so it cannot be shown again.',
           body: createKeyBody,
-          response: { 201: createdKeySchema },
+          response: {
+            201: answer('Created: the key is in this answer and nowhere else', createdKeySchema),
+            ...errorAnswers({ body: true }),
+          },
         },
       },
       async (req, reply) => {
@@ -133,6 +159,10 @@ export const adminRoutes =
             'Every process sharing the database refuses the key within a second. Revoking a revoked key ' +
             'changes nothing; the last active admin key cannot be revoked (rotate it instead).',
           params: keyIdParams,
+          response: {
+            204: noContent('Revoked (a key already revoked stays as it was)'),
+            ...errorAnswers({ input: true, codes: ['API_KEY_NOT_FOUND', 'API_KEY_LAST_ADMIN'] }),
+          },
         },
       },
       async (req, reply) => {
@@ -153,7 +183,13 @@ export const adminRoutes =
             'long as the old one was given, counted from now.',
           params: keyIdParams,
           body: rotateKeyBody,
-          response: { 201: rotatedKeySchema },
+          response: {
+            201: answer(
+              'The replacement, with its key (shown once); the old key is revoked',
+              rotatedKeySchema,
+            ),
+            ...errorAnswers({ body: true, codes: ['API_KEY_NOT_FOUND', 'API_KEY_REVOKED'] }),
+          },
         },
       },
       async (req, reply) => {

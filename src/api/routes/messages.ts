@@ -1,9 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { RecontactError } from '../../domain/errors';
+import { normalizePhone } from '../../domain/phone';
+import { orderTimeline } from '../../domain/timeline';
 import { messageView } from '../../engine/events/payloads';
 import type { SendRequest } from '../../engine/outbound/send-service';
-import { getMessage, getTimeline } from '../../store/messages-repo';
-import { idempotencyHeaders, messageIdParams, sendMessageBody } from '../schemas';
+import { getMessage, getTimeline, listMessages } from '../../store/messages-repo';
+import { answer, errorAnswers } from '../openapi';
+import {
+  encodeCursor,
+  idempotencyHeaders,
+  listMessagesQuery,
+  messageDetailSchema,
+  messageIdParams,
+  messageListSchema,
+  messageSchema,
+  sendMessageBody,
+} from '../schemas';
 import type { ApiDeps } from '../server';
 
 export const messageRoutes =
@@ -22,6 +34,26 @@ export const messageRoutes =
             'the same key with another body is refused (422).',
           headers: idempotencyHeaders,
           body: sendMessageBody,
+          response: {
+            202: answer('Queued: stored durably, to be sent to Meta', messageSchema),
+            200: answer(
+              'An idempotent replay: the message first queued with this Idempotency-Key and body ' +
+                '(header Idempotent-Replayed: true); nothing is sent again',
+              messageSchema,
+            ),
+            ...errorAnswers({
+              body: true,
+              codes: [
+                'ACCOUNT_NOT_FOUND',
+                'PHONE_INVALID',
+                'TEMPLATE_NOT_FOUND',
+                'TEMPLATE_NOT_APPROVED',
+                'TEMPLATE_PARAMS_INVALID',
+                'IDEMPOTENCY_KEY_REUSED',
+                'WINDOW_CLOSED',
+              ],
+            }),
+          },
         },
       },
       async (req, reply) => {
@@ -33,6 +65,44 @@ export const messageRoutes =
     );
 
     app.get(
+      '/v1/messages',
+      {
+        config: { role: 'viewer' },
+        schema: {
+          tags: ['messages'],
+          summary: 'Messages, newest first, filtered and paged',
+          description:
+            'Filters combine: status (one or several, comma-separated), to (a phone, wa_id or contact id), ' +
+            'template (name), account_id. Pages end at `next_cursor`; pass it as `cursor` for the next one. ' +
+            'Messages queued while paging appear on the first page, never in the middle of later ones.',
+          querystring: listMessagesQuery,
+          response: {
+            200: answer('One page of messages', messageListSchema),
+            ...errorAnswers({ input: true, codes: ['ACCOUNT_NOT_FOUND', 'PHONE_INVALID'] }),
+          },
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        const accountId = q.account_id === undefined ? undefined : deps.accounts.resolve(q.account_id).id;
+        const to = q.to?.trim();
+        const rows = await listMessages(deps.ctx.store.db, {
+          limit: q.limit + 1,
+          ...(accountId !== undefined ? { accountId } : {}),
+          ...(q.status !== undefined ? { statuses: q.status } : {}),
+          ...(to === undefined ? {} : to.startsWith('ctc_') ? { contactId: to } : { waId: recipient(to) }),
+          ...(q.template !== undefined ? { templateName: q.template } : {}),
+          ...(q.cursor !== undefined ? { beforeId: q.cursor } : {}),
+        });
+        const page = rows.slice(0, q.limit);
+        return {
+          data: page.map(messageView),
+          next_cursor: rows.length > q.limit ? encodeCursor(page.at(-1)!.id) : null,
+        };
+      },
+    );
+
+    app.get(
       '/v1/messages/:id',
       {
         config: { role: 'viewer' },
@@ -40,6 +110,10 @@ export const messageRoutes =
           tags: ['messages'],
           summary: 'A message with its status timeline',
           params: messageIdParams,
+          response: {
+            200: answer('The message, and each step it went through', messageDetailSchema),
+            ...errorAnswers({ input: true, codes: ['MESSAGE_NOT_FOUND'] }),
+          },
         },
       },
       async (req) => {
@@ -50,12 +124,13 @@ export const messageRoutes =
             hint: 'Use the id returned by POST /v1/messages (msg_…).',
           });
         }
-        const timeline = await getTimeline(db, m.id);
+        const timeline = orderTimeline(await getTimeline(db, m.id));
         return {
           ...messageView(m),
           timeline: timeline.map((e) => ({
             status: e.status,
             at: new Date(e.at).toISOString(),
+            clock: e.clock,
             source: e.source,
             detail: e.detail === null ? null : (JSON.parse(e.detail) as unknown),
           })),
@@ -63,3 +138,18 @@ export const messageRoutes =
       },
     );
   };
+
+/** The wa_id of `to` (a phone in any readable form, or wa_id digits), named as a query value. */
+function recipient(to: string): string {
+  try {
+    return normalizePhone(to).waId;
+  } catch (e) {
+    if (e instanceof RecontactError && e.code === 'PHONE_INVALID') {
+      throw new RecontactError('PHONE_INVALID', e.message, {
+        details: [{ path: 'query.to', message: e.message }],
+        hint: 'Give `to` as an international phone (+54 9 11 5555-1234), wa_id digits, or a contact id (ctc_…).',
+      });
+    }
+    throw e;
+  }
+}

@@ -11,13 +11,20 @@ import { previewTemplate } from '../../engine/templates/preview';
 import { diffTemplates, pushTemplates } from '../../engine/templates/push';
 import { syncTemplates } from '../../engine/templates/sync';
 import { getTemplate, listTemplates } from '../../store/templates-repo';
+import { answer, errorAnswers } from '../openapi';
 import { accountQuery } from '../schemas';
 import type { ApiDeps } from '../server';
 import {
   templateDiffBody,
+  templateDiffSchema,
   templateKeyParams,
+  templateListSchema,
   templatePreviewBody,
+  templatePreviewSchema,
+  templatePullSchema,
   templatePushBody,
+  templatePushSchema,
+  templateSchema,
 } from '../template-schemas';
 
 export function templateView(t: TemplateRecord) {
@@ -31,7 +38,8 @@ export function templateView(t: TemplateRecord) {
     quality_score: t.qualityScore,
     rejected_reason: t.rejectedReason,
     provider_template_id: t.providerTemplateId,
-    components: t.components,
+    // Meta's own shape, documented loosely: Meta adds component fields over time.
+    components: t.components as unknown as Array<Record<string, unknown>>,
     updated_at: new Date(t.updatedAt).toISOString(),
   };
 }
@@ -68,6 +76,10 @@ export const templateRoutes =
           description:
             "The database's view, kept current by Meta's template webhooks and by POST /v1/templates/pull.",
           querystring: accountQuery,
+          response: {
+            200: answer('The templates, every language', templateListSchema),
+            ...errorAnswers({ input: true, codes: ['ACCOUNT_NOT_FOUND'] }),
+          },
         },
       },
       async (req) => {
@@ -79,12 +91,22 @@ export const templateRoutes =
     app.get(
       '/v1/templates/:name/:language',
       {
-        config: { role: 'viewer' },
+        // A read names the template it wants: missing is 404 here, while in a send (422) the
+        // request is well-formed but its content cannot be used.
+        config: { role: 'viewer', errorStatus: { TEMPLATE_NOT_FOUND: 404 } },
         schema: {
           tags: ['templates'],
           summary: 'One template in one language',
           params: templateKeyParams,
           querystring: accountQuery,
+          response: {
+            200: answer('The template', templateSchema),
+            ...errorAnswers({
+              input: true,
+              codes: ['ACCOUNT_NOT_FOUND', 'TEMPLATE_NOT_FOUND'],
+              status: { TEMPLATE_NOT_FOUND: 404 },
+            }),
+          },
         },
       },
       async (req) => {
@@ -109,6 +131,13 @@ export const templateRoutes =
             'Lint findings are included; entries without a name or language are refused (422 TEMPLATE_INVALID).',
           body: templateDiffBody,
           querystring: accountQuery,
+          response: {
+            200: answer('The plan, per template, and the lint findings', templateDiffSchema),
+            ...errorAnswers({
+              body: true,
+              codes: ['ACCOUNT_NOT_FOUND', 'TEMPLATE_INVALID', 'PROVIDER_ERROR'],
+            }),
+          },
         },
       },
       async (req) => {
@@ -131,6 +160,13 @@ export const templateRoutes =
             'has outcome "failed" and a PROVIDER_ERROR in `error`, and `ok` is false. With dry_run: the plan only.',
           body: templatePushBody,
           querystring: accountQuery,
+          response: {
+            200: answer('One result per template; `ok` is false if Meta refused any', templatePushSchema),
+            ...errorAnswers({
+              body: true,
+              codes: ['ACCOUNT_NOT_FOUND', 'TEMPLATE_INVALID', 'PROVIDER_ERROR'],
+            }),
+          },
         },
       },
       async (req) => {
@@ -153,6 +189,10 @@ export const templateRoutes =
             'Status, quality, category, ids, rejection reason and components, as Meta lists them. Templates Meta no longer ' +
             'lists are marked DELETED (rows are kept). Answers counts of added, changed, unchanged and deleted.',
           querystring: accountQuery,
+          response: {
+            200: answer('What changed in the database', templatePullSchema),
+            ...errorAnswers({ input: true, codes: ['ACCOUNT_NOT_FOUND', 'PROVIDER_ERROR'] }),
+          },
         },
       },
       async (req) => {
@@ -174,6 +214,16 @@ export const templateRoutes =
             'are shown from the template’s examples and listed in `missing`; `problems` lists what a send would be refused for.',
           body: templatePreviewBody,
           querystring: accountQuery,
+          response: {
+            200: answer(
+              'The rendered template, what is missing and what a send would be refused for',
+              templatePreviewSchema,
+            ),
+            ...errorAnswers({
+              body: true,
+              codes: ['ACCOUNT_NOT_FOUND', 'TEMPLATE_NOT_FOUND', 'PHONE_INVALID', 'CONTACT_NOT_FOUND'],
+            }),
+          },
         },
       },
       async (req) => {

@@ -25,7 +25,7 @@ export const messageSchema = z
     status: z.enum(MESSAGE_STATUSES),
     provider_message_id: z.string().nullable().describe("Meta's id (wamid…), once Meta accepted it"),
     metadata: z.record(z.string(), z.unknown()).nullable().describe('Your metadata, as given at send'),
-    attempts: z.number().int(),
+    attempts: z.number().int().min(0).describe('Posts to Meta so far'),
     error: z
       .object({
         code: z.number().int().nullable().describe("Meta's error code, when Meta gave one"),

@@ -1,0 +1,106 @@
+/**
+ * What the bot really receives matches the catalogue: a run that emits every kind of event
+ * (the appointment story, a failed send, template review, quality and category changes), each
+ * payload checked against its schema — and against undocumented fields, which a bot could
+ * come to rely on without the reference ever naming them.
+ */
+import { createHmac } from 'node:crypto';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { EVENT_TYPES, type EventType, eventEnvelopeSchema } from '../../src/engine/events/schemas';
+import { EMILIA, type Harness, REMINDER, startHarness } from '../support/harness';
+import { DIALECTS } from '../support/stores';
+
+/** Emitted by other flows (a send whose outcome is unknown, an endpoint that keeps failing), not in this story. */
+const NOT_IN_THIS_STORY: EventType[] = ['message.in_doubt', 'endpoint.failing'];
+
+describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(dialect);
+  });
+  afterAll(() => h.close());
+
+  const seen = (type: string, match: (d: Record<string, any>) => boolean = () => true) =>
+    h.waitFor(type, () => h.events.find((e) => e.type === type && match(e.data)));
+
+  it('emits every type of the catalogue, each matching its schema exactly', async () => {
+    const sent = await h.api('POST', '/v1/messages', REMINDER);
+    expect(sent.status).toBe(202);
+    await seen('message.status', (d) => d.id === sent.json.id && d.status === 'read');
+    const onPhone = h.embedded.sandbox.users.inbox(EMILIA.waId).find((m) => m.type === 'template')!;
+    h.embedded.sandbox.users.tapButton(
+      h.embedded.whatsapp.phoneNumberId,
+      EMILIA.waId,
+      onPhone.wamid,
+      'Confirmar',
+    );
+    await seen('message.reply');
+    await seen('message.received');
+    await seen('window.opened');
+
+    await signedTemplateWebhook(h, 'message_template_quality_update', {
+      previous_quality_score: 'GREEN',
+      new_quality_score: 'YELLOW',
+      message_template_name: 'taxi_discount',
+    });
+    await seen('template.quality');
+    await signedTemplateWebhook(h, 'template_category_update', {
+      previous_category: 'UTILITY',
+      new_category: 'MARKETING',
+      message_template_name: 'taxi_discount',
+    });
+    await seen('template.category');
+
+    // Meta pauses a template and its webhook is lost: the next send fails at Meta (132015).
+    h.embedded.sandbox.setWebhookUrl(SANDBOX_ACCOUNT.phoneNumberId, 'http://127.0.0.1:9/unreachable');
+    h.embedded.sandbox.setTemplateStatus(SANDBOX_ACCOUNT.wabaId, 'appointment_reminder', 'es_AR', 'PAUSED');
+    const doomed = await h.api('POST', '/v1/messages', { ...REMINDER, to: '+1 650 555 3999' });
+    await seen('message.status', (d) => d.id === doomed.json.id && d.status === 'failed');
+    h.embedded.sandbox.setWebhookUrl(SANDBOX_ACCOUNT.phoneNumberId, `${h.url}/webhooks/whatsapp`);
+    h.embedded.sandbox.setTemplateStatus(SANDBOX_ACCOUNT.wabaId, 'resume_conversation', 'es_AR', 'DISABLED');
+    await seen('template.status');
+
+    const types = new Set(h.events.map((e) => e.type));
+    expect([...types].sort()).toEqual(EVENT_TYPES.filter((t) => !NOT_IN_THIS_STORY.includes(t)).sort());
+    for (const event of h.events) {
+      const { id: _deliveryId, ...envelope } = event as typeof event & { timestamp: string };
+      const parsed = eventEnvelopeSchema(event.type as EventType).safeParse(envelope);
+      expect(parsed.error, `${event.type} ${JSON.stringify(event.data)}`).toBeUndefined();
+      // Parsing drops fields the schema does not name: none may be dropped.
+      expect(parsed.data, `${event.type} has only documented fields`).toEqual(envelope);
+    }
+  });
+});
+
+/** Meta's template webhooks that the sandbox does not originate, signed as Meta signs them. */
+async function signedTemplateWebhook(h: Harness, field: string, value: Record<string, unknown>) {
+  const waba = h.embedded.whatsapp.wabaId;
+  const tpl = h.embedded.sandbox.templates(waba).find((t) => t.name === value.message_template_name)!;
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: waba,
+        time: Math.floor(Date.now() / 1000),
+        changes: [
+          {
+            field,
+            value: { ...value, message_template_id: Number(tpl.id), message_template_language: 'es_AR' },
+          },
+        ],
+      },
+    ],
+  });
+  const res = await request(`${h.url}/webhooks/whatsapp`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': `sha256=${createHmac('sha256', h.embedded.whatsapp.appSecret).update(body).digest('hex')}`,
+    },
+    body,
+  });
+  expect(res.statusCode).toBe(200);
+  await res.body.dump();
+}
