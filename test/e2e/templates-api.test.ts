@@ -128,7 +128,7 @@ describe.each(DIALECTS)('templates API on %s', (dialect) => {
       false,
     );
     const missing = await h.api('GET', '/v1/templates/appointment_reminder_v2/es_AR');
-    expect(missing.status).toBe(422);
+    expect(missing.status).toBe(404);
     expect(missing.json.error).toMatchObject({ code: 'TEMPLATE_NOT_FOUND' });
   });
 
