@@ -4,6 +4,7 @@
  * answers validate against the published document (not against the zod schemas behind it,
  * which the document could have drifted from).
  */
+import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -34,6 +35,9 @@ const SUCCESS: Record<string, string[]> = {
   'get /v1/webhook-endpoints': ['200'],
   'delete /v1/webhook-endpoints/{id}': ['204'],
   'post /v1/api-keys': ['201'],
+  'get /v1/api-keys': ['200'],
+  'delete /v1/api-keys/{id}': ['204'],
+  'post /v1/api-keys/{id}/rotate': ['201'],
 };
 
 const ERROR_REF = '#/components/schemas/Error';
@@ -160,6 +164,31 @@ describe('OpenAPI document', () => {
       'post /v1/templates/preview',
       await h.api('POST', '/v1/templates/preview', { name: 'appointment_reminder', language: 'es_AR' }),
     );
+
+    // Answers are not stripped as they leave: the document must hold every field they carry.
+    const templates = readFileSync('examples/saludcenter.templates.yaml', 'utf8');
+    await expectDocumented(
+      'post /v1/templates/diff',
+      await h.api('POST', '/v1/templates/diff', { file: templates }),
+    );
+    await expectDocumented(
+      'post /v1/templates/push',
+      await h.api('POST', '/v1/templates/push', { file: templates, dry_run: true }),
+    );
+    await expectDocumented('post /v1/templates/pull', await h.api('POST', '/v1/templates/pull'));
+    const endpoint = await h.api('POST', '/v1/webhook-endpoints', {
+      url: 'http://127.0.0.1:9/bot',
+      events: ['*'],
+    });
+    expect(endpoint.status).toBe(201);
+    await expectDocumented('post /v1/webhook-endpoints', endpoint);
+    await expectDocumented('get /v1/webhook-endpoints', await h.api('GET', '/v1/webhook-endpoints'));
+    const gone = await h.api('DELETE', `/v1/webhook-endpoints/${endpoint.json.id}`);
+    expect(gone.status).toBe(204);
+    const key = await h.api('POST', '/v1/api-keys', { name: 'openapi', role: 'viewer' });
+    expect(key.status).toBe(201);
+    await expectDocumented('post /v1/api-keys', key);
+    await expectDocumented('get /v1/api-keys', await h.api('GET', '/v1/api-keys'));
 
     // Errors, each with the status the document gives it.
     const closed = await h.api('POST', '/v1/messages', { to: '+1 650 555 0100', text: { body: 'hola' } });
