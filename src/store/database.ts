@@ -231,6 +231,8 @@ export interface Readiness {
 
 /** A write that failed this recently still counts: a full disk or a held lock leaves reads working. */
 const RECENT_WRITE_FAULT_MS = 5_000;
+/** Faults that leave the probe working; the others are seen (and cleared) by the probe itself. */
+const WRITE_FAULTS = new Set<DatabaseFault['kind']>(['disk_full', 'busy', 'read_only', 'io_error']);
 
 /**
  * Readiness: `database` runs one trivial statement with a short deadline (the statement is not
@@ -264,7 +266,7 @@ export async function checkReadiness(store: Store, timeoutMs = 2_000): Promise<R
     clearTimeout(timer);
   }
   const last = store.lastFault();
-  const ago = last ? Date.now() - last.at : Number.POSITIVE_INFINITY;
+  const ago = last && WRITE_FAULTS.has(last.kind) ? Date.now() - last.at : Number.POSITIVE_INFINITY;
   const writes: DatabaseCheck =
     ago < RECENT_WRITE_FAULT_MS && last
       ? {

@@ -220,6 +220,10 @@ export async function recordDeliveryResults(
           outcome: r.outcome.delivered ? 'delivered' : 'failed',
         })),
       )
+      // A commit whose answer was lost (the database went away at that moment) is recorded
+      // again later: the log keeps one row per attempt, and the fenced updates below match
+      // nothing the second time.
+      .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }
   const applied = new Set<string>();
@@ -247,6 +251,19 @@ export async function recordDeliveryResults(
     if (Number(res.numUpdatedRows) > 0) applied.add(r.id);
   }
   return applied;
+}
+
+/**
+ * Gives back whatever a claim leased under `token`: used when the claim's answer was lost (the
+ * database went away while it ran), so the rows need not wait for the lease to run out.
+ */
+export async function releaseLeaseToken(db: Kysely<Database>, token: string): Promise<void> {
+  await db
+    .updateTable('event_deliveries')
+    .set({ locked_until: null, lease_token: null })
+    .where('lease_token', '=', token)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 /** Hands leased deliveries back untried (stopping, or a request aborted before it could matter). */

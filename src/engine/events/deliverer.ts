@@ -38,6 +38,7 @@ import {
   listDeliveryEndpoints,
   lockEndpointHealth,
   recordDeliveryResults,
+  releaseLeaseToken,
   saveEndpointHealth,
 } from '../../store/events-repo';
 import type { EngineContext } from '../context';
@@ -105,6 +106,8 @@ export class EventDeliverer {
   /** Which endpoint a pass looks at first, so that none is always served last. */
   private turn = 0;
   private stopping = false;
+  /** Claims that failed without an answer: they may have leased rows all the same. */
+  private unsettledClaims: string[] = [];
 
   constructor(
     private readonly ctx: EngineContext,
@@ -167,6 +170,10 @@ export class EventDeliverer {
   /** Records what finished, then fills the free slots endpoint by endpoint. */
   private async pass(): Promise<number> {
     await this.flushAll();
+    while (this.unsettledClaims.length > 0) {
+      await releaseLeaseToken(this.ctx.store.db, this.unsettledClaims[0]!);
+      this.unsettledClaims.shift();
+    }
     const free = this.opts.concurrency - this.inflight;
     if (free <= 0 || this.stopping) return 0;
     const endpoints = await listDeliveryEndpoints(this.ctx.store.db);
@@ -182,12 +189,16 @@ export class EventDeliverer {
       const cap = state === 'half_open' ? 1 : this.opts.perEndpoint;
       const room = Math.min(cap - (this.inflightByEndpoint.get(ep.id) ?? 0), free - claimed);
       if (room <= 0) continue;
+      const token = this.ctx.id('lse');
       const due = await claimDueDeliveries(this.ctx.store.db, {
         endpointId: ep.id,
         now,
         leaseMs: this.leaseMs,
         limit: room,
-        token: this.ctx.id('lse'),
+        token,
+      }).catch((err: unknown) => {
+        this.unsettledClaims.push(token);
+        throw err;
       });
       for (const d of due) this.launch(d);
       claimed += due.length;
@@ -349,7 +360,7 @@ export class EventDeliverer {
           logs.push(() =>
             this.ctx.log.warn(
               { delivery: r.id, event: r.eventId },
-              'event delivery result not recorded: its lease is no longer ours',
+              'event delivery result not recorded: already recorded, or its lease is no longer ours',
             ),
           );
           continue;

@@ -1,0 +1,126 @@
+/**
+ * Stores for the fault suite: PostgreSQL reached through a TCP proxy the test can cut, and
+ * SQLite with a short busy timeout (a lock held elsewhere blocks the event loop that long).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { request } from 'undici';
+import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { openStore } from '../../src/store/database';
+import { migrateToLatest } from '../../src/store/migrate';
+import type { Harness } from '../support/harness';
+import { PG_URL, type TestStore } from '../support/stores';
+import type { TcpProxy } from './tcp-proxy';
+
+export async function openProxiedPostgres(proxy: TcpProxy): Promise<TestStore> {
+  const pgSchema = `t_${randomBytes(6).toString('hex')}`;
+  const url = proxy.rewrite(PG_URL);
+  const store = await openStore({
+    url,
+    pgSchema,
+    pgPoolSize: 5,
+    pgConnectTimeoutMs: 1_000,
+    pgStatementTimeoutMs: 5_000,
+  });
+  await migrateToLatest(store.db, store.schema);
+  return {
+    ...store,
+    url,
+    pgSchema,
+    destroy: async () => {
+      await store.close();
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${pgSchema} CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+export async function openShortBusySqlite(busyMs: number): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'recontact-fault-'));
+  const url = join(dir, 'recontact.db');
+  const store = await openStore({ url, sqliteBusyTimeoutMs: busyMs });
+  await migrateToLatest(store.db, store.schema);
+  return {
+    ...store,
+    url,
+    destroy: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `probe` is truthy; returns how long that took (ms). */
+export async function timeUntil(what: string, probe: () => Promise<boolean> | boolean, ms = 20_000) {
+  const t0 = performance.now();
+  for (;;) {
+    if (await probe()) return Math.round(performance.now() - t0);
+    if (performance.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * How far Meta's stand-in is from "every message stored reached it exactly once" (our id
+ * travels as biz_opaque_callback_data): ids sent a wrong number of times, and ids it got that
+ * we never stored. Both empty when all is well.
+ */
+export function sendDiscrepancies(h: Harness, ids: readonly string[]) {
+  const counts = h.embedded.sandbox.countsByCallbackData();
+  const wrong = ids.filter((id) => counts.get(id) !== 1).map((id) => `${id}: ${counts.get(id) ?? 0}`);
+  const unknown = [...counts.keys()].filter((id) => !ids.includes(id));
+  return { wrong, unknown };
+}
+
+/** A text from `from`, as Meta would POST it, signed with the sandbox account's app secret. */
+export function signedInbound(from: string, id: string, text: string) {
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: SANDBOX_ACCOUNT.wabaId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: {
+                display_phone_number: SANDBOX_ACCOUNT.displayPhoneNumber,
+                phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
+              },
+              contacts: [{ profile: { name: 'Fault' }, wa_id: from }],
+              messages: [
+                {
+                  from,
+                  id,
+                  timestamp: String(Math.floor(Date.now() / 1000)),
+                  type: 'text',
+                  text: { body: text },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const signature = `sha256=${createHmac('sha256', SANDBOX_ACCOUNT.appSecret).update(body).digest('hex')}`;
+  return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } };
+}
+
+/** POSTs to Recontact without an API key (webhooks, probes); the answer's JSON parsed. */
+export async function raw(
+  h: Harness,
+  method: 'GET' | 'POST',
+  path: string,
+  init: { body?: string; headers?: Record<string, string> } = {},
+) {
+  const res = await request(`${h.url}${path}`, { method, ...init });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+}
