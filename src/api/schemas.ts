@@ -117,10 +117,6 @@ export const createEndpointBody = z
   })
   .strict();
 
-export const createKeyBody = z
-  .object({ name: z.string().min(1).max(100), role: z.enum(['viewer', 'sender', 'admin']) })
-  .strict();
-
 // ---- Answers (documented in the OpenAPI reference, checked by test/e2e/openapi.test.ts) ----
 
 const isoTime = z.iso.datetime().describe('ISO 8601, UTC');
