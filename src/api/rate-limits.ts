@@ -8,7 +8,7 @@
  * whatever it is refused. Over a budget the answer is 429 RATE_LIMITED with Retry-After.
  */
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RecontactError } from '../domain/errors';
 
 export interface RateLimits {
@@ -40,21 +40,23 @@ export class AuthFailureLimiter {
   ) {}
 
   /** Throws RATE_LIMITED when this address already used up its failures for the window. */
-  async check(req: FastifyRequest): Promise<void> {
+  async check(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!this.limiter) return;
     const r = await this.limiter(req, { increment: false });
-    if (!r.isAllowed && r.remaining === 0) throw this.error(r.ttl);
+    if (!r.isAllowed && r.remaining === 0) throw this.refuse(reply, r.ttl);
   }
 
   /** Counts one failure; throws RATE_LIMITED when it is one too many. */
-  async record(req: FastifyRequest): Promise<void> {
+  async record(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!this.limiter) return;
     const r = await this.limiter(req);
-    if (!r.isAllowed && r.isExceeded) throw this.error(r.ttl);
+    if (!r.isAllowed && r.isExceeded) throw this.refuse(reply, r.ttl);
   }
 
-  private error(ttlMs: number): RecontactError {
-    return rateLimitedError('failed authentications from this address', this.max, ttlMs);
+  private refuse(reply: FastifyReply, ttlMs: number): RecontactError {
+    const e = rateLimitedError('failed authentications from this address', this.max, ttlMs);
+    reply.header('retry-after', String(e.data?.retry_after_seconds));
+    return e;
   }
 }
 

@@ -152,11 +152,11 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const role = req.routeOptions.config.role;
     if (!role) return;
     // An address that keeps failing is refused before its keys cost a hash and a lookup.
-    await authFailures.check(req);
+    await authFailures.check(req, reply);
     const xKey = req.headers['x-api-key'];
     let principal: Principal;
     try {
@@ -165,7 +165,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
         Array.isArray(xKey) ? xKey[0] : xKey,
       );
     } catch (err) {
-      if (err instanceof RecontactError) await authFailures.record(req);
+      if (err instanceof RecontactError) await authFailures.record(req, reply);
       throw err;
     }
     requireRole(principal, role);

@@ -60,11 +60,11 @@ export const whatsappWebhookRoutes =
         schema: { hide: true },
         // Meta posts from few addresses at thousands a second; only bad signatures are limited.
         config: { rateLimit: false },
-        onRequest: async (req) => {
-          await authFailures.check(req);
+        onRequest: async (req, reply) => {
+          await authFailures.check(req, reply);
           const sig = signatureHeader(req.headers['x-hub-signature-256']);
           if (sig === undefined || !SIGNATURE_FORMAT.test(sig)) {
-            await authFailures.record(req);
+            await authFailures.record(req, reply);
             throw new RecontactError(
               'WEBHOOK_SIGNATURE_INVALID',
               sig === undefined
@@ -85,7 +85,7 @@ export const whatsappWebhookRoutes =
           return reply.status(200).send({ received: accepted.items });
         } catch (err) {
           if (err instanceof RecontactError && err.code === 'WEBHOOK_SIGNATURE_INVALID') {
-            await authFailures.record(req);
+            await authFailures.record(req, reply);
           }
           throw err;
         }
