@@ -9,7 +9,13 @@
  * queue), so each of our entries ranks at least as high as the one before it: our entries keep
  * their time order, and only Meta's are placed by rank among them.
  */
+import type { MessageStatus } from './message';
 import { STATUS_RANK } from './status-merge';
+
+/** Steps a timeline lists beside the statuses the message itself went through. */
+export const TIMELINE_NOTES = ['retry_scheduled', 'resent', 'replied'] as const;
+/** What one timeline entry records: a status the message reached, or one of the notes. */
+export type TimelineStatus = MessageStatus | (typeof TIMELINE_NOTES)[number];
 
 export type TimelineClock = 'recontact' | 'meta';
 

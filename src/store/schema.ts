@@ -7,6 +7,7 @@ import type { Generated } from 'kysely';
 import type { DeliveryStatus } from '../domain/event-delivery';
 import type { MessageKind, MessageStatus } from '../domain/message';
 import type { TemplateStatus } from '../domain/templates/model';
+import type { TimelineStatus } from '../domain/timeline';
 import type { InboxStatus } from '../domain/webhook-inbox';
 
 export interface ChannelAccountsTable {
@@ -94,7 +95,7 @@ export interface MessagesTable {
 export interface MessageEventsTable {
   id: string;
   message_id: string;
-  status: string;
+  status: TimelineStatus;
   at: number;
   source: string;
   detail: string | null;

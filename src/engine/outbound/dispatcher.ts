@@ -25,6 +25,7 @@ import type { InDoubtPolicy } from '../../domain/message';
 import { TokenBucket } from '../../domain/pacing/token-bucket';
 import { classifyProviderError } from '../../domain/provider-errors';
 import { backoffDelay } from '../../domain/retry';
+import type { TimelineStatus } from '../../domain/timeline';
 import type { AccountWithLimits } from '../../store/accounts-repo';
 import {
   type AcceptedResult,
@@ -542,7 +543,12 @@ export class Dispatcher {
     await this.flushing;
   }
 
-  private timelineRow(messageId: string, status: string, at: number, detail: unknown): NewMessageEvent {
+  private timelineRow(
+    messageId: string,
+    status: TimelineStatus,
+    at: number,
+    detail: unknown,
+  ): NewMessageEvent {
     return {
       id: this.ctx.id('mev'),
       message_id: messageId,
@@ -554,7 +560,7 @@ export class Dispatcher {
   }
 
   private async recordTimeline(
-    rows: Array<{ id: string; status: string; detail: unknown }>,
+    rows: Array<{ id: string; status: TimelineStatus; detail: unknown }>,
     now: number,
   ): Promise<void> {
     await insertMessageEvents(
