@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, REMINDER, startHarness } from '../support/harness';
 import { DIALECTS, PG_URL } from '../support/stores';
-import { openProxiedPostgres, raw, sendDiscrepancies, signedInbound, timeUntil } from './support';
+import { openProxiedPostgres, raw, sendDiscrepancies, settled, signedInbound, timeUntil } from './support';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 const OUTAGE_MS = 1_500;
@@ -98,13 +98,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('PostgreSQL restarting', () => {
     expect(again.status).toBe(200);
 
     const all = [...ids.values()];
-    let left: Record<string, unknown> = {};
-    await timeUntil('every message read, every webhook applied, every event delivered', async () => {
-      left = await unsettled(h, all);
-      return Object.keys(left).length === 0;
-    }).catch((err) => {
-      throw new Error(`${(err as Error).message}; still unsettled: ${JSON.stringify(left)}`);
-    });
+    await settled(h, all, 2);
     console.log(
       `PostgreSQL outage of ${OUTAGE_MS} ms; after it came back: /readyz 200 in ${readyMs} ms, ` +
         `first send accepted in ${firstAcceptedMs} ms, every message read, webhook applied and event delivered in ${since()} ms`,
@@ -126,31 +120,3 @@ describe.skipIf(!DIALECTS.includes('postgres'))('PostgreSQL restarting', () => {
     expect(h.events.filter((e) => e.type === 'message.received')).toHaveLength(2);
   });
 });
-
-/** What has not reached its end yet: messages not read, webhooks not applied, events not delivered. */
-async function unsettled(h: Harness, ids: string[]) {
-  const db = h.store.db;
-  const messages = await db
-    .selectFrom('messages')
-    .select(['id', 'status', 'attempts', 'locked_by', 'locked_until', 'next_attempt_at'])
-    .where('id', 'in', ids)
-    .where('status', '!=', 'read')
-    .execute();
-  const webhooks = await db
-    .selectFrom('webhook_inbox')
-    .select(['id', 'status', 'error'])
-    .where('status', '!=', 'processed')
-    .execute();
-  const deliveries = await db
-    .selectFrom('event_deliveries')
-    .select(['id', 'status', 'attempts', 'last_error', 'locked_until', 'lease_token', 'next_attempt_at'])
-    .where('status', '!=', 'delivered')
-    .execute();
-  const inbound = await db.selectFrom('inbound_messages').select('id').execute();
-  const out: Record<string, unknown> = {};
-  if (messages.length) out.messages = messages;
-  if (webhooks.length) out.webhooks = webhooks;
-  if (deliveries.length) out.deliveries = deliveries;
-  if (inbound.length !== 2) out.inbound = inbound.length;
-  return out;
-}

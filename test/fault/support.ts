@@ -124,3 +124,49 @@ export async function raw(
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, json: text ? JSON.parse(text) : undefined };
 }
+
+/** What has not reached its end yet: messages not read, webhooks not applied, events not delivered. */
+export async function unsettled(h: Harness, ids: readonly string[], inboundCount?: number) {
+  const db = h.store.db;
+  const messages = await db
+    .selectFrom('messages')
+    .select(['id', 'status', 'attempts', 'locked_by', 'locked_until', 'next_attempt_at'])
+    .where('id', 'in', [...ids])
+    .where('status', '!=', 'read')
+    .execute();
+  const webhooks = await db
+    .selectFrom('webhook_inbox')
+    .select(['id', 'status', 'error'])
+    .where('status', '!=', 'processed')
+    .execute();
+  const deliveries = await db
+    .selectFrom('event_deliveries')
+    .select(['id', 'status', 'attempts', 'last_error', 'locked_until', 'lease_token', 'next_attempt_at'])
+    .where('status', '!=', 'delivered')
+    .execute();
+  const inbound = await db.selectFrom('inbound_messages').select('id').execute();
+  const out: Record<string, unknown> = {};
+  if (messages.length) out.messages = messages;
+  if (webhooks.length) out.webhooks = webhooks;
+  if (deliveries.length) out.deliveries = deliveries;
+  if (inboundCount !== undefined && inbound.length !== inboundCount) out.inbound = inbound.length;
+  return out;
+}
+
+/**
+ * Waits until every message in `ids` was read, every stored webhook applied and every event
+ * delivered (and `inboundCount` inbound messages stored); says what was left if that never comes.
+ */
+export async function settled(h: Harness, ids: readonly string[], inboundCount?: number, ms = 20_000) {
+  let left: Record<string, unknown> = {};
+  return timeUntil(
+    'every message read, every webhook applied, every event delivered',
+    async () => {
+      left = await unsettled(h, ids, inboundCount);
+      return Object.keys(left).length === 0;
+    },
+    ms,
+  ).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; still unsettled: ${JSON.stringify(left)}`);
+  });
+}

@@ -110,8 +110,9 @@ export class WebhookIngest {
       });
       this.afterCommit();
     } catch (err) {
-      // Nothing claimed: the database itself failed, and the loop backs off (LoopRunner).
-      if (ids.length === 0) throw err;
+      // Nothing claimed, or the database is unavailable (a restart, a full disk): no body is at
+      // fault and none may spend an attempt; the loop backs off (LoopRunner) and comes back.
+      if (ids.length === 0 || this.ctx.store.fault(err)) throw err;
       // One bad body must not block the others: apply them one by one and park the culprit.
       this.ctx.log.warn({ err }, 'batched webhook processing failed; retrying bodies one by one');
       for (const id of ids) await this.processOne(id);
@@ -131,6 +132,7 @@ export class WebhookIngest {
       });
       this.afterCommit();
     } catch (err) {
+      if (this.ctx.store.fault(err)) throw err;
       const park = attempts + 1 >= this.opts.maxAttempts;
       await markWebhookFailed(db, id, String(err), park, this.ctx.clock());
       this.ctx.log.error({ err, webhook: id, parked: park }, 'webhook body could not be applied');
