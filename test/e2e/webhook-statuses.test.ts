@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, REMINDER, startHarness } from '../support/harness';
+import { type BotEvent, type Harness, REMINDER, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
 describe.each(DIALECTS)('status webhooks on %s', (dialect) => {
@@ -166,8 +166,11 @@ describe.each(DIALECTS)('status webhooks on %s', (dialect) => {
       .execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.text).toBe('¿hola?');
+    // The deliverer's own loop may be posting it right now: wait for it rather than race it.
+    const isOpened = (e: BotEvent) => e.type === 'window.opened' && e.data.contact.wa_id === wa;
+    await h.waitFor('window.opened', () => h.events.some(isOpened));
     await h.app.deliverer.runOnce();
-    const opened = h.events.filter((e) => e.type === 'window.opened' && e.data.contact.wa_id === wa);
+    const opened = h.events.filter(isOpened);
     expect(opened).toHaveLength(1);
     expect(opened[0]!.data.contact.name).toBe('Tomás');
   });
