@@ -1,8 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { RecontactError } from '../../domain/errors';
-import { normalizePhone } from '../../domain/phone';
-import { windowState } from '../../domain/window';
-import { findContact } from '../../store/contacts-repo';
+import { contactWindow } from '../../engine/contacts/contact-window';
 import { answer, errorAnswers } from '../openapi';
 import { accountQuery, windowParams, windowSchema } from '../schemas';
 import type { ApiDeps } from '../server';
@@ -32,28 +29,18 @@ export const contactRoutes =
       },
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);
-        const { db } = deps.ctx.store;
-        const c = req.params.contact;
-        const contact = c.startsWith('ctc_')
-          ? await db.selectFrom('contacts').selectAll().where('id', '=', c).executeTakeFirst()
-          : await findContact(db, account.id, normalizePhone(c).waId);
-        if (!contact && c.startsWith('ctc_')) {
-          throw new RecontactError('CONTACT_NOT_FOUND', `No contact "${c}"`, {
-            hint: 'Contact ids (ctc_…) come from events; a phone number that never wrote answers known: false instead.',
-          });
-        }
-        const now = deps.ctx.clock();
-        const w = windowState(contact?.last_inbound_at ?? null, now);
+        const found = await contactWindow(deps.ctx, account.id, req.params.contact);
+        const w = found.window;
         return {
-          known: contact !== undefined,
-          contact_id: contact?.id ?? null,
-          wa_id: contact?.wa_id ?? (c.startsWith('ctc_') ? null : normalizePhone(c).waId),
+          known: found.contact !== undefined,
+          contact_id: found.contact?.id ?? null,
+          wa_id: found.waId,
           account_id: account.id,
           open: w.open,
           expires_at: iso(w.expiresAt),
-          last_inbound_at: iso(contact?.last_inbound_at ?? null),
+          last_inbound_at: iso(w.lastInboundAt),
           remaining_seconds: Math.max(0, Math.floor(w.remainingMs / 1000)),
-          now: new Date(now).toISOString(),
+          now: new Date(found.now).toISOString(),
         };
       },
     );
