@@ -271,12 +271,14 @@ export class EventDeliverer {
         signal: controller.signal,
       });
       statusCode = res.statusCode;
-      const excerpt = await readExcerpt(res.body).catch((e: unknown) => {
-        // A 2xx is the endpoint's answer even when the rest of its body never comes.
-        if (res.statusCode >= 200 && res.statusCode < 300) return '';
-        throw e;
-      });
-      if (res.statusCode < 200 || res.statusCode >= 300) {
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        // The status is the answer; a body still on its way would only hold the slot. A body
+        // already received is dropped and the connection reused; one still arriving is cut,
+        // which undici reports as an 'error' that must have a listener.
+        res.body.on('error', () => {});
+        res.body.destroy();
+      } else {
+        const excerpt = await readExcerpt(res.body);
         error = `HTTP ${res.statusCode}${excerpt ? `: ${excerpt.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`;
       }
     } catch (err) {
