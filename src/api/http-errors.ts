@@ -56,7 +56,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   const e = toRecontactError(err, req);
   // A route may give a code its own status: an unknown template is 422 in a send, 404 when read.
   const status = req.routeOptions.config?.errorStatus?.[e.code] ?? HTTP_STATUS[e.code];
-  if (status >= 500) req.log.error({ err }, 'request failed');
+  const retryAfter = e.data?.retry_after_seconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  // An outage is logged once by the background loops; a line per refused request would bury it.
+  if (e.code === 'DATABASE_UNAVAILABLE') req.log.debug({ err }, 'request refused: database unavailable');
+  else if (status >= 500) req.log.error({ err }, 'request failed');
   return reply.status(status).send({ error: errorBody(e, status, req.id) });
 }
 
