@@ -63,7 +63,13 @@ export class IntakeWriter {
     try {
       const rows = await this.ctx.store.db.transaction().execute((trx) => this.insert(trx, batch));
       for (const [i, p] of batch.entries()) p.resolve(rows[i]!);
-    } catch {
+    } catch (batchErr) {
+      // The database is unavailable, not one item at fault: retrying them one by one would only
+      // wait on the outage once per item (a SQLite busy timeout blocks the process each time).
+      if (this.ctx.store.fault(batchErr)) {
+        for (const p of batch) p.reject(batchErr);
+        return;
+      }
       for (const p of batch) {
         try {
           const [row] = await this.ctx.store.db.transaction().execute((trx) => this.insert(trx, [p]));
