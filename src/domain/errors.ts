@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   ACCOUNT_NOT_FOUND: 'No channel account with that id.',
   CONTACT_NOT_FOUND: 'No contact with that id or number.',
   MESSAGE_NOT_FOUND: 'No message with that id.',
+  MESSAGE_NOT_IN_DOUBT: 'Only a message held in_doubt can be resent.',
   TEMPLATE_NOT_FOUND: 'No template with that name and language on this account.',
   TEMPLATE_NOT_APPROVED: 'The template exists but Meta has not approved it for sending.',
   TEMPLATE_PARAMS_INVALID: 'The values given do not fit the template.',

@@ -130,7 +130,10 @@ export function registerFaultInjection(app: FastifyInstance): void {
     const everyMs = trickling.get(req);
     if (everyMs === undefined) return payload;
     reply.removeHeader('content-length');
-    return trickle(payload, everyMs);
+    const body = trickle(payload, everyMs);
+    // A client that gave up never reads the rest: end the stream, or closing the server waits forever.
+    reply.raw.once('close', () => body.destroy());
+    return body;
   });
 }
 

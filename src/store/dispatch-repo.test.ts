@@ -2,6 +2,8 @@
  * The dispatcher's guarantees as the store gives them, on both databases: the claim's LIMIT and
  * fence, the posting mark, acceptance that never moves a message back, and the doubt sweep.
  */
+
+import type { Insertable } from 'kysely';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
@@ -19,7 +21,7 @@ import type { MessagesTable } from './schema';
 
 const T0 = 1_764_000_000_000;
 
-function row(id: string, over: Partial<MessagesTable> = {}): MessagesTable {
+function row(id: string, over: Partial<Insertable<MessagesTable>> = {}): Insertable<MessagesTable> {
   return {
     id,
     account_id: 'acc',
@@ -53,7 +55,7 @@ function row(id: string, over: Partial<MessagesTable> = {}): MessagesTable {
     posted_at: null,
     doubt_until: null,
     ...over,
-  } as MessagesTable;
+  };
 }
 
 describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
@@ -66,7 +68,7 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
     await store.db.deleteFrom('messages').execute();
   });
 
-  const insert = async (rows: MessagesTable[]) => {
+  const insert = async (rows: Array<Insertable<MessagesTable>>) => {
     for (let i = 0; i < rows.length; i += 200) {
       await store.db
         .insertInto('messages')

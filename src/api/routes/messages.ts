@@ -137,6 +137,30 @@ export const messageRoutes =
         };
       },
     );
+
+    app.post(
+      '/v1/messages/:id/resend',
+      {
+        config: { role: 'sender' },
+        schema: {
+          tags: ['messages'],
+          summary: 'Send a message held in_doubt again',
+          description:
+            'A message is held in_doubt when its POST left but Meta never said whether it accepted it ' +
+            '(a crash, a lost answer) and DISPATCH_IN_DOUBT=fail. Resending may deliver it twice; the ' +
+            'decision is yours. Any other status is refused with 409 MESSAGE_NOT_IN_DOUBT.',
+          params: messageIdParams,
+          response: {
+            202: answer('Queued again', messageSchema),
+            ...errorAnswers({ input: true, codes: ['MESSAGE_NOT_FOUND', 'MESSAGE_NOT_IN_DOUBT'] }),
+          },
+        },
+      },
+      async (req, reply) => {
+        const m = await deps.sendService.resendInDoubt(req.params.id);
+        return reply.status(202).send(messageView(m));
+      },
+    );
   };
 
 /** The wa_id of `to` (a phone in any readable form, or wa_id digits), named as a query value. */

@@ -3,6 +3,7 @@
  * unknown or unapproved template, values that do not fit it, free-form text outside the window.
  * The message row is the outbox: once it is written, the dispatcher owns it.
  */
+
 import { createHash } from 'node:crypto';
 import type { OutboundContent } from '../../channels/channel';
 import { RecontactError } from '../../domain/errors';
@@ -16,6 +17,7 @@ import { getTemplate } from '../../store/templates-repo';
 import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import { templateNotFound } from '../templates/not-found';
+import { resendInDoubt } from './doubts';
 import { IntakeWriter } from './intake-writer';
 
 export interface SendRequest {
@@ -51,6 +53,11 @@ export class SendService {
     private readonly onQueued: () => void,
     private readonly writer: IntakeWriter = new IntakeWriter(ctx),
   ) {}
+
+  /** Sends a message held in_doubt again, on request (see doubts.ts). */
+  resendInDoubt(id: string): Promise<MessageRow> {
+    return resendInDoubt(this.ctx, id, this.onQueued);
+  }
 
   async send(req: SendRequest, idempotencyKey?: string): Promise<SendOutcome> {
     const { db } = this.ctx.store;
