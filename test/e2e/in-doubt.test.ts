@@ -51,7 +51,12 @@ describe.each(DIALECTS)('messages in doubt on %s', (dialect) => {
       payload: { trickle: 1_000 },
     });
     const sent = await h.api('POST', '/v1/messages', REMINDER);
-    await h.waitFor('the lost answer', async () => (await statusOf(sent.json.id)).status === 'unconfirmed');
+    const doubtful = await h.waitFor('the lost answer', async () => {
+      const m = await statusOf(sent.json.id);
+      return m.status === 'unconfirmed' && m;
+    });
+    // What Recontact knows: when the POST left, and until when it waits for Meta's proof.
+    expect(Date.parse(doubtful.doubt_until)).toBeGreaterThan(Date.parse(doubtful.posted_at));
     const settled = await h.waitFor('Meta’s proof', async () => {
       const m = await statusOf(sent.json.id);
       return ['sent', 'delivered', 'read'].includes(m.status) && m;
@@ -71,6 +76,7 @@ describe.each(DIALECTS)('messages in doubt on %s', (dialect) => {
     expect(event.data.decision).toBe('hold');
     const listed = await h.api('GET', '/v1/messages?status=in_doubt');
     expect(listed.json.data.map((m: { id: string }) => m.id)).toEqual([id]);
+    expect(listed.json.data[0].posted_at).not.toBeNull();
     expect(h.embedded.sandbox.countsByCallbackData().get(id) ?? 0).toBe(0);
 
     const resent = await h.api('POST', `/v1/messages/${id}/resend`);

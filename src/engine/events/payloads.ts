@@ -44,6 +44,8 @@ export function messageView(m: MessageRow): MessageView {
     read_at: isoOrNull(m.read_at),
     failed_at: isoOrNull(m.failed_at),
     replied_at: isoOrNull(m.replied_at),
+    posted_at: isoOrNull(m.posted_at),
+    doubt_until: isoOrNull(m.doubt_until),
   };
 }
 

@@ -40,6 +40,10 @@ export const messageSchema = z
     read_at: isoTimeOrNull,
     failed_at: isoTimeOrNull,
     replied_at: isoTimeOrNull,
+    posted_at: isoTimeOrNull.describe('When the last POST to Meta left (the message became sending)'),
+    doubt_until: isoTimeOrNull.describe(
+      'unconfirmed only: until when Recontact waits for Meta to prove the send before DISPATCH_IN_DOUBT applies',
+    ),
   })
   .meta({ id: 'Message', description: 'An outbound message, as the API and events show it' });
 
