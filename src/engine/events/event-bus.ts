@@ -3,10 +3,12 @@
  * together with one delivery row per subscribed endpoint (the outbox), so an event is never
  * lost and never invented: EventDeliverer posts them afterwards, with retries.
  */
+
 import type { Kysely } from 'kysely';
 import { insertEvents, listEndpoints, type NewEvent } from '../../store/events-repo';
 import type { Database } from '../../store/schema';
 import type { EngineContext } from '../context';
+import { EVENT_ENDPOINT_REFRESH_MS } from '../tuning';
 import type { EventType } from './schemas';
 
 // The catalogue (schemas.ts) owns the list of types and the shape of each payload.
@@ -19,7 +21,7 @@ export class EventBus {
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly refreshMs = 5_000,
+    private readonly refreshMs = EVENT_ENDPOINT_REFRESH_MS,
   ) {}
 
   /** `db` must be the caller's transaction when there is one: SQLite has one connection, and a

@@ -23,6 +23,7 @@ import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import type { EventBus, PendingEvent } from '../events/event-bus';
 import { DEFAULT_LOOP_OPTIONS, LoopRunner } from '../loop-runner';
+import { INGEST_TUNING } from '../tuning';
 import { applyInbound } from './inbound-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
@@ -46,7 +47,7 @@ export class WebhookIngest {
     private readonly channel: Channel,
     private readonly events: EventBus,
     private readonly hooks: { onEvents(): void; onTemplatesChanged(): void },
-    private readonly opts: IngestOptions = { batchSize: 40, pollMs: 1_000, maxAttempts: 5 },
+    private readonly opts: IngestOptions = INGEST_TUNING,
   ) {
     this.runner = new LoopRunner('webhook processor', ctx.log, () => this.processOnce(), {
       ...DEFAULT_LOOP_OPTIONS,
