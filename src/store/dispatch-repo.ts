@@ -7,20 +7,16 @@
  * its POST is about to leave (markPosting), so after a crash the rows in doubt are exactly those
  * that may have reached Meta, not a whole claimed batch.
  */
+
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { ACCEPTABLE_FROM, type InDoubtPolicy } from '../domain/message';
+import { chunks } from './chunks';
 import { takesRowLocks } from './row-locks';
 import type { Database, MessagesTable } from './schema';
 
 type Row = Selectable<MessagesTable>;
 
 const CHUNK = 400;
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 const list = (values: readonly string[]) => sql.join(values.map((v) => sql.lit(v)));
 
@@ -76,7 +72,7 @@ export async function markPosting(
   now: number,
 ): Promise<string[]> {
   const out: string[] = [];
-  for (const part of chunks(ids)) {
+  for (const part of chunks(ids, CHUNK)) {
     const res = await db
       .updateTable('messages')
       .set((eb) => ({
@@ -111,7 +107,7 @@ export async function markAccepted(
   now: number,
 ): Promise<string[]> {
   const changed: string[] = [];
-  for (const part of chunks(rows)) {
+  for (const part of chunks(rows, CHUNK)) {
     const values = sql.join(part.map((r) => sql`(${r.id}, ${r.providerMessageId})`));
     const res = await sql<{ id: string; status: string }>`
       UPDATE messages
@@ -232,7 +228,7 @@ export function markUnconfirmed(
 
 /** Hands leased but unposted rows back (graceful stop, lost account) for anyone to claim at once. */
 export async function releaseLeases(db: Kysely<Database>, workerId: string, ids: string[], now: number) {
-  for (const part of chunks(ids)) {
+  for (const part of chunks(ids, CHUNK)) {
     await db
       .updateTable('messages')
       .set({ locked_by: null, locked_until: null, updated_at: now })

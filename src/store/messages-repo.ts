@@ -1,5 +1,6 @@
-import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { MessageKind, MessageStatus } from '../domain/message';
+import { chunks } from './chunks';
 import { type RowLock, withRowLock } from './row-locks';
 import type { Database, MessageEventsTable, MessagesTable } from './schema';
 
@@ -26,12 +27,6 @@ export interface NewMessage {
 export type NewMessageEvent = Selectable<MessageEventsTable>;
 
 const CHUNK = 400;
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export async function insertMessageEvents(db: Kysely<Database>, events: NewMessageEvent[]): Promise<void> {
   for (const part of chunks(events, 200)) await db.insertInto('message_events').values(part).execute();
@@ -114,7 +109,7 @@ export async function findMessagesByIds(
 ): Promise<MessageRow[]> {
   const out: MessageRow[] = [];
   // Sorted, so concurrent lockers take row locks in one order and cannot deadlock.
-  for (const part of chunks([...ids].sort())) {
+  for (const part of chunks([...ids].sort(), CHUNK)) {
     const q = db.selectFrom('messages').selectAll().where('id', 'in', part).orderBy('id');
     out.push(...(await withRowLock(db, q, lock).execute()));
   }
@@ -196,7 +191,7 @@ export async function markReplied(
   now: number,
 ): Promise<Set<string>> {
   const marked = new Set<string>();
-  for (const part of chunks([...replies])) {
+  for (const part of chunks([...replies], CHUNK)) {
     const values = sql.join(part.map((r) => sql`(${r.id}, ${r.at})`));
     const res = await sql<{ id: string }>`
       UPDATE messages
