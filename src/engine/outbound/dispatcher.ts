@@ -20,6 +20,7 @@
  * message as `in_doubt` for a person or the bot (at most once). Either way a `message.in_doubt`
  * event says so.
  */
+import { setMaxListeners } from 'node:events';
 import type { Channel, OutboundContent, SendResult } from '../../channels/channel';
 import type { InDoubtPolicy } from '../../domain/message';
 import { TokenBucket } from '../../domain/pacing/token-bucket';
@@ -120,6 +121,8 @@ export class Dispatcher {
     private readonly opts: DispatcherOptions,
   ) {
     this.startedAt = ctx.clock();
+    // Every send in flight listens to this one signal: hundreds at once is the normal case.
+    setMaxListeners(0, this.inflightAbort.signal);
     this.runner = new LoopRunner('dispatcher', ctx.log, () => this.pass(), {
       idleMs: opts.pollMs,
       errorBaseMs: 250,
