@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { ApiKeys } from './api/auth';
 import { buildApi } from './api/server';
 import type { Channel, TemplateProvider } from './channels/channel';
 import { safeConnector } from './channels/safe-dispatcher';
 import { createWhatsAppChannel } from './channels/whatsapp/client';
 import type { Config } from './config';
 import { createIdGenerator } from './domain/ids';
+import { ApiKeys } from './engine/access/api-keys';
 import { AccountRegistry } from './engine/accounts';
 import type { EngineContext } from './engine/context';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/events/deliverer';

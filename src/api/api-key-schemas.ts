@@ -1,6 +1,6 @@
 /** Requests and answers of the /v1/api-keys routes (OpenAPI at /docs). */
 import { z } from 'zod';
-import { ROLES } from './auth';
+import { ROLES } from '../engine/access/api-keys';
 
 const expiresAt = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, like 2027-01-31T00:00:00Z' })

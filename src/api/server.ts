@@ -9,14 +9,14 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fa
 import type { Logger } from 'pino';
 import type { TemplateProvider } from '../channels/channel';
 import { type ErrorCode, RecontactError } from '../domain/errors';
+import type { ApiKeys, Principal, Role } from '../engine/access/api-keys';
 import type { AccountRegistry } from '../engine/accounts';
 import type { EngineContext } from '../engine/context';
 import type { EventBus } from '../engine/events/event-bus';
+import { asOutageError, readiness } from '../engine/health';
 import type { WebhookIngest } from '../engine/inbound/webhook-ingest';
 import type { SendService } from '../engine/outbound/send-service';
-import { checkReadiness } from '../store/database';
-import { databaseUnavailableError } from '../store/database-faults';
-import { type ApiKeys, type Principal, type Role, requireRole } from './auth';
+import { apiKeyAuthHook } from './auth';
 import { clientErrorHandler, errorHandler, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './http-errors';
 import { assertNoControlCharacters, installJsonParser } from './input-guards';
 import { documentedOnlySerializer, openapiDocument } from './openapi';
@@ -100,10 +100,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(documentedOnlySerializer);
   // A database outage (restart, full disk, lock) is a 503 with Retry-After, not a 500.
-  app.setErrorHandler((err, req, reply) => {
-    const fault = deps.ctx.store.fault(err);
-    return errorHandler((fault ? databaseUnavailableError(fault, err) : err) as never, req, reply);
-  });
+  app.setErrorHandler((err, req, reply) => errorHandler(asOutageError(deps.ctx, err) as never, req, reply));
   app.setNotFoundHandler((req, reply) =>
     errorHandler(
       new RecontactError('ROUTE_NOT_FOUND', `No endpoint ${req.method} ${req.url.split('?')[0]}`, {
@@ -152,31 +149,13 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.addHook('onRequest', async (req, reply) => {
-    const role = req.routeOptions.config.role;
-    if (!role) return;
-    // An address that keeps failing is refused before its keys cost a hash and a lookup.
-    await authFailures.check(req, reply);
-    const xKey = req.headers['x-api-key'];
-    let principal: Principal;
-    try {
-      principal = await deps.apiKeys.authenticate(
-        req.headers.authorization,
-        Array.isArray(xKey) ? xKey[0] : xKey,
-      );
-    } catch (err) {
-      if (err instanceof RecontactError) await authFailures.record(req, reply);
-      throw err;
-    }
-    requireRole(principal, role);
-    req.principal = principal;
-  });
+  app.addHook('onRequest', apiKeyAuthHook(deps.apiKeys, authFailures));
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   // Liveness above, readiness here: can this process serve requests right now?
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    const readiness = await checkReadiness(deps.ctx.store);
-    return reply.status(readiness.ready ? 200 : 503).send(readiness);
+    const ready = await readiness(deps.ctx);
+    return reply.status(ready.ready ? 200 : 503).send(ready);
   });
   await app.register(messageRoutes(deps));
   await app.register(contactRoutes(deps));

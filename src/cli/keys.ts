@@ -3,7 +3,7 @@
  * (RECONTACT_URL, RECONTACT_API_KEY with the admin role), so the same rules hold as for any
  * caller: the last admin key cannot be revoked, a key is shown once.
  */
-import type { ApiKeyView } from '../api/auth';
+import type { ApiKeyView } from '../engine/access/api-keys';
 import { callApi, type RemoteOptions } from './api-client';
 import { UsageError } from './errors';
 import { stdoutLines } from './output';

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import type { KyselyPlugin } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeys } from '../../src/api/auth';
 import { type App, createApp } from '../../src/app';
 import type { RecontactError } from '../../src/domain/errors';
 import { createIdGenerator } from '../../src/domain/ids';
+import { ApiKeys } from '../../src/engine/access/api-keys';
 import { openStore, type Store } from '../../src/store/database';
 import { type Harness, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
@@ -219,7 +219,7 @@ describe.each(DIALECTS)('API keys across instances on %s', (dialect) => {
       { monotonic: () => mono },
     );
     const bot = (await h.api('POST', '/v1/api-keys', { name: 'bot', role: 'sender' })).json;
-    const auth = () => keys.authenticate(`Bearer ${bot.key}`, undefined);
+    const auth = () => keys.authenticate(bot.key);
 
     expect((await auth()).name).toBe('bot');
     for (let i = 0; i < 1_000; i++) await auth();

@@ -1,9 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { RecontactError } from '../../domain/errors';
-import { checkTargetUrl } from '../../domain/url-policy';
-import { newEndpointSecret } from '../../engine/events/signing';
-import { deleteEndpoint, type EndpointRow, insertEndpoint, listEndpoints } from '../../store/events-repo';
+import { createEndpoint, listEndpointsWithHealth, removeEndpoint } from '../../engine/events/endpoints';
 import {
   createdKeySchema,
   createKeyBody,
@@ -36,23 +33,13 @@ export const adminRoutes =
       },
       async (req, reply) => {
         // Recontact will POST to this URL from inside your network: never to a private address.
-        const target = checkTargetUrl(req.body.url, { allowPrivate: deps.allowPrivateTargets === true });
-        if (!target.ok) {
-          throw new RecontactError('WEBHOOK_URL_FORBIDDEN', `The webhook URL is refused: ${target.message}`, {
-            details: [{ path: 'body.url', message: target.message }],
-            hint: target.hint,
-            data: { rule: target.rule },
-          });
-        }
-        const id = deps.ctx.id('ep');
-        const secret = newEndpointSecret();
-        await insertEndpoint(
-          deps.ctx.store.db,
-          { id, url: req.body.url, secret, eventTypes: req.body.events },
-          deps.ctx.clock(),
+        const created = await createEndpoint(
+          deps.ctx,
+          deps.events,
+          { url: req.body.url, events: req.body.events },
+          { allowPrivate: deps.allowPrivateTargets === true },
         );
-        await deps.events.refresh();
-        return reply.status(201).send({ id, url: req.body.url, events: req.body.events, secret });
+        return reply.status(201).send(created);
       },
     );
 
@@ -70,16 +57,7 @@ export const adminRoutes =
         },
       },
       async () => {
-        const rows = await listEndpoints(deps.ctx.store.db);
-        return {
-          data: rows.map((r) => ({
-            id: r.id,
-            url: r.url,
-            events: JSON.parse(r.event_types) as string[],
-            enabled: r.enabled === 1,
-            health: endpointHealthView(r, deps.ctx.clock()),
-          })),
-        };
+        return { data: await listEndpointsWithHealth(deps.ctx) };
       },
     );
 
@@ -98,12 +76,7 @@ export const adminRoutes =
         },
       },
       async (req, reply) => {
-        if (!(await deleteEndpoint(deps.ctx.store.db, req.params.id))) {
-          throw new RecontactError('WEBHOOK_ENDPOINT_NOT_FOUND', `No webhook endpoint "${req.params.id}"`, {
-            hint: 'GET /v1/webhook-endpoints lists the subscriptions and their ids (ep_…).',
-          });
-        }
-        await deps.events.refresh();
+        await removeEndpoint(deps.ctx, deps.events, req.params.id);
         return reply.status(204).send();
       },
     );
@@ -202,20 +175,3 @@ export const adminRoutes =
       },
     );
   };
-
-/**
- * failing: marked by the deliverer (breaker kept opening, or a delivery used up its retries),
- * until its next success; paused: its breaker is open, deliveries wait; ok: otherwise.
- */
-function endpointHealthView(r: EndpointRow, now: number) {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  const paused = r.breaker_until !== null && r.breaker_until > now;
-  return {
-    state: r.marked_failing_at !== null ? 'failing' : paused ? 'paused' : 'ok',
-    failing_since: iso(r.failing_since_at),
-    consecutive_failures: r.consecutive_failures,
-    paused_until: paused ? iso(r.breaker_until) : null,
-    last_error: r.last_error,
-    last_delivered_at: iso(r.last_delivered_at),
-  };
-}

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { RecontactError } from '../../domain/errors';
 import { normalizePhone } from '../../domain/phone';
-import { orderTimeline } from '../../domain/timeline';
 import { messageView } from '../../engine/events/payloads';
+import { getMessageWithTimeline, listMessagePage } from '../../engine/outbound/message-queries';
 import type { SendRequest } from '../../engine/outbound/send-service';
-import { getMessage, getTimeline, listMessages } from '../../store/messages-repo';
 import { answer, errorAnswers } from '../openapi';
 import {
   encodeCursor,
@@ -86,18 +85,17 @@ export const messageRoutes =
         const q = req.query;
         const accountId = q.account_id === undefined ? undefined : deps.accounts.resolve(q.account_id).id;
         const to = q.to?.trim();
-        const rows = await listMessages(deps.ctx.store.db, {
-          limit: q.limit + 1,
+        const page = await listMessagePage(deps.ctx, {
+          limit: q.limit,
           ...(accountId !== undefined ? { accountId } : {}),
           ...(q.status !== undefined ? { statuses: q.status } : {}),
           ...(to === undefined ? {} : to.startsWith('ctc_') ? { contactId: to } : { waId: recipient(to) }),
           ...(q.template !== undefined ? { templateName: q.template } : {}),
-          ...(q.cursor !== undefined ? { beforeId: q.cursor } : {}),
+          ...(q.cursor !== undefined ? { afterCursor: q.cursor } : {}),
         });
-        const page = rows.slice(0, q.limit);
         return {
-          data: page.map(messageView),
-          next_cursor: rows.length > q.limit ? encodeCursor(page.at(-1)!.id) : null,
+          data: page.messages.map(messageView),
+          next_cursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor),
         };
       },
     );
@@ -117,14 +115,7 @@ export const messageRoutes =
         },
       },
       async (req) => {
-        const { db } = deps.ctx.store;
-        const m = await getMessage(db, req.params.id);
-        if (!m) {
-          throw new RecontactError('MESSAGE_NOT_FOUND', `No message "${req.params.id}"`, {
-            hint: 'Use the id returned by POST /v1/messages (msg_…).',
-          });
-        }
-        const timeline = orderTimeline(await getTimeline(db, m.id));
+        const { message: m, timeline } = await getMessageWithTimeline(deps.ctx, req.params.id);
         return {
           ...messageView(m),
           timeline: timeline.map((e) => ({

@@ -6,11 +6,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { TemplateRecord } from '../../domain/templates/model';
 import { readTemplateInput, type TemplateSource } from '../../engine/templates/input';
-import { templateNotFound } from '../../engine/templates/not-found';
 import { previewTemplate } from '../../engine/templates/preview';
 import { diffTemplates, pushTemplates } from '../../engine/templates/push';
+import { readTemplate, templatesOf } from '../../engine/templates/reads';
 import { syncTemplates } from '../../engine/templates/sync';
-import { getTemplate, listTemplates } from '../../store/templates-repo';
 import { answer, errorAnswers } from '../openapi';
 import { accountQuery } from '../schemas';
 import type { ApiDeps } from '../server';
@@ -64,8 +63,6 @@ function sourceOf(body: {
 export const templateRoutes =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const { db } = deps.ctx.store;
-
     app.get(
       '/v1/templates',
       {
@@ -84,7 +81,7 @@ export const templateRoutes =
       },
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);
-        return { data: (await listTemplates(db, account.id)).map(templateView) };
+        return { data: (await templatesOf(deps.ctx, account.id)).map(templateView) };
       },
     );
 
@@ -112,9 +109,7 @@ export const templateRoutes =
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);
         const { name, language } = req.params;
-        const t = await getTemplate(db, account.id, name, language);
-        if (t) return templateView(t);
-        throw await templateNotFound(db, { accountId: account.id, name, language, path: 'language' });
+        return templateView(await readTemplate(deps.ctx, account.id, name, language));
       },
     );
 
