@@ -15,9 +15,15 @@
  * exact decimal strings; ids that fit stay numbers in `raw` and are stringified here. A cheap
  * regular-expression pre-check skips the scan for bodies with no 16-digit literal (all message
  * and status webhooks), so the common path is a plain JSON.parse.
+ *
+ * Unstorable characters. NUL (PostgreSQL text refuses it) and lone surrogates (no UTF-8 form)
+ * in any string of the body become U+FFFD (domain/storable-text.ts) before items are built, so
+ * what Meta was acknowledged for is always storable; a pre-check on the raw text for the
+ * escapes that produce them keeps ordinary bodies on the plain path.
  */
 import { RecontactError } from '../../domain/errors';
 import type { ProviderStatus } from '../../domain/message';
+import { jsonMayHoldUnstorable, makeStorable } from '../../domain/storable-text';
 import type {
   InboundItem,
   StatusItem,
@@ -415,11 +421,15 @@ function templateCategory(wabaId: string, v: Obj, vp: string): TemplateCategoryI
 export function parseWebhook(rawBody: Buffer): WebhookItem[] {
   if (rawBody.length === 0) throw invalid('', 'body is empty');
   let root: unknown;
+  const text = rawBody.toString('utf8');
   try {
-    root = JSON.parse(protectLargeIntegers(rawBody.toString('utf8')));
+    root = JSON.parse(protectLargeIntegers(text));
   } catch (e) {
     throw invalid('', `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+  // Every string an item can carry comes from here: NUL and lone surrogates become U+FFFD, so an
+  // acknowledged body is storable on every database (PostgreSQL text refuses NUL).
+  if (jsonMayHoldUnstorable(text)) makeStorable(root);
   if (!isObj(root)) throw invalid('', `body must be a JSON object, got ${typeName(root)}`);
   if (root.object !== 'whatsapp_business_account') {
     throw root.object === undefined
