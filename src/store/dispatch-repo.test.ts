@@ -15,6 +15,7 @@ import {
   markStaleSendsUnconfirmed,
   markUnconfirmed,
   releaseStaleOwnLeases,
+  revertUnpostedMarks,
   settleExpiredDoubts,
 } from './dispatch-repo';
 import type { MessagesTable } from './schema';
@@ -140,6 +141,20 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
     expect(a.status).toBe('sending');
     expect(a.attempts).toBe(1);
     expect(a.posted_at).toBe(T0 + 1_001);
+  });
+
+  it('undoes a sending mark that committed though the worker never posted', async () => {
+    await insert([row('m', { locked_by: 'w1', locked_until: T0 + 60_000 })]);
+    expect(await markPosting(store.db, 'w1', ['m'], T0 + 5)).toEqual(['m']);
+    // A later mark of the same row is not undone by an earlier failure's repair.
+    expect(await revertUnpostedMarks(store.db, { workerId: 'w1', ids: ['m'], postedAt: T0 + 4 })).toBe(0);
+    expect(await revertUnpostedMarks(store.db, { workerId: 'w1', ids: ['m'], postedAt: T0 + 5 })).toBe(1);
+    const m = await store.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', 'm')
+      .executeTakeFirstOrThrow();
+    expect([m.status, m.attempts, m.posted_at]).toEqual(['queued', 0, null]);
   });
 
   it('never moves a message back on acceptance, and settles one in doubt', async () => {

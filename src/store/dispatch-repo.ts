@@ -91,6 +91,30 @@ export async function markPosting(
   return out;
 }
 
+/**
+ * Undoes `sending` marks that committed although the worker was told they failed (the
+ * connection dropped after the commit): the worker never posted those rows, so they are simply
+ * queued again. The mark's own time identifies them; a later mark is left alone.
+ */
+export async function revertUnpostedMarks(
+  db: Kysely<Database>,
+  p: { workerId: string; ids: string[]; postedAt: number },
+): Promise<number> {
+  let n = 0;
+  for (const part of chunks(p.ids, CHUNK)) {
+    const res = await db
+      .updateTable('messages')
+      .set((eb) => ({ status: 'queued', attempts: eb('attempts', '-', 1), posted_at: null }))
+      .where('id', 'in', part)
+      .where('locked_by', '=', p.workerId)
+      .where('status', '=', 'sending')
+      .where('posted_at', '=', p.postedAt)
+      .executeTakeFirst();
+    n += Number(res.numUpdatedRows);
+  }
+  return n;
+}
+
 export interface AcceptedResult {
   id: string;
   providerMessageId: string;

@@ -42,6 +42,7 @@ import {
   type RetryResult,
   releaseLeases,
   releaseStaleOwnLeases,
+  revertUnpostedMarks,
   settleExpiredDoubts,
   type UnconfirmedResult,
 } from '../../store/dispatch-repo';
@@ -83,6 +84,10 @@ interface AccountLane {
   /** Marked or being marked `sending`, posted or about to be: counts against concurrency. */
   inflight: number;
   claiming: boolean;
+  /** A claim failed, maybe after its commit: leases this lane does not know of may exist. */
+  claimInDoubt: boolean;
+  /** `sending` marks whose commit may have happened although we were told it failed: never posted. */
+  unpostedMarks: Array<{ ids: string[]; postedAt: number }>;
   pacingTimer: NodeJS.Timeout | undefined;
   /** Until when this worker holds the account's lease (0: not held). */
   heldUntil: number;
@@ -207,6 +212,8 @@ export class Dispatcher {
         marking: false,
         inflight: 0,
         claiming: false,
+        claimInDoubt: false,
+        unpostedMarks: [],
         pacingTimer: undefined,
         heldUntil: 0,
         renewAt: 0,
@@ -360,6 +367,7 @@ export class Dispatcher {
     if (lane.claiming || this.stopping || lane.buffer.length >= cap / 2) return 0;
     lane.claiming = true;
     try {
+      await this.repairAfterOutage(lane);
       const rows = await claimDueMessages(this.ctx.store.db, {
         accountId: lane.account.id,
         workerId: this.opts.workerId,
@@ -370,9 +378,32 @@ export class Dispatcher {
       lane.buffer.push(...rows);
       this.pump(lane);
       return rows.length;
+    } catch (err) {
+      lane.claimInDoubt = true;
+      throw err;
     } finally {
       lane.claiming = false;
     }
+  }
+
+  /**
+   * After the database went away mid-statement, a claim or a `sending` mark may have committed
+   * although we were told it failed. Rows leased without our knowing are freed (and the buffer
+   * claimed again), marks we never posted are undone, so nothing waits for a lease to lapse and
+   * nothing unsent is taken for a send in doubt.
+   */
+  private async repairAfterOutage(lane: AccountLane): Promise<void> {
+    const { db } = this.ctx.store;
+    while (lane.unpostedMarks.length) {
+      const m = lane.unpostedMarks[0]!;
+      await revertUnpostedMarks(db, { workerId: this.opts.workerId, ids: m.ids, postedAt: m.postedAt });
+      lane.unpostedMarks.shift();
+    }
+    if (!lane.claimInDoubt || lane.toPost.length || lane.marking) return;
+    const now = this.ctx.clock();
+    lane.buffer.splice(0);
+    await releaseStaleOwnLeases(db, { accountId: lane.account.id, workerId: this.opts.workerId, now });
+    lane.claimInDoubt = false;
   }
 
   /**
@@ -416,23 +447,24 @@ export class Dispatcher {
         const batch = lane.toPost.splice(0);
         lane.inflight += batch.length;
         let posted: Set<string>;
+        const postedAt = this.ctx.clock();
         try {
           posted = new Set(
             await markPosting(
               this.ctx.store.db,
               this.opts.workerId,
               batch.map((m) => m.id),
-              this.ctx.clock(),
+              postedAt,
             ),
           );
+          this.recordingRecovered();
         } catch (err) {
-          // Nothing was posted: the rows stay leased `queued` and are claimed again after the lease.
-          this.ctx.log.error({ err, count: batch.length }, 'could not mark messages as sending; will retry');
-          const now = this.ctx.clock();
+          // Nothing was posted. The mark may still have committed: undo it once the database answers.
+          this.recordingFailed(err, 'could not mark messages as sending');
+          lane.unpostedMarks.push({ ids: batch.map((m) => m.id), postedAt });
           lane.inflight -= batch.length;
-          for (const m of batch) lane.bucket.settle(m.grantedAt, now);
-          await new Promise((r) => setTimeout(r, 1_000));
-          lane.buffer.unshift(...batch.map(({ grantedAt: _g, ...m }) => m));
+          for (const m of batch) lane.bucket.settle(m.grantedAt, this.ctx.clock());
+          lane.claimInDoubt = true;
           continue;
         }
         for (const msg of batch) {
@@ -528,11 +560,16 @@ export class Dispatcher {
     const batch = this.outcomes;
     this.outcomes = [];
     this.flushing = this.record(batch)
+      .then(() => this.recordingRecovered())
       .catch((err) => {
         // Meta's answers are facts: keep them and try again shortly (the database may be
         // restarting). Were this process to die meanwhile, the rows stay `sending` and are
         // settled as in doubt by the next worker.
-        this.ctx.log.error({ err, count: batch.length }, 'recording send results failed; retrying in 1 s');
+        this.recordingFailed(
+          err,
+          'recording send results failed; keeping them and retrying every second',
+          batch.length,
+        );
         this.outcomes = [...batch, ...this.outcomes];
         this.recordRetryTimer = setTimeout(() => {
           this.recordRetryTimer = undefined;
@@ -544,6 +581,24 @@ export class Dispatcher {
         if (this.outcomes.length && !this.recordRetryTimer) this.scheduleFlush();
       });
     await this.flushing;
+  }
+
+  private writeFailingSince: number | undefined;
+
+  /** The database refusing our writes is logged once when it starts and once when it ends. */
+  private recordingFailed(err: unknown, what: string, count?: number): void {
+    if (this.writeFailingSince !== undefined) {
+      this.ctx.log.debug({ err, count }, what);
+      return;
+    }
+    this.writeFailingSince = Date.now();
+    this.ctx.log.error({ err, ...(count === undefined ? {} : { count }) }, what);
+  }
+
+  private recordingRecovered(): void {
+    if (this.writeFailingSince === undefined) return;
+    this.ctx.log.warn({ ms: Date.now() - this.writeFailingSince }, 'dispatcher writes succeed again');
+    this.writeFailingSince = undefined;
   }
 
   private timelineRow(
