@@ -9,7 +9,7 @@
  */
 
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { ACCEPTABLE_FROM, type InDoubtPolicy } from '../domain/message';
+import { ACCEPTABLE_FROM, CLAIMABLE_STATUSES, type InDoubtPolicy } from '../domain/message';
 import { chunks } from './chunks';
 import { takesRowLocks } from './row-locks';
 import type { Database, MessagesTable } from './schema';
@@ -19,6 +19,8 @@ type Row = Selectable<MessagesTable>;
 const CHUNK = 400;
 
 const list = (values: readonly string[]) => sql.join(values.map((v) => sql.lit(v)));
+/** A literal, not a parameter: SQLite uses a partial index only when it can see the condition. */
+const CLAIMABLE = sql.lit(CLAIMABLE_STATUSES[0]);
 
 export interface ClaimedMessage {
   id: string;
@@ -45,7 +47,7 @@ export async function claimDueMessages(
     WITH picked AS MATERIALIZED (
       SELECT id FROM messages
        WHERE account_id = ${p.accountId}
-         AND status = 'queued'
+         AND status = ${CLAIMABLE}
          AND next_attempt_at <= ${p.now}
          AND (locked_until IS NULL OR locked_until <= ${p.now})
        ORDER BY next_attempt_at, id
