@@ -12,7 +12,7 @@ import { DIALECTS, TEST_SECRET_KEY } from '../support/stores';
 
 /** Pinned for --expires-in, so the expiry printed is known exactly. */
 const NOW = Date.now();
-const after = (ms: number) => new Date(NOW + ms).toISOString();
+const inFuture = (ms: number) => new Date(NOW + ms).toISOString();
 const WEEK = 7 * 86_400_000;
 
 describe.each(DIALECTS)('keys CLI on %s', (dialect) => {
@@ -46,7 +46,7 @@ describe.each(DIALECTS)('keys CLI on %s', (dialect) => {
     const created = await run(runKeysCreate, { name: 'crm', role: 'sender', expiresIn: '400w' });
     expect(created.code).toBe(0);
     expect(created.lines[0]).toMatch(/^created key_\w+ "crm" \(sender, expires /);
-    expect(created.lines[0]).toContain(`expires ${after(400 * WEEK)}). The key, shown this once:`);
+    expect(created.lines[0]).toContain(`expires ${inFuture(400 * WEEK)}). The key, shown this once:`);
     const key = created.lines[1]!;
     expect(key).toMatch(/^rk_/);
 
@@ -57,7 +57,7 @@ describe.each(DIALECTS)('keys CLI on %s', (dialect) => {
     expect(row).toMatch(/ active /);
     expect(
       row.endsWith(
-        `${after(400 * WEEK)
+        `${inFuture(400 * WEEK)
           .slice(0, 16)
           .replace('T', ' ')}Z`,
       ),
@@ -74,7 +74,7 @@ describe.each(DIALECTS)('keys CLI on %s', (dialect) => {
     expect(r.lines[0]).toMatch(
       new RegExp(`^${id} is revoked; its replacement is key_\\w+ "bot" \\(viewer, expires `),
     );
-    expect(r.lines[0]).toContain(`expires ${after(12 * 3_600_000)})`);
+    expect(r.lines[0]).toContain(`expires ${inFuture(12 * 3_600_000)})`);
     const newId = /replacement is (key_\w+)/.exec(r.lines[0]!)![1]!;
     expect((await runKeysRevokeWith(newId)).lines[0]).toBe(
       `revoked ${newId}: every process sharing the database refuses it within a second`,

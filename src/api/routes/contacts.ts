@@ -23,7 +23,10 @@ export const contactRoutes =
           querystring: accountQuery,
           response: {
             200: answer('The window now', windowSchema),
-            ...errorAnswers({ input: true, codes: ['ACCOUNT_NOT_FOUND', 'PHONE_INVALID', 'CONTACT_NOT_FOUND'] }),
+            ...errorAnswers({
+              input: true,
+              codes: ['ACCOUNT_NOT_FOUND', 'PHONE_INVALID', 'CONTACT_NOT_FOUND'],
+            }),
           },
         },
       },
