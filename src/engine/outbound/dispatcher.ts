@@ -412,7 +412,14 @@ export class Dispatcher {
    */
   private unstick(lane: AccountLane): void {
     if (lane.buffer.length === 0 || lane.inflight > 0 || lane.marking || lane.pacingTimer) return;
+    const before = lane.buffer.length;
     this.pump(lane);
+    if (lane.buffer.length < before) {
+      this.ctx.log.warn(
+        { account: lane.account.id, buffered: before },
+        'messages were waiting with nothing moving them; the watchdog restarted sending',
+      );
+    }
   }
 
   private pump(lane: AccountLane): void {
