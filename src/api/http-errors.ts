@@ -75,7 +75,9 @@ export function toRecontactError(err: FastifyError, req?: FastifyRequest): Recon
   if (err instanceof RecontactError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext ?? 'body';
-    return new RecontactError('INPUT_INVALID', `The request ${where} is invalid`, {
+    const part =
+      { body: 'body', params: 'path', querystring: 'query string', headers: 'headers' }[where] ?? where;
+    return new RecontactError('INPUT_INVALID', `Invalid request ${part}: see details`, {
       details: err.validation.map((v) => ({
         path: `${where}${v.instancePath.replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]')}`,
         message: v.message ?? 'invalid',

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { MESSAGE_STATUSES, type MessageStatus, type ProviderStatus } from './message';
 import { mergeStatus } from './status-merge';
-import { WHATSAPP_WINDOW, windowState } from './window';
+import { laterInbound, WHATSAPP_WINDOW, windowState } from './window';
 
 const PROVIDER_STATUSES: readonly ProviderStatus[] = [
   'sent',
@@ -126,7 +126,7 @@ describe('status merge convergence', () => {
 });
 
 /** The rule the inbound applier and the contacts store apply: the window never moves back. */
-const advance = (last: number | null, at: number) => (last === null ? at : Math.max(last, at));
+const advance = (last: number | null, at: number): number => laterInbound(last, at);
 
 // Milliseconds within a few days either side of a fixed instant, so `now` falls in and out of windows.
 const T0 = Date.UTC(2026, 2, 3, 10, 0, 0);

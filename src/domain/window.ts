@@ -50,3 +50,12 @@ export function isExpiringSoon(state: WindowState, now: number, thresholdMs: num
   const remaining = state.expiresAt - now;
   return remaining > 0 && remaining <= thresholdMs;
 }
+
+/**
+ * The last inbound time after one more inbound message: it only ever moves forward, so webhooks
+ * that arrive late or out of order can never shorten a window. (The store applies the same rule
+ * in SQL, where several processes write.)
+ */
+export function laterInbound(last: number | null, at: number): number {
+  return last === null || at > last ? at : last;
+}

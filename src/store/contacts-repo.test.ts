@@ -31,6 +31,26 @@ describe.each(DIALECTS)('contacts repository on %s', (dialect) => {
   });
   const lastInbound = async (id: string) => (await findContactById(store.db, id))?.last_inbound_at;
 
+  it('keeps the profile name of the newest message, whatever order the messages arrive in', async () => {
+    const c = await ensureContact(store.db, contact('5491100000009'), T0);
+    const name = async () => (await findContactById(store.db, c.id))?.name;
+    // Within one batch: the newer message's name wins even when it comes first.
+    await moveWindows(
+      store.db,
+      [
+        { contactId: c.id, at: T0 + 2 * HOUR, name: 'Emilia G.' },
+        { contactId: c.id, at: T0 + HOUR, name: 'Emi' },
+      ],
+      T0,
+    );
+    expect(await name()).toBe('Emilia G.');
+    // Across batches: a late webhook for an older message does not rename her back.
+    await moveWindows(store.db, [{ contactId: c.id, at: T0 + HOUR / 2, name: 'Old name' }], T0);
+    expect(await name()).toBe('Emilia G.');
+    await moveWindows(store.db, [{ contactId: c.id, at: T0 + 3 * HOUR, name: 'Emilia' }], T0);
+    expect(await name()).toBe('Emilia');
+  });
+
   it('moves a window forward, never back, whatever order the moves arrive in', async () => {
     const c = await ensureContact(store.db, contact('5491100000001'), T0);
     expect(c.last_inbound_at).toBeNull();
@@ -43,7 +63,7 @@ describe.each(DIALECTS)('contacts repository on %s', (dialect) => {
     expect(await lastInbound(c.id)).toBe(T0 + 3 * HOUR);
   });
 
-  it('folds several moves of a batch into one per contact, the latest time and the last name given', async () => {
+  it('folds several moves of a batch into one per contact, the latest time and the newest name', async () => {
     const a = await ensureContact(store.db, contact('5491100000002'), T0);
     const b = await ensureContact(store.db, contact('5491100000003'), T0);
     await moveWindows(store.db, [{ contactId: b.id, at: T0 + 5 * HOUR }], T0);
@@ -58,8 +78,8 @@ describe.each(DIALECTS)('contacts repository on %s', (dialect) => {
       T0 + 1,
     );
     const [ra, rb] = await Promise.all([findContactById(store.db, a.id), findContactById(store.db, b.id)]);
-    expect(ra).toMatchObject({ last_inbound_at: T0 + 2 * HOUR, name: 'Ana María', updated_at: T0 + 1 });
-    // b's newer window stays; its name still follows the message.
+    expect(ra).toMatchObject({ last_inbound_at: T0 + 2 * HOUR, name: 'Ana', updated_at: T0 + 1 });
+    // b's newer window stays; an older message still names a contact that had no name.
     expect(rb).toMatchObject({ last_inbound_at: T0 + 5 * HOUR, name: 'Beto' });
   });
 

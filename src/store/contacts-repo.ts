@@ -146,16 +146,22 @@ export async function moveWindows(
   moves: readonly InboundMove[],
   now: number,
 ): Promise<void> {
-  const folded = new Map<string, { at: number; name: string | null }>();
+  // Per contact: the newest time, and the name carried by the newest message that had one —
+  // so the profile name shown is the latest the user had, whatever order webhooks arrive in.
+  const folded = new Map<string, { at: number; name: string | null; nameAt: number }>();
   for (const m of moves) {
     const prev = folded.get(m.contactId);
+    const takesName = !!m.name && (prev === undefined || m.at >= prev.nameAt);
     folded.set(m.contactId, {
       at: Math.max(prev?.at ?? m.at, m.at),
-      name: m.name ? m.name : (prev?.name ?? null),
+      name: takesName ? (m.name ?? null) : (prev?.name ?? null),
+      nameAt: takesName ? m.at : (prev?.nameAt ?? Number.NEGATIVE_INFINITY),
     });
   }
   for (const part of chunks([...folded], 300)) {
-    const values = sql.join(part.map(([id, m]) => sql`(${id}, ${m.at}, ${m.name})`));
+    const values = sql.join(
+      part.map(([id, m]) => sql`(${id}, ${m.at}, ${m.name}, ${m.name === null ? m.at : m.nameAt})`),
+    );
     // VALUES columns arrive untyped on PostgreSQL, hence the casts; the SQL is the same on both.
     await sql`
       UPDATE contacts
@@ -164,7 +170,13 @@ export async function moveWindows(
                THEN CAST(v.column2 AS BIGINT)
                ELSE contacts.last_inbound_at
              END,
-             name = COALESCE(CAST(v.column3 AS TEXT), contacts.name),
+             name = CASE
+               WHEN v.column3 IS NOT NULL
+                AND (contacts.name IS NULL OR contacts.last_inbound_at IS NULL
+                     OR contacts.last_inbound_at <= CAST(v.column4 AS BIGINT))
+               THEN CAST(v.column3 AS TEXT)
+               ELSE contacts.name
+             END,
              updated_at = ${now}
         FROM (VALUES ${values}) AS v
        WHERE contacts.id = v.column1`.execute(db);

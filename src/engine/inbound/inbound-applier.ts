@@ -8,7 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { InboundItem } from '../../channels/channel';
 import { waIdToE164 } from '../../domain/phone';
-import { windowState } from '../../domain/window';
+import { laterInbound, windowState } from '../../domain/window';
 import { type ContactRow, contactKey, ensureContacts, moveWindows } from '../../store/contacts-repo';
 import { insertInbound, linkReplies } from '../../store/inbound-repo';
 import {
@@ -111,7 +111,7 @@ export async function applyInbound(
 
   for (const { item, accountId, contact, inboundId } of applied) {
     const previous = lastInbound.get(contact.id) ?? null;
-    const latest = previous === null ? item.timestamp : Math.max(previous, item.timestamp);
+    const latest = laterInbound(previous, item.timestamp);
     lastInbound.set(contact.id, latest);
     // Open when the user wrote? Open now? A message that arrives after its own 24 hours (Meta
     // retried it for a day, or we were down) opened a window that has already closed again:
