@@ -122,7 +122,7 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
     });
     expect(second).toEqual([]);
     // w2 cannot mark what w1 leased; after the lease, w2 may claim and mark it.
-    expect(await markPosting(store.db, 'w2', ['a'], T0 + 500)).toEqual([]);
+    expect(await markPosting(store.db, 'w2', ['a'], T0 + 500, 60_000)).toEqual([]);
     const third = await claimDueMessages(store.db, {
       accountId: 'acc',
       workerId: 'w2',
@@ -131,8 +131,8 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
       limit: 1,
     });
     expect(third.map((m) => m.id)).toEqual(['a']);
-    expect(await markPosting(store.db, 'w1', ['a'], T0 + 1_001)).toEqual([]);
-    expect(await markPosting(store.db, 'w2', ['a'], T0 + 1_001)).toEqual(['a']);
+    expect(await markPosting(store.db, 'w1', ['a'], T0 + 1_001, 60_000)).toEqual([]);
+    expect(await markPosting(store.db, 'w2', ['a'], T0 + 1_001, 60_000)).toEqual(['a']);
     const a = await store.db
       .selectFrom('messages')
       .selectAll()
@@ -141,11 +141,12 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
     expect(a.status).toBe('sending');
     expect(a.attempts).toBe(1);
     expect(a.posted_at).toBe(T0 + 1_001);
+    expect(a.locked_until).toBe(T0 + 1_001 + 60_000); // the lease runs from the POST
   });
 
   it('undoes a sending mark that committed though the worker never posted', async () => {
     await insert([row('m', { locked_by: 'w1', locked_until: T0 + 60_000 })]);
-    expect(await markPosting(store.db, 'w1', ['m'], T0 + 5)).toEqual(['m']);
+    expect(await markPosting(store.db, 'w1', ['m'], T0 + 5, 60_000)).toEqual(['m']);
     // A later mark of the same row is not undone by an earlier failure's repair.
     expect(await revertUnpostedMarks(store.db, { workerId: 'w1', ids: ['m'], postedAt: T0 + 4 })).toBe(0);
     expect(await revertUnpostedMarks(store.db, { workerId: 'w1', ids: ['m'], postedAt: T0 + 5 })).toBe(1);

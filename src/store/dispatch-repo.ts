@@ -64,14 +64,15 @@ export async function claimDueMessages(
 }
 
 /**
- * Records that these POSTs are about to leave: `sending`, the attempt counted. Only rows this
- * worker still leases change; the caller posts exactly the ids returned.
+ * Records that these POSTs are about to leave: `sending`, the attempt counted, the lease renewed.
+ * Only rows this worker still leases change; the caller posts exactly the ids returned.
  */
 export async function markPosting(
   db: Kysely<Database>,
   workerId: string,
   ids: string[],
   now: number,
+  leaseMs: number,
 ): Promise<string[]> {
   const out: string[] = [];
   for (const part of chunks(ids, CHUNK)) {
@@ -81,6 +82,9 @@ export async function markPosting(
         status: 'sending',
         attempts: eb('attempts', '+', 1),
         posted_at: now,
+        // The lease now runs from the POST, so a long wait in the buffer cannot make a send
+        // still in flight look abandoned.
+        locked_until: now + leaseMs,
         updated_at: now,
       }))
       .where('id', 'in', part)

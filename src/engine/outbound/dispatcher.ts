@@ -114,7 +114,7 @@ export class Dispatcher {
   private flushQueued = false;
   private recordRetryTimer: NodeJS.Timeout | undefined;
   private stopping = false;
-  private readonly inflightAbort = new AbortController();
+  private inflightAbort = new AbortController();
   /** Rows this worker id left `sending` before this moment belong to a previous life. */
   private readonly startedAt: number;
 
@@ -142,6 +142,10 @@ export class Dispatcher {
 
   start(): void {
     this.stopping = false;
+    if (this.inflightAbort.signal.aborted) {
+      this.inflightAbort = new AbortController();
+      setMaxListeners(0, this.inflightAbort.signal);
+    }
     this.runner.start();
   }
 
@@ -181,6 +185,8 @@ export class Dispatcher {
     } catch (err) {
       this.ctx.log.warn({ err }, 'could not hand leases back; they expire by themselves');
     }
+    clearTimeout(this.recordRetryTimer);
+    this.recordRetryTimer = undefined;
     if (this.outcomes.length) {
       this.ctx.log.error(
         { unrecorded: this.outcomes.length },
@@ -462,6 +468,7 @@ export class Dispatcher {
               this.opts.workerId,
               batch.map((m) => m.id),
               postedAt,
+              this.opts.leaseMs,
             ),
           );
           this.recordingRecovered();
