@@ -81,6 +81,7 @@ interface AccountLane {
   /** Granted a token (at `grantedAt`), waiting for their `sending` mark to commit. */
   toPost: Granted[];
   marking: boolean;
+  markQueued: boolean;
   /** Marked or being marked `sending`, posted or about to be: counts against concurrency. */
   inflight: number;
   claiming: boolean;
@@ -216,6 +217,7 @@ export class Dispatcher {
         buffer: [],
         toPost: [],
         marking: false,
+        markQueued: false,
         inflight: 0,
         claiming: false,
         claimInDoubt: false,
@@ -447,7 +449,15 @@ export class Dispatcher {
       }
       lane.toPost.push({ ...lane.buffer.shift()!, grantedAt: now });
     }
-    if (lane.toPost.length && !lane.marking) void this.markAndPost(lane);
+    if (lane.toPost.length && !lane.marking && !lane.markQueued) {
+      // One macrotask later: the answers that arrive together free their slots together, and
+      // their successors share one `sending` mark instead of one commit each.
+      lane.markQueued = true;
+      setImmediate(() => {
+        lane.markQueued = false;
+        if (!lane.marking) void this.markAndPost(lane);
+      });
+    }
     // Running low: ask the loop to claim more (only after this call really took rows).
     if (lane.buffer.length < before && lane.buffer.length < this.opts.batchSize / 4) this.runner.wake();
   }
