@@ -97,18 +97,21 @@ export type DeliveryEndpoint = Pick<
   | 'marked_failing_at'
 >;
 
+/** What the deliverer reads of an endpoint: where it is and how healthy. */
+const HEALTH_COLUMNS = [
+  'id',
+  'url',
+  'consecutive_failures',
+  'failing_since_at',
+  'breaker_until',
+  'breaker_opens',
+  'marked_failing_at',
+] as const;
+
 export async function listDeliveryEndpoints(db: Kysely<Database>): Promise<DeliveryEndpoint[]> {
   return db
     .selectFrom('event_endpoints')
-    .select([
-      'id',
-      'url',
-      'consecutive_failures',
-      'failing_since_at',
-      'breaker_until',
-      'breaker_opens',
-      'marked_failing_at',
-    ])
+    .select(HEALTH_COLUMNS)
     .where('enabled', '=', 1)
     .orderBy('id')
     .execute();
@@ -301,15 +304,7 @@ export async function lockEndpointHealth(
   if (ids.length === 0) return [];
   const q = db
     .selectFrom('event_endpoints')
-    .select([
-      'id',
-      'url',
-      'consecutive_failures',
-      'failing_since_at',
-      'breaker_until',
-      'breaker_opens',
-      'marked_failing_at',
-    ])
+    .select(HEALTH_COLUMNS)
     .where('id', 'in', [...ids])
     // A fixed order: two workers locking the same endpoints never wait on each other in a cycle.
     .orderBy('id');

@@ -18,6 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
 import { EMILIA, type Harness, REMINDER, startHarness } from '../support/harness';
+import { messagesValue, metaEnvelope, metaSignature } from '../support/meta-webhooks';
 import { DIALECTS } from '../support/stores';
 
 // ---------------------------------------------------------------------------------------------
@@ -950,49 +951,33 @@ describe.each(DIALECTS)('generated hostile input on %s', (dialect) => {
   }
 
   /** A valid inbound text and a valid status, as Meta sends them: the bases the mutations edit. */
-  const baseEnvelope = (ours: string): Json => ({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: SANDBOX_ACCOUNT.wabaId,
-        changes: [
+  const baseEnvelope = (ours: string): Json =>
+    metaEnvelope(
+      messagesValue({
+        contacts: [{ profile: { name: 'Emilia' }, wa_id: WA_IDS[0]! }],
+        messages: [
           {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: {
-                display_phone_number: SANDBOX_ACCOUNT.displayPhoneNumber,
-                phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
-              },
-              contacts: [{ profile: { name: 'Emilia' }, wa_id: WA_IDS[0]! }],
-              messages: [
-                {
-                  from: WA_IDS[0]!,
-                  id: 'wamid.BASE',
-                  timestamp: String(NOW_S),
-                  type: 'text',
-                  text: { body: 'hola' },
-                  extra: '__DEEP__',
-                },
-              ],
-              statuses: [
-                {
-                  id: 'wamid.OURS',
-                  status: 'delivered',
-                  timestamp: String(NOW_S),
-                  recipient_id: EMILIA.waId,
-                  biz_opaque_callback_data: ours,
-                },
-              ],
-            },
+            from: WA_IDS[0]!,
+            id: 'wamid.BASE',
+            timestamp: String(NOW_S),
+            type: 'text',
+            text: { body: 'hola' },
+            extra: '__DEEP__',
           },
         ],
-      },
-    ],
-  });
+        statuses: [
+          {
+            id: 'wamid.OURS',
+            status: 'delivered',
+            timestamp: String(NOW_S),
+            recipient_id: EMILIA.waId,
+            biz_opaque_callback_data: ours,
+          },
+        ],
+      }),
+    ) as Json;
 
-  const sign = (body: Buffer, secret: string = SANDBOX_ACCOUNT.appSecret) =>
-    `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  const sign = (body: Buffer, secret?: string) => metaSignature(body, secret);
 
   type Signing =
     | 'good'

@@ -1,10 +1,3 @@
-/**
- * Hostile input and abuse, end to end over real HTTP: every refusal in the documented error
- * shape with the right status, on both databases. The SSRF, rate-limit and 5xx-logging cases
- * run a Recontact without the sandbox (private targets not allowed, small budgets, a logger
- * whose lines the test reads).
- */
-import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import pino from 'pino';
@@ -15,6 +8,7 @@ import { safeConnector } from '../../src/channels/safe-dispatcher';
 import { loadConfig } from '../../src/config';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
 import { EMILIA, type Harness, REMINDER, startHarness } from '../support/harness';
+import { inboundTextBody, signedHeaders } from '../support/meta-webhooks';
 import { DIALECTS, openTestStore, TEST_SECRET_KEY, type TestStore } from '../support/stores';
 
 const API_CSP = "default-src 'none'";
@@ -300,40 +294,16 @@ describe.each(DIALECTS)('hostile input on %s', (dialect) => {
   describe('times from outside', () => {
     it('a signed webhook dated in the year 5000 opens the window for 24 hours from now, not until 5000', async () => {
       const waId = '5491155559999';
-      const body = JSON.stringify({
-        object: 'whatsapp_business_account',
-        entry: [
-          {
-            id: SANDBOX_ACCOUNT.wabaId,
-            changes: [
-              {
-                field: 'messages',
-                value: {
-                  messaging_product: 'whatsapp',
-                  metadata: {
-                    display_phone_number: SANDBOX_ACCOUNT.displayPhoneNumber,
-                    phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
-                  },
-                  contacts: [{ profile: { name: 'Time Traveller' }, wa_id: waId }],
-                  messages: [
-                    {
-                      from: waId,
-                      id: 'wamid.FROM_THE_FUTURE',
-                      timestamp: String(Math.floor(Date.UTC(5000, 0, 1) / 1000)),
-                      type: 'text',
-                      text: { body: 'hola' },
-                    },
-                  ],
-                },
-              },
-            ],
-          },
-        ],
+      const body = inboundTextBody({
+        from: waId,
+        id: 'wamid.FROM_THE_FUTURE',
+        text: 'hola',
+        name: 'Time Traveller',
+        timestamp: Math.floor(Date.UTC(5000, 0, 1) / 1000),
       });
-      const sig = createHmac('sha256', SANDBOX_ACCOUNT.appSecret).update(body).digest('hex');
       const res = await request(`${h.url}/webhooks/whatsapp`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${sig}` },
+        headers: signedHeaders(body),
         body,
       });
       expect(res.statusCode).toBe(200);

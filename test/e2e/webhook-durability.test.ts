@@ -2,12 +2,12 @@
  * A webhook Meta was answered 200 for is never lost: it is in the database before the answer.
  * Here the process that acknowledged it stops before applying it; the next one applies it.
  */
-import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { inboundTextBody, signedHeaders } from '../support/meta-webhooks';
 import { DIALECTS, openTestStore, TEST_SECRET_KEY, type TestStore } from '../support/stores';
 
 describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
@@ -33,41 +33,16 @@ describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
   it('applies after a restart what was acknowledged before it', async () => {
     const first = await createApp({ config: config(), store });
     const url = await first.listen(0, '127.0.0.1');
-    const ts = String(Math.floor(Date.now() / 1000));
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: SANDBOX_ACCOUNT.wabaId,
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: {
-                  display_phone_number: '5491100000000',
-                  phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
-                },
-                contacts: [{ profile: { name: 'Emilia' }, wa_id: '5491155551234' }],
-                messages: [
-                  {
-                    from: '5491155551234',
-                    id: 'wamid.DURABLE-1',
-                    timestamp: ts,
-                    type: 'text',
-                    text: { body: 'hola' },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      ],
+    const ts = Math.floor(Date.now() / 1000);
+    const body = inboundTextBody({
+      from: '5491155551234',
+      id: 'wamid.DURABLE-1',
+      text: 'hola',
+      timestamp: ts,
     });
-    const sig = `sha256=${createHmac('sha256', SANDBOX_ACCOUNT.appSecret).update(body).digest('hex')}`;
     const res = await request(`${url}/webhooks/whatsapp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sig },
+      headers: signedHeaders(body),
       body,
     });
     expect(res.statusCode).toBe(200);
@@ -86,7 +61,7 @@ describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
       .selectAll()
       .where('wa_id', '=', '5491155551234')
       .executeTakeFirstOrThrow();
-    expect(contact.last_inbound_at).toBe(Number(ts) * 1000);
+    expect(contact.last_inbound_at).toBe(ts * 1000);
     expect(contact.name).toBe('Emilia');
     const inbox = await store.db.selectFrom('webhook_inbox').selectAll().execute();
     expect(inbox.map((r) => r.status)).toEqual(['processed']);

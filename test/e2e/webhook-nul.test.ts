@@ -4,38 +4,18 @@
  * set aside: the message, its window and its events lost. Strings parsed from Meta now carry
  * U+FFFD in place of NUL and of lone surrogates, on both databases alike.
  */
-import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
 import { type Harness, startHarness } from '../support/harness';
+import { messagesValue, metaEnvelope, signedHeaders } from '../support/meta-webhooks';
 import { DIALECTS } from '../support/stores';
 
 const WA_ID = '5491155550000';
 
 function envelope(messages: unknown[], name: string): string {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: SANDBOX_ACCOUNT.wabaId,
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: {
-                display_phone_number: SANDBOX_ACCOUNT.displayPhoneNumber,
-                phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
-              },
-              contacts: [{ profile: { name }, wa_id: WA_ID }],
-              messages,
-            },
-          },
-        ],
-      },
-    ],
-  });
+  return JSON.stringify(
+    metaEnvelope(messagesValue({ contacts: [{ profile: { name }, wa_id: WA_ID }], messages })),
+  );
 }
 
 describe.each(DIALECTS)('NUL and lone surrogates from Meta on %s', (dialect) => {
@@ -65,10 +45,9 @@ describe.each(DIALECTS)('NUL and lone surrogates from Meta on %s', (dialect) => 
       'Emi\u0000lia',
     );
     expect(body).toContain('\\u0000');
-    const sig = createHmac('sha256', SANDBOX_ACCOUNT.appSecret).update(body).digest('hex');
     const res = await request(`${h.url}/webhooks/whatsapp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${sig}` },
+      headers: signedHeaders(body),
       body,
     });
     expect(res.statusCode).toBe(200);

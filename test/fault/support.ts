@@ -2,16 +2,16 @@
  * Stores for the fault suite: PostgreSQL reached through a TCP proxy the test can cut, and
  * SQLite with a short busy timeout (a lock held elsewhere blocks the event loop that long).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
-import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
 import { openStore } from '../../src/store/database';
 import { migrateToLatest } from '../../src/store/migrate';
 import type { Harness } from '../support/harness';
+import { inboundTextBody, signedHeaders } from '../support/meta-webhooks';
 import { PG_URL, type TestStore } from '../support/stores';
 import type { TcpProxy } from './tcp-proxy';
 
@@ -79,38 +79,8 @@ export function sendDiscrepancies(h: Harness, ids: readonly string[]) {
 
 /** A text from `from`, as Meta would POST it, signed with the sandbox account's app secret. */
 export function signedInbound(from: string, id: string, text: string) {
-  const body = JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: SANDBOX_ACCOUNT.wabaId,
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: {
-                display_phone_number: SANDBOX_ACCOUNT.displayPhoneNumber,
-                phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
-              },
-              contacts: [{ profile: { name: 'Fault' }, wa_id: from }],
-              messages: [
-                {
-                  from,
-                  id,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: 'text',
-                  text: { body: text },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
-  const signature = `sha256=${createHmac('sha256', SANDBOX_ACCOUNT.appSecret).update(body).digest('hex')}`;
-  return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } };
+  const body = inboundTextBody({ from, id, text, name: 'Fault' });
+  return { body, headers: signedHeaders(body) };
 }
 
 /** POSTs to Recontact without an API key (webhooks, probes); the answer's JSON parsed. */
