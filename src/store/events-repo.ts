@@ -85,18 +85,6 @@ export interface DueDelivery {
   lease_token: string;
 }
 
-/** An enabled endpoint as the deliverer sees it: where, and how healthy. */
-export type DeliveryEndpoint = Pick<
-  EndpointRow,
-  | 'id'
-  | 'url'
-  | 'consecutive_failures'
-  | 'failing_since_at'
-  | 'breaker_until'
-  | 'breaker_opens'
-  | 'marked_failing_at'
->;
-
 /** What the deliverer reads of an endpoint: where it is and how healthy. */
 const HEALTH_COLUMNS = [
   'id',
@@ -107,6 +95,9 @@ const HEALTH_COLUMNS = [
   'breaker_opens',
   'marked_failing_at',
 ] as const;
+
+/** An enabled endpoint as the deliverer sees it: where, and how healthy. */
+export type DeliveryEndpoint = Pick<EndpointRow, (typeof HEALTH_COLUMNS)[number]>;
 
 export async function listDeliveryEndpoints(db: Kysely<Database>): Promise<DeliveryEndpoint[]> {
   return db
@@ -285,16 +276,7 @@ export async function releaseDeliveries(
   }
 }
 
-export type EndpointHealthRow = Pick<
-  EndpointRow,
-  | 'id'
-  | 'url'
-  | 'consecutive_failures'
-  | 'failing_since_at'
-  | 'breaker_until'
-  | 'breaker_opens'
-  | 'marked_failing_at'
->;
+export type EndpointHealthRow = Pick<EndpointRow, (typeof HEALTH_COLUMNS)[number]>;
 
 /** Endpoints' health, locked until the caller's transaction ends (results from several workers). */
 export async function lockEndpointHealth(

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { isoTimeOrNull } from '../../domain/iso-time';
 import { contactWindow } from '../../engine/contacts/contact-window';
 import { answer, errorAnswers } from '../openapi';
 import { accountQuery, windowParams, windowSchema } from '../schemas';
 import type { ApiDeps } from '../server';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export const contactRoutes =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
@@ -40,8 +39,8 @@ export const contactRoutes =
           wa_id: found.waId,
           account_id: account.id,
           open: w.open,
-          expires_at: iso(w.expiresAt),
-          last_inbound_at: iso(w.lastInboundAt),
+          expires_at: isoTimeOrNull(w.expiresAt),
+          last_inbound_at: isoTimeOrNull(w.lastInboundAt),
           remaining_seconds: Math.max(0, Math.floor(w.remainingMs / 1000)),
           now: new Date(found.now).toISOString(),
         };

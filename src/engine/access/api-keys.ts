@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { RecontactError } from '../../domain/errors';
+import { isoTimeOrNull } from '../../domain/iso-time';
 import {
   type ApiKeyListing,
   countActiveKeys,
@@ -58,7 +59,6 @@ export interface ApiKeyView {
 }
 
 export function toKeyView(k: ApiKeyListing, now: number): ApiKeyView {
-  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
   return {
     id: k.id,
     name: k.name,
@@ -67,9 +67,9 @@ export function toKeyView(k: ApiKeyListing, now: number): ApiKeyView {
     status:
       k.revoked_at !== null ? 'revoked' : k.expires_at !== null && k.expires_at <= now ? 'expired' : 'active',
     created_at: new Date(k.created_at).toISOString(),
-    last_used_at: iso(k.last_used_at),
-    expires_at: iso(k.expires_at),
-    revoked_at: iso(k.revoked_at),
+    last_used_at: isoTimeOrNull(k.last_used_at),
+    expires_at: isoTimeOrNull(k.expires_at),
+    revoked_at: isoTimeOrNull(k.revoked_at),
   };
 }
 

@@ -4,6 +4,7 @@
  * events written from then on in this process go to the endpoints as they are now.
  */
 import { RecontactError } from '../../domain/errors';
+import { isoTimeOrNull } from '../../domain/iso-time';
 import { checkTargetUrl } from '../../domain/url-policy';
 import { deleteEndpoint, type EndpointRow, insertEndpoint, listEndpoints } from '../../store/events-repo';
 import type { EngineContext } from '../context';
@@ -79,14 +80,13 @@ export async function removeEndpoint(ctx: EngineContext, events: EventBus, id: s
  * until its next success; paused: its breaker is open, deliveries wait; ok: otherwise.
  */
 function endpointHealthView(r: EndpointRow, now: number) {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   const paused = r.breaker_until !== null && r.breaker_until > now;
   return {
     state: r.marked_failing_at !== null ? 'failing' : paused ? 'paused' : 'ok',
-    failing_since: iso(r.failing_since_at),
+    failing_since: isoTimeOrNull(r.failing_since_at),
     consecutive_failures: r.consecutive_failures,
-    paused_until: paused ? iso(r.breaker_until) : null,
+    paused_until: paused ? isoTimeOrNull(r.breaker_until) : null,
     last_error: r.last_error,
-    last_delivered_at: iso(r.last_delivered_at),
+    last_delivered_at: isoTimeOrNull(r.last_delivered_at),
   };
 }

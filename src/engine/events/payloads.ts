@@ -9,6 +9,7 @@ import type {
   TemplateQualityItem,
   TemplateStatusItem,
 } from '../../channels/channel';
+import { isoTime, isoTimeOrNull } from '../../domain/iso-time';
 import type { MessageKind, MessageStatus } from '../../domain/message';
 import type { WindowState } from '../../domain/window';
 import type { MessageRow } from '../../store/messages-repo';
@@ -18,9 +19,6 @@ type MessageView = EventData<'message.status'> extends infer T ? Omit<T, 'previo
 type ContactView = EventData<'message.received'>['contact'];
 type WindowView = EventData<'message.received'>['window'];
 type InboundView = EventData<'message.received'>['message'];
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /** The public view of a message, shared by the API and event payloads. */
 export function messageView(m: MessageRow): MessageView {
@@ -37,15 +35,15 @@ export function messageView(m: MessageRow): MessageView {
     attempts: m.attempts,
     error:
       m.error_class === null ? null : { code: m.error_code, class: m.error_class, message: m.error_message },
-    created_at: iso(m.created_at),
-    accepted_at: isoOrNull(m.accepted_at),
-    sent_at: isoOrNull(m.sent_at),
-    delivered_at: isoOrNull(m.delivered_at),
-    read_at: isoOrNull(m.read_at),
-    failed_at: isoOrNull(m.failed_at),
-    replied_at: isoOrNull(m.replied_at),
-    posted_at: isoOrNull(m.posted_at),
-    doubt_until: isoOrNull(m.doubt_until),
+    created_at: isoTime(m.created_at),
+    accepted_at: isoTimeOrNull(m.accepted_at),
+    sent_at: isoTimeOrNull(m.sent_at),
+    delivered_at: isoTimeOrNull(m.delivered_at),
+    read_at: isoTimeOrNull(m.read_at),
+    failed_at: isoTimeOrNull(m.failed_at),
+    replied_at: isoTimeOrNull(m.replied_at),
+    posted_at: isoTimeOrNull(m.posted_at),
+    doubt_until: isoTimeOrNull(m.doubt_until),
   };
 }
 
@@ -58,7 +56,7 @@ export function contactView(
 }
 
 export function windowView(w: WindowState): WindowView {
-  return { open: w.open, expires_at: isoOrNull(w.expiresAt) };
+  return { open: w.open, expires_at: isoTimeOrNull(w.expiresAt) };
 }
 
 /** An inbound message as events show it: what the user wrote or tapped. */
@@ -70,7 +68,7 @@ export function inboundView(id: string, item: InboundItem): InboundView {
     text: item.text ?? null,
     payload: item.button?.payload ?? item.interactiveReply?.id ?? null,
     button_text: item.button?.text ?? item.interactiveReply?.title ?? null,
-    received_at: iso(item.timestamp),
+    received_at: isoTime(item.timestamp),
   };
 }
 
@@ -134,7 +132,7 @@ export function messageInDoubtEvent(p: {
     data: {
       message: messageView(p.message),
       decision: p.decision,
-      posted_at: iso(p.postedAt),
+      posted_at: isoTime(p.postedAt),
       reason: p.reason,
     },
   };
@@ -148,7 +146,7 @@ export function windowOpenedEvent(p: {
 }): PendingEvent {
   return {
     type: 'window.opened',
-    data: { account_id: p.accountId, contact: p.contact, opened_at: iso(p.openedAt), ...p.window },
+    data: { account_id: p.accountId, contact: p.contact, opened_at: isoTime(p.openedAt), ...p.window },
   };
 }
 
@@ -225,7 +223,7 @@ export function endpointFailingEvent(e: {
     data: {
       endpoint: { id: e.id, url: e.url },
       reason: e.reason,
-      failing_since: iso(e.failingSinceAt),
+      failing_since: isoTime(e.failingSinceAt),
       consecutive_failures: e.consecutiveFailures,
       breaker_opens: e.breakerOpens,
       last_error: e.lastError,

@@ -22,6 +22,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Channel, OutboundContent, SendResult } from '../../channels/channel';
+import { isoTimeOrNull } from '../../domain/iso-time';
 import type { InDoubtPolicy } from '../../domain/message';
 import { TokenBucket } from '../../domain/pacing/token-bucket';
 import { classifyProviderError } from '../../domain/provider-errors';
@@ -312,7 +313,7 @@ export class Dispatcher {
         stale.map((m) => ({
           id: m.id,
           status: 'unconfirmed',
-          detail: { reason: 'worker_stopped', posted_at: iso(m.posted_at), worker: m.locked_by },
+          detail: { reason: 'worker_stopped', posted_at: isoTimeOrNull(m.posted_at), worker: m.locked_by },
         })),
         now,
       );
@@ -729,5 +730,3 @@ export class Dispatcher {
     }
   }
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
