@@ -220,8 +220,11 @@ export async function demo(
 
     const m = await api('GET', `/v1/messages/${messageId}`);
     out('\nTimeline of the reminder (GET /v1/messages/:id):\n');
-    for (const t of m.json.timeline as Array<{ status: string; at: string; source: string }>) {
-      out(`  ${t.at}  ${t.status.padEnd(16)} (${t.source})\n`);
+    // In lifecycle order; Meta's times have whole seconds, ours milliseconds: each says whose clock.
+    for (const t of m.json.timeline as Array<{ status: string; at: string; source: string; clock: string }>) {
+      out(
+        `  ${t.at}  ${t.status.padEnd(16)} (${t.source}, ${t.clock === 'meta' ? "Meta's clock" : 'our clock'})\n`,
+      );
     }
     check(m.json.replied_at !== null, 'the reminder should be marked replied');
   } finally {
