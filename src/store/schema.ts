@@ -4,6 +4,8 @@
  * queries run unchanged on SQLite and PostgreSQL.
  */
 import type { Generated } from 'kysely';
+import type { ConsentChange, ConsentScope, ConsentSource, ConsentState } from '../domain/contacts/consent';
+import type { ImportState } from '../domain/contacts/import-job';
 import type { DeliveryStatus } from '../domain/event-delivery';
 import type { MessageKind, MessageStatus } from '../domain/message';
 import type { TemplateStatus } from '../domain/templates/model';
@@ -33,8 +35,100 @@ export interface ContactsTable {
   phone_e164: string | null;
   name: string | null;
   last_inbound_at: number | null;
+  /** Unused since 0001 (consent lives in marketing_consent / all_consent, derived from the ledger). */
   opted_out: Generated<number>;
+  /** A flat JSON object: string, number, boolean or ISO-date values. */
   attributes: Generated<string>;
+  created_at: number;
+  updated_at: number;
+  /** Meta's business-scoped user id, when known beside the phone (see 0007). */
+  bsuid: Generated<string | null>;
+  /** BCP-47, e.g. "es-AR". */
+  language: Generated<string | null>;
+  /** IANA, e.g. "America/Argentina/Buenos_Aires". */
+  time_zone: Generated<string | null>;
+  /** 1 when time_zone was guessed from the phone's country rather than given. */
+  time_zone_inferred: Generated<number>;
+  /** A sorted JSON array of tags; contact_tags holds the same set for filtering. */
+  tags: Generated<string>;
+  marketing_consent: Generated<ConsentState>;
+  all_consent: Generated<ConsentState>;
+  consent_updated_at: Generated<number | null>;
+  /** When a marketing template was last queued to this contact (frequency cap). */
+  last_marketing_at: Generated<number | null>;
+  /** Set when the person's data was erased; the row stays, anonymous, for counts. */
+  erased_at: Generated<number | null>;
+}
+
+export interface ContactTagsTable {
+  account_id: string;
+  tag: string;
+  contact_id: string;
+}
+
+/** The consent ledger: one row per change, never updated (erasure clears the evidence). */
+export interface ConsentEventsTable {
+  id: string;
+  account_id: string;
+  contact_id: string;
+  channel: string;
+  scope: ConsentScope;
+  state: ConsentChange;
+  source: ConsentSource;
+  /** JSON: the message id, keyword, file and line… */
+  evidence: string | null;
+  at: number;
+  created_at: number;
+}
+
+/** Per-account consent settings (keywords, confirmation texts, frequency cap) as JSON. */
+export interface ConsentSettingsTable {
+  account_id: string;
+  settings: string;
+  updated_at: number;
+}
+
+export interface ImportsTable {
+  id: string;
+  account_id: string;
+  state: ImportState;
+  /** The file's name as given (CLI) or null for a body posted without one. */
+  source_name: string | null;
+  /** JSON: tag, map, consent, phone column… as requested. */
+  options: string;
+  rows_read: Generated<number>;
+  bytes_read: Generated<number>;
+  created: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  rejected: Generated<number>;
+  error_code: string | null;
+  error_message: string | null;
+  /** The process running the job; with heartbeat_at, how an orphaned job is recognised. */
+  holder: string | null;
+  heartbeat_at: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface ImportRejectsTable {
+  import_id: string;
+  seq: number;
+  /** The file's line number, the header being line 1. */
+  line: number;
+  column: string | null;
+  reason: string;
+  /** The offending value, cut short. */
+  value: string | null;
+}
+
+export interface AudiencesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** JSON: the audience definition (all, filter or list). */
+  definition: string;
   created_at: number;
   updated_at: number;
 }
@@ -53,6 +147,8 @@ export interface TemplatesTable {
   quality_score: string | null;
   created_at: number;
   updated_at: number;
+  /** JSON: what replies to this template mean (e.g. quick replies that opt out); null when none. */
+  routing: Generated<string | null>;
 }
 
 export interface MessagesTable {
@@ -220,4 +316,10 @@ export interface Database {
   event_delivery_attempts: EventDeliveryAttemptsTable;
   api_keys: ApiKeysTable;
   api_key_revision: ApiKeyRevisionTable;
+  contact_tags: ContactTagsTable;
+  consent_events: ConsentEventsTable;
+  consent_settings: ConsentSettingsTable;
+  imports: ImportsTable;
+  import_rejects: ImportRejectsTable;
+  audiences: AudiencesTable;
 }
