@@ -1,0 +1,145 @@
+/**
+ * The consent ledger and the state derived from it. Entries are only ever added; the contact's
+ * `marketing_consent` / `all_consent` columns are a cache of deriveConsent over its entries,
+ * written in the same transaction as the entries that change them.
+ */
+import type { Kysely } from 'kysely';
+import {
+  type ConsentChange,
+  type ConsentEntry,
+  type ConsentScope,
+  type ConsentSource,
+  type ConsentState,
+  deriveConsent,
+} from '../domain/contacts/consent';
+import { chunks } from './chunks';
+import type { Database } from './schema';
+
+export interface NewConsentEvent {
+  id: string;
+  accountId: string;
+  contactId: string;
+  channel: string;
+  scope: ConsentScope;
+  state: ConsentChange;
+  source: ConsentSource;
+  /** What proves it: { message_id, keyword } / { file, line } / { payload }… stored as JSON. */
+  evidence: Record<string, unknown> | null;
+  at: number;
+}
+
+export interface ConsentEventRow {
+  id: string;
+  contactId: string;
+  channel: string;
+  scope: ConsentScope;
+  state: ConsentChange;
+  source: ConsentSource;
+  evidence: Record<string, unknown> | null;
+  at: number;
+  createdAt: number;
+}
+
+/**
+ * Appends ledger entries and brings each touched contact's derived state up to date. Call it
+ * inside the caller's transaction, with the contacts already locked when several writers may
+ * touch them (PostgreSQL). An entry older than the contact's last change (a webhook that arrived
+ * late) cannot simply overwrite the cache, so those contacts are derived again from the ledger.
+ */
+export async function appendConsentEvents(
+  db: Kysely<Database>,
+  events: readonly NewConsentEvent[],
+  now: number,
+): Promise<void> {
+  if (events.length === 0) return;
+  for (const part of chunks(events, 500)) {
+    await db
+      .insertInto('consent_events')
+      .values(
+        part.map((e) => ({
+          id: e.id,
+          account_id: e.accountId,
+          contact_id: e.contactId,
+          channel: e.channel,
+          scope: e.scope,
+          state: e.state,
+          source: e.source,
+          evidence: e.evidence === null ? null : JSON.stringify(e.evidence),
+          at: e.at,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+  const contactIds = [...new Set(events.map((e) => e.contactId))];
+  for (const part of chunks(contactIds, 500)) await rederive(db, part, now);
+}
+
+/** Recomputes the cached state of `contactIds` from their ledger entries. */
+async function rederive(db: Kysely<Database>, contactIds: readonly string[], now: number): Promise<void> {
+  const rows = await db
+    .selectFrom('consent_events')
+    .select(['contact_id', 'scope', 'state', 'source', 'at'])
+    .where('contact_id', 'in', contactIds)
+    .orderBy('contact_id')
+    .orderBy('at')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const byContact = new Map<string, ConsentEntry[]>();
+  for (const r of rows) {
+    const list = byContact.get(r.contact_id) ?? [];
+    list.push({ scope: r.scope, state: r.state, source: r.source, at: Number(r.at) });
+    byContact.set(r.contact_id, list);
+  }
+  // Contacts that end in the same state share one UPDATE: an import that opts out 10,000 people
+  // writes a handful of statements, not 10,000.
+  const groups = new Map<string, { set: ConsentColumns & { consent_updated_at: number }; ids: string[] }>();
+  for (const [contactId, entries] of byContact) {
+    const snapshot = deriveConsent(entries);
+    const last = entries.reduce((max, e) => Math.max(max, e.at), Number.NEGATIVE_INFINITY);
+    const key = `${snapshot.marketing}/${snapshot.all}/${last}`;
+    const group = groups.get(key) ?? {
+      set: { marketing_consent: snapshot.marketing, all_consent: snapshot.all, consent_updated_at: last },
+      ids: [],
+    };
+    group.ids.push(contactId);
+    groups.set(key, group);
+  }
+  for (const { set, ids } of groups.values()) {
+    await db
+      .updateTable('contacts')
+      .set({ ...set, updated_at: now })
+      .where('id', 'in', ids)
+      .execute();
+  }
+}
+
+/** A contact's ledger, oldest first. */
+export async function consentHistory(db: Kysely<Database>, contactId: string): Promise<ConsentEventRow[]> {
+  const rows = await db
+    .selectFrom('consent_events')
+    .selectAll()
+    .where('contact_id', '=', contactId)
+    .orderBy('at')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    contactId: r.contact_id,
+    channel: r.channel,
+    scope: r.scope,
+    state: r.state,
+    source: r.source,
+    evidence: r.evidence === null ? null : (JSON.parse(r.evidence) as Record<string, unknown>),
+    at: Number(r.at),
+    createdAt: Number(r.created_at),
+  }));
+}
+
+/** The derived state columns, as a send or an audience reads them. */
+export interface ConsentColumns {
+  marketing_consent: ConsentState;
+  all_consent: ConsentState;
+}
