@@ -136,8 +136,31 @@ export interface SystemErrorItem {
   raw: unknown;
 }
 
+/**
+ * Meta's `user_preferences` field: the user stopped or resumed a category of messages (today
+ * only "marketing_messages") from the WhatsApp client. Either address may be absent: a user with
+ * a username may come with `userId` (BSUID) only.
+ */
+export interface UserPreferenceItem {
+  kind: 'user_preference';
+  phoneNumberId: string;
+  /** The user's wa_id (digits), when Meta sent it. */
+  waId?: string;
+  /** The user's business-scoped user id (BSUID), when Meta sent it. */
+  userId?: string;
+  /** e.g. "marketing_messages"; other categories are passed on as they come. */
+  category: string;
+  value: 'stop' | 'resume';
+  /** Meta's human-readable text, e.g. "User requested to stop marketing messages". */
+  detail?: string;
+  /** When the user changed the preference, milliseconds since the epoch. */
+  at: number;
+  raw: unknown;
+}
+
 export type WebhookItem =
   | InboundItem
+  | UserPreferenceItem
   | StatusItem
   | TemplateStatusItem
   | TemplateQualityItem

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRecontactError, type RecontactError } from '../../domain/errors';
-import { parseWebhook, protectLargeIntegers } from './webhook-parser';
+import { parseWebhook, protectLargeIntegers, unknownPreferenceValues } from './webhook-parser';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const raw = (name: string): Buffer => readFileSync(join(FIXTURES, name));
@@ -386,7 +386,15 @@ describe('parseWebhook: edge cases that are not errors', () => {
     expect(parseWebhook(Buffer.from('{"object":"whatsapp_business_account","entry":[]}'))).toStrictEqual([]);
     const body = {
       object: 'whatsapp_business_account',
-      entry: [{ id: '1', changes: [{ field: 'user_preferences', value: { anything: [1, 2] } }] }],
+      entry: [
+        {
+          id: '1',
+          changes: [
+            { field: 'account_update', value: { anything: [1, 2] } },
+            { field: 'security', value: 'not even an object' },
+          ],
+        },
+      ],
     };
     expect(parseWebhook(Buffer.from(JSON.stringify(body)))).toStrictEqual([]);
   });
@@ -440,6 +448,107 @@ describe('parseWebhook: statuses Meta may add later', () => {
     const body = wrap({ metadata: META, statuses: [{ id: 'w', status: 'bounced', timestamp: '1' }] });
     const [item] = parseWebhook(Buffer.from(JSON.stringify(body)));
     expect(item).toMatchObject({ kind: 'status', status: 'bounced', providerMessageId: 'w' });
+  });
+});
+
+describe('parseWebhook: user_preferences (marketing stop / resume)', () => {
+  it('one item per preference, by wa_id or by user_id (BSUID), numeric timestamp in ms', () => {
+    const prefs = json('user-preferences.json').entry[0].changes[0].value.user_preferences;
+    expect(parseWebhook(raw('user-preferences.json'))).toStrictEqual([
+      {
+        kind: 'user_preference',
+        phoneNumberId: PHONE_A,
+        waId: '5491155550001',
+        category: 'marketing_messages',
+        value: 'stop',
+        detail: 'User requested to stop marketing messages',
+        at: 1764063500000,
+        raw: prefs[0],
+      },
+      {
+        kind: 'user_preference',
+        phoneNumberId: PHONE_A,
+        userId: 'AR.13491208655302741918',
+        category: 'marketing_messages',
+        value: 'resume',
+        detail: 'User requested to resume marketing messages',
+        at: 1764063560000,
+        raw: prefs[1],
+      },
+    ]);
+  });
+
+  it('both addresses kept; string timestamp and other categories accepted; no detail', () => {
+    const body = wrap(
+      {
+        metadata: META,
+        user_preferences: [
+          {
+            wa_id: '15551234567',
+            user_id: 'US.1',
+            category: 'service_messages',
+            value: 'stop',
+            timestamp: '10',
+          },
+        ],
+      },
+      'user_preferences',
+    );
+    expect(parseWebhook(Buffer.from(JSON.stringify(body)))).toMatchObject([
+      { waId: '15551234567', userId: 'US.1', category: 'service_messages', value: 'stop', at: 10_000 },
+    ]);
+    expect(parseWebhook(Buffer.from(JSON.stringify(body)))[0]).not.toHaveProperty('detail');
+  });
+
+  it('a value Meta adds later yields no item and is recorded, without rejecting the body', () => {
+    unknownPreferenceValues.clear();
+    const body = wrap(
+      {
+        metadata: META,
+        user_preferences: [
+          { wa_id: '1', category: 'marketing_messages', value: 'snooze', timestamp: 1 },
+          { wa_id: '2', category: 'marketing_messages', value: 'stop', timestamp: 1 },
+        ],
+      },
+      'user_preferences',
+    );
+    expect(parseWebhook(Buffer.from(JSON.stringify(body))).map((i) => (i as { waId?: string }).waId)).toEqual(
+      ['2'],
+    );
+    expect([...unknownPreferenceValues]).toEqual(['snooze']);
+  });
+
+  const bad: Array<[string, object, string]> = [
+    ['no metadata', { user_preferences: [] }, 'entry[0].changes[0].value.metadata is missing'],
+    ['no list', { metadata: META }, 'entry[0].changes[0].value.user_preferences is missing'],
+    [
+      'neither wa_id nor user_id',
+      { metadata: META, user_preferences: [{ category: 'marketing_messages', value: 'stop', timestamp: 1 }] },
+      'entry[0].changes[0].value.user_preferences[0].wa_id is missing (and there is no user_id)',
+    ],
+    [
+      'value not a string',
+      {
+        metadata: META,
+        user_preferences: [{ wa_id: '1', category: 'marketing_messages', value: true, timestamp: 1 }],
+      },
+      'entry[0].changes[0].value.user_preferences[0].value must be a string, got boolean',
+    ],
+    [
+      'bad timestamp',
+      { metadata: META, user_preferences: [{ wa_id: '1', category: 'm', value: 'stop', timestamp: -5 }] },
+      'entry[0].changes[0].value.user_preferences[0].timestamp must be Unix seconds, got -5',
+    ],
+    [
+      'no category',
+      { metadata: META, user_preferences: [{ user_id: 'US.1', value: 'stop', timestamp: 1 }] },
+      'entry[0].changes[0].value.user_preferences[0].category is missing',
+    ],
+  ];
+  it.each(bad)('%s', (_name, value, message) => {
+    const e = errorOf(wrap(value, 'user_preferences'));
+    expect(e.code).toBe('WEBHOOK_PAYLOAD_INVALID');
+    expect(e.message).toBe(message);
   });
 });
 

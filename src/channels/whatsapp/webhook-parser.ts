@@ -2,8 +2,9 @@
  * WhatsApp Business Account webhook bodies → WebhookItems.
  *
  * Walks every entry[] and changes[]. Known fields: `messages` (value.messages → inbound,
- * value.statuses → status, value.errors → system error), `message_template_status_update`,
- * `message_template_quality_update`, `template_category_update`. Other fields are skipped.
+ * value.statuses → status, value.errors → system error), `user_preferences` (→ user_preference:
+ * marketing stop / resume), `message_template_status_update`, `message_template_quality_update`,
+ * `template_category_update`. Other fields are skipped (the raw body stays in the inbox).
  * A body that is not JSON, or a known field whose shape is wrong, throws
  * RecontactError('WEBHOOK_PAYLOAD_INVALID') whose message names the exact path.
  *
@@ -31,6 +32,7 @@ import type {
   TemplateCategoryItem,
   TemplateQualityItem,
   TemplateStatusItem,
+  UserPreferenceItem,
   WebhookItem,
 } from '../channel';
 
@@ -49,6 +51,9 @@ const PROVIDER_STATUSES: ReadonlySet<string> = new Set<ProviderStatus>([
   'deleted',
   'warning',
 ]);
+
+/** user_preferences values seen that this version does not know (for logs and tests). */
+export const unknownPreferenceValues = new Set<string>();
 
 /** An integer literal of ≥ 16 digits right after `:`, `[` or `,` (possibly inside a string: pre-check only). */
 const MAYBE_LARGE_INTEGER = /[:[,]\s*-?[1-9]\d{15}/;
@@ -346,6 +351,49 @@ function messagesChange(value: Obj, vp: string, out: WebhookItem[]): void {
   }
 }
 
+/**
+ * `user_preferences`: one item per entry of value.user_preferences. The user is named by wa_id,
+ * user_id (BSUID) or both; one of them must be there. A value other than stop/resume (one Meta
+ * adds later) is recorded in unknownPreferenceValues and yields no item, so the body is still
+ * acknowledged (Meta would retry it for days) and kept as received in the inbox.
+ */
+function userPreferencesChange(value: Obj, vp: string, out: WebhookItem[]): void {
+  const phoneNumberId = str(obj(value.metadata, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
+  const list = arr(value.user_preferences, `${vp}.user_preferences`);
+  for (let k = 0; k < list.length; k++) {
+    const p = `${vp}.user_preferences[${k}]`;
+    const u = obj(list[k], p);
+    const waId = nonEmpty(optStr(u, 'wa_id', p));
+    const userId = nonEmpty(optStr(u, 'user_id', p));
+    if (waId === undefined && userId === undefined)
+      throw invalid(`${p}.wa_id`, 'is missing (and there is no user_id)');
+    const category = str(u, 'category', p);
+    const v = str(u, 'value', p);
+    const at = timestampMs(u, 'timestamp', p);
+    const detail = optStr(u, 'detail', p);
+    if (v !== 'stop' && v !== 'resume') {
+      unknownPreferenceValues.add(v);
+      continue;
+    }
+    const item: UserPreferenceItem = {
+      kind: 'user_preference',
+      phoneNumberId,
+      category,
+      value: v,
+      at,
+      raw: u,
+    };
+    if (waId !== undefined) item.waId = waId;
+    if (userId !== undefined) item.userId = userId;
+    if (detail !== undefined) item.detail = detail;
+    out.push(item);
+  }
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === '' ? undefined : v;
+}
+
 function templateStatus(wabaId: string, v: Obj, vp: string): TemplateStatusItem {
   const item: TemplateStatusItem = {
     kind: 'template_status',
@@ -451,6 +499,9 @@ export function parseWebhook(rawBody: Buffer): WebhookItem[] {
         case 'messages':
           messagesChange(obj(change.value, vp), vp, out);
           break;
+        case 'user_preferences':
+          userPreferencesChange(obj(change.value, vp), vp, out);
+          break;
         case 'message_template_status_update':
           out.push(templateStatus(idString(entry, 'id', ep), obj(change.value, vp), vp));
           break;
@@ -461,7 +512,7 @@ export function parseWebhook(rawBody: Buffer): WebhookItem[] {
           out.push(templateCategory(idString(entry, 'id', ep), obj(change.value, vp), vp));
           break;
         default:
-          // Fields we do not consume (account_update, user_preferences, ...) are not errors.
+          // Fields we do not consume (account_update, security, ...) are not errors.
           break;
       }
     }

@@ -188,6 +188,10 @@ export class WebhookIngest {
  */
 function withProviderTimes(items: WebhookItem[], now: number): WebhookItem[] {
   return items.map((i) => {
+    if (i.kind === 'user_preference') {
+      const at = clampProviderTime(i.at, now);
+      return at === i.at ? i : { ...i, at };
+    }
     if (i.kind !== 'inbound' && i.kind !== 'status') return i;
     const timestamp = clampProviderTime(i.timestamp, now);
     return timestamp === i.timestamp ? i : { ...i, timestamp };
