@@ -31,7 +31,11 @@ export type OutboundContent =
 export interface OutboundMessage {
   /** Our message id; travels as biz_opaque_callback_data and comes back on every status. */
   messageId: string;
-  /** Recipient in Meta's digits-only form (E.164 without "+"). */
+  /**
+   * The recipient: a wa_id (Meta's digits-only form, E.164 without "+"), posted as `to`, or a
+   * business-scoped user id ("US.1349…", domain/bsuid.ts), posted as `recipient`. The two
+   * shapes cannot be confused, so the address needs no separate kind.
+   */
   to: string;
   content: OutboundContent;
   /** Quote an earlier provider message id (reply context). */
@@ -56,15 +60,20 @@ export interface ProviderErrorInfo {
 }
 
 export type SendResult =
-  | { ok: true; providerMessageId: string; waId?: string; messageStatus?: string }
+  | { ok: true; providerMessageId: string; waId?: string; userId?: string; messageStatus?: string }
   | { ok: false; error: ProviderErrorInfo };
 
 export interface InboundItem {
   kind: 'inbound';
   phoneNumberId: string;
   providerMessageId: string;
-  /** The user's wa_id (digits). */
+  /**
+   * The user's wa_id (digits), or their BSUID when Meta omitted the wa_id (a user with a
+   * username): either way the address this message came from.
+   */
   from: string;
+  /** The user's business-scoped user id (from_user_id), when Meta sent one. */
+  fromUserId?: string;
   profileName?: string;
   /** Milliseconds since the epoch. */
   timestamp: number;
@@ -87,7 +96,10 @@ export interface StatusItem {
   status: ProviderStatus;
   /** Milliseconds since the epoch. */
   timestamp: number;
+  /** The recipient's wa_id, or their BSUID when Meta omitted the wa_id. */
   recipientId?: string;
+  /** The recipient's business-scoped user id (recipient_user_id), when Meta sent one. */
+  recipientUserId?: string;
   /** Our message id, echoed from biz_opaque_callback_data. */
   ourMessageId?: string;
   errors?: Array<{ code: number; title: string; message?: string; details?: string }>;
@@ -158,9 +170,35 @@ export interface UserPreferenceItem {
   raw: unknown;
 }
 
+/**
+ * A user's address changed (Meta's system messages `user_changed_number` and
+ * `user_changed_user_id`, or a `user_id_update` change some BSPs forward). Not a message from
+ * the user: it opens no window and reaches the bot only through the contact it relabels.
+ */
+export interface IdentityChangeItem {
+  kind: 'identity_change';
+  phoneNumberId: string;
+  /** `number`: the user moved to another phone; `user_id`: only their BSUID changed. */
+  change: 'number' | 'user_id';
+  /** Meta's id of the system message; absent for a forwarded user_id_update. */
+  providerMessageId?: string;
+  /** The wa_id before the change (the system message's `from`), when Meta sent it. */
+  waId?: string;
+  /** The new wa_id (system.new_wa_id), for a number change. */
+  newWaId?: string;
+  /** The BSUID before the change, when known. */
+  previousUserId?: string;
+  /** The BSUID after the change, when known. */
+  userId?: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  raw: unknown;
+}
+
 export type WebhookItem =
   | InboundItem
   | UserPreferenceItem
+  | IdentityChangeItem
   | StatusItem
   | TemplateStatusItem
   | TemplateQualityItem

@@ -69,6 +69,16 @@ describe('classifyProviderError', () => {
     expect(reason).toContain('131047');
     expect(reason).toMatch(/^[A-Z].*\.$/);
   });
+
+  it('131062 (BSUID recipient not supported) is permanent and says what to do', () => {
+    for (const httpStatus of [400, null]) {
+      const c = classifyProviderError({ code: 131062, httpStatus });
+      expect(c.class).toBe('permanent');
+      expect(c.reason).toMatch(/username id \(BSUID\)/);
+      expect(c.reason).toMatch(/ask the user to write first/);
+      expect(c.reason).toContain('131062');
+    }
+  });
 });
 
 describe('classifyProviderError: unknown codes and transport errors', () => {

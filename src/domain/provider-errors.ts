@@ -82,7 +82,14 @@ const RULES: ReadonlyMap<number, Rule> = new Map([
   [131050, permanent('this person asked not to receive marketing messages from this business')],
   [131051, permanent('WhatsApp does not support this message type')],
   [131053, permanent('the attached media could not be used (wrong type, too large, or unreachable)')],
-  [131062, permanent('this recipient cannot be addressed this way')],
+  // A user known only by their username id (BSUID): Meta refuses some messages to such an
+  // address (authentication templates, some types). Sending it again unchanged fails the same way.
+  [
+    131062,
+    permanent(
+      'this recipient is known only by a username id (BSUID) and WhatsApp does not allow this kind of message to it; ask the user to write first, or send it to their phone number once it is known',
+    ),
+  ],
   [132000, permanent('the number of values does not match the template’s variables')],
   [132001, permanent('the template does not exist in this language or is not approved')],
   [132005, permanent('the text with the values filled in is too long')],

@@ -264,11 +264,19 @@ describe('send: success', () => {
     });
   });
 
-  it('wa_id and message_status are optional (BSUID recipients)', async () => {
+  it('wa_id and message_status are optional (BSUID recipients); user_id is read', async () => {
     expect(await channel.send(account('ok-bsuid'), msg)).toStrictEqual({
       ok: true,
       providerMessageId: 'wamid.B',
+      userId: 'AR.1',
     });
+  });
+
+  it('a BSUID recipient is posted as `recipient`, without `to`', async () => {
+    await channel.send(account('ok-bsuid'), { ...msg, to: 'AR.13491208655302741918' });
+    const body = JSON.parse(seen.at(-1)!.body!);
+    expect(body.recipient).toBe('AR.13491208655302741918');
+    expect(body).not.toHaveProperty('to');
   });
 
   it('keeps a path prefix in baseUrl', async () => {

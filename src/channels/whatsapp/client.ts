@@ -24,7 +24,11 @@ import { parseWebhook } from './webhook-parser';
 export type WhatsAppChannelOptions = GraphHttpOptions;
 export type WhatsAppChannel = Channel & TemplateProvider;
 
-/** Reads a 2xx send answer: messages[0].id, contacts[0].wa_id, messages[0].message_status. */
+/**
+ * Reads a 2xx send answer: messages[0].id, contacts[0].wa_id (omitted when the message was
+ * addressed to a BSUID), contacts[0].user_id (the BSUID, when Meta returns one),
+ * messages[0].message_status.
+ */
 export function parseSendResponse(res: GraphResponse): SendResult {
   let json: unknown;
   try {
@@ -52,10 +56,11 @@ export function parseSendResponse(res: GraphResponse): SendResult {
   }
   const result: SendResult = { ok: true, providerMessageId: id };
   const contacts = o?.contacts;
-  const waId = Array.isArray(contacts)
-    ? (contacts[0] as Record<string, unknown> | undefined)?.wa_id
-    : undefined;
+  const contact = Array.isArray(contacts) ? (contacts[0] as Record<string, unknown> | undefined) : undefined;
+  const waId = contact?.wa_id;
   if (typeof waId === 'string') result.waId = waId;
+  const userId = contact?.user_id;
+  if (typeof userId === 'string' && userId !== '') result.userId = userId;
   const messageStatus = first?.message_status;
   if (typeof messageStatus === 'string') result.messageStatus = messageStatus;
   return result;

@@ -122,6 +122,8 @@ describe('serializeSendBody', () => {
     ['template', template],
     ['text + context', text],
     ['interactive', interactive],
+    ['template to a BSUID', { ...template, to: 'AR.13491208655302741918' }],
+    ['text to a BSUID', { ...text, to: 'US.1' }],
   ])('%s: same JSON, same key order as JSON.stringify(buildSendBody())', (_n, m) => {
     expect(serializeSendBody(m)).toBe(JSON.stringify(buildSendBody(m)));
     expect(JSON.parse(serializeSendBody(m))).toStrictEqual(buildSendBody(m));
@@ -134,5 +136,23 @@ describe('serializeSendBody', () => {
       to: '54"9',
       context: { message_id: 'w"x' },
     });
+  });
+});
+
+describe('the address: to or recipient', () => {
+  it('a wa_id goes in `to`, a BSUID in `recipient`, never both', () => {
+    const byPhone = buildSendBody(template);
+    expect(byPhone.to).toBe('5491155550001');
+    expect(byPhone).not.toHaveProperty('recipient');
+    for (const f of [buildSendBody, (m: OutboundMessage) => JSON.parse(serializeSendBody(m))]) {
+      const byBsuid = f({ ...template, to: 'AR.13491208655302741918' });
+      expect(byBsuid.recipient).toBe('AR.13491208655302741918');
+      expect(byBsuid).not.toHaveProperty('to');
+      expect(byBsuid.recipient_type).toBe('individual');
+    }
+  });
+
+  it('a malformed BSUID is not taken for one (it is refused before it gets here)', () => {
+    expect(buildSendBody({ ...template, to: 'ar.1' })).toMatchObject({ to: 'ar.1' });
   });
 });

@@ -6,7 +6,12 @@
  * `serializeSendBody` writes the JSON string directly, without the intermediate object, because
  * it runs thousands of times per second on the dispatch path. The tests pin that
  * `JSON.parse(serializeSendBody(m))` deep-equals `buildSendBody(m)` for every content kind.
+ *
+ * The address: a wa_id goes in `to`; a business-scoped user id (a user known only by their
+ * username, domain/bsuid.ts) goes in `recipient`, never both (Meta lets `to` win when both are
+ * present, which would hide the BSUID).
  */
+import { isBsuid } from '../../domain/bsuid';
 import { RecontactError } from '../../domain/errors';
 import type { CloudTemplate } from '../../domain/templates/model';
 import type { OutboundMessage } from '../channel';
@@ -17,7 +22,10 @@ export const MAX_CALLBACK_DATA_CHARS = 512;
 export interface CloudSendBody {
   messaging_product: 'whatsapp';
   recipient_type: 'individual';
-  to: string;
+  /** A wa_id (digits). */
+  to?: string;
+  /** A business-scoped user id, when the user is known only by it. */
+  recipient?: string;
   type: 'template' | 'text' | 'interactive';
   biz_opaque_callback_data: string;
   context?: { message_id: string };
@@ -52,7 +60,7 @@ export function buildSendBody(m: OutboundMessage): CloudSendBody {
   const body: CloudSendBody = {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
-    to: m.to,
+    ...(isBsuid(m.to) ? { recipient: m.to } : { to: m.to }),
     type: c.kind,
     biz_opaque_callback_data: m.messageId,
   };
@@ -96,7 +104,7 @@ export function serializeSendBody(m: OutboundMessage): string {
       ? ''
       : `"context":{"message_id":${JSON.stringify(m.replyToProviderId)}},`;
   return (
-    `{"messaging_product":"whatsapp","recipient_type":"individual","to":${JSON.stringify(m.to)},"type":"${c.kind}",` +
+    `{"messaging_product":"whatsapp","recipient_type":"individual","${isBsuid(m.to) ? 'recipient' : 'to'}":${JSON.stringify(m.to)},"type":"${c.kind}",` +
     `"biz_opaque_callback_data":${JSON.stringify(m.messageId)},${context}${payload}}`
   );
 }

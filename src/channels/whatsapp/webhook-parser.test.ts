@@ -278,6 +278,7 @@ describe('parseWebhook: fixtures', () => {
         type: 'text',
         text: 'hola',
         raw: v.messages[0],
+        fromUserId: 'AR.13491208655302741918',
       },
       {
         kind: 'status',
@@ -286,8 +287,114 @@ describe('parseWebhook: fixtures', () => {
         status: 'delivered',
         timestamp: 1764063401000,
         recipientId: 'AR.13491208655302741918',
+        recipientUserId: 'AR.13491208655302741918',
         ourMessageId: '01JD8ZV5B6C7D8E9F0G1H2J3K4',
         raw: v.statuses[0],
+      },
+    ]);
+  });
+
+  it('wa_id and BSUID together: from is the wa_id, fromUserId the BSUID', () => {
+    const body = wrap({
+      metadata: META,
+      contacts: [{ profile: { name: 'Sheena' }, wa_id: '16505551234', user_id: 'US.13491208655302741918' }],
+      messages: [
+        {
+          from: '16505551234',
+          from_user_id: 'US.13491208655302741918',
+          id: 'wamid.A',
+          timestamp: '1749416383',
+          type: 'text',
+          text: { body: 'hi' },
+        },
+      ],
+      statuses: [
+        {
+          id: 'wamid.S',
+          status: 'read',
+          timestamp: '1749416384',
+          recipient_id: '16505551234',
+          recipient_user_id: 'US.13491208655302741918',
+        },
+      ],
+    });
+    expect(parseWebhook(Buffer.from(JSON.stringify(body)))).toMatchObject([
+      { kind: 'inbound', from: '16505551234', fromUserId: 'US.13491208655302741918', profileName: 'Sheena' },
+      { kind: 'status', recipientId: '16505551234', recipientUserId: 'US.13491208655302741918' },
+    ]);
+  });
+
+  it('system messages: number and BSUID changes become identity changes; other system types stay inbound', () => {
+    const ms = json('system-identity-changes.json').entry[0].changes[0].value.messages;
+    expect(parseWebhook(raw('system-identity-changes.json'))).toStrictEqual([
+      {
+        kind: 'identity_change',
+        phoneNumberId: PHONE_A,
+        change: 'number',
+        providerMessageId: 'wamid.SYSTEM1',
+        timestamp: 1764063600000,
+        waId: '5491155550001',
+        newWaId: '5491155550009',
+        // No previous_user_id: the BSUID did not change with the number.
+        previousUserId: 'AR.13491208655302741918',
+        userId: 'AR.13491208655302741918',
+        raw: ms[0],
+      },
+      {
+        kind: 'identity_change',
+        phoneNumberId: PHONE_A,
+        change: 'number',
+        providerMessageId: 'wamid.SYSTEM2',
+        timestamp: 1764063660000,
+        waId: '5491155550002',
+        newWaId: '5491155550003',
+        previousUserId: 'AR.222',
+        userId: 'AR.333',
+        raw: ms[1],
+      },
+      {
+        kind: 'identity_change',
+        phoneNumberId: PHONE_A,
+        change: 'user_id',
+        providerMessageId: 'wamid.SYSTEM3',
+        timestamp: 1764063720000,
+        previousUserId: 'AR.444',
+        userId: 'AR.555',
+        raw: ms[2],
+      },
+      {
+        kind: 'inbound',
+        phoneNumberId: PHONE_A,
+        providerMessageId: 'wamid.SYSTEM4',
+        from: '5491155550004',
+        timestamp: 1764063780000,
+        type: 'system',
+        raw: ms[3],
+      },
+    ]);
+  });
+
+  it('user_id_update (forwarded by some BSPs): nested or flat ids, entry time as fallback', () => {
+    const list = json('user-id-update.json').entry[0].changes[0].value.user_id_update;
+    expect(parseWebhook(raw('user-id-update.json'))).toStrictEqual([
+      {
+        kind: 'identity_change',
+        phoneNumberId: PHONE_A,
+        change: 'user_id',
+        previousUserId: 'AR.111',
+        userId: 'AR.112',
+        waId: '5491155550001',
+        timestamp: 1764063800000,
+        raw: list[0],
+      },
+      {
+        kind: 'identity_change',
+        phoneNumberId: PHONE_A,
+        change: 'user_id',
+        previousUserId: 'AR.777',
+        userId: 'AR.778',
+        timestamp: 1764063850000,
+        raw: list[1],
       },
     ]);
   });
@@ -632,6 +739,45 @@ describe('parseWebhook: malformed bodies', () => {
       'message without from or from_user_id',
       wrap({ metadata: META, messages: [{ id: 'w', timestamp: '1', type: 'text', text: { body: 'x' } }] }),
       'entry[0].changes[0].value.messages[0].from is missing (and there is no from_user_id)',
+    ],
+    [
+      'user_changed_number without new_wa_id',
+      wrap({
+        metadata: META,
+        messages: [
+          { from: '1', id: 'w', timestamp: '1', type: 'system', system: { type: 'user_changed_number' } },
+        ],
+      }),
+      'entry[0].changes[0].value.messages[0].system.new_wa_id is missing',
+    ],
+    [
+      'user_changed_user_id without previous_user_id',
+      wrap({
+        metadata: META,
+        messages: [
+          {
+            from_user_id: 'US.2',
+            id: 'w',
+            timestamp: '1',
+            type: 'system',
+            system: { type: 'user_changed_user_id' },
+          },
+        ],
+      }),
+      'entry[0].changes[0].value.messages[0].system.previous_user_id is missing',
+    ],
+    [
+      'system message without system object',
+      wrap({ metadata: META, messages: [{ from: '1', id: 'w', timestamp: '1', type: 'system' }] }),
+      'entry[0].changes[0].value.messages[0].system is missing',
+    ],
+    [
+      'user_id_update without the new id',
+      wrap(
+        { metadata: META, user_id_update: [{ previous_user_id: 'US.1', timestamp: 1 }] },
+        'user_id_update',
+      ),
+      'entry[0].changes[0].value.user_id_update[0].user_id is missing',
     ],
     [
       'text message without body',

@@ -1,10 +1,18 @@
 /**
  * WhatsApp Business Account webhook bodies → WebhookItems.
  *
- * Walks every entry[] and changes[]. Known fields: `messages` (value.messages → inbound,
+ * Walks every entry[] and changes[]. Known fields: `messages` (value.messages → inbound, or
+ * identity_change for the system messages user_changed_number / user_changed_user_id;
  * value.statuses → status, value.errors → system error), `user_preferences` (→ user_preference:
- * marketing stop / resume), `message_template_status_update`, `message_template_quality_update`,
- * `template_category_update`. Other fields are skipped (the raw body stays in the inbox).
+ * marketing stop / resume), `user_id_update` (→ identity_change; not a field one can subscribe
+ * to at Meta, but some BSPs forward it), `message_template_status_update`,
+ * `message_template_quality_update`, `template_category_update`. Other fields are skipped (the
+ * raw body stays in the inbox).
+ *
+ * Usernames (2026). A user may be known by a business-scoped user id (BSUID) beside, or instead
+ * of, their wa_id: `from_user_id`, `recipient_user_id`, `user_id` come along, and `from` /
+ * `recipient_id` / `wa_id` may be omitted. Items keep the wa_id-or-BSUID address where they
+ * always had it (`from`, `recipientId`) and the BSUID beside it when there is one.
  * A body that is not JSON, or a known field whose shape is wrong, throws
  * RecontactError('WEBHOOK_PAYLOAD_INVALID') whose message names the exact path.
  *
@@ -26,6 +34,7 @@ import { RecontactError } from '../../domain/errors';
 import type { ProviderStatus } from '../../domain/message';
 import { jsonMayHoldUnstorable, makeStorable } from '../../domain/storable-text';
 import type {
+  IdentityChangeItem,
   InboundItem,
   StatusItem,
   SystemErrorItem,
@@ -228,6 +237,112 @@ function profileName(contacts: unknown[] | undefined, m: Obj): string | undefine
   return undefined;
 }
 
+const IDENTITY_SYSTEM_TYPES: ReadonlyMap<string, IdentityChangeItem['change']> = new Map([
+  ['user_changed_number', 'number'],
+  ['user_changed_user_id', 'user_id'],
+]);
+
+/** value.messages[k]: a user's message, or a system message saying their address changed. */
+function message(
+  m: Obj,
+  path: string,
+  phoneNumberId: string,
+  contacts: unknown[] | undefined,
+): InboundItem | IdentityChangeItem {
+  if (m.type === 'system') {
+    const sp = `${path}.system`;
+    const system = obj(m.system, sp);
+    const change = IDENTITY_SYSTEM_TYPES.get(system.type as string);
+    if (change !== undefined) return identitySystemMessage(m, system, change, path, phoneNumberId);
+  }
+  return inbound(m, path, phoneNumberId, contacts);
+}
+
+/**
+ * user_changed_number: `from` is the old wa_id, system.new_wa_id the new one; since Aug 2026
+ * also system.previous_user_id and system.user_id when the BSUID changed with it (otherwise the
+ * BSUID, from_user_id, is unchanged). user_changed_user_id: system.previous_user_id and the new
+ * id in system.user_id (or from_user_id); no phone number.
+ */
+function identitySystemMessage(
+  m: Obj,
+  system: Obj,
+  change: IdentityChangeItem['change'],
+  path: string,
+  phoneNumberId: string,
+): IdentityChangeItem {
+  const sp = `${path}.system`;
+  const item: IdentityChangeItem = {
+    kind: 'identity_change',
+    phoneNumberId,
+    change,
+    providerMessageId: str(m, 'id', path),
+    timestamp: timestampMs(m, 'timestamp', path),
+    raw: m,
+  };
+  const waId = nonEmpty(optStr(m, 'from', path));
+  const fromUserId = nonEmpty(optStr(m, 'from_user_id', path));
+  const previousUserId = nonEmpty(optStr(system, 'previous_user_id', sp));
+  const newUserId = nonEmpty(optStr(system, 'user_id', sp));
+  if (waId !== undefined) item.waId = waId;
+  if (change === 'number') {
+    item.newWaId = str(system, 'new_wa_id', sp);
+    if (item.newWaId === '') throw invalid(`${sp}.new_wa_id`, 'is empty');
+    const before = previousUserId ?? fromUserId;
+    const after = newUserId ?? (previousUserId === undefined ? fromUserId : undefined);
+    if (before !== undefined) item.previousUserId = before;
+    if (after !== undefined) item.userId = after;
+    if (waId === undefined && before === undefined)
+      throw invalid(`${path}.from`, 'is missing (and there is no from_user_id)');
+  } else {
+    if (previousUserId === undefined) throw invalid(`${sp}.previous_user_id`, 'is missing');
+    const after = newUserId ?? fromUserId;
+    if (after === undefined) throw invalid(`${sp}.user_id`, 'is missing (and there is no from_user_id)');
+    item.previousUserId = previousUserId;
+    item.userId = after;
+  }
+  return item;
+}
+
+/**
+ * `user_id_update` as BSPs forward it: value.user_id_update[] entries with the old and new
+ * BSUID, either flat ({previous_user_id, user_id}) or nested ({user_id: {previous, current}}),
+ * and the wa_id when Meta shares it. Timestamps: the entry's, else the entry[].time.
+ */
+function userIdUpdateChange(value: Obj, vp: string, entryTime: number | undefined, out: WebhookItem[]): void {
+  const phoneNumberId = str(obj(value.metadata, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
+  const list = arr(value.user_id_update, `${vp}.user_id_update`);
+  for (let k = 0; k < list.length; k++) {
+    const p = `${vp}.user_id_update[${k}]`;
+    const u = obj(list[k], p);
+    let previousUserId: string | undefined;
+    let userId: string | undefined;
+    if (isObj(u.user_id)) {
+      previousUserId = nonEmpty(optStr(u.user_id, 'previous', `${p}.user_id`));
+      userId = nonEmpty(optStr(u.user_id, 'current', `${p}.user_id`));
+    } else {
+      previousUserId = nonEmpty(optStr(u, 'previous_user_id', p));
+      userId = nonEmpty(optStr(u, 'user_id', p));
+    }
+    if (previousUserId === undefined) throw invalid(`${p}.previous_user_id`, 'is missing');
+    if (userId === undefined) throw invalid(`${p}.user_id`, 'is missing');
+    const timestamp =
+      u.timestamp !== undefined || entryTime === undefined ? timestampMs(u, 'timestamp', p) : entryTime;
+    const item: IdentityChangeItem = {
+      kind: 'identity_change',
+      phoneNumberId,
+      change: 'user_id',
+      previousUserId,
+      userId,
+      timestamp,
+      raw: u,
+    };
+    const waId = nonEmpty(optStr(u, 'wa_id', p));
+    if (waId !== undefined) item.waId = waId;
+    out.push(item);
+  }
+}
+
 function inbound(m: Obj, path: string, phoneNumberId: string, contacts: unknown[] | undefined): InboundItem {
   const providerMessageId = str(m, 'id', path);
   const from = optStr(m, 'from', path) ?? optStr(m, 'from_user_id', path);
@@ -243,6 +358,8 @@ function inbound(m: Obj, path: string, phoneNumberId: string, contacts: unknown[
     type,
     raw: m,
   };
+  const fromUserId = nonEmpty(optStr(m, 'from_user_id', path));
+  if (fromUserId !== undefined) item.fromUserId = fromUserId;
   const name = profileName(contacts, m);
   if (name !== undefined) item.profileName = name;
   if (type === 'text') {
@@ -292,6 +409,8 @@ function status(s: Obj, path: string, phoneNumberId: string): StatusItem {
   };
   const recipientId = optStr(s, 'recipient_id', path) ?? optStr(s, 'recipient_user_id', path);
   if (recipientId !== undefined) item.recipientId = recipientId;
+  const recipientUserId = nonEmpty(optStr(s, 'recipient_user_id', path));
+  if (recipientUserId !== undefined) item.recipientUserId = recipientUserId;
   const ours = optStr(s, 'biz_opaque_callback_data', path);
   if (ours !== undefined) item.ourMessageId = ours;
   if (s.errors !== undefined) item.errors = parseErrors(s.errors, `${path}.errors`);
@@ -330,7 +449,7 @@ function messagesChange(value: Obj, vp: string, out: WebhookItem[]): void {
     const contacts = value.contacts === undefined ? undefined : arr(value.contacts, `${vp}.contacts`);
     for (let k = 0; k < list.length; k++) {
       const p = `${vp}.messages[${k}]`;
-      out.push(inbound(obj(list[k], p), p, phoneNumberId!, contacts));
+      out.push(message(obj(list[k], p), p, phoneNumberId!, contacts));
     }
   }
   if (statuses !== undefined) {
@@ -465,6 +584,11 @@ function templateCategory(wabaId: string, v: Obj, vp: string): TemplateCategoryI
   return item;
 }
 
+/** entry[].time (Unix seconds) in milliseconds, when present. */
+function entryTime(entry: Obj, ep: string): number | undefined {
+  return entry.time === undefined ? undefined : timestampMs(entry, 'time', ep);
+}
+
 /** Parses a (signature-verified) webhook body. Throws RecontactError('WEBHOOK_PAYLOAD_INVALID'). */
 export function parseWebhook(rawBody: Buffer): WebhookItem[] {
   if (rawBody.length === 0) throw invalid('', 'body is empty');
@@ -501,6 +625,9 @@ export function parseWebhook(rawBody: Buffer): WebhookItem[] {
           break;
         case 'user_preferences':
           userPreferencesChange(obj(change.value, vp), vp, out);
+          break;
+        case 'user_id_update':
+          userIdUpdateChange(obj(change.value, vp), vp, entryTime(entry, ep), out);
           break;
         case 'message_template_status_update':
           out.push(templateStatus(idString(entry, 'id', ep), obj(change.value, vp), vp));
