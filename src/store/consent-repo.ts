@@ -115,6 +115,18 @@ async function rederive(db: Kysely<Database>, contactIds: readonly string[], now
   }
 }
 
+/**
+ * Recomputes the cached state of `contactIds` from their ledger, for callers that moved ledger
+ * entries between contacts (contacts-repo's merge of two rows of one person).
+ */
+export async function rederiveConsent(
+  db: Kysely<Database>,
+  contactIds: readonly string[],
+  now: number,
+): Promise<void> {
+  for (const part of chunks([...contactIds], 500)) await rederive(db, part, now);
+}
+
 /** A contact's ledger, oldest first. */
 export async function consentHistory(db: Kysely<Database>, contactId: string): Promise<ConsentEventRow[]> {
   const rows = await db
@@ -142,4 +154,37 @@ export async function consentHistory(db: Kysely<Database>, contactId: string): P
 export interface ConsentColumns {
   marketing_consent: ConsentState;
   all_consent: ConsentState;
+}
+
+/**
+ * Which of `ids` the ledger already holds. Entries for a provider's signal (a keyword message, a
+ * 131050 status, a user_preferences change) get ids derived from it, so a webhook Meta delivers
+ * twice finds its entry here instead of adding a second.
+ */
+export async function knownConsentEventIds(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunks([...new Set(ids)], 500)) {
+    const rows = await db.selectFrom('consent_events').select('id').where('id', 'in', part).execute();
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
+}
+
+/** Records that a marketing template was queued to these contacts (the audiences' frequency cap). */
+export async function markMarketingQueued(
+  db: Kysely<Database>,
+  contactIds: readonly string[],
+  at: number,
+): Promise<void> {
+  for (const part of chunks([...new Set(contactIds)], 500)) {
+    await db
+      .updateTable('contacts')
+      .set({ last_marketing_at: at })
+      .where('id', 'in', part)
+      .where((eb) => eb.or([eb('last_marketing_at', 'is', null), eb('last_marketing_at', '<', at)]))
+      .execute();
+  }
 }

@@ -7,7 +7,20 @@
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
-import { contactKey, ensureContact, ensureContacts, findContactById, moveWindows } from './contacts-repo';
+import { appendConsentEvents, consentHistory } from './consent-repo';
+import {
+  contactKey,
+  ensureContact,
+  ensureContacts,
+  findContact,
+  findContactById,
+  findContacts,
+  linkAddresses,
+  mergeContacts,
+  moveWindows,
+} from './contacts-repo';
+import { insertInbound } from './inbound-repo';
+import { insertMessages } from './messages-repo';
 import type { Database } from './schema';
 
 const T0 = 1_764_000_000_000;
@@ -212,3 +225,252 @@ async function waitUntilWaitingForLock(db: Kysely<Database>, pid: () => number):
   }
   throw new Error(`backend ${pid()} never waited for a lock`);
 }
+
+describe.each(DIALECTS)('contacts by BSUID (usernames) on %s', (dialect) => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await openTestStore(dialect);
+  });
+  afterAll(() => store.destroy());
+  beforeEach(async () => {
+    for (const t of ['contacts', 'contact_tags', 'consent_events', 'messages', 'inbound_messages'] as const) {
+      await store.db.deleteFrom(t).execute();
+    }
+  });
+
+  const PHONE = '5491155550001';
+  const BSUID = 'AR.13491208655302741918';
+  const bsuidOnly = (id = 'ctc_alias', bsuid = BSUID) => ({
+    id,
+    accountId: 'acc_1',
+    waId: bsuid,
+    phoneE164: null,
+    bsuid,
+  });
+  const phone = (id = 'ctc_phone', waId = PHONE) => ({ id, accountId: 'acc_1', waId, phoneE164: `+${waId}` });
+  const all = () => store.db.selectFrom('contacts').selectAll().orderBy('id').execute();
+
+  it('a BSUID-only contact is found by its BSUID, and a phone contact by its phone or its bsuid', async () => {
+    await ensureContact(store.db, bsuidOnly(), T0);
+    expect((await findContact(store.db, 'acc_1', BSUID))?.id).toBe('ctc_alias');
+    await ensureContact(store.db, { ...phone(), bsuid: 'AR.2' }, T0);
+    expect((await findContact(store.db, 'acc_1', 'AR.2'))?.id).toBe('ctc_phone');
+    expect((await findContact(store.db, 'acc_1', PHONE))?.id).toBe('ctc_phone');
+    // Either address of one person answers under both keys, and the row is listed once.
+    const rows = await ensureContacts(store.db, [phone('ctc_x'), { ...phone('ctc_y'), waId: 'AR.2' }], T0);
+    expect(rows.get(contactKey('acc_1', PHONE))?.id).toBe('ctc_phone');
+    expect(rows.get(contactKey('acc_1', 'AR.2'))?.id).toBe('ctc_phone');
+    expect(await findContacts(store.db, 'acc_1', [PHONE, 'AR.2', BSUID])).toHaveLength(2);
+    expect(await all()).toHaveLength(2);
+  });
+
+  it('a BSUID whose person already has a phone contact is never inserted twice', async () => {
+    await ensureContact(store.db, { ...phone(), bsuid: BSUID }, T0);
+    const rows = await ensureContacts(store.db, [bsuidOnly('ctc_new')], T0);
+    expect(rows.get(contactKey('acc_1', BSUID))?.id).toBe('ctc_phone');
+    expect(await all()).toHaveLength(1);
+  });
+
+  it('link: the phone contact takes the BSUID; nothing changes the second time', async () => {
+    await ensureContact(store.db, phone(), T0);
+    expect(await linkAddresses(store.db, [{ accountId: 'acc_1', waId: PHONE, bsuid: BSUID }], T0 + 1)).toBe(
+      1,
+    );
+    expect(await findContactById(store.db, 'ctc_phone')).toMatchObject({ wa_id: PHONE, bsuid: BSUID });
+    expect(await linkAddresses(store.db, [{ accountId: 'acc_1', waId: PHONE, bsuid: BSUID }], T0 + 2)).toBe(
+      0,
+    );
+  });
+
+  it('link: a BSUID-only contact and no phone contact yet → the same contact, relabelled to the phone', async () => {
+    await ensureContact(store.db, bsuidOnly(), T0);
+    await linkAddresses(store.db, [{ accountId: 'acc_1', waId: PHONE, bsuid: BSUID }], T0 + 1);
+    expect(await all()).toMatchObject([
+      { id: 'ctc_alias', wa_id: PHONE, phone_e164: `+${PHONE}`, bsuid: BSUID },
+    ]);
+  });
+
+  it('link: a BSUID that moves to another phone leaves the old phone contact without it', async () => {
+    await ensureContact(store.db, { ...phone('ctc_old', '5491155550009'), bsuid: BSUID }, T0);
+    await ensureContact(store.db, phone(), T0);
+    await linkAddresses(store.db, [{ accountId: 'acc_1', waId: PHONE, bsuid: BSUID }], T0 + 1);
+    expect(await all()).toMatchObject([
+      { id: 'ctc_old', bsuid: null },
+      { id: 'ctc_phone', bsuid: BSUID },
+    ]);
+  });
+
+  it('merge: a BSUID-only contact joins the phone contact with its messages, inbound, ledger and tags', async () => {
+    const alias = await ensureContact(store.db, bsuidOnly(), T0);
+    const ph = await ensureContact(store.db, { ...phone(), name: 'Lucía' }, T0 - 5);
+    await store.db
+      .updateTable('contacts')
+      .set({
+        tags: '["vip","zona-norte"]',
+        attributes: '{"plan":"gold","zona":"N"}',
+        last_inbound_at: T0 + HOUR,
+      })
+      .where('id', '=', alias.id)
+      .execute();
+    await store.db
+      .insertInto('contact_tags')
+      .values([
+        { account_id: 'acc_1', tag: 'vip', contact_id: alias.id },
+        { account_id: 'acc_1', tag: 'zona-norte', contact_id: alias.id },
+      ])
+      .execute();
+    await store.db
+      .updateTable('contacts')
+      .set({ tags: '["vip"]', attributes: '{"plan":"basic"}', last_inbound_at: T0 })
+      .where('id', '=', ph.id)
+      .execute();
+    await store.db
+      .insertInto('contact_tags')
+      .values({ account_id: 'acc_1', tag: 'vip', contact_id: ph.id })
+      .execute();
+    await insertMessages(store.db, [
+      {
+        id: 'msg_1',
+        accountId: 'acc_1',
+        contactId: alias.id,
+        to: BSUID,
+        content: { kind: 'text' },
+        template: null,
+        metadata: null,
+        idempotencyKey: null,
+        requestHash: null,
+        replyToProviderId: null,
+        queuedAt: T0,
+      },
+    ]);
+    await insertInbound(
+      store.db,
+      [
+        {
+          id: 'inb_1',
+          accountId: 'acc_1',
+          contactId: alias.id,
+          providerMessageId: 'wamid.1',
+          type: 'text',
+          text: 'STOP',
+          payload: null,
+          contextProviderId: null,
+          receivedAt: T0 + HOUR,
+        },
+      ],
+      T0,
+    );
+    await appendConsentEvents(
+      store.db,
+      [
+        {
+          id: 'cev_1',
+          accountId: 'acc_1',
+          contactId: alias.id,
+          channel: 'whatsapp',
+          scope: 'marketing',
+          state: 'opted_out',
+          source: 'keyword',
+          evidence: { keyword: 'STOP' },
+          at: T0 + HOUR,
+        },
+      ],
+      T0 + HOUR,
+    );
+
+    await store.db
+      .transaction()
+      .execute((trx) =>
+        linkAddresses(trx, [{ accountId: 'acc_1', waId: PHONE, bsuid: BSUID }], T0 + 2 * HOUR),
+      );
+
+    const rows = await all();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      id: 'ctc_phone',
+      wa_id: PHONE,
+      bsuid: BSUID,
+      name: 'Lucía',
+      tags: '["vip","zona-norte"]',
+      // The survivor's value wins a clash; keys stay sorted.
+      attributes: '{"plan":"basic","zona":"N"}',
+      last_inbound_at: T0 + HOUR,
+      created_at: T0 - 5,
+      marketing_consent: 'opted_out',
+    });
+    const tags = await store.db
+      .selectFrom('contact_tags')
+      .select(['tag', 'contact_id'])
+      .orderBy('tag')
+      .execute();
+    expect(tags).toEqual([
+      { tag: 'vip', contact_id: 'ctc_phone' },
+      { tag: 'zona-norte', contact_id: 'ctc_phone' },
+    ]);
+    const msg = await store.db.selectFrom('messages').select('contact_id').executeTakeFirstOrThrow();
+    expect(msg.contact_id).toBe('ctc_phone');
+    const inb = await store.db.selectFrom('inbound_messages').select('contact_id').executeTakeFirstOrThrow();
+    expect(inb.contact_id).toBe('ctc_phone');
+    expect((await consentHistory(store.db, 'ctc_phone')).map((e) => e.id)).toEqual(['cev_1']);
+  });
+
+  it('merge refuses a contact into itself', async () => {
+    const c = await ensureContact(store.db, phone(), T0);
+    await expect(mergeContacts(store.db, c, c, T0)).rejects.toThrow(/into itself/);
+  });
+
+  it('concurrent webhooks for one person (phone+BSUID and BSUID-only) end as one contact', async () => {
+    await ensureContact(store.db, phone(), T0);
+    await ensureContact(store.db, bsuidOnly(), T0);
+    // Each transaction does what the inbound applier does: link, then resolve its contacts.
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, k) =>
+        store.db.transaction().execute(async (trx) => {
+          await linkAddresses(trx, [{ accountId: 'acc_1', waId: PHONE, bsuid: BSUID }], T0 + k);
+          const rows = await ensureContacts(
+            trx,
+            [k % 2 ? { ...phone(`ctc_p${k}`), bsuid: BSUID } : bsuidOnly(`ctc_b${k}`)],
+            T0 + k,
+            { forUpdate: true },
+          );
+          return rows.get(contactKey('acc_1', k % 2 ? PHONE : BSUID))?.id;
+        }),
+      ),
+    );
+    expect(results).toEqual(Array(6).fill('ctc_phone'));
+    expect(await all()).toMatchObject([{ id: 'ctc_phone', wa_id: PHONE, bsuid: BSUID }]);
+  });
+
+  it.runIf(dialect === 'postgres')(
+    'a link that waits on another transaction’s merge of the same person sees the merged row',
+    async () => {
+      await ensureContact(store.db, phone(), T0);
+      await ensureContact(store.db, bsuidOnly(), T0);
+      let releaseA!: () => void;
+      const aMayCommit = new Promise<void>((r) => {
+        releaseA = r;
+      });
+      let aMerged!: () => void;
+      const aHasMerged = new Promise<void>((r) => {
+        aMerged = r;
+      });
+      const pair = [{ accountId: 'acc_1', waId: PHONE, bsuid: BSUID }];
+      const a = store.db.transaction().execute(async (trx) => {
+        const n = await linkAddresses(trx, pair, T0 + 1);
+        aMerged();
+        await aMayCommit;
+        return n;
+      });
+      await aHasMerged;
+      let bPid = 0;
+      const b = store.db.transaction().execute(async (trx) => {
+        bPid = await backendPid(trx);
+        return linkAddresses(trx, pair, T0 + 2);
+      });
+      await waitUntilWaitingForLock(store.db, () => bPid);
+      releaseA();
+      expect(await Promise.all([a, b])).toEqual([1, 0]);
+      expect(await all()).toMatchObject([{ id: 'ctc_phone', bsuid: BSUID }]);
+    },
+  );
+});

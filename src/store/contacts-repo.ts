@@ -1,9 +1,24 @@
 /**
  * Contacts: one person per account and wa_id. The window is derived from last_inbound_at, which
  * only ever moves forward: a late, reordered webhook for an older message must not shorten it.
+ *
+ * Addresses. `wa_id` is the unique channel address: the phone's digits, or the business-scoped
+ * user id (BSUID, "US.1349…") of a user known only by it. `bsuid` holds the BSUID whenever it is
+ * known (unique per account). Every lookup by address here accepts either form: a BSUID finds
+ * the contact whose wa_id or bsuid it is. The two shapes cannot collide (digits vs "CC.…"), so a
+ * phone lookup never pays for the second column.
+ *
+ * Linking and merging. When the same person turns out to have two rows (a BSUID-only contact,
+ * then a webhook carrying both their phone and their BSUID; or a number change onto a number
+ * that already had a contact) they become one: the survivor takes the other's messages,
+ * inbound messages, consent ledger and tags, in the caller's transaction, and the other row is
+ * deleted. Nothing the person did is lost; only the second id disappears.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { isBsuid } from '../domain/bsuid';
+import { waIdToE164 } from '../domain/phone';
 import { chunks } from './chunks';
+import { rederiveConsent } from './consent-repo';
 import { type RowLock, withRowLock } from './row-locks';
 import type { ContactsTable, Database } from './schema';
 
@@ -15,6 +30,8 @@ export interface NewContact {
   waId: string;
   phoneE164: string | null;
   name?: string | null;
+  /** The BSUID, when known; for a user known only by it, equal to waId. */
+  bsuid?: string | null;
 }
 
 /** Identifies a contact within a batch: one person per account and wa_id. */
@@ -22,12 +39,15 @@ export function contactKey(accountId: string, waId: string): string {
   return `${accountId}\u0000${waId}`;
 }
 
+/** The contact at an address: a wa_id, or a BSUID (its wa_id or its bsuid). */
 export async function findContact(db: Kysely<Database>, accountId: string, waId: string) {
   return db
     .selectFrom('contacts')
     .selectAll()
     .where('account_id', '=', accountId)
-    .where('wa_id', '=', waId)
+    .where((eb) =>
+      isBsuid(waId) ? eb.or([eb('wa_id', '=', waId), eb('bsuid', '=', waId)]) : eb('wa_id', '=', waId),
+    )
     .executeTakeFirst();
 }
 
@@ -36,8 +56,9 @@ export async function findContactById(db: Kysely<Database>, id: string): Promise
 }
 
 /**
- * The known contacts among `waIds` of one account. With `forUpdate` they stay locked until the
- * caller's transaction ends, taken in id order so that concurrent batches cannot deadlock.
+ * The known contacts among `waIds` (wa_ids or BSUIDs, see above) of one account. With
+ * `forUpdate` they stay locked until the caller's transaction ends, taken in id order so that
+ * concurrent batches cannot deadlock.
  */
 export async function findContacts(
   db: Kysely<Database>,
@@ -46,16 +67,32 @@ export async function findContacts(
   lock?: RowLock,
 ): Promise<ContactRow[]> {
   const out: ContactRow[] = [];
+  const seen = new Set<string>();
   for (const part of chunks([...new Set(waIds)].sort(), 300)) {
+    const bsuids = part.filter(isBsuid);
     const query = db
       .selectFrom('contacts')
       .selectAll()
       .where('account_id', '=', accountId)
-      .where('wa_id', 'in', part)
+      .where((eb) =>
+        bsuids.length ? eb.or([eb('wa_id', 'in', part), eb('bsuid', 'in', bsuids)]) : eb('wa_id', 'in', part),
+      )
       .orderBy('id');
-    out.push(...(await withRowLock(db, query, lock).execute()));
+    for (const r of await withRowLock(db, query, lock).execute()) {
+      // A contact found by its wa_id in one chunk and by its bsuid in another is listed once.
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      out.push(r);
+    }
   }
   return out;
+}
+
+/** The keys (contactKey) under which a row answers: its wa_id, and its bsuid when it has one. */
+function keysOf(r: ContactRow): string[] {
+  const keys = [contactKey(r.account_id, r.wa_id)];
+  if (r.bsuid !== null && r.bsuid !== r.wa_id) keys.push(contactKey(r.account_id, r.bsuid));
+  return keys;
 }
 
 /**
@@ -86,7 +123,7 @@ export async function ensureContacts(
         group.map((c) => c.waId),
         lock,
       );
-      for (const r of rows) found.set(contactKey(r.account_id, r.wa_id), r);
+      for (const r of rows) for (const k of keysOf(r)) found.set(k, r);
     }
   };
   await readInto([...wanted.values()]);
@@ -104,12 +141,15 @@ export async function ensureContacts(
           last_inbound_at: null,
           created_at: now,
           updated_at: now,
+          bsuid: c.bsuid ?? null,
         })),
       )
-      .onConflict((oc) => oc.columns(['account_id', 'wa_id']).doNothing())
+      // No conflict target: the row may lose to another one on (account_id, wa_id) or on
+      // (account_id, bsuid) — a concurrent transaction that created the same person.
+      .onConflict((oc) => oc.doNothing())
       .returningAll()
       .execute();
-    for (const r of inserted) found.set(contactKey(r.account_id, r.wa_id), r);
+    for (const r of inserted) for (const k of keysOf(r)) found.set(k, r);
   }
   const raced = missing.filter((c) => !found.has(contactKey(c.accountId, c.waId)));
   if (raced.length) await readInto(raced);
@@ -181,6 +221,212 @@ export async function moveWindows(
         FROM (VALUES ${values}) AS v
        WHERE contacts.id = v.column1`.execute(db);
   }
+}
+
+/** A phone and a BSUID seen together in one webhook: the same person. */
+export interface AddressPair {
+  accountId: string;
+  /** The phone's wa_id (digits). */
+  waId: string;
+  bsuid: string;
+}
+
+/**
+ * Records that each phone and BSUID of `pairs` are one person, before the caller resolves its
+ * contacts (ensureContacts):
+ * - the phone's contact already carries the BSUID → nothing to do (the common case, one read);
+ * - a contact known only by the BSUID exists → merged into the phone's contact, or, when the
+ *   phone has none yet, relabelled to the phone;
+ * - another phone's contact carries the BSUID → it loses it (the BSUID now belongs to this
+ *   phone: Meta keeps one BSUID per person, so the number changed);
+ * - otherwise the phone's contact takes the BSUID; a phone without a contact gets it when
+ *   ensureContacts creates the contact.
+ * The rows involved are locked (PostgreSQL) in id order for the caller's transaction. Returns
+ * how many pairs changed something.
+ */
+export async function linkAddresses(
+  db: Kysely<Database>,
+  pairs: readonly AddressPair[],
+  now: number,
+): Promise<number> {
+  const latest = new Map<string, AddressPair>();
+  for (const p of pairs) {
+    if (isBsuid(p.bsuid) && !isBsuid(p.waId)) latest.set(contactKey(p.accountId, p.waId), p);
+  }
+  let changed = 0;
+  for (const [accountId, group] of groupBy([...latest.values()], (p) => p.accountId)) {
+    const rows = await findContacts(
+      db,
+      accountId,
+      group.flatMap((p) => [p.waId, p.bsuid]),
+      { forUpdate: true },
+    );
+    const at = new Map<string, ContactRow>();
+    const index = (r: ContactRow) => {
+      for (const k of keysOf(r)) at.set(k, r);
+    };
+    const unindex = (r: ContactRow) => {
+      for (const k of keysOf(r)) if (at.get(k)?.id === r.id) at.delete(k);
+    };
+    rows.forEach(index);
+    for (const p of group) {
+      const phone = at.get(contactKey(accountId, p.waId));
+      const holder = at.get(contactKey(accountId, p.bsuid));
+      if (phone !== undefined && holder?.id === phone.id) continue;
+      changed++;
+      if (holder !== undefined) {
+        unindex(holder);
+        if (holder.wa_id !== p.bsuid) {
+          // Another phone's contact: it keeps its history, not the BSUID.
+          index(await updateAddress(db, holder.id, { bsuid: null }, now));
+        } else if (phone !== undefined) {
+          unindex(phone);
+          index(await mergeContacts(db, phone, holder, now, { bsuid: p.bsuid }));
+          continue;
+        } else {
+          index(await updateAddress(db, holder.id, { waId: p.waId, phoneE164: e164OrNull(p.waId) }, now));
+          continue;
+        }
+      }
+      if (phone !== undefined) {
+        unindex(phone);
+        index(await updateAddress(db, phone.id, { bsuid: p.bsuid }, now));
+      }
+    }
+  }
+  return changed;
+}
+
+export interface AddressChange {
+  waId?: string;
+  phoneE164?: string | null;
+  bsuid?: string | null;
+}
+
+/** Rewrites a contact's addresses (a relabel: same person, same id, new wa_id and/or BSUID). */
+export async function updateAddress(
+  db: Kysely<Database>,
+  contactId: string,
+  change: AddressChange,
+  now: number,
+): Promise<ContactRow> {
+  const set: { wa_id?: string; phone_e164?: string | null; bsuid?: string | null; updated_at: number } = {
+    updated_at: now,
+  };
+  if (change.waId !== undefined) set.wa_id = change.waId;
+  if (change.phoneE164 !== undefined) set.phone_e164 = change.phoneE164;
+  if (change.bsuid !== undefined) set.bsuid = change.bsuid;
+  return db
+    .updateTable('contacts')
+    .set(set)
+    .where('id', '=', contactId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Makes `loser` part of `survivor`, in the caller's transaction: its messages, inbound
+ * messages, consent ledger entries and tags move over, the loser's row is deleted, and the
+ * survivor keeps its own profile fields, filling the ones it lacks from the loser (name,
+ * language, time zone, phone); attributes are merged (the survivor's value wins a clash), the
+ * window is the later of the two, consent is derived again from the joined ledger. `set`
+ * applies address changes after the loser is gone (its wa_id or bsuid may be the one taken).
+ * Both rows should be locked by the caller (findContacts with forUpdate).
+ */
+export async function mergeContacts(
+  db: Kysely<Database>,
+  survivor: ContactRow,
+  loser: ContactRow,
+  now: number,
+  set: AddressChange = {},
+): Promise<ContactRow> {
+  if (survivor.id === loser.id) throw new Error(`cannot merge contact ${survivor.id} into itself`);
+  if (survivor.account_id !== loser.account_id) {
+    throw new Error(`cannot merge contacts of two accounts (${survivor.id}, ${loser.id})`);
+  }
+  const to = survivor.id;
+  const from = loser.id;
+  await db.updateTable('messages').set({ contact_id: to }).where('contact_id', '=', from).execute();
+  await db.updateTable('inbound_messages').set({ contact_id: to }).where('contact_id', '=', from).execute();
+  const moved = await db
+    .updateTable('consent_events')
+    .set({ contact_id: to })
+    .where('contact_id', '=', from)
+    .executeTakeFirst();
+  await db
+    .insertInto('contact_tags')
+    .columns(['account_id', 'tag', 'contact_id'])
+    .expression((eb) =>
+      eb
+        .selectFrom('contact_tags')
+        .select(['account_id', 'tag', eb.val(to).as('contact_id')])
+        .where('contact_id', '=', from),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await db.deleteFrom('contact_tags').where('contact_id', '=', from).execute();
+  await db.deleteFrom('contacts').where('id', '=', from).execute();
+
+  const tags = [...new Set([...parseList(survivor.tags), ...parseList(loser.tags)])].sort();
+  const attributes = sortedObject({ ...parseObject(loser.attributes), ...parseObject(survivor.attributes) });
+  const zoneFromLoser = survivor.time_zone === null && loser.time_zone !== null;
+  await db
+    .updateTable('contacts')
+    .set({
+      name: survivor.name ?? loser.name,
+      phone_e164: survivor.phone_e164 ?? loser.phone_e164,
+      language: survivor.language ?? loser.language,
+      time_zone: zoneFromLoser ? loser.time_zone : survivor.time_zone,
+      time_zone_inferred: zoneFromLoser ? loser.time_zone_inferred : survivor.time_zone_inferred,
+      tags: JSON.stringify(tags),
+      attributes: JSON.stringify(attributes),
+      last_inbound_at: maxOrNull(survivor.last_inbound_at, loser.last_inbound_at),
+      last_marketing_at: maxOrNull(survivor.last_marketing_at, loser.last_marketing_at),
+      created_at: Math.min(Number(survivor.created_at), Number(loser.created_at)),
+      bsuid: survivor.bsuid ?? (loser.bsuid !== loser.wa_id ? loser.bsuid : null),
+      updated_at: now,
+    })
+    .where('id', '=', to)
+    .execute();
+  if (Number(moved.numUpdatedRows) > 0) await rederiveConsent(db, [to], now);
+  return updateAddress(db, to, set, now);
+}
+
+function e164OrNull(waId: string): string | null {
+  try {
+    return waIdToE164(waId);
+  } catch {
+    return null;
+  }
+}
+
+function maxOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b === null ? null : Number(b);
+  return b === null ? Number(a) : Math.max(Number(a), Number(b));
+}
+
+function parseList(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function parseObject(json: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function sortedObject(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k];
+  return out;
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
