@@ -99,6 +99,19 @@ export function registerControlRoutes(app: FastifyInstance, d: ControlRouteDeps)
     }
   });
 
+  app.post<{ Params: { waId: string } }>('/_sandbox/users/:waId/marketing', (req, reply) => {
+    const b = bodyOf(req.body);
+    if (typeof b.phone_number_id !== 'string' || (b.value !== 'stop' && b.value !== 'resume')) {
+      return fail(reply, 400, 'phone_number_id and value ("stop" or "resume") are required');
+    }
+    try {
+      users.setMarketing(b.phone_number_id, req.params.waId, b.value);
+    } catch (err) {
+      return fail(reply, 400, (err as Error).message);
+    }
+    return { success: true, marketing: b.value === 'stop' ? 'stopped' : 'allowed' };
+  });
+
   app.get<{ Params: { wabaId: string } }>('/_sandbox/templates/:wabaId', (req) => ({
     data: state.listTemplates(req.params.wabaId).map(templateView),
   }));

@@ -15,6 +15,8 @@ export const ERROR_TITLES: Readonly<Record<number, string>> = {
   131021: 'Recipient cannot be sender',
   131026: 'Message Undeliverable',
   131047: 'Re-engagement message',
+  131050:
+    'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.',
   131051: 'Unsupported message type',
   131056: '(Business Account, Consumer Account) pair rate limit hit',
   132000: 'Number of parameters does not match the expected number of params',

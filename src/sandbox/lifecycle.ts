@@ -2,7 +2,7 @@
  * What happens to an accepted message: `sent` after sentMs, `delivered` (it reaches the
  * simulated phone) deliveredMs later, `read` readMs after that (never when readMs is null,
  * or earlier when the user answers). A message accepted outside the window fails at the
- * `sent` step with 131047. Each step is a FIFO queue with one timer: the delay is the same
+ * `sent` step with 131047, a marketing template to a user who stopped marketing with 131050. Each step is a FIFO queue with one timer: the delay is the same
  * for every message, so due times are already in order and 20,000 messages cost 3 timers.
  */
 import { performance } from 'node:perf_hooks';
@@ -66,6 +66,10 @@ export class DelayQueue<T> {
   }
 }
 
+const MARKETING_STOPPED = 131050;
+const MARKETING_STOPPED_DETAILS =
+  'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.';
+
 /** Per-message pricing took effect on 2025-07-01; from 2026-10-01 service and in-window utility are billed. */
 const SERVICE_BILLED_FROM = Date.UTC(2026, 9, 1);
 
@@ -94,6 +98,8 @@ export interface LifecycleOptions {
   emitStatus: (m: MessageState, status: Record<string, unknown>) => void;
   /** The message reached the user's phone. */
   deliverToUser: (m: MessageState) => void;
+  /** Whether the recipient stopped marketing messages from the sending number (131050). */
+  marketingStopped?: (m: MessageState) => boolean;
   onChange: () => void;
 }
 
@@ -115,6 +121,10 @@ export class MessageLifecycle {
   }
 
   accept(m: MessageState): void {
+    // Meta accepts a marketing template to someone who stopped marketing, then fails it.
+    if (!m.failure && m.category === 'marketing' && this.o.marketingStopped?.(m)) {
+      m.failure = { code: MARKETING_STOPPED, details: MARKETING_STOPPED_DETAILS };
+    }
     this.sentQ.push(m);
   }
 

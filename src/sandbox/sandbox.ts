@@ -158,6 +158,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       emitter.push(url, item);
     },
     deliverToUser: (m) => users.receive(m),
+    marketingStopped: (m) => users.marketingStopped(m.account.phoneNumberId, m.waId),
     onChange,
   });
 
@@ -174,6 +175,9 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       });
     },
     markRead: (m) => lifecycle.markRead(m),
+    emitEnvelope: (account, payload) => {
+      if (account.webhookUrl) emitter.pushEnvelope(account.webhookUrl, account.appSecret, payload);
+    },
     onChange,
   });
 

@@ -26,6 +26,13 @@ export interface SimulatedUsers {
   setName(waId: string, name: string): void;
   lastInboundAt(phoneNumberId: string, waId: string): number | undefined;
   isWindowOpen(phoneNumberId: string, waId: string): boolean;
+  /**
+   * The user stops or resumes marketing messages from this number in WhatsApp ("Stop
+   * promotions"): Meta's `user_preferences` webhook goes out, and while stopped every marketing
+   * template to them is accepted and then fails with 131050, as at Meta.
+   */
+  setMarketing(phoneNumberId: string, waId: string, value: 'stop' | 'resume'): void;
+  marketingStopped(phoneNumberId: string, waId: string): boolean;
 }
 
 export interface UsersDeps {
@@ -34,13 +41,23 @@ export interface UsersDeps {
   emitInbound: (account: AccountState, message: Record<string, unknown>, name: string, waId: string) => void;
   markRead: (m: MessageState) => void;
   onChange: () => void;
+  /** A ready webhook body (not a `messages` change) for the account's webhook URL. */
+  emitEnvelope?: (account: AccountState, payload: Record<string, unknown>) => void;
 }
+
+/** Meta's text in `user_preferences[].detail`. */
+const PREFERENCE_DETAIL = {
+  stop: 'User requested to stop marketing messages',
+  resume: 'User requested to resume marketing messages',
+} as const;
 
 const WA_ID = /^[1-9]\d{6,14}$/;
 
 export class Users implements SimulatedUsers {
   private handlers: UserMessageHandler[] = [];
   private running = 0;
+  /** `${phoneNumberId}:${waId}` of users who stopped marketing messages from that number. */
+  private readonly stoppedMarketing = new Set<string>();
 
   constructor(private readonly d: UsersDeps) {}
 
@@ -63,6 +80,54 @@ export class Users implements SimulatedUsers {
 
   isWindowOpen(phoneNumberId: string, waId: string): boolean {
     return this.d.state.windowOpen(phoneNumberId, waId);
+  }
+
+  marketingStopped(phoneNumberId: string, waId: string): boolean {
+    return this.stoppedMarketing.has(`${phoneNumberId}:${waId}`);
+  }
+
+  setMarketing(phoneNumberId: string, waId: string, value: 'stop' | 'resume'): void {
+    const account = this.d.state.accounts.get(phoneNumberId);
+    if (!account) throw new Error(`unknown phone number id ${phoneNumberId}`);
+    if (!WA_ID.test(waId)) throw new Error(`wa_id must be 7 to 15 digits, got ${waId}`);
+    if (value !== 'stop' && value !== 'resume')
+      throw new Error(`value must be "stop" or "resume", got ${String(value)}`);
+    const key = `${phoneNumberId}:${waId}`;
+    if (value === 'stop') this.stoppedMarketing.add(key);
+    else this.stoppedMarketing.delete(key);
+    const seconds = Math.floor(this.d.now() / 1000);
+    // Meta sends this field on its own change (not inside `messages`), with a numeric timestamp.
+    this.d.emitEnvelope?.(account, {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: account.wabaId,
+          time: seconds,
+          changes: [
+            {
+              field: 'user_preferences',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: {
+                  display_phone_number: account.displayPhoneNumber,
+                  phone_number_id: account.phoneNumberId,
+                },
+                contacts: [{ profile: { name: this.d.state.user(waId).name }, wa_id: waId }],
+                user_preferences: [
+                  {
+                    wa_id: waId,
+                    detail: PREFERENCE_DETAIL[value],
+                    category: 'marketing_messages',
+                    value,
+                    timestamp: seconds,
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
   }
 
   onMessage(handler: UserMessageHandler): () => void {
