@@ -23,6 +23,7 @@ import { documentedOnlySerializer, openapiDocument } from './openapi';
 import { type RateLimits, registerRateLimits } from './rate-limits';
 import { requestIdGenerator } from './request-id';
 import { adminRoutes } from './routes/admin';
+import { audienceRoutes } from './routes/audiences';
 import { contactRoutes } from './routes/contacts';
 import { messageRoutes } from './routes/messages';
 import { templateRoutes } from './routes/templates';
@@ -159,6 +160,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   });
   await app.register(messageRoutes(deps));
   await app.register(contactRoutes(deps));
+  await app.register(audienceRoutes(deps));
   await app.register(templateRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(whatsappWebhookRoutes(deps, authFailures));

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   PHONE_INVALID: 'The phone number cannot be read as a valid international number.',
   ACCOUNT_NOT_FOUND: 'No channel account with that id.',
   CONTACT_NOT_FOUND: 'No contact with that id or number.',
+  AUDIENCE_NOT_FOUND: 'No saved audience with that id on this account.',
+  AUDIENCE_NAME_TAKEN: 'Another saved audience of this account already has that name.',
   MESSAGE_NOT_FOUND: 'No message with that id.',
   MESSAGE_NOT_IN_DOUBT: 'Only a message held in_doubt can be resent.',
   TEMPLATE_NOT_FOUND: 'No template with that name and language on this account.',

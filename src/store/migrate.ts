@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004-event-delivery-log';
 import * as m0005 from './migrations/0005-secrets-and-keys';
 import * as m0006 from './migrations/0006-dispatch-doubt';
 import * as m0007 from './migrations/0007-contact-book';
+import * as m0008 from './migrations/0008-audience-indexes';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-secrets-and-keys': m0005,
   '0006-dispatch-doubt': m0006,
   '0007-contact-book': m0007,
+  '0008-audience-indexes': m0008,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {

@@ -1,0 +1,268 @@
+/**
+ * An audience definition as SQL that runs unchanged in meaning on SQLite and PostgreSQL, and
+ * the one scan that counts it: every matching contact gets the first exclusion reason that
+ * applies to it (a CASE, evaluated in order), and a GROUP BY on that reason gives the count and
+ * every exclusion at once.
+ *
+ * - Tags go through contact_tags (`id IN (SELECT contact_id … WHERE tag = ?)`): an index seek
+ *   per tag, a hash semi-join on PostgreSQL, instead of reading 1,000,000 JSON arrays.
+ * - Attributes are read from the JSON text: `json_extract(attributes, '$.city')` on SQLite,
+ *   `(attributes::jsonb -> 'city')` on PostgreSQL. Those exact expressions are what an index
+ *   must be built on for a filter to use it (see attributeIndexSql and the README). Values keep
+ *   their JSON type: 30 never equals "30", and `<`/`>` only compare values of the same type.
+ * - Attribute names are checked against a strict pattern before they get here and are written
+ *   as literals, so that the expression matches the index; values are always parameters.
+ * - "Not a WhatsApp user" (131026) is a join on the few contacts that have such a failure since
+ *   they last wrote, not a subquery per contact.
+ */
+import { CompiledQuery, type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type {
+  AttributeCondition,
+  AudienceFilter,
+  AudiencePurpose,
+  ExclusionReason,
+  Need,
+} from '../domain/contacts/audience';
+import type { AttributeValue } from '../domain/contacts/contact-fields';
+import { WHATSAPP_WINDOW } from '../domain/window';
+import { takesRowLocks } from './row-locks';
+import type { Database } from './schema';
+
+/** Meta's "message undeliverable: not a WhatsApp user". */
+export const NOT_A_WHATSAPP_USER = 131026;
+
+type Cond = RawBuilder<SqlBool>;
+const TRUE: Cond = sql<SqlBool>`1 = 1`;
+
+/** The contacts an audience selects, before exclusions. */
+export type AudienceMatch =
+  | { kind: 'all' }
+  | { kind: 'filter'; filter: AudienceFilter }
+  | { kind: 'ids'; ids: readonly string[] };
+
+export interface AudienceScan {
+  accountId: string;
+  match: AudienceMatch;
+  purpose: AudiencePurpose;
+  needs: readonly Need[];
+  /** Marketing sent to a contact less than this long ago excludes it (0: no cap). */
+  frequencyCapMs: number;
+  now: number;
+  sampleSize: number;
+}
+
+export interface AudienceSampleRow {
+  id: string;
+  wa_id: string;
+  name: string | null;
+}
+
+export interface AudienceCounts {
+  count: number;
+  excluded: Partial<Record<ExclusionReason, number>>;
+  sample: AudienceSampleRow[];
+}
+
+const and = (conds: Cond[]): Cond =>
+  conds.length === 0 ? TRUE : sql<SqlBool>`(${sql.join(conds, sql` AND `)})`;
+const or = (conds: Cond[]): Cond =>
+  conds.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`(${sql.join(conds, sql` OR `)})`;
+
+/** The WHERE condition of a filter over `contacts` (the account is the caller's condition). */
+export function filterCondition(
+  db: Kysely<Database>,
+  accountId: string,
+  f: AudienceFilter,
+  now: number,
+): Cond {
+  const pg = takesRowLocks(db);
+  const conds: Cond[] = [];
+  const tagged = (tags: readonly string[]) =>
+    sql<SqlBool>`contacts.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.account_id = ${accountId} AND ct.tag ${
+      tags.length === 1 ? sql`= ${tags[0]}` : sql`IN (${sql.join(tags)})`
+    })`;
+  for (const tag of f.tags.all) conds.push(tagged([tag]));
+  if (f.tags.any.length) conds.push(tagged(f.tags.any));
+  if (f.tags.none.length) conds.push(sql<SqlBool>`NOT ${tagged(f.tags.none)}`);
+  for (const c of f.attributes) conds.push(attributeCondition(pg, c));
+  const windowStart = now - WHATSAPP_WINDOW.durationMs;
+  if (f.window === 'open') conds.push(sql<SqlBool>`contacts.last_inbound_at > ${windowStart}`);
+  if (f.window === 'closed') {
+    conds.push(
+      sql<SqlBool>`(contacts.last_inbound_at IS NULL OR contacts.last_inbound_at <= ${windowStart})`,
+    );
+  }
+  if (f.lastInboundBefore !== undefined)
+    conds.push(sql<SqlBool>`contacts.last_inbound_at < ${f.lastInboundBefore}`);
+  if (f.lastInboundAfter !== undefined)
+    conds.push(sql<SqlBool>`contacts.last_inbound_at > ${f.lastInboundAfter}`);
+  return and(conds);
+}
+
+/** The expression an attribute is read through; build an index on exactly this to speed up filters on it. */
+export function attributeExpression(pg: boolean, name: string): RawBuilder<unknown> {
+  return pg
+    ? sql`(contacts.attributes::jsonb -> ${sql.lit(name)})`
+    : sql`json_extract(contacts.attributes, ${sql.lit(jsonPath(name))})`;
+}
+
+/** `CREATE INDEX` for an attribute used in filters, per database (what the README tells operators to run). */
+export function attributeIndexSql(pg: boolean, name: string): string {
+  const index = `contacts_attr_${name.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase()}`;
+  return pg
+    ? `CREATE INDEX ${index} ON contacts (account_id, ((attributes::jsonb -> '${name}')))`
+    : `CREATE INDEX ${index} ON contacts (account_id, json_extract(attributes, '${jsonPath(name)}'))`;
+}
+
+function jsonPath(name: string): string {
+  // A name with "." or "-" is quoted, or SQLite would read it as a nested path.
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `$.${name}` : `$."${name}"`;
+}
+
+function attributeCondition(pg: boolean, c: AttributeCondition): Cond {
+  const value = attributeExpression(pg, c.name);
+  const type = pg
+    ? sql`jsonb_typeof(${value})`
+    : sql`json_type(contacts.attributes, ${sql.lit(jsonPath(c.name))})`;
+  const present = sql<SqlBool>`${value} IS NOT NULL`;
+  const absent = pg ? sql<SqlBool>`${value} IS NULL` : sql<SqlBool>`${type} IS NULL`;
+  const isNumber = pg ? sql<SqlBool>`${type} = 'number'` : sql<SqlBool>`${type} IN ('integer', 'real')`;
+  const isText = pg ? sql<SqlBool>`${type} = 'string'` : sql<SqlBool>`${type} = 'text'`;
+  const literal = (v: AttributeValue) => (pg ? sql`CAST(${JSON.stringify(v)} AS jsonb)` : sql`${v}`);
+  const equals = (values: readonly AttributeValue[]): Cond => {
+    const parts: Cond[] = [];
+    if (pg) {
+      parts.push(
+        values.length === 1
+          ? sql<SqlBool>`${value} = ${literal(values[0]!)}`
+          : sql<SqlBool>`${value} IN (${sql.join(values.map(literal))})`,
+      );
+      return or(parts);
+    }
+    // SQLite's json_extract gives 1/0 for true/false: booleans are told apart by json_type.
+    const strings = values.filter((v): v is string => typeof v === 'string');
+    const numbers = values.filter((v): v is number => typeof v === 'number');
+    for (const b of values.filter((v): v is boolean => typeof v === 'boolean')) {
+      parts.push(sql<SqlBool>`${type} = ${b ? 'true' : 'false'}`);
+    }
+    if (strings.length) parts.push(sql<SqlBool>`${value} IN (${sql.join(strings)})`);
+    if (numbers.length) parts.push(sql<SqlBool>`(${isNumber} AND ${value} IN (${sql.join(numbers)}))`);
+    return or(parts);
+  };
+  switch (c.op) {
+    case '=':
+      return equals([c.value]);
+    case '!=':
+      return sql<SqlBool>`NOT COALESCE(${equals([c.value])}, FALSE)`;
+    case 'in':
+      return equals(c.value);
+    case '<':
+    case '>': {
+      const guard = typeof c.value === 'number' ? isNumber : isText;
+      const op = sql.raw(c.op);
+      return sql<SqlBool>`(${guard} AND ${value} ${op} ${literal(c.value)})`;
+    }
+    case 'exists':
+      return c.value === false ? absent : present;
+  }
+}
+
+/** Why a matching contact would not receive the message: the first reason that applies, or NULL. */
+function reasonExpression(db: Kysely<Database>, scan: AudienceScan): RawBuilder<string | null> {
+  const pg = takesRowLocks(db);
+  const optedOut =
+    scan.purpose === 'marketing'
+      ? sql`contacts.all_consent = 'opted_out' OR contacts.marketing_consent = 'opted_out'`
+      : sql`contacts.all_consent = 'opted_out'`;
+  // A contact needs an address Meta can deliver to: a phone, or a business-scoped user id.
+  const noAddress = sql`contacts.phone_e164 IS NULL AND contacts.bsuid IS NULL AND contacts.wa_id NOT LIKE '%.%'`;
+  const notOnWhatsApp = sql`undeliverable.failed_at > COALESCE(contacts.last_inbound_at, 0)`;
+  const missing = scan.needs.map((n): Cond => {
+    if ('attribute' in n) {
+      const v = attributeExpression(pg, n.attribute);
+      return pg
+        ? sql<SqlBool>`(${v} IS NULL OR ${v} = CAST('""' AS jsonb))`
+        : sql<SqlBool>`(json_type(contacts.attributes, ${sql.lit(jsonPath(n.attribute))}) IS NULL OR ${v} = '')`;
+    }
+    const column = sql.ref(`contacts.${n.field === 'phone' ? 'phone_e164' : n.field}`);
+    return sql<SqlBool>`(${column} IS NULL OR ${column} = '')`;
+  });
+  const capped =
+    scan.purpose === 'marketing' && scan.frequencyCapMs > 0
+      ? sql`contacts.last_marketing_at > ${scan.now - scan.frequencyCapMs}`
+      : sql`1 = 0`;
+  return sql<string | null>`CASE
+    WHEN contacts.erased_at IS NOT NULL THEN 'erased'
+    WHEN ${optedOut} THEN 'opted_out'
+    WHEN (${noAddress}) OR (${notOnWhatsApp}) THEN 'invalid_number'
+    WHEN ${or(missing)} THEN 'missing_value'
+    WHEN ${capped} THEN 'frequency_cap'
+    ELSE NULL END`;
+}
+
+/** The contacts an audience matches, with the reason each would be left out. */
+function scanQuery(db: Kysely<Database>, scan: AudienceScan) {
+  const match: Cond =
+    scan.match.kind === 'all'
+      ? TRUE
+      : scan.match.kind === 'filter'
+        ? filterCondition(db, scan.accountId, scan.match.filter, scan.now)
+        : scan.match.ids.length === 0
+          ? sql<SqlBool>`1 = 0`
+          : sql<SqlBool>`contacts.id IN (${sql.join(scan.match.ids)})`;
+  const undeliverable = db
+    .selectFrom('messages')
+    .select(['contact_id', sql<number>`MAX(created_at)`.as('failed_at')])
+    .where('account_id', '=', scan.accountId)
+    .where('error_code', '=', NOT_A_WHATSAPP_USER)
+    .groupBy('contact_id')
+    .as('undeliverable');
+  return db
+    .selectFrom('contacts')
+    .leftJoin(undeliverable, 'undeliverable.contact_id', 'contacts.id')
+    .where('contacts.account_id', '=', scan.accountId)
+    .where(match as Expression<SqlBool>)
+    .select(['contacts.id', 'contacts.wa_id', 'contacts.name', reasonExpression(db, scan).as('reason')]);
+}
+
+/** Count, exclusions per reason and a sample, in one scan plus a short read for the sample. */
+export async function countAudience(db: Kysely<Database>, scan: AudienceScan): Promise<AudienceCounts> {
+  const base = scanQuery(db, scan).as('scanned');
+  const rows = await db
+    .selectFrom(base)
+    .select(['scanned.reason', sql<number>`COUNT(*)`.as('n')])
+    .groupBy('scanned.reason')
+    .execute();
+  let count = 0;
+  const excluded: Partial<Record<ExclusionReason, number>> = {};
+  for (const r of rows) {
+    if (r.reason === null) count = Number(r.n);
+    else excluded[r.reason as ExclusionReason] = Number(r.n);
+  }
+  const sample =
+    count === 0 || scan.sampleSize === 0
+      ? []
+      : await db
+          .selectFrom(scanQuery(db, scan).as('scanned'))
+          .select(['scanned.id', 'scanned.wa_id', 'scanned.name'])
+          .where('scanned.reason', 'is', null)
+          .orderBy('scanned.id')
+          .limit(scan.sampleSize)
+          .execute();
+  return { count, excluded, sample };
+}
+
+/** The plan a database chooses for a count (for checking that an attribute index is used). */
+export async function explainAudienceCount(db: Kysely<Database>, scan: AudienceScan): Promise<string> {
+  const query = db
+    .selectFrom(scanQuery(db, scan).as('scanned'))
+    .select(['scanned.reason', sql<number>`COUNT(*)`.as('n')])
+    .groupBy('scanned.reason')
+    .compile();
+  const pg = takesRowLocks(db);
+  const prefix = pg ? 'EXPLAIN ' : 'EXPLAIN QUERY PLAN ';
+  const result = await db.executeQuery<Record<string, unknown>>(
+    CompiledQuery.raw(prefix + query.sql, [...query.parameters]),
+  );
+  return result.rows.map((r) => String(pg ? r['QUERY PLAN'] : r.detail)).join('\n');
+}
