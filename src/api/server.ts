@@ -24,6 +24,7 @@ import { type RateLimits, registerRateLimits } from './rate-limits';
 import { requestIdGenerator } from './request-id';
 import { adminRoutes } from './routes/admin';
 import { audienceRoutes } from './routes/audiences';
+import { consentRoutes } from './routes/consent';
 import { contactRoutes } from './routes/contacts';
 import { messageRoutes } from './routes/messages';
 import { templateRoutes } from './routes/templates';
@@ -160,6 +161,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   });
   await app.register(messageRoutes(deps));
   await app.register(contactRoutes(deps));
+  await app.register(consentRoutes(deps));
   await app.register(audienceRoutes(deps));
   await app.register(templateRoutes(deps));
   await app.register(adminRoutes(deps));

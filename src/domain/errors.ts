@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   TEMPLATE_PARAMS_INVALID: 'The values given do not fit the template.',
   TEMPLATE_INVALID: "The template definition breaks one of Meta's rules.",
   WINDOW_CLOSED: 'Free-form messages need an open 24-hour customer-service window.',
+  CONTACT_OPTED_OUT:
+    'The contact opted out of this kind of message (marketing, or everything); the ledger says when and how.',
   IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was already used with a different request body.',
   AUTH_MISSING: 'No API key was given.',
   AUTH_INVALID: 'The API key is unknown, revoked or expired.',

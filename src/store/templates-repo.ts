@@ -8,6 +8,7 @@ import {
   type TemplateRecord,
   type TemplateStatus,
 } from '../domain/templates/model';
+import type { TemplateRouting } from '../domain/templates/routing';
 import type { Database, TemplatesTable } from './schema';
 
 export type TemplateRow = Selectable<TemplatesTable>;
@@ -230,4 +231,44 @@ export async function markTemplatesDeleted(
 /** Raw rows of an account (with their row ids), for the pull's comparison. */
 export async function templateRows(db: Kysely<Database>, accountId: string): Promise<TemplateRow[]> {
   return db.selectFrom('templates').selectAll().where('account_id', '=', accountId).execute();
+}
+
+/** What replies to a template mean (its routing), with what the default rules read: category and buttons. */
+export async function getTemplateRouting(
+  db: Kysely<Database>,
+  accountId: string,
+  name: string,
+  language: string,
+): Promise<
+  { category: string; components: TemplateComponent[]; routing: TemplateRouting | null } | undefined
+> {
+  const row = await db
+    .selectFrom('templates')
+    .select(['category', 'components', 'routing'])
+    .where('account_id', '=', accountId)
+    .where('name', '=', name)
+    .where('language', '=', language)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    category: row.category,
+    components: JSON.parse(row.components) as TemplateComponent[],
+    routing: row.routing === null ? null : (JSON.parse(row.routing) as TemplateRouting),
+  };
+}
+
+/** Stores a template's routing as the file gives it (null clears it); Meta never sees it. */
+export async function setTemplateRouting(
+  db: Kysely<Database>,
+  key: { accountId: string; name: string; language: string },
+  routing: TemplateRouting | null,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('templates')
+    .set({ routing: routing === null ? null : JSON.stringify(routing), updated_at: now })
+    .where('account_id', '=', key.accountId)
+    .where('name', '=', key.name)
+    .where('language', '=', key.language)
+    .execute();
 }

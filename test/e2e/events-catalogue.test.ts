@@ -1,6 +1,6 @@
 /**
  * What the bot really receives matches the catalogue: a run that emits every kind of event
- * (the appointment story, a failed send, template review, quality and category changes), each
+ * (the appointment story, a STOP and a START, a failed send, template review, quality and category changes), each
  * payload checked against its schema — and against undocumented fields, which a bot could
  * come to rely on without the reference ever naming them.
  */
@@ -39,6 +39,11 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
     await seen('message.reply');
     await seen('message.received');
     await seen('window.opened');
+    // She texts STOP, then START: the consent ledger tells the bot both.
+    h.embedded.sandbox.users.sendText(h.embedded.whatsapp.phoneNumberId, EMILIA.waId, 'STOP');
+    await seen('contact.opted_out');
+    h.embedded.sandbox.users.sendText(h.embedded.whatsapp.phoneNumberId, EMILIA.waId, 'START');
+    await seen('contact.opted_in');
 
     await signedTemplateWebhook(h, 'message_template_quality_update', {
       previous_quality_score: 'GREEN',

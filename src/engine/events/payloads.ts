@@ -9,6 +9,7 @@ import type {
   TemplateQualityItem,
   TemplateStatusItem,
 } from '../../channels/channel';
+import type { ConsentChange, ConsentScope, ConsentSource, ConsentState } from '../../domain/contacts/consent';
 import { isoTime, isoTimeOrNull } from '../../domain/iso-time';
 import type { MessageKind, MessageStatus } from '../../domain/message';
 import type { WindowState } from '../../domain/window';
@@ -229,4 +230,28 @@ export function endpointFailingEvent(e: {
       last_error: e.lastError,
     },
   };
+}
+
+/** A consent change recorded in the ledger: contact.opted_out or contact.opted_in. */
+export function consentChangedEvent(p: {
+  accountId: string;
+  contact: { id: string; wa_id: string };
+  scope: ConsentScope;
+  state: ConsentChange;
+  source: ConsentSource;
+  evidence: Record<string, unknown> | null;
+  at: number;
+  consent: { marketing: ConsentState; all: ConsentState };
+}): PendingEvent {
+  const data = {
+    account_id: p.accountId,
+    contact_id: p.contact.id,
+    wa_id: p.contact.wa_id,
+    scope: p.scope,
+    source: p.source,
+    evidence: p.evidence,
+    at: isoTime(p.at),
+    consent: p.consent,
+  };
+  return p.state === 'opted_out' ? { type: 'contact.opted_out', data } : { type: 'contact.opted_in', data };
 }

@@ -9,6 +9,7 @@
  * catalogue test validates what is really emitted.
  */
 import { z } from 'zod';
+import { CONSENT_SCOPES, CONSENT_SOURCES, CONSENT_STATES } from '../../domain/contacts/consent';
 import { MESSAGE_STATUSES } from '../../domain/message';
 
 const isoTime = z.iso.datetime().describe('ISO 8601, UTC, millisecond precision');
@@ -74,6 +75,27 @@ export const inboundSchema = z
   })
   .meta({ id: 'InboundMessage' });
 
+/** A consent change as the bot hears it (contact.opted_out / contact.opted_in). */
+const consentChangeSchema = z.object({
+  account_id: z.string(),
+  contact_id: z.string().describe('Our contact id (ctc_…)'),
+  wa_id: z.string().describe("The contact's WhatsApp address"),
+  scope: z.enum(CONSENT_SCOPES).describe('marketing: marketing templates only; all: every message we start'),
+  source: z
+    .enum(CONSENT_SOURCES)
+    .describe('api, import, keyword, button, meta_user_preferences, meta_131050 or agent'),
+  evidence: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe(
+      'What proves it: {message_id, keyword}, {message_id, payload, template}, {detail}, {message_id, error_code}, {note, api_key_id}, {file, line}',
+    ),
+  at: isoTime.describe("When it happened (the user's message time, Meta's time, or the request's)"),
+  consent: z
+    .object({ marketing: z.enum(CONSENT_STATES), all: z.enum(CONSENT_STATES) })
+    .describe("The contact's state after this change, as derived from the whole ledger"),
+});
+
 const templateAbout = {
   account_id: z.string(),
   name: z.string(),
@@ -115,6 +137,12 @@ export const EVENT_SCHEMAS = {
       reason: z.string().describe('Why it is in doubt, in plain words'),
     })
     .describe('Meta may or may not have received a message: no answer was recorded and no status arrived'),
+  'contact.opted_out': consentChangeSchema.describe(
+    'A contact opted out of marketing or of everything (a keyword, a button, Meta, the API, an agent or an import)',
+  ),
+  'contact.opted_in': consentChangeSchema.describe(
+    'A contact opted in again (a keyword such as START, Meta\'s "resume", the API, an agent or an import)',
+  ),
   'window.opened': z
     .object({
       account_id: z.string(),

@@ -24,6 +24,7 @@ import type { EngineContext } from '../context';
 import type { EventBus, PendingEvent } from '../events/event-bus';
 import { DEFAULT_LOOP_OPTIONS, LoopRunner } from '../loop-runner';
 import { INGEST_TUNING } from '../tuning';
+import { applyConsentSignals } from './consent-applier';
 import { applyInbound } from './inbound-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
@@ -169,7 +170,9 @@ export class WebhookIngest {
     const a = await applyInbound(this.ctx, this.accounts, trx, inbound);
     const b = await applyStatuses(this.ctx, this.accounts, trx, statuses);
     const c = await applyTemplateItems(this.ctx, this.accounts, trx, items);
-    const events: PendingEvent[] = [...a.events, ...b.events, ...c.events];
+    // After both: keywords need the contacts the inbound applier made, 131050 the failed message.
+    const d = await applyConsentSignals(this.ctx, this.accounts, trx, items);
+    const events: PendingEvent[] = [...a.events, ...b.events, ...c.events, ...d.events];
     await insertMessageEvents(trx, [...a.timeline, ...b.timeline]);
     await this.events.emit(trx, events);
     await markWebhooksProcessed(trx, applied, now);

@@ -9,6 +9,7 @@
  * row, so one bad row only fails its own request.
  */
 import type { Kysely } from 'kysely';
+import { markMarketingQueued } from '../../store/consent-repo';
 import { contactKey, ensureContacts, type NewContact } from '../../store/contacts-repo';
 import {
   insertMessageEvents,
@@ -25,6 +26,8 @@ export interface IntakeItem {
   event: NewMessageEvent;
   /** A contact first seen by this request; created in the same transaction as its message. */
   newContact?: NewContact;
+  /** A marketing template: the contact's last_marketing_at moves (audiences' frequency cap). */
+  marketing?: boolean;
 }
 
 interface Pending extends IntakeItem {
@@ -99,6 +102,14 @@ export class IntakeWriter {
       trx,
       batch.map((p) => p.event),
     );
+    const marketing = batch.filter((p) => p.marketing);
+    if (marketing.length) {
+      await markMarketingQueued(
+        trx,
+        marketing.map((p) => p.message.contactId),
+        this.ctx.clock(),
+      );
+    }
     return rows;
   }
 }

@@ -6,12 +6,19 @@
 
 import { createHash } from 'node:crypto';
 import type { OutboundContent } from '../../channels/channel';
+import {
+  type ConsentSource,
+  consentRefusal,
+  deriveConsent,
+  type SendCategory,
+} from '../../domain/contacts/consent';
 import { RecontactError } from '../../domain/errors';
 import { normalizePhone } from '../../domain/phone';
 import { bindTemplate } from '../../domain/templates/bind';
 import type { TemplateParams, TemplateRecord } from '../../domain/templates/model';
 import { windowState } from '../../domain/window';
-import { findContact } from '../../store/contacts-repo';
+import { consentHistory } from '../../store/consent-repo';
+import { type ContactRow, findContact } from '../../store/contacts-repo';
 import { findByIdempotencyKey, type MessageRow, type NewMessage } from '../../store/messages-repo';
 import { getTemplate } from '../../store/templates-repo';
 import type { AccountRegistry } from '../accounts';
@@ -73,6 +80,11 @@ export class SendService {
     const newContact = known
       ? undefined
       : { id: this.ctx.id('ctc'), accountId: account.id, waId: phone.waId, phoneE164: phone.e164 };
+    // Consent first: an opted-out person is the reason, whatever else is wrong with the request.
+    const category = req.template
+      ? ((await this.template(account.id, req.template.name, req.template.language))?.category ?? 'UTILITY')
+      : 'SERVICE';
+    if (known) await this.checkConsent(known, category, req.to);
     const content = await this.buildContent(account.id, req, known?.last_inbound_at ?? null, now);
     const id = this.ctx.id('msg');
     const queued: NewMessage = {
@@ -101,6 +113,7 @@ export class SendService {
           detail: null,
         },
         ...(newContact ? { newContact } : {}),
+        ...(category === 'MARKETING' ? { marketing: true } : {}),
       });
     } catch (err) {
       // Two requests with one key raced: the loser answers with the winner's message.
@@ -112,6 +125,42 @@ export class SendService {
     }
     this.onQueued();
     return { message, replayed: false };
+  }
+
+  /**
+   * Refuses a send the contact opted out of: marketing templates after a marketing opt-out,
+   * everything after an opt-out of all. The contact row carries the derived state, so the
+   * common case costs nothing; the ledger is read only to say when and how they opted out.
+   */
+  private async checkConsent(contact: ContactRow, category: string, asked: string): Promise<void> {
+    if (contact.all_consent !== 'opted_out' && contact.marketing_consent !== 'opted_out') return;
+    const history = await consentHistory(this.ctx.store.db, contact.id);
+    const refusal = consentRefusal(deriveConsent(history), sendCategory(category));
+    if (!refusal) return;
+    const entry = refusal.entry;
+    const who = contact.phone_e164 ?? asked;
+    const what = refusal.scope === 'marketing' ? 'marketing messages' : 'all messages';
+    const when = entry ? ` on ${new Date(entry.at).toISOString().slice(0, 10)}` : '';
+    const last = entry
+      ? history.filter((h) => h.at === entry.at && h.source === entry.source).at(-1)
+      : undefined;
+    throw new RecontactError(
+      'CONTACT_OPTED_OUT',
+      `${who} opted out of ${what}${when}${entry ? ` (${describeSource(entry.source, last?.evidence ?? null)})` : ''}`,
+      {
+        hint:
+          refusal.scope === 'marketing'
+            ? 'Utility and authentication templates still reach them; marketing resumes only when they opt in again (a START keyword, Meta\'s "resume", or POST /v1/contacts/{contact}/consent with their agreement).'
+            : 'Nothing may be sent until they opt in again (a START keyword, or POST /v1/contacts/{contact}/consent with their agreement).',
+        data: {
+          contact_id: contact.id,
+          scope: refusal.scope,
+          source: entry?.source ?? null,
+          at: entry ? new Date(entry.at).toISOString() : null,
+          evidence: last?.evidence ?? null,
+        },
+      },
+    );
   }
 
   private replay(existing: MessageRow, requestHash: string, key: string): SendOutcome {
@@ -239,6 +288,33 @@ function buildInteractive(i: NonNullable<SendRequest['interactive']>): Record<st
     ...(i.footer ? { footer: { text: i.footer } } : {}),
     action: { buttons: i.buttons.map((b) => ({ type: 'reply', reply: { id: b.id, title: b.title } })) },
   };
+}
+
+function sendCategory(category: string): SendCategory {
+  return category === 'MARKETING' || category === 'AUTHENTICATION' || category === 'SERVICE'
+    ? category
+    : 'UTILITY';
+}
+
+/** How an opt-out came about, in words: keyword "BAJA", button "No quiero promociones", … */
+function describeSource(source: ConsentSource, evidence: Record<string, unknown> | null): string {
+  const said = (key: string) => (typeof evidence?.[key] === 'string' ? ` "${evidence[key]}"` : '');
+  switch (source) {
+    case 'keyword':
+      return `keyword${said('keyword')}`;
+    case 'button':
+      return `button${said('text') || said('payload')}`;
+    case 'meta_user_preferences':
+      return 'stopped marketing messages in WhatsApp';
+    case 'meta_131050':
+      return 'Meta refused a marketing template with 131050';
+    case 'import':
+      return `import${said('file')}${typeof evidence?.line === 'number' ? ` line ${evidence.line}` : ''}`;
+    case 'agent':
+      return `recorded by an agent${said('note')}`;
+    case 'api':
+      return `recorded through the API${said('note')}`;
+  }
 }
 
 /** Canonical JSON (sorted keys) so that key order in the client's body does not matter. */
