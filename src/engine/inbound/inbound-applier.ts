@@ -7,9 +7,16 @@
  */
 import type { Kysely } from 'kysely';
 import type { InboundItem } from '../../channels/channel';
+import { isBsuid } from '../../domain/bsuid';
 import { waIdToE164 } from '../../domain/phone';
 import { laterInbound, windowState } from '../../domain/window';
-import { type ContactRow, contactKey, ensureContacts, moveWindows } from '../../store/contacts-repo';
+import {
+  type ContactRow,
+  contactKey,
+  ensureContacts,
+  linkAddresses,
+  moveWindows,
+} from '../../store/contacts-repo';
 import { insertInbound, linkReplies } from '../../store/inbound-repo';
 import {
   findReplyCandidates,
@@ -66,6 +73,17 @@ export async function applyInbound(
   }
   if (known.length === 0) return { events, timeline };
 
+  // A phone and a BSUID in one message are one person: link (or merge) them first, so that the
+  // contacts resolved below are the surviving ones (contacts-repo linkAddresses).
+  await linkAddresses(
+    db,
+    known.flatMap(({ item, accountId }) =>
+      item.fromUserId !== undefined && item.fromUserId !== item.from
+        ? [{ accountId, waId: item.from, bsuid: item.fromUserId }]
+        : [],
+    ),
+    now,
+  );
   // Locked (PostgreSQL) until the batch commits: the windows read here are the ones moved below.
   const contacts = await ensureContacts(
     db,
@@ -75,6 +93,7 @@ export async function applyInbound(
       waId: item.from,
       phoneE164: safeE164(item.from),
       name: item.profileName ?? null,
+      bsuid: bsuidOf(item),
     })),
     now,
     { forUpdate: true },
@@ -192,6 +211,12 @@ async function replyCandidates(db: Kysely<Database>, applied: Entry[]): Promise<
     else byContact.set(r.contact_id, [r]);
   }
   return byContact;
+}
+
+/** The sender's BSUID, when the message names one (as from_user_id, or as `from` itself). */
+function bsuidOf(item: InboundItem): string | null {
+  if (item.fromUserId !== undefined && isBsuid(item.fromUserId)) return item.fromUserId;
+  return isBsuid(item.from) ? item.from : null;
 }
 
 function safeE164(waId: string): string | null {

@@ -8,7 +8,7 @@ import type { StatusItem } from '../../channels/channel';
 import type { ProviderStatus } from '../../domain/message';
 import { classifyProviderError } from '../../domain/provider-errors';
 import { mergeStatus } from '../../domain/status-merge';
-import { findContacts } from '../../store/contacts-repo';
+import { findContacts, linkAddresses } from '../../store/contacts-repo';
 import {
   findMessagesByIds,
   findMessagesOfContactsByProviderIds,
@@ -38,6 +38,8 @@ export async function applyStatuses(
   items: StatusItem[],
 ): Promise<{ events: PendingEvent[]; timeline: NewMessageEvent[] }> {
   const now = ctx.clock();
+  // A recipient's phone and BSUID seen together are one person (contacts first, as inbound does).
+  await linkAddresses(db, addressPairs(accounts, items), now);
   const ours = [...new Set(items.flatMap((i) => (i.ourMessageId ? [i.ourMessageId] : [])))];
   // Locked until the batch commits: two batches touching one message merge one after the other.
   const lock: RowLock = { forUpdate: true };
@@ -123,6 +125,15 @@ function applyFailure(row: MessageRow, item: StatusItem): void {
   row.error_code = err?.code ?? null;
   row.error_class = c.class;
   row.error_message = `${c.reason}${err?.details ? ` — ${err.details}` : ''}`;
+}
+
+function addressPairs(accounts: AccountRegistry, items: StatusItem[]) {
+  return items.flatMap((i) => {
+    if (i.recipientId === undefined || i.recipientUserId === undefined || i.recipientId === i.recipientUserId)
+      return [];
+    const account = accounts.byPhoneNumberId(i.phoneNumberId);
+    return account ? [{ accountId: account.id, waId: i.recipientId, bsuid: i.recipientUserId }] : [];
+  });
 }
 
 /**

@@ -8,7 +8,13 @@
  */
 
 import type { Kysely } from 'kysely';
-import type { Channel, InboundItem, StatusItem, WebhookItem } from '../../channels/channel';
+import type {
+  Channel,
+  IdentityChangeItem,
+  InboundItem,
+  StatusItem,
+  WebhookItem,
+} from '../../channels/channel';
 import { RecontactError } from '../../domain/errors';
 import { clampProviderTime } from '../../domain/provider-time';
 import {
@@ -25,6 +31,7 @@ import type { EventBus, PendingEvent } from '../events/event-bus';
 import { DEFAULT_LOOP_OPTIONS, LoopRunner } from '../loop-runner';
 import { INGEST_TUNING } from '../tuning';
 import { applyConsentSignals } from './consent-applier';
+import { applyIdentityChanges } from './identity-applier';
 import { applyInbound } from './inbound-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
@@ -166,6 +173,13 @@ export class WebhookIngest {
     }
     const statuses = items.filter((i): i is StatusItem => i.kind === 'status');
     const inbound = items.filter((i): i is InboundItem => i.kind === 'inbound');
+    // Address changes before the messages: a message from a new number finds the relabelled contact.
+    await applyIdentityChanges(
+      this.ctx,
+      this.accounts,
+      trx,
+      items.filter((i): i is IdentityChangeItem => i.kind === 'identity_change'),
+    );
     // Inbound first: a reply in the same batch as its message's statuses still finds the message.
     const a = await applyInbound(this.ctx, this.accounts, trx, inbound);
     const b = await applyStatuses(this.ctx, this.accounts, trx, statuses);
