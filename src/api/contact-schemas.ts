@@ -251,7 +251,7 @@ export const previewBody = z
   .strict()
   .describe('An unsaved definition ({all}, {filter} or {list}) with preview options beside it');
 
-export const savedPreviewBody = z.object(previewOptions).strict().optional();
+export const savedPreviewBody = z.object(previewOptions).strict().nullish();
 
 export const audienceBody = z
   .object({

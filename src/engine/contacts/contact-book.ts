@@ -8,6 +8,7 @@
  * Consent is not a profile field: it has its own ledger and routes.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { isBsuid } from '../../domain/bsuid';
 import {
   type AttributeCondition,
   type AudienceFilter,
@@ -48,14 +49,11 @@ import {
 import type { ContactRow } from '../../store/contacts-repo';
 import type { EngineContext } from '../context';
 
-/** Meta's business-scoped user id: a country code, a dot, then digits ("US.13491208655302741918"). */
-const BSUID = /^[A-Z]{2}\.[0-9A-Za-z]{4,64}$/;
-
 /** Reads a path's `{contact}`: an id, a BSUID or a phone number (PHONE_INVALID otherwise). */
 export function parseContactRef(ref: string): ContactRef {
   const text = ref.trim();
   if (text.startsWith('ctc_')) return { kind: 'id', id: text };
-  if (BSUID.test(text)) return { kind: 'bsuid', bsuid: text };
+  if (isBsuid(text)) return { kind: 'bsuid', bsuid: text };
   try {
     return { kind: 'wa', waId: normalizePhone(text).waId };
   } catch (e) {
