@@ -5,7 +5,9 @@
  * fault. On both databases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONSENT_SETTINGS } from '../../src/domain/contacts/consent-settings';
 import { appendConsentEvents } from '../../src/store/consent-repo';
+import { writeConsentSettings } from '../../src/store/consent-settings-repo';
 import { type Harness, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
@@ -91,6 +93,16 @@ describe.each(DIALECTS)('audiences on %s', (dialect) => {
     expect(utility.json).toMatchObject({ count: 5, excluded: {} });
     const shorterCap = await preview({ all: true, frequency_cap_hours: 1 });
     expect(shorterCap.json).toMatchObject({ count: 4, excluded: { opted_out: 1 } });
+    // The account's own setting is the default.
+    const account = h.app.accounts.all()[0]!.id;
+    await writeConsentSettings(
+      h.store.db,
+      account,
+      { ...structuredClone(DEFAULT_CONSENT_SETTINGS), marketing_frequency_cap_hours: 1 },
+      now,
+    );
+    expect((await preview({ all: true })).json).toMatchObject({ count: 4, frequency_cap_hours: 1 });
+    await writeConsentSettings(h.store.db, account, structuredClone(DEFAULT_CONSENT_SETTINGS), now);
   });
 
   it('previews a filter on tags and attributes', async () => {

@@ -29,6 +29,7 @@ import {
   replaceAudience,
   type SavedAudience,
 } from '../../store/audiences-repo';
+import { readConsentSettings } from '../../store/consent-settings-repo';
 import { findListedContacts } from '../../store/contact-book-repo';
 import type { EngineContext } from '../context';
 import { parseContactRef } from './contact-book';
@@ -113,9 +114,10 @@ export async function previewAudience(
   };
 }
 
-/** The account's marketing frequency cap, in hours. */
-async function accountCapHours(_ctx: EngineContext, _accountId: string): Promise<number> {
-  return DEFAULT_FREQUENCY_CAP_HOURS;
+/** The account's marketing frequency cap, in hours (its consent settings; 24 by default). */
+async function accountCapHours(ctx: EngineContext, accountId: string): Promise<number> {
+  const settings = (await readConsentSettings(ctx.store.db, [accountId])).get(accountId);
+  return settings?.marketing_frequency_cap_hours ?? DEFAULT_FREQUENCY_CAP_HOURS;
 }
 
 async function resolveList(
