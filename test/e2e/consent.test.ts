@@ -4,6 +4,8 @@
  * START, stopping and resuming marketing in WhatsApp, and Meta refusing a marketing template
  * with 131050. Every refusal happens before any request reaches Meta's stand-in.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
@@ -170,6 +172,48 @@ describe.each(DIALECTS)('consent on %s', (dialect) => {
     const next = await h.api('POST', '/v1/messages', taxi(`+${waId}`));
     expect(next.status).toBe(422);
     expect(next.json.error.message).toMatch(/Meta refused a marketing template with 131050/);
+  });
+
+  it("a template's routing declares which quick reply opts out, and of what", async () => {
+    const file = readFileSync(join(import.meta.dirname, '../../examples/saludcenter.templates.yaml'), 'utf8');
+    const withRouting = file.replace(
+      '  - name: resume_conversation\n    language: es_AR\n',
+      '  - name: resume_conversation\n    language: es_AR\n    routing:\n      opt_out:\n        all: ["Ya no lo necesito"]\n',
+    );
+    expect(withRouting).not.toBe(file);
+    const push = await h.api('POST', '/v1/templates/push', {
+      file: withRouting,
+      file_name: 'saludcenter.yaml',
+    });
+    expect(push.status).toBe(200);
+    // Routing is ours: Meta sees no change.
+    expect(push.json.summary).toMatchObject({ unchanged: 3, created: 0, updated: 0 });
+
+    const waId = '5491155556666';
+    const sent = await h.api('POST', '/v1/messages', {
+      to: `+${waId}`,
+      template: {
+        name: 'resume_conversation',
+        language: 'es_AR',
+        body: { first_name: 'Ana', topic: 'tu receta' },
+      },
+    });
+    expect(sent.status).toBe(202);
+    const onPhone = await h.waitFor('resume_conversation on the phone', () =>
+      sandbox()
+        .users.inbox(waId)
+        .find((m) => m.template?.name === 'resume_conversation'),
+    );
+    sandbox().users.tapButton(phoneId(), waId, onPhone.wamid, 'Ya no lo necesito');
+    const out = await event('contact.opted_out', (d) => d.wa_id === waId);
+    expect(out.data).toMatchObject({
+      scope: 'all',
+      source: 'button',
+      evidence: { text: 'Ya no lo necesito', template: 'resume_conversation', rule: 'routing' },
+    });
+    // An opt-out of everything: even a free-form text inside the window the tap opened is refused.
+    const other = await h.api('POST', '/v1/messages', { to: `+${waId}`, text: { body: 'hola' } });
+    expect(other.json.error.code).toBe('CONTACT_OPTED_OUT');
   });
 
   it('records a webhook delivered twice once', async () => {

@@ -27,6 +27,11 @@ export interface TemplateMetaInfo {
 export interface ParsedTemplate extends TemplateDefinition {
   /** Present when the entry carried Meta's review fields (id, status, quality_score…). */
   meta?: TemplateMetaInfo;
+  /**
+   * Recontact's own key: what replies mean (quick replies that opt out…), checked by
+   * checkRouting (templates/routing.ts), stored in templates.routing, never sent to Meta.
+   */
+  routing?: unknown;
 }
 
 export interface ParsedTemplateFile {

@@ -11,12 +11,15 @@
  */
 import type { ProviderErrorInfo, ProviderTemplate, TemplateProvider } from '../../channels/channel';
 import { RecontactError } from '../../domain/errors';
+import type { ParsedTemplate } from '../../domain/templates/file-format';
 import type { TemplateDefinition, TemplateRecord } from '../../domain/templates/model';
+import { checkRouting } from '../../domain/templates/routing';
 import type { AccountWithLimits } from '../../store/accounts-repo';
 import {
   deleteTemplateRow,
   getTemplate,
   recordCreatedTemplate,
+  setTemplateRouting,
   upsertTemplate,
 } from '../../store/templates-repo';
 import type { EngineContext } from '../context';
@@ -103,6 +106,16 @@ export async function pushTemplates(
     const result = await applyEntry(ctx, provider, account, entry, byKey.get(key), metaByKey.get(key));
     out.results.push(result);
     out.summary[result.outcome]++;
+  }
+  // Routing is ours alone: written whatever Meta did, and cleared when the file has none.
+  for (const def of defs) {
+    const routing = checkRouting((def as ParsedTemplate).routing);
+    await setTemplateRouting(
+      ctx.store.db,
+      { accountId: account.id, name: def.name, language: def.language },
+      routing.ok ? routing.value : null,
+      ctx.clock(),
+    );
   }
   out.ok = out.summary.failed === 0;
   return out;
