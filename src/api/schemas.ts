@@ -18,7 +18,17 @@ const media = z.object({
 
 export const sendMessageBody = z
   .object({
-    to: z.string().min(1).max(40).describe('Recipient phone in international form, e.g. +54 9 11 5555-1234'),
+    to: z
+      .string()
+      .min(1)
+      .max(140)
+      .describe(
+        'Recipient: a phone in international form (+54 9 11 5555-1234), a business-scoped user id ' +
+          '(BSUID, e.g. "US.13491208655302741918", for a user known only by their WhatsApp username) ' +
+          'or a contact id (ctc_…). The message goes to the phone whenever it is known, else to the ' +
+          'BSUID (sent as `recipient`); authentication templates to a BSUID-only contact are refused ' +
+          '(RECIPIENT_BSUID_UNSUPPORTED) and a malformed BSUID gets BSUID_INVALID.',
+      ),
     account_id: z.string().optional().describe('Channel account; defaults to the first one'),
     template: z
       .object({

@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   WINDOW_CLOSED: 'Free-form messages need an open 24-hour customer-service window.',
   CONTACT_OPTED_OUT:
     'The contact opted out of this kind of message (marketing, or everything); the ledger says when and how.',
+  BSUID_INVALID:
+    'The recipient looks like a business-scoped user id (BSUID, e.g. "US.13491208655302741918") but is not a well-formed one.',
+  RECIPIENT_BSUID_UNSUPPORTED:
+    'The contact is known only by a business-scoped user id (username), and WhatsApp does not deliver this kind of message to one (error 131062).',
   IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was already used with a different request body.',
   AUTH_MISSING: 'No API key was given.',
   AUTH_INVALID: 'The API key is unknown, revoked or expired.',

@@ -13,12 +13,11 @@ import {
   type SendCategory,
 } from '../../domain/contacts/consent';
 import { RecontactError } from '../../domain/errors';
-import { normalizePhone } from '../../domain/phone';
 import { bindTemplate } from '../../domain/templates/bind';
 import type { TemplateParams, TemplateRecord } from '../../domain/templates/model';
 import { windowState } from '../../domain/window';
 import { consentHistory } from '../../store/consent-repo';
-import { type ContactRow, findContact } from '../../store/contacts-repo';
+import type { ContactRow } from '../../store/contacts-repo';
 import { findByIdempotencyKey, type MessageRow, type NewMessage } from '../../store/messages-repo';
 import { getTemplate } from '../../store/templates-repo';
 import type { AccountRegistry } from '../accounts';
@@ -26,6 +25,7 @@ import type { EngineContext } from '../context';
 import { templateNotFound } from '../templates/not-found';
 import { resendInDoubt } from './doubts';
 import { IntakeWriter } from './intake-writer';
+import { checkBsuidAllowed, resolveRecipient } from './recipient';
 
 export interface SendRequest {
   to: string;
@@ -69,29 +69,28 @@ export class SendService {
   async send(req: SendRequest, idempotencyKey?: string): Promise<SendOutcome> {
     const { db } = this.ctx.store;
     const account = this.accounts.resolve(req.account_id);
-    const phone = normalizePhone(req.to);
     const requestHash = idempotencyKey === undefined ? null : hashRequest(req);
     if (idempotencyKey !== undefined) {
       const existing = await findByIdempotencyKey(db, account.id, idempotencyKey);
       if (existing) return this.replay(existing, requestHash!, idempotencyKey);
     }
     const now = this.ctx.clock();
-    const known = await findContact(db, account.id, phone.waId);
-    const newContact = known
-      ? undefined
-      : { id: this.ctx.id('ctc'), accountId: account.id, waId: phone.waId, phoneE164: phone.e164 };
+    // `to`: a phone, a BSUID or a contact id (recipient.ts); posted to the phone when known.
+    const recipient = await resolveRecipient(db, account.id, req.to, () => this.ctx.id('ctc'));
+    const { known, newContact } = recipient;
     // Consent first: an opted-out person is the reason, whatever else is wrong with the request.
     const category = req.template
       ? ((await this.template(account.id, req.template.name, req.template.language))?.category ?? 'UTILITY')
       : 'SERVICE';
     if (known) await this.checkConsent(known, category, req.to);
+    checkBsuidAllowed(recipient, category, req.to);
     const content = await this.buildContent(account.id, req, known?.last_inbound_at ?? null, now);
     const id = this.ctx.id('msg');
     const queued: NewMessage = {
       id,
       accountId: account.id,
       contactId: known?.id ?? newContact!.id,
-      to: phone.waId,
+      to: recipient.address,
       content,
       template: req.template ? { name: req.template.name, language: req.template.language } : null,
       metadata: req.metadata ?? null,
