@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SandboxState } from './state';
 import { templateView } from './state';
 import type { TemplateManager } from './template-manager';
+import { changeNumber, changeUserId, usernames } from './usernames';
 import type { Users } from './users';
 import type { WebhookEmitter } from './webhook-emitter';
 
@@ -110,6 +111,52 @@ export function registerControlRoutes(app: FastifyInstance, d: ControlRouteDeps)
       return fail(reply, 400, (err as Error).message);
     }
     return { success: true, marketing: b.value === 'stop' ? 'stopped' : 'allowed' };
+  });
+
+  // Usernames (usernames.ts): a user gets a BSUID, may hide their phone, may change either.
+  const names = usernames(state);
+  emitter.useUsernames(names);
+  const identityDeps = { state, emitter, now: () => users.now() };
+
+  app.post<{ Params: { waId: string } }>('/_sandbox/users/:waId/username', (req, reply) => {
+    const b = bodyOf(req.body);
+    if (b.bsuid !== undefined && typeof b.bsuid !== 'string')
+      return fail(reply, 400, 'bsuid must be a string');
+    if (b.username_only !== undefined && typeof b.username_only !== 'boolean')
+      return fail(reply, 400, 'username_only must be true or false');
+    try {
+      const opts: { bsuid?: string; usernameOnly?: boolean } = {};
+      if (typeof b.bsuid === 'string') opts.bsuid = b.bsuid;
+      if (typeof b.username_only === 'boolean') opts.usernameOnly = b.username_only;
+      const identity = names.set(req.params.waId, opts);
+      return { wa_id: req.params.waId, bsuid: identity.bsuid, username_only: identity.usernameOnly };
+    } catch (err) {
+      return fail(reply, 400, (err as Error).message);
+    }
+  });
+
+  app.post<{ Params: { waId: string } }>('/_sandbox/users/:waId/number', (req, reply) => {
+    const b = bodyOf(req.body);
+    if (typeof b.phone_number_id !== 'string' || typeof b.new_wa_id !== 'string')
+      return fail(reply, 400, 'phone_number_id and new_wa_id are required');
+    try {
+      return { id: changeNumber(identityDeps, b.phone_number_id, req.params.waId, b.new_wa_id) };
+    } catch (err) {
+      return fail(reply, 400, (err as Error).message);
+    }
+  });
+
+  app.post<{ Params: { waId: string } }>('/_sandbox/users/:waId/user-id', (req, reply) => {
+    const b = bodyOf(req.body);
+    if (typeof b.phone_number_id !== 'string') return fail(reply, 400, 'phone_number_id is required');
+    if (b.bsuid !== undefined && typeof b.bsuid !== 'string')
+      return fail(reply, 400, 'bsuid must be a string');
+    try {
+      const bsuid = typeof b.bsuid === 'string' ? b.bsuid : undefined;
+      return { id: changeUserId(identityDeps, b.phone_number_id, req.params.waId, bsuid) };
+    } catch (err) {
+      return fail(reply, 400, (err as Error).message);
+    }
   });
 
   app.get<{ Params: { wabaId: string } }>('/_sandbox/templates/:wabaId', (req) => ({

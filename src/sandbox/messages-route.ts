@@ -1,7 +1,8 @@
 /**
  * POST /{version}/{phone-number-id}/messages: token, number, body validation, throughput
  * (130429) and pair limit (131056), the 24-hour rule (131047, async by default), then accept:
- * record, schedule the status lifecycle, answer with Meta's success shape.
+ * record, schedule the status lifecycle, answer with Meta's success shape. A user with a
+ * username may be addressed by `recipient` (their BSUID) instead of `to` (usernames.ts).
  * Also the business's mark-as-read call (`{status: "read", message_id}` → `{success: true}`).
  */
 import type { FastifyInstance } from 'fastify';
@@ -104,7 +105,10 @@ export function registerMessagesRoute(app: FastifyInstance, d: MessagesRouteDeps
       lifecycle.accept(m);
       return {
         messaging_product: 'whatsapp',
-        contacts: [{ input: v.input, wa_id: v.waId }],
+        // Addressed by BSUID: Meta answers with the user_id and leaves the phone out.
+        contacts: [
+          v.userId === undefined ? { input: v.input, wa_id: v.waId } : { input: v.input, user_id: v.userId },
+        ],
         messages: [v.template ? { id: wamid, message_status: 'accepted' } : { id: wamid }],
       };
     },

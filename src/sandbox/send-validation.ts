@@ -7,7 +7,7 @@
  * descriptive message (as Graph does), missing fields 131008, bad values 131009, template
  * parameter problems 132000 / 132005 / 132012 / 132018, unknown or unapproved templates 132001.
  */
-import { messagingError, paramError } from './errors';
+import { MetaError, messagingError, paramError } from './errors';
 import type {
   AccountState,
   InboxButton,
@@ -18,11 +18,14 @@ import type {
   StoredTemplate,
 } from './state';
 import { type CompiledButton, render } from './template-shape';
+import { usernames } from './usernames';
 
 export interface ValidatedSend {
-  /** `to` as the caller wrote it (echoed in `contacts[].input`). */
+  /** `to` (or `recipient`) as the caller wrote it (echoed in `contacts[].input`). */
   input: string;
   waId: string;
+  /** The BSUID the send was addressed to (`recipient`), when it was not addressed by phone. */
+  userId?: string;
   type: string;
   bizOpaque: string | undefined;
   category: PricingCategory;
@@ -78,12 +81,32 @@ export function validateSend(body: unknown, account: AccountState, state: Sandbo
   }
 
   const to = body.to;
-  if (to === undefined || to === null || to === '')
-    throw messagingError(131008, 'The parameter to is required.');
-  if (typeof to !== 'string' && typeof to !== 'number') throw messagingError(131009, 'Param to is not valid');
-  const input = String(to);
-  const waId = normalizeTo(input);
-  if (!waId) throw messagingError(131009, 'Param to is not valid');
+  const recipient = body.recipient;
+  const byBsuid =
+    (to === undefined || to === null || to === '') && recipient !== undefined && recipient !== null;
+  let input: string;
+  let waId: string;
+  let userId: string | undefined;
+  if (byBsuid) {
+    // A BSUID (a user with a username); `to` wins when both are given, as at Meta.
+    if (typeof recipient !== 'string' || !BSUID.test(recipient)) {
+      throw messagingError(131009, 'Param recipient is not valid');
+    }
+    const known = usernames(state).waIdOf(recipient);
+    if (known === undefined) throw messagingError(131009, 'Param recipient is not valid');
+    input = recipient;
+    waId = known;
+    userId = recipient;
+  } else {
+    if (to === undefined || to === null || to === '')
+      throw messagingError(131008, 'The parameter to is required.');
+    if (typeof to !== 'string' && typeof to !== 'number')
+      throw messagingError(131009, 'Param to is not valid');
+    input = String(to);
+    const digits = normalizeTo(input);
+    if (!digits) throw messagingError(131009, 'Param to is not valid');
+    waId = digits;
+  }
   if (waId === account.displayPhoneNumber) throw messagingError(131021, 'Recipient cannot be sender.');
 
   const type = body.type === undefined ? 'text' : body.type;
@@ -120,6 +143,7 @@ export function validateSend(body: unknown, account: AccountState, state: Sandbo
   if (type === 'template') {
     if (!isObj(payload)) throw messagingError(131009, 'Param template must be an object');
     template = findSendableTemplate(payload, account, state);
+    if (userId !== undefined && template.category === 'AUTHENTICATION') throw bsuidNotSupported();
     content = bindTemplate(payload, template);
     category = template.category.toLowerCase() as PricingCategory;
   } else if (type === 'contacts') {
@@ -133,7 +157,28 @@ export function validateSend(body: unknown, account: AccountState, state: Sandbo
     content = validateFreeForm(type, payload);
   }
   if (contextWamid !== undefined) content.contextWamid = contextWamid;
-  return { input, waId, type, bizOpaque, category, content, template };
+  const out: ValidatedSend = { input, waId, type, bizOpaque, category, content, template };
+  if (userId !== undefined) out.userId = userId;
+  return out;
+}
+
+const BSUID = /^[A-Z]{2}\.[A-Za-z0-9]{1,128}$/;
+
+/** Meta refuses authentication templates (one-time codes) to a BSUID: they need the phone. */
+function bsuidNotSupported(): MetaError {
+  return new MetaError(400, 131062, {
+    error: {
+      message: '(#131062) BSUID recipient not supported',
+      type: 'OAuthException',
+      code: 131062,
+      error_data: {
+        messaging_product: 'whatsapp',
+        details:
+          'Authentication templates cannot be sent to a business-scoped user ID. Use the phone number.',
+      },
+      fbtrace_id: 'AbsuidNotSupported',
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

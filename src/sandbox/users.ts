@@ -61,6 +61,11 @@ export class Users implements SimulatedUsers {
 
   constructor(private readonly d: UsersDeps) {}
 
+  /** The sandbox's clock (usernames.ts stamps system messages with it). */
+  now(): number {
+    return this.d.now();
+  }
+
   /** Scripted handlers still running (they count as pending work for drainWebhooks). */
   pending(): number {
     return this.running;

@@ -14,6 +14,7 @@
 import { createHmac } from 'node:crypto';
 import { Pool } from 'undici';
 import { toAsciiJson } from './json-ascii';
+import { applyIdentity, type Usernames } from './usernames';
 
 export interface WebhookSource {
   wabaId: string;
@@ -26,7 +27,8 @@ export interface WebhookItem {
   source: WebhookSource;
   kind: 'statuses' | 'messages';
   payload: Record<string, unknown>;
-  contact?: { profile: { name: string }; wa_id: string };
+  /** `wa_id` is absent for a username-only user, who is named by `user_id` (BSUID) instead. */
+  contact?: { profile: { name: string }; wa_id?: string; user_id?: string };
   duplicate?: boolean;
 }
 
@@ -84,11 +86,21 @@ export class WebhookEmitter {
     return n;
   }
 
+  /**
+   * Users with usernames (usernames.ts): their items get the BSUID fields, and lose the phone
+   * when it is hidden. Set once by the sandbox's wiring.
+   */
+  private names: Usernames | undefined;
+
+  useUsernames(names: Usernames): void {
+    this.names = names;
+  }
+
   /** Queues one status or inbound message for `url`; it leaves with its batch. */
   push(url: string, item: WebhookItem): void {
     const ch = this.channel(url);
     if (!ch) return;
-    ch.items.push(item);
+    ch.items.push(this.names ? applyIdentity(item, this.names) : item);
     if (!ch.inFlight && !ch.retryTimer && !ch.batchTimer && ch.envelopes.length === 0) this.armBatch(ch);
   }
 
@@ -280,7 +292,8 @@ function envelopeOf(wabaId: string, items: WebhookItem[]): unknown {
       changes.set(key, c);
     }
     c.list.push(it.payload);
-    if (it.contact && !c.contacts.has(it.contact.wa_id)) c.contacts.set(it.contact.wa_id, it.contact);
+    const who = it.contact?.wa_id ?? it.contact?.user_id;
+    if (it.contact && who !== undefined && !c.contacts.has(who)) c.contacts.set(who, it.contact);
   }
   return {
     object: 'whatsapp_business_account',
