@@ -15,6 +15,8 @@ import { ApiKeys } from './engine/access/api-keys';
 import { AccountRegistry } from './engine/accounts';
 import type { EngineContext } from './engine/context';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/events/deliverer';
+import { ImportRunner } from './engine/contacts/import/import-runner';
+import type { ImportService } from './engine/contacts/import/imports';
 import { EventBus } from './engine/events/event-bus';
 import { newEndpointSecret } from './engine/events/signing';
 import { WebhookIngest } from './engine/inbound/webhook-ingest';
@@ -53,6 +55,8 @@ export interface App {
   ingest: WebhookIngest;
   deliverer: EventDeliverer;
   apiKeys: ApiKeys;
+  /** CSV contact imports: the jobs this process runs, and the limits of an upload. */
+  imports: ImportService;
   channel: Channel & TemplateProvider;
   http: FastifyInstance;
   /** A key created on first start when none existed; shown once. */
@@ -128,6 +132,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     onTemplatesChanged: () => sendService.forgetTemplates(),
   });
   const apiKeys = new ApiKeys(ctx);
+  const imports: ImportService = { ctx, runner: new ImportRunner(ctx), limits: config.imports };
   const createdApiKey = await apiKeys.bootstrap(config.bootstrapApiKey);
   const http = await buildApi(
     {
@@ -140,6 +145,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       templateProvider: channel,
       rateLimits: config.rateLimits,
       allowPrivateTargets: config.allowPrivateTargets,
+      imports,
     },
     log,
   );
@@ -155,6 +161,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ingest,
     deliverer,
     apiKeys,
+    imports,
     channel,
     http,
     createdApiKey,
@@ -163,12 +170,16 @@ export async function createApp(opts: AppOptions): Promise<App> {
       if (opts.runDispatcher !== false) dispatcher.start();
       ingest.start();
       deliverer.start();
+      // Imports left running by a stopped or dead process are taken over.
+      imports.runner.start();
     },
     async listen(port = config.port, host = config.host) {
       return http.listen({ port, host });
     },
     async stop() {
       await http.close();
+      // Accepted imports stop after their current batch and resume at the next start.
+      await imports.runner.stop();
       if (workersStarted) {
         await dispatcher.stop();
         await ingest.stop();

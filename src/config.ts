@@ -3,6 +3,7 @@
  * Nothing else in src/ reads process.env.
  */
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { RecontactError } from './domain/errors';
 import { KEY_FORMAT_HINT, parseSecretKey } from './domain/secret-box';
@@ -57,6 +58,8 @@ const envSchema = z.object({
     .enum(['resend', 'fail'], { message: 'must be "resend" (at least once) or "fail" (at most once)' })
     .default('fail'),
   WORKER_ID: z.string().min(1).optional(),
+  IMPORT_MAX_BYTES: intFrom(2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+  IMPORT_SPOOL_DIR: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -108,6 +111,11 @@ export interface Config {
     inDoubtPolicy: 'resend' | 'fail';
   };
   workerId: string;
+  /**
+   * CSV contact imports: the largest upload accepted, and where uploads wait for their job
+   * (default: an `imports` folder beside the SQLite file, else ./data/imports).
+   */
+  imports: { maxBytes: number; spoolDir: string };
 }
 
 const META_VARS = [
@@ -210,7 +218,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       inDoubtPolicy: e.DISPATCH_IN_DOUBT,
     },
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
+    imports: { maxBytes: e.IMPORT_MAX_BYTES, spoolDir: e.IMPORT_SPOOL_DIR ?? defaultSpoolDir(e.DATABASE_URL) },
   });
+}
+
+/** Uploads live beside the SQLite file they are imported into; PostgreSQL and :memory: use ./data. */
+function defaultSpoolDir(databaseUrl: string): string {
+  if (/^postgres(ql)?:\/\//.test(databaseUrl) || databaseUrl === ':memory:') return join('data', 'imports');
+  return join(dirname(databaseUrl), 'imports');
 }
 
 /** The secret keys, checked for shape; the values never appear in an error. */

@@ -12,6 +12,7 @@ import { type ErrorCode, RecontactError } from '../domain/errors';
 import type { ApiKeys, Principal, Role } from '../engine/access/api-keys';
 import type { AccountRegistry } from '../engine/accounts';
 import type { EngineContext } from '../engine/context';
+import type { ImportService } from '../engine/contacts/import/imports';
 import type { EventBus } from '../engine/events/event-bus';
 import { asOutageError, readiness } from '../engine/health';
 import type { WebhookIngest } from '../engine/inbound/webhook-ingest';
@@ -26,6 +27,7 @@ import { adminRoutes } from './routes/admin';
 import { audienceRoutes } from './routes/audiences';
 import { consentRoutes } from './routes/consent';
 import { contactRoutes } from './routes/contacts';
+import { importRoutes } from './routes/imports';
 import { messageRoutes } from './routes/messages';
 import { templateRoutes } from './routes/templates';
 import { whatsappWebhookRoutes } from './routes/whatsapp-webhook';
@@ -44,6 +46,8 @@ export interface ApiDeps {
   rateLimits?: RateLimits;
   /** Whether webhook endpoints may target private addresses (config.allowPrivateTargets); no when absent. */
   allowPrivateTargets?: boolean;
+  /** CSV contact imports (POST /v1/contacts/import, GET /v1/imports/…); absent: those routes answer 404. */
+  imports?: ImportService;
   /** Extra route plugins (e.g. the template routes of later modules). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -163,6 +167,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(contactRoutes(deps));
   await app.register(consentRoutes(deps));
   await app.register(audienceRoutes(deps));
+  if (deps.imports) await app.register(importRoutes(deps));
   await app.register(templateRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(whatsappWebhookRoutes(deps, authFailures));

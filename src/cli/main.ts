@@ -243,6 +243,44 @@ Exit codes:
     process.exit(await runTemplatesPreview(name, connected(opts)));
   });
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const contacts = program.command('contacts').description('The contact book');
+remote(
+  contacts
+    .command('import')
+    .description('Import contacts from a CSV file into a running Recontact (an upsert by phone)')
+    .argument('<file>', 'CSV with a header row: phone, name, language, time_zone, tags, opted_out, attributes…')
+    .option('--tag <tag>', 'add this tag to every imported contact (repeatable)', collect)
+    .option('--map <col=attr>', 'rename a column: to an attribute, or to name, language… (repeatable)', collect)
+    .option('--phone-column <name>', 'header of the phone column (default: phone)')
+    .option('--consent <state>', 'opted-in: record a marketing opt-in for rows without an opted_out value')
+    .option('--default-country <code>', 'read numbers without a country code as this country, e.g. AR')
+    .option('--rejects <path>', 'where to write the rejected rows (default: FILE.rejects.csv beside the file)')
+    .option('--strict', 'exit 1 when any row was rejected'),
+)
+  .addHelpText(
+    'after',
+    `
+Each bad row is rejected with its line, column and reason, and never stops the good ones.
+The summary counts created / updated / unchanged / rejected; importing the same file again
+changes nothing. Rejected rows are printed and written to a CSV (--rejects).
+
+Examples:
+  recontact contacts import customers.csv --tag clinic --map Nombre=name --default-country AR
+  recontact contacts import optins.csv --consent opted-in --strict
+
+Exit codes:
+  0   the import ran to its end, rejected rows included (see --strict)
+  1   the file was refused as a whole (not a CSV, no phone column…) or the import failed; with
+      --strict, also when any row was rejected; or Recontact refused or could not be reached
+  2   usage: a wrong flag or value, or the file cannot be read (nothing was sent)
+  78  invalid environment (RECONTACT_URL, RECONTACT_API_KEY)`,
+  )
+  .action(async (file: string, opts) => {
+    const { runContactsImport } = await import('./contacts-import');
+    process.exit(await runContactsImport(file, connected(opts)));
+  });
+
 const keys = program
   .command('keys')
   .description('API keys of a running Recontact: list, create, revoke, rotate (needs an admin key)');

@@ -10,6 +10,9 @@ export const ERROR_CODES = {
   CONTACT_NOT_FOUND: 'No contact with that id or number.',
   AUDIENCE_NOT_FOUND: 'No saved audience with that id on this account.',
   AUDIENCE_NAME_TAKEN: 'Another saved audience of this account already has that name.',
+  IMPORT_NOT_FOUND: 'No contact import with that id on this account.',
+  CSV_INVALID:
+    'The file cannot be imported as a contact CSV (not UTF-8 text, no header, no phone column…); no row of it was written.',
   MESSAGE_NOT_FOUND: 'No message with that id.',
   MESSAGE_NOT_IN_DOUBT: 'Only a message held in_doubt can be resent.',
   TEMPLATE_NOT_FOUND: 'No template with that name and language on this account.',
