@@ -19,6 +19,7 @@ import { Pool } from 'undici';
 import type { MessageStatus } from '../src/domain/message';
 import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
 import { openStore, type Store } from '../src/store/database';
+import { runAudienceBench } from './audience-count';
 import { type Proc, peakRss, startProcess } from './procs';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
@@ -434,3 +435,6 @@ for (const r of results) {
   );
 }
 process.stdout.write(`\nbench client peak RSS ${fmt(peakRss(process.pid))} MB\n`);
+
+// Audience counts on 1,000,000 contacts (bench/audience-count.ts); BENCH_AUDIENCE=0 skips them.
+if (process.env.BENCH_AUDIENCE !== '0') await runAudienceBench();

@@ -168,7 +168,11 @@ function attributeCondition(pg: boolean, c: AttributeCondition): Cond {
 }
 
 /** Why a matching contact would not receive the message: the first reason that applies, or NULL. */
-function reasonExpression(db: Kysely<Database>, scan: AudienceScan): RawBuilder<string | null> {
+function reasonExpression(
+  db: Kysely<Database>,
+  scan: AudienceScan,
+  undeliverable: boolean,
+): RawBuilder<string | null> {
   const pg = takesRowLocks(db);
   const optedOut =
     scan.purpose === 'marketing'
@@ -176,7 +180,9 @@ function reasonExpression(db: Kysely<Database>, scan: AudienceScan): RawBuilder<
       : sql`contacts.all_consent = 'opted_out'`;
   // A contact needs an address Meta can deliver to: a phone, or a business-scoped user id.
   const noAddress = sql`contacts.phone_e164 IS NULL AND contacts.bsuid IS NULL AND contacts.wa_id NOT LIKE '%.%'`;
-  const notOnWhatsApp = sql`undeliverable.failed_at > COALESCE(contacts.last_inbound_at, 0)`;
+  const notOnWhatsApp = undeliverable
+    ? sql`undeliverable.failed_at > COALESCE(contacts.last_inbound_at, 0)`
+    : sql`1 = 0`;
   const missing = scan.needs.map((n): Cond => {
     if ('attribute' in n) {
       const v = attributeExpression(pg, n.attribute);
@@ -201,7 +207,7 @@ function reasonExpression(db: Kysely<Database>, scan: AudienceScan): RawBuilder<
 }
 
 /** The contacts an audience matches, with the reason each would be left out. */
-function scanQuery(db: Kysely<Database>, scan: AudienceScan) {
+function scanQuery(db: Kysely<Database>, scan: AudienceScan, undeliverable: boolean) {
   const match: Cond =
     scan.match.kind === 'all'
       ? TRUE
@@ -210,26 +216,49 @@ function scanQuery(db: Kysely<Database>, scan: AudienceScan) {
         : scan.match.ids.length === 0
           ? sql<SqlBool>`1 = 0`
           : sql<SqlBool>`contacts.id IN (${sql.join(scan.match.ids)})`;
-  const undeliverable = db
+  const failures = db
     .selectFrom('messages')
     .select(['contact_id', sql<number>`MAX(created_at)`.as('failed_at')])
     .where('account_id', '=', scan.accountId)
     .where('error_code', '=', NOT_A_WHATSAPP_USER)
     .groupBy('contact_id')
     .as('undeliverable');
-  return db
-    .selectFrom('contacts')
-    .leftJoin(undeliverable, 'undeliverable.contact_id', 'contacts.id')
+  // Without any such failure on the account (the usual case) the join is left out altogether.
+  const base = undeliverable
+    ? db.selectFrom('contacts').leftJoin(failures, 'undeliverable.contact_id', 'contacts.id')
+    : db.selectFrom('contacts');
+  return base
     .where('contacts.account_id', '=', scan.accountId)
     .where(match as Expression<SqlBool>)
-    .select(['contacts.id', 'contacts.wa_id', 'contacts.name', reasonExpression(db, scan).as('reason')]);
+    .select([
+      'contacts.id',
+      'contacts.wa_id',
+      'contacts.name',
+      reasonExpression(db, scan, undeliverable).as('reason'),
+    ]);
 }
 
-/** Count, exclusions per reason and a sample, in one scan plus a short read for the sample. */
+/** Whether any send of the account failed with "not a WhatsApp user" (an index probe). */
+async function hasUndeliverable(db: Kysely<Database>, accountId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('messages')
+    .select('contact_id')
+    .where('account_id', '=', accountId)
+    .where('error_code', '=', NOT_A_WHATSAPP_USER)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Count, exclusions per reason and a sample. The sample is any `sampleSize` of those counted
+ * (no ORDER BY, so the database stops at the first ones it meets instead of sorting them all),
+ * given in id order; when no more than `sampleSize` are counted it is all of them.
+ */
 export async function countAudience(db: Kysely<Database>, scan: AudienceScan): Promise<AudienceCounts> {
-  const base = scanQuery(db, scan).as('scanned');
+  const undeliverable = await hasUndeliverable(db, scan.accountId);
   const rows = await db
-    .selectFrom(base)
+    .selectFrom(scanQuery(db, scan, undeliverable).as('scanned'))
     .select(['scanned.reason', sql<number>`COUNT(*)`.as('n')])
     .groupBy('scanned.reason')
     .execute();
@@ -243,19 +272,19 @@ export async function countAudience(db: Kysely<Database>, scan: AudienceScan): P
     count === 0 || scan.sampleSize === 0
       ? []
       : await db
-          .selectFrom(scanQuery(db, scan).as('scanned'))
+          .selectFrom(scanQuery(db, scan, undeliverable).as('scanned'))
           .select(['scanned.id', 'scanned.wa_id', 'scanned.name'])
           .where('scanned.reason', 'is', null)
-          .orderBy('scanned.id')
           .limit(scan.sampleSize)
           .execute();
+  sample.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { count, excluded, sample };
 }
 
 /** The plan a database chooses for a count (for checking that an attribute index is used). */
 export async function explainAudienceCount(db: Kysely<Database>, scan: AudienceScan): Promise<string> {
   const query = db
-    .selectFrom(scanQuery(db, scan).as('scanned'))
+    .selectFrom(scanQuery(db, scan, await hasUndeliverable(db, scan.accountId)).as('scanned'))
     .select(['scanned.reason', sql<number>`COUNT(*)`.as('n')])
     .groupBy('scanned.reason')
     .compile();
