@@ -111,7 +111,15 @@ describe.each(DIALECTS)('consent on %s', (dialect) => {
     // START resumes everything, marketing included (the newest entry of either scope decides).
     await control(`/_sandbox/users/${EMILIA.waId}/messages`, { text: 'Start!' });
     await event('contact.opted_in', (d) => d.wa_id === EMILIA.waId && d.source === 'keyword');
-    expect((await h.api('POST', '/v1/messages', taxi(EMILIA.phone))).status).toBe(202);
+    const resumed = await h.api('POST', '/v1/messages', taxi(EMILIA.phone));
+    expect(resumed.status).toBe(202);
+    // A queued marketing template moves the contact's last_marketing_at (audiences' frequency cap).
+    const contact = await h.store.db
+      .selectFrom('contacts')
+      .select(['last_marketing_at'])
+      .where('wa_id', '=', EMILIA.waId)
+      .executeTakeFirstOrThrow();
+    expect(Number(contact.last_marketing_at)).toBe(Date.parse(resumed.json.created_at));
 
     const consent = await h.api('GET', `/v1/contacts/${encodeURIComponent(EMILIA.phone)}/consent`);
     expect(consent.status).toBe(200);
@@ -338,6 +346,46 @@ describe.each(DIALECTS)('consent on %s', (dialect) => {
         .find((m) => m.type === 'text'),
     );
     expect(confirmation.text).toBe('Listo, no te escribimos más. Enviá START para volver.');
+
+    // Stopping marketing in WhatsApp with no open window: recorded, but no confirmation is sent.
+    const closed = '5491155557777';
+    await control(`/_sandbox/users/${closed}/marketing`, { value: 'stop' });
+    const stopped = await event('contact.opted_out', (d) => d.wa_id === closed);
+    const queued = await h.store.db
+      .selectFrom('messages')
+      .select('id')
+      .where('contact_id', '=', stopped.data.contact_id)
+      .execute();
+    expect(queued).toEqual([]);
+
+    // A payload the settings declare opts out wherever it is tapped, here an interactive reply.
+    await h.api('PUT', '/v1/consent/settings', { opt_out_payloads: { marketing: ['NEWS_OFF'] } });
+    const reader = '5491155558888';
+    await control(`/_sandbox/users/${reader}/messages`, { text: 'hola' });
+    await event('message.received', (d) => d.contact.wa_id === reader);
+    const menu = await h.api('POST', '/v1/messages', {
+      to: `+${reader}`,
+      interactive: {
+        body: '¿Seguimos enviándote novedades?',
+        buttons: [
+          { id: 'NEWS_ON', title: 'Sí' },
+          { id: 'NEWS_OFF', title: 'No, gracias' },
+        ],
+      },
+    });
+    expect(menu.status).toBe(202);
+    const onPhone = await h.waitFor('the menu on the phone', () =>
+      sandbox()
+        .users.inbox(reader)
+        .find((m) => m.type === 'interactive'),
+    );
+    sandbox().users.tapButton(phoneId(), reader, onPhone.wamid, 'No, gracias');
+    const off = await event('contact.opted_out', (d) => d.wa_id === reader);
+    expect(off.data).toMatchObject({
+      scope: 'marketing',
+      source: 'button',
+      evidence: { payload: 'NEWS_OFF', rule: 'settings' },
+    });
     await h.api('PUT', '/v1/consent/settings', {});
   });
 });

@@ -11,12 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import {
-  type ConsentChange,
-  type ConsentScope,
-  type ConsentSource,
-  deriveConsent,
-} from '../../domain/contacts/consent';
+import type { ConsentChange, ConsentScope, ConsentSource } from '../../domain/contacts/consent';
 import {
   type ConsentSettings,
   type ConsentSettingsInput,
@@ -303,9 +298,4 @@ export class ConsentService {
     );
     return found.get(contactKey(accountId, phone.waId))!;
   }
-}
-
-/** The consent state a snapshot of ledger rows gives (for answers that show history and state). */
-export function stateOf(history: readonly ConsentEventRow[]) {
-  return deriveConsent(history);
 }

@@ -104,10 +104,11 @@ export class IntakeWriter {
     );
     const marketing = batch.filter((p) => p.marketing);
     if (marketing.length) {
+      // The cap counts in hours: the batch's latest queue time stands for all of it.
       await markMarketingQueued(
         trx,
         marketing.map((p) => p.message.contactId),
-        this.ctx.clock(),
+        Math.max(...marketing.map((p) => p.message.queuedAt)),
       );
     }
     return rows;
