@@ -61,6 +61,19 @@ describe('consent settings', () => {
     expect(problems[3]?.message).toMatch(/default opt-out keyword of scope all.*"replace"/);
   });
 
+  it('refuses half a character in any text', () => {
+    const r = checkConsentSettings({
+      keywords: { opt_out: { all: ['FIN\ud83d'] } },
+      opt_out_payloads: { all: ['\udc00'] },
+      confirmations: { opt_in: 'Hola \ud83d' },
+    });
+    expect(r.ok ? [] : r.problems.map((p) => [p.path, p.message.slice(0, 20)])).toEqual([
+      ['keywords.opt_out.all[0]', 'holds half of a char'],
+      ['opt_out_payloads.all[0]', 'holds half of a char'],
+      ['confirmations.opt_in', 'holds half of a char'],
+    ]);
+  });
+
   it('keeps one copy of a keyword listed twice in the same list', () => {
     const r = checkConsentSettings({ keywords: { opt_out: { all: ['FIN', 'fin'] } } });
     expect(r.ok && r.value.keywords.opt_out.all).toEqual(['FIN']);

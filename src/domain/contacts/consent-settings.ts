@@ -70,6 +70,11 @@ export type SettingsCheck = { ok: true; value: ConsentSettings } | { ok: false; 
 
 const SCOPES: readonly ConsentScope[] = ['all', 'marketing'];
 
+/** Half an emoji: a UTF-16 surrogate without its pair has no UTF-8 form and reaches no phone. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const BROKEN_TEXT =
+  'holds half of a character (a lone UTF-16 surrogate, e.g. a cut emoji); send whole characters';
+
 /** Checks a PUT body and fills in defaults; every problem is reported, with its path. */
 export function checkConsentSettings(input: ConsentSettingsInput): SettingsCheck {
   const problems: SettingsProblem[] = [];
@@ -90,6 +95,10 @@ export function checkConsentSettings(input: ConsentSettingsInput): SettingsCheck
       const kept: string[] = [];
       for (const [i, raw] of list.entries()) {
         const at = `${path}[${i}]`;
+        if (LONE_SURROGATE.test(raw)) {
+          problems.push({ path: at, message: BROKEN_TEXT });
+          continue;
+        }
         const form = normalizeKeyword(raw);
         if (form === '') {
           problems.push({
@@ -149,6 +158,10 @@ export function checkConsentSettings(input: ConsentSettingsInput): SettingsCheck
     const kept: string[] = [];
     for (const [i, p] of list.entries()) {
       const at = `${path}[${i}]`;
+      if (LONE_SURROGATE.test(p)) {
+        problems.push({ path: at, message: BROKEN_TEXT });
+        continue;
+      }
       if (p.length === 0 || p.length > SETTINGS_LIMITS.payloadLength) {
         problems.push({
           path: at,
@@ -171,6 +184,10 @@ export function checkConsentSettings(input: ConsentSettingsInput): SettingsCheck
     const text = input.confirmations?.[direction];
     if (text === undefined || text === null) continue;
     const trimmed = text.trim();
+    if (LONE_SURROGATE.test(trimmed)) {
+      problems.push({ path: `confirmations.${direction}`, message: BROKEN_TEXT });
+      continue;
+    }
     if (trimmed.length === 0 || trimmed.length > SETTINGS_LIMITS.confirmationLength) {
       problems.push({
         path: `confirmations.${direction}`,
