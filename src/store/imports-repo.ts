@@ -6,6 +6,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { ImportState } from '../domain/contacts/import-job';
+import { storableText } from '../domain/storable-text';
 import { chunks } from './chunks';
 import type { Database, ImportsTable } from './schema';
 
@@ -99,9 +100,10 @@ export async function insertRejects(
           import_id: importId,
           seq: seq++,
           line: r.line,
-          column: r.column,
-          reason: r.reason,
-          value: r.value,
+          // A reject quotes what was wrong, NUL and lone surrogates included: stored as U+FFFD.
+          column: r.column === null ? null : storableText(r.column),
+          reason: storableText(r.reason),
+          value: r.value === null ? null : storableText(r.value),
         })),
       )
       .execute();
@@ -152,24 +154,17 @@ export async function heartbeatImport(db: Kysely<Database>, id: string, holder: 
 }
 
 /**
- * Running jobs this process may take: its own from before a restart (same holder), and any
- * whose holder stopped beating before `staleBefore`. Taking one is a compare-and-set on the
- * holder, so two processes cannot both resume it.
+ * Running jobs, oldest first, with what decides who may take one (holder, heartbeat): the runner
+ * takes its own, released ones, those of a dead process and stale ones. Taking one is a
+ * compare-and-set on the holder (takeImport), so two processes cannot both resume it.
  */
-export async function orphanedImports(
-  db: Kysely<Database>,
-  holder: string,
-  staleBefore: number,
-): Promise<ImportRow[]> {
+export async function runningImports(db: Kysely<Database>, limit = 100): Promise<ImportRow[]> {
   return db
     .selectFrom('imports')
     .selectAll()
     .where('state', '=', 'running')
-    .where((eb) =>
-      eb.or([eb('holder', '=', holder), eb('holder', 'is', null), eb('heartbeat_at', '<', staleBefore)]),
-    )
     .orderBy('created_at')
-    .limit(100)
+    .limit(limit)
     .execute();
 }
 

@@ -130,7 +130,10 @@ export async function* csvBatches(
   const tail = decoder.decode();
   if (tail) reader!.push(tail, events);
   reader!.end(events);
-  for (const e of events) take(e);
+  for (const e of events) {
+    take(e);
+    if (rows.length + rejects.length >= o.batchSize) yield flush();
+  }
   if (!plan) throw csvInvalid('has no header row: the first line must name the columns (e.g. phone,name)');
   yield flush();
 }

@@ -19,8 +19,8 @@ import {
   findImportById,
   finishImport,
   type ImportRow,
-  orphanedImports,
   releaseImport,
+  runningImports,
   takeImport,
 } from '../../../store/imports-repo';
 import type { EngineContext } from '../../context';
@@ -104,7 +104,7 @@ export class ImportRunner {
   /** Takes and runs the jobs nobody is running; returns their ids. */
   async sweep(): Promise<string[]> {
     const now = this.ctx.clock();
-    const jobs = await orphanedImports(this.ctx.store.db, this.holder, now - this.tuning.staleMs);
+    const jobs = await runningImports(this.ctx.store.db);
     const taken: string[] = [];
     for (const job of jobs) {
       if (this.active.has(job.id)) continue;
