@@ -97,11 +97,54 @@ async function fromInbound(
   inbound: Array<{ item: InboundItem; accountId: string }>,
   rules: Map<string, ConsentRules>,
 ): Promise<ConsentSignal[]> {
-  if (inbound.length === 0) return [];
+  // Most inbound messages are conversation: only candidates cost a contact lookup.
+  type Found = Omit<ConsentSignal, 'contact'>;
+  const found: Array<{ item: InboundItem; accountId: string; signal?: Found }> = [];
+  for (const { item, accountId } of inbound) {
+    const r = rules.get(accountId);
+    if (!r) continue;
+    const base = { accountId, at: item.timestamp, confirm: true };
+    if (item.type === 'text' && item.text !== undefined) {
+      const meaning = r.keywords.match(item.text);
+      if (!meaning) continue;
+      found.push({
+        item,
+        accountId,
+        signal: {
+          ...base,
+          id: signalId('keyword', item.providerMessageId),
+          scope: meaning.scope,
+          state: meaning.state,
+          source: 'keyword',
+          evidence: { message_id: item.providerMessageId, keyword: meaning.keyword },
+        },
+      });
+      continue;
+    }
+    const payload = item.button?.payload ?? item.interactiveReply?.id;
+    const scope = payload === undefined ? undefined : r.optOutPayloads.get(payload);
+    if (payload !== undefined && scope) {
+      found.push({
+        item,
+        accountId,
+        signal: {
+          ...base,
+          id: signalId('button', item.providerMessageId),
+          scope,
+          state: 'opted_out',
+          source: 'button',
+          evidence: { message_id: item.providerMessageId, payload, rule: 'settings' },
+        },
+      });
+    } else if (item.button && item.contextProviderId) {
+      found.push({ item, accountId }); // a template's quick reply: its routing decides below
+    }
+  }
+  if (found.length === 0) return [];
   const contacts = await ensureContacts(
     db,
     // The inbound applier created them earlier in this transaction: this reads and locks them.
-    inbound.map(({ item, accountId }) => ({
+    found.map(({ item, accountId }) => ({
       id: ctx.id('ctc'),
       accountId,
       waId: item.from,
@@ -112,39 +155,11 @@ async function fromInbound(
   );
   const out: ConsentSignal[] = [];
   const taps: Array<{ item: InboundItem; accountId: string; contact: ContactRow }> = [];
-  for (const { item, accountId } of inbound) {
+  for (const { item, accountId, signal } of found) {
     const contact = contacts.get(contactKey(accountId, item.from));
-    const r = rules.get(accountId);
-    if (!contact || !r) continue;
-    const base = { accountId, contact, at: item.timestamp, confirm: true };
-    if (item.type === 'text' && item.text !== undefined) {
-      const meaning = r.keywords.match(item.text);
-      if (meaning) {
-        out.push({
-          ...base,
-          id: signalId('keyword', item.providerMessageId),
-          scope: meaning.scope,
-          state: meaning.state,
-          source: 'keyword',
-          evidence: { message_id: item.providerMessageId, keyword: meaning.keyword },
-        });
-      }
-      continue;
-    }
-    const payload = item.button?.payload ?? item.interactiveReply?.id;
-    const scope = payload === undefined ? undefined : r.optOutPayloads.get(payload);
-    if (payload !== undefined && scope) {
-      out.push({
-        ...base,
-        id: signalId('button', item.providerMessageId),
-        scope,
-        state: 'opted_out',
-        source: 'button',
-        evidence: { message_id: item.providerMessageId, payload, rule: 'settings' },
-      });
-    } else if (item.button && item.contextProviderId) {
-      taps.push({ item, accountId, contact });
-    }
+    if (!contact) continue;
+    if (signal) out.push({ ...signal, contact });
+    else taps.push({ item, accountId, contact });
   }
   if (taps.length === 0) return out;
 
