@@ -102,6 +102,18 @@ describe('marketing preferences of simulated users', () => {
     ]);
   });
 
+  it('names a user with a username by user_id, and only by it when the phone is hidden', async () => {
+    const named = await call<{ bsuid: string }>(h.base, 'POST', `/_sandbox/users/${USER}/username`, {
+      username_only: true,
+    });
+    h.sandbox.users.setMarketing(PHONE_ID, USER, 'stop');
+    await h.sandbox.drainWebhooks();
+    const [value] = h.receiver.changes('user_preferences') as Array<Record<string, any>>;
+    expect(value?.user_preferences[0]).toMatchObject({ user_id: named.json.bsuid, value: 'stop' });
+    expect(value?.user_preferences[0]).not.toHaveProperty('wa_id');
+    expect(value?.contacts[0]).toEqual({ profile: { name: expect.any(String) }, user_id: named.json.bsuid });
+  });
+
   it('refuses a malformed request with a plain reason', async () => {
     const bad = await call(h.base, 'POST', `/_sandbox/users/${USER}/marketing`, {
       phone_number_id: PHONE_ID,

@@ -6,6 +6,7 @@
  */
 import { makeWamid } from './ids';
 import type { AccountState, InboxButton, InboxMessage, MessageState, SandboxState } from './state';
+import { usernames } from './usernames';
 
 export type UserMessageHandler = (message: InboxMessage & { waId: string }) => void | Promise<void>;
 
@@ -101,6 +102,10 @@ export class Users implements SimulatedUsers {
     if (value === 'stop') this.stoppedMarketing.add(key);
     else this.stoppedMarketing.delete(key);
     const seconds = Math.floor(this.d.now() / 1000);
+    // A user with a username is named by user_id too; one who hides the phone, by user_id only.
+    const identity = usernames(this.d.state).of(waId);
+    const who: Record<string, string> = identity?.usernameOnly ? {} : { wa_id: waId };
+    if (identity) who.user_id = identity.bsuid;
     // Meta sends this field on its own change (not inside `messages`), with a numeric timestamp.
     this.d.emitEnvelope?.(account, {
       object: 'whatsapp_business_account',
@@ -117,10 +122,10 @@ export class Users implements SimulatedUsers {
                   display_phone_number: account.displayPhoneNumber,
                   phone_number_id: account.phoneNumberId,
                 },
-                contacts: [{ profile: { name: this.d.state.user(waId).name }, wa_id: waId }],
+                contacts: [{ profile: { name: this.d.state.user(waId).name }, ...who }],
                 user_preferences: [
                   {
-                    wa_id: waId,
+                    ...who,
                     detail: PREFERENCE_DETAIL[value],
                     category: 'marketing_messages',
                     value,

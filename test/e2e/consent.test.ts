@@ -157,6 +157,19 @@ describe.each(DIALECTS)('consent on %s', (dialect) => {
     await event('message.status', (d) => d.id === again.json.id && d.status === 'delivered');
   });
 
+  it('a user known only by a username stops marketing: the contact found by BSUID is opted out', async () => {
+    const waId = '5491155550101';
+    const { bsuid } = (await control(`/_sandbox/users/${waId}/username`, { username_only: true })) as {
+      bsuid: string;
+    };
+    await control(`/_sandbox/users/${waId}/marketing`, { value: 'stop' });
+    const out = await event('contact.opted_out', (d) => d.wa_id === bsuid);
+    expect(out.data).toMatchObject({ source: 'meta_user_preferences', evidence: { user_id: bsuid } });
+    const refused = await h.api('POST', '/v1/messages', taxi(bsuid));
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.code).toBe('CONTACT_OPTED_OUT');
+  });
+
   it('a marketing template Meta fails with 131050 records a marketing opt-out and stays failed', async () => {
     const waId = '5491155553333';
     // The user stops marketing while Recontact misses the webhook: only Meta knows.
