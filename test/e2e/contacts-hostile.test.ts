@@ -55,6 +55,10 @@ const value: fc.Arbitrary<Json> = fc.letrec<{ v: Json }>((tie) => ({
   ),
 })).v;
 
+/** Lone surrogates become U+FFFD (encodeURIComponent refuses them). */
+const wellFormed = (s: string) =>
+  s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+
 /** A valid body with a few of its values replaced, keys dropped or added. */
 function mutated(base: Record<string, Json>): fc.Arbitrary<Json> {
   const keys = Object.keys(base);
@@ -193,7 +197,7 @@ describe.each(DIALECTS)('hostile input on contacts and audiences, %s', (dialect)
     await fc.assert(
       fc.asyncProperty(segment, fc.constantFrom('GET', 'DELETE', 'PATCH'), async (s, method) => {
         // Lone surrogates cannot be percent-encoded as UTF-8: sent as the raw bytes they would be.
-        const path = `/v1/contacts/${encodeURIComponent(s.toWellFormed()).replaceAll('%EF%BF%BD', '%ED%A0%80') || '%20'}`;
+        const path = `/v1/contacts/${encodeURIComponent(wellFormed(s)).replaceAll('%EF%BF%BD', '%ED%A0%80') || '%20'}`;
         inShape(
           await h.api(method, path, method === 'PATCH' ? { name: 'x' } : undefined),
           `${method} ${path}`,
@@ -215,7 +219,7 @@ describe.each(DIALECTS)('hostile input on contacts and audiences, %s', (dialect)
     );
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(param, text), { minLength: 1, maxLength: 4 }), async (pairs) => {
-        const query = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v.toWellFormed())}`).join('&');
+        const query = pairs.map(([k, v]) => `${k}=${encodeURIComponent(wellFormed(v))}`).join('&');
         inShape(await h.api('GET', `/v1/contacts?${query}`), `GET ?${query}`);
       }),
       { numRuns: 150 },

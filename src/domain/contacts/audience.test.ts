@@ -30,7 +30,8 @@ describe('audience definitions', () => {
         },
       },
     });
-    expect(definitionToJson((filter as { value: never }).value)).toEqual({
+    if (!filter.ok) throw new Error('refused');
+    expect(definitionToJson(filter.value)).toEqual({
       filter: {
         tags: { all: ['vip'], none: ['stop'] },
         attributes: [{ name: 'city', op: 'in', value: ['Rosario', 3] }],
