@@ -124,6 +124,10 @@ export const importRoutes =
             'Answers 202 with the job id at once; bad rows never stop the good ones (see GET /v1/imports/{id}). ' +
             'A file that cannot be imported at all (not UTF-8 text, no phone column, a bad header) is refused with 422.',
           querystring: importQuery,
+          consumes: ['text/csv'],
+          body: z
+            .any()
+            .describe('The CSV file itself: UTF-8 (with or without BOM), "," or ";" between fields'),
           response: {
             202: answer('Accepted: the import runs in the background', z.object({ id: z.string() })),
             ...errorAnswers({
