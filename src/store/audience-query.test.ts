@@ -194,6 +194,35 @@ describe.each(DIALECTS)('audience counts on %s', (dialect) => {
     expect(await ids({ lastInboundBefore: NOW - 20 * HOUR, lastInboundAfter: NOW - 40 * HOUR })).toEqual([3]);
   });
 
+  it('matches values holding quotes, wildcards and backslashes, and never a key inside a value', async () => {
+    const tricky = (n: number, attributes: BulkContact['attributes']) => ({
+      ...contact(n, { attributes }),
+      accountId: 'acc_tricky',
+    });
+    await bulkInsertContacts(store.db, [
+      tricky(20, { note: '50% off_now \\ "quoted"', xcity: 'Rosario' }),
+      tricky(21, { note: '","city":"Rosario', n: 10 }),
+      tricky(22, { city: 'Rosario', n: 100, flag: true }),
+      tricky(23, { city: 'ROSARIO', n: 1, flag: false }),
+    ]);
+    const matching = async (c: AudienceFilter['attributes'][number]) =>
+      (
+        await countAudience(store.db, {
+          ...scan({ frequencyCapMs: 0 }),
+          accountId: 'acc_tricky',
+          match: filter({ attributes: [c] }),
+        })
+      ).sample.map((r) => Number(r.id.slice(-4)));
+    expect(await matching({ name: 'note', op: '=', value: '50% off_now \\ "quoted"' })).toEqual([20]);
+    expect(await matching({ name: 'note', op: '=', value: '50_ off%now \\ "quoted"' })).toEqual([]);
+    expect(await matching({ name: 'city', op: '=', value: 'Rosario' })).toEqual([22]);
+    expect(await matching({ name: 'city', op: 'exists' })).toEqual([22, 23]);
+    expect(await matching({ name: 'n', op: '=', value: 10 })).toEqual([21]);
+    expect(await matching({ name: 'n', op: 'in', value: [1, 100] })).toEqual([22, 23]);
+    expect(await matching({ name: 'flag', op: '=', value: false })).toEqual([23]);
+    expect(await matching({ name: 'n', op: '>', value: 5 })).toEqual([21, 22]);
+  });
+
   it('counts an explicit set of contacts, and only this account', async () => {
     const r = await countAudience(
       store.db,

@@ -149,22 +149,44 @@ function attributeCondition(pg: boolean, c: AttributeCondition): Cond {
     if (numbers.length) parts.push(sql<SqlBool>`(${isNumber} AND ${value} IN (${sql.join(numbers)}))`);
     return or(parts);
   };
+  // The cheap test first: the stored text must hold the key (and the value) for the exact,
+  // JSON-parsing test to have a chance; most rows fail it without being parsed.
+  const key = rawAttributeText([`${JSON.stringify(c.name)}:`]);
   switch (c.op) {
     case '=':
-      return equals([c.value]);
+      return sql<SqlBool>`(${rawAttributeText(pairTexts(c.name, [c.value]))} AND ${equals([c.value])})`;
     case '!=':
       return sql<SqlBool>`NOT COALESCE(${equals([c.value])}, FALSE)`;
     case 'in':
-      return equals(c.value);
+      return sql<SqlBool>`(${rawAttributeText(pairTexts(c.name, c.value))} AND ${equals(c.value)})`;
     case '<':
     case '>': {
       const guard = typeof c.value === 'number' ? isNumber : isText;
       const op = sql.raw(c.op);
-      return sql<SqlBool>`(${guard} AND ${value} ${op} ${literal(c.value)})`;
+      return sql<SqlBool>`(${key} AND ${guard} AND ${value} ${op} ${literal(c.value)})`;
     }
     case 'exists':
-      return c.value === false ? absent : present;
+      return c.value === false ? absent : sql<SqlBool>`(${key} AND ${present})`;
   }
+}
+
+/**
+ * Attributes are stored as JSON.stringify writes them (no spaces, every key once), and a quote
+ * inside a value is escaped, so `"city":` occurs in the text exactly when the attribute exists,
+ * and `"city":"Rosario"` exactly when it holds that string (a number or boolean is followed by
+ * "," or "}"). A LIKE on the text is a prefilter with no false negatives; SQLite's LIKE ignores
+ * ASCII case, which only lets a few more rows through to the exact test.
+ */
+function pairTexts(name: string, values: readonly AttributeValue[]): string[] {
+  return values.flatMap((v) => {
+    const pair = `${JSON.stringify(name)}:${JSON.stringify(v)}`;
+    return typeof v === 'string' ? [pair] : [`${pair},`, `${pair}}`];
+  });
+}
+
+function rawAttributeText(texts: readonly string[]): Cond {
+  const like = (t: string) => `%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  return or(texts.map((t) => sql<SqlBool>`contacts.attributes LIKE ${like(t)} ESCAPE '\\'`));
 }
 
 /** Why a matching contact would not receive the message: the first reason that applies, or NULL. */
