@@ -271,6 +271,26 @@ describe.each(DIALECTS)('contacts by BSUID (usernames) on %s', (dialect) => {
     expect(await all()).toHaveLength(1);
   });
 
+  it('a new phone arriving with a BSUID another phone had: a contact of its own, the BSUID moves to it', async () => {
+    await ensureContact(store.db, { ...phone('ctc_old', '5491155550009'), bsuid: BSUID }, T0);
+    const rows = await ensureContacts(store.db, [{ ...phone('ctc_new'), bsuid: BSUID }], T0 + 1);
+    expect(rows.get(contactKey('acc_1', PHONE))?.id).toBe('ctc_new');
+    expect(await all()).toMatchObject([
+      { id: 'ctc_new', wa_id: PHONE, bsuid: BSUID },
+      { id: 'ctc_old', wa_id: '5491155550009', bsuid: null },
+    ]);
+  });
+
+  it('one batch naming a person by BSUID alone and by phone+BSUID makes one contact', async () => {
+    const rows = await ensureContacts(
+      store.db,
+      [bsuidOnly('ctc_b'), { ...phone('ctc_p'), bsuid: BSUID }],
+      T0,
+    );
+    expect(rows.get(contactKey('acc_1', BSUID))?.id).toBe(rows.get(contactKey('acc_1', PHONE))?.id);
+    expect(await all()).toHaveLength(1);
+  });
+
   it('link: the phone contact takes the BSUID; nothing changes the second time', async () => {
     await ensureContact(store.db, phone(), T0);
     expect(await linkAddresses(store.db, [{ accountId: 'acc_1', waId: PHONE, bsuid: BSUID }], T0 + 1)).toBe(
@@ -440,6 +460,39 @@ describe.each(DIALECTS)('contacts by BSUID (usernames) on %s', (dialect) => {
     expect(results).toEqual(Array(6).fill('ctc_phone'));
     expect(await all()).toMatchObject([{ id: 'ctc_phone', wa_id: PHONE, bsuid: BSUID }]);
   });
+
+  it.runIf(dialect === 'postgres')(
+    'a phone+BSUID insert that loses on the BSUID to a concurrent BSUID-only insert ends as one contact',
+    async () => {
+      let releaseA!: () => void;
+      const aMayCommit = new Promise<void>((r) => {
+        releaseA = r;
+      });
+      let aInserted!: () => void;
+      const aHasInserted = new Promise<void>((r) => {
+        aInserted = r;
+      });
+      const a = store.db.transaction().execute(async (trx) => {
+        const rows = await ensureContacts(trx, [bsuidOnly('ctc_a')], T0);
+        aInserted();
+        await aMayCommit;
+        return rows;
+      });
+      await aHasInserted;
+      let bPid = 0;
+      const b = store.db.transaction().execute(async (trx) => {
+        bPid = await backendPid(trx);
+        return ensureContacts(trx, [{ ...phone('ctc_b'), bsuid: BSUID }], T0, { forUpdate: true });
+      });
+      await waitUntilWaitingForLock(store.db, () => bPid);
+      releaseA();
+      const [, rb] = await Promise.all([a, b]);
+      expect(rb.get(contactKey('acc_1', PHONE))?.id).toBe('ctc_a');
+      expect(await all()).toMatchObject([
+        { id: 'ctc_a', wa_id: PHONE, bsuid: BSUID, phone_e164: `+${PHONE}` },
+      ]);
+    },
+  );
 
   it.runIf(dialect === 'postgres')(
     'a link that waits on another transaction’s merge of the same person sees the merged row',

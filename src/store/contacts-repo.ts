@@ -120,39 +120,61 @@ export async function ensureContacts(
       const rows = await findContacts(
         db,
         accountId,
-        group.map((c) => c.waId),
+        // The BSUID too: the person may already be a contact under it (see `split` below).
+        group.flatMap((c) => (c.bsuid && c.bsuid !== c.waId ? [c.waId, c.bsuid] : [c.waId])),
         lock,
       );
       for (const r of rows) for (const k of keysOf(r)) found.set(k, r);
     }
   };
+  const insert = async (list: NewContact[]) => {
+    for (const part of chunks(list, 300)) {
+      const inserted = await db
+        .insertInto('contacts')
+        .values(
+          part.map((c) => ({
+            id: c.id,
+            account_id: c.accountId,
+            wa_id: c.waId,
+            phone_e164: c.phoneE164,
+            name: c.name ?? null,
+            last_inbound_at: null,
+            created_at: now,
+            updated_at: now,
+            bsuid: c.bsuid ?? null,
+          })),
+        )
+        // No conflict target: the row may lose to another one on (account_id, wa_id) or on
+        // (account_id, bsuid) — a concurrent transaction that created the same person.
+        .onConflict((oc) => oc.doNothing())
+        .returningAll()
+        .execute();
+      for (const r of inserted) for (const k of keysOf(r)) found.set(k, r);
+    }
+  };
+  const missingOf = (list: NewContact[]) => list.filter((c) => !found.has(contactKey(c.accountId, c.waId)));
   await readInto([...wanted.values()]);
-  const missing = [...wanted.values()].filter((c) => !found.has(contactKey(c.accountId, c.waId)));
-  for (const part of chunks(missing, 300)) {
-    const inserted = await db
-      .insertInto('contacts')
-      .values(
-        part.map((c) => ({
-          id: c.id,
-          account_id: c.accountId,
-          wa_id: c.waId,
-          phone_e164: c.phoneE164,
-          name: c.name ?? null,
-          last_inbound_at: null,
-          created_at: now,
-          updated_at: now,
-          bsuid: c.bsuid ?? null,
-        })),
-      )
-      // No conflict target: the row may lose to another one on (account_id, wa_id) or on
-      // (account_id, bsuid) — a concurrent transaction that created the same person.
-      .onConflict((oc) => oc.doNothing())
-      .returningAll()
-      .execute();
-    for (const r of inserted) for (const k of keysOf(r)) found.set(k, r);
-  }
-  const raced = missing.filter((c) => !found.has(contactKey(c.accountId, c.waId)));
+  const missing = missingOf([...wanted.values()]);
+  await insert(missing);
+  const raced = missingOf(missing);
   if (raced.length) await readInto(raced);
+  // A phone whose BSUID another transaction just gave to a new BSUID-only contact: the insert
+  // lost on the bsuid, not the wa_id. Same person: link them, and the phone finds that contact.
+  const split = missingOf(raced).filter(
+    (c) => c.bsuid && c.bsuid !== c.waId && found.has(contactKey(c.accountId, c.bsuid)),
+  );
+  if (split.length) {
+    await linkAddresses(
+      db,
+      split.map((c) => ({ accountId: c.accountId, waId: c.waId, bsuid: c.bsuid! })),
+      now,
+    );
+    await readInto(split);
+    // The BSUID was another phone's (it loses it in the link): this phone is a new contact.
+    const fresh = missingOf(split);
+    await insert(fresh);
+    if (missingOf(fresh).length) await readInto(missingOf(fresh));
+  }
   for (const key of wanted.keys()) {
     if (!found.has(key)) throw new Error(`contact ${key.replace('\u0000', '/')} vanished after insert`);
   }
