@@ -277,12 +277,12 @@ export async function linkAddresses(
   }
   let changed = 0;
   for (const [accountId, group] of groupBy([...latest.values()], (p) => p.accountId)) {
-    const rows = await findContacts(
-      db,
-      accountId,
-      group.flatMap((p) => [p.waId, p.bsuid]),
-      { forUpdate: true },
-    );
+    const addresses = group.flatMap((p) => [p.waId, p.bsuid]);
+    // Meta sends the BSUID with every message and status: almost always it is linked already,
+    // and one plain read says so without locking anything.
+    const seen = await findContacts(db, accountId, addresses);
+    if (group.every((p) => seen.some((r) => r.wa_id === p.waId && r.bsuid === p.bsuid))) continue;
+    const rows = await findContacts(db, accountId, addresses, { forUpdate: true });
     const at = new Map<string, ContactRow>();
     const index = (r: ContactRow) => {
       for (const k of keysOf(r)) at.set(k, r);
