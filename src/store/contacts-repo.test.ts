@@ -427,8 +427,12 @@ describe.each(DIALECTS)('contacts by BSUID (usernames) on %s', (dialect) => {
       { tag: 'vip', contact_id: 'ctc_phone' },
       { tag: 'zona-norte', contact_id: 'ctc_phone' },
     ]);
-    const msg = await store.db.selectFrom('messages').select('contact_id').executeTakeFirstOrThrow();
-    expect(msg.contact_id).toBe('ctc_phone');
+    const msg = await store.db
+      .selectFrom('messages')
+      .select(['contact_id', 'to_wa'])
+      .executeTakeFirstOrThrow();
+    // Still queued: it will leave for the phone, now that the phone is known.
+    expect(msg).toEqual({ contact_id: 'ctc_phone', to_wa: PHONE });
     const inb = await store.db.selectFrom('inbound_messages').select('contact_id').executeTakeFirstOrThrow();
     expect(inb.contact_id).toBe('ctc_phone');
     expect((await consentHistory(store.db, 'ctc_phone')).map((e) => e.id)).toEqual(['cev_1']);

@@ -304,9 +304,11 @@ export async function linkAddresses(
         } else if (phone !== undefined) {
           unindex(phone);
           index(await mergeContacts(db, phone, holder, now, { bsuid: p.bsuid }));
+          await readdressQueued(db, phone.id, p.bsuid, p.waId, now);
           continue;
         } else {
           index(await updateAddress(db, holder.id, { waId: p.waId, phoneE164: e164OrNull(p.waId) }, now));
+          await readdressQueued(db, holder.id, p.bsuid, p.waId, now);
           continue;
         }
       }
@@ -412,6 +414,29 @@ export async function mergeContacts(
     .execute();
   if (Number(moved.numUpdatedRows) > 0) await rederiveConsent(db, [to], now);
   return updateAddress(db, to, set, now);
+}
+
+/**
+ * Messages of a contact still waiting to leave (queued) follow its new address: after a number
+ * change the old number may soon be someone else's, and a phone, once known, is preferred to the
+ * BSUID. Messages already posted keep the address they were posted to.
+ */
+export async function readdressQueued(
+  db: Kysely<Database>,
+  contactId: string,
+  from: string,
+  to: string,
+  now: number,
+): Promise<number> {
+  if (from === to) return 0;
+  const r = await db
+    .updateTable('messages')
+    .set({ to_wa: to, updated_at: now })
+    .where('contact_id', '=', contactId)
+    .where('status', '=', 'queued')
+    .where('to_wa', '=', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 function e164OrNull(waId: string): string | null {

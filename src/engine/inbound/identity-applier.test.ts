@@ -12,6 +12,7 @@ import type { IdentityChangeItem } from '../../channels/channel';
 import { createIdGenerator } from '../../domain/ids';
 import { ensureContact } from '../../store/contacts-repo';
 import { insertInbound } from '../../store/inbound-repo';
+import { insertMessages } from '../../store/messages-repo';
 import type { EngineContext } from '../context';
 import { applyIdentityChanges } from './identity-applier';
 
@@ -57,6 +58,31 @@ describe.each(DIALECTS)('identity applier on %s', (dialect) => {
     ]);
     expect(await all()).toMatchObject([
       { id: 'ctc_a', wa_id: '5491155550009', phone_e164: '+5491155550009', bsuid: 'AR.1' },
+    ]);
+  });
+
+  it('queued messages follow the new number; a message already posted keeps its address', async () => {
+    await add('ctc_a', '5491155550001');
+    const message = (id: string) => ({
+      id,
+      accountId: 'acc_1',
+      contactId: 'ctc_a',
+      to: '5491155550001',
+      content: { kind: 'text' as const },
+      template: null,
+      metadata: null,
+      idempotencyKey: null,
+      requestHash: null,
+      replyToProviderId: null,
+      queuedAt: T0 - 100,
+    });
+    await insertMessages(store.db, [message('msg_q'), message('msg_s')]);
+    await store.db.updateTable('messages').set({ status: 'sent' }).where('id', '=', 'msg_s').execute();
+    await apply([change({ waId: '5491155550001', newWaId: '5491155550009' })]);
+    const rows = await store.db.selectFrom('messages').select(['id', 'to_wa']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 'msg_q', to_wa: '5491155550009' },
+      { id: 'msg_s', to_wa: '5491155550001' },
     ]);
   });
 

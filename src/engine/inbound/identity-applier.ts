@@ -16,6 +16,7 @@ import {
   findContacts,
   linkAddresses,
   mergeContacts,
+  readdressQueued,
   updateAddress,
 } from '../../store/contacts-repo';
 import type { Database } from '../../store/schema';
@@ -94,12 +95,15 @@ async function numberChanged(
       await updateAddress(db, holder.id, { bsuid: null }, now);
     }
   }
+  const oldAddress = person.wa_id;
   const after = await updateAddress(
     db,
     person.id,
     { waId: newWaId, phoneE164: `+${newWaId}`, ...(bsuid !== undefined ? { bsuid } : {}) },
     now,
   );
+  // Queued messages must not leave for the old number, which may soon be someone else's.
+  await readdressQueued(db, after.id, oldAddress, newWaId, now);
   return { contactId: after.id, merged };
 }
 
@@ -136,5 +140,6 @@ async function userIdChanged(
     { bsuid: next, ...(person.wa_id === previous ? { waId: next } : {}) },
     now,
   );
+  await readdressQueued(db, after.id, previous, next, now);
   return { contactId: after.id, merged };
 }
