@@ -15,6 +15,9 @@ describe('BSUID shape', () => {
     expect(looksLikeBsuid('us.123')).toBe(true);
     expect(looksLikeBsuid('USA.123')).toBe(true);
     expect(looksLikeBsuid('+54 9 11 5555.1234')).toBe(false);
+    expect(looksLikeBsuid('Tel. +54 9 11 5555-1234')).toBe(false);
+    expect(looksLikeBsuid('Tel.+5491155551234')).toBe(false);
+    expect(looksLikeBsuid('US.12-34')).toBe(true);
     expect(looksLikeBsuid('5491155550001')).toBe(false);
     expect(looksLikeBsuid('ctc_01JD8ZQ3')).toBe(false);
   });

@@ -12,8 +12,11 @@
 export const MAX_BSUID_ID_CHARS = 128;
 
 const BSUID = /^[A-Z]{2}\.[A-Za-z0-9]{1,128}$/;
-/** Letters then a dot: what someone who meant a BSUID typed, right or wrong. */
-const LOOKS_LIKE_BSUID = /^\s*[A-Za-z]{1,8}\s*\./;
+/**
+ * Letters, a dot, then no space and no "+": what someone who meant a BSUID typed, right or
+ * wrong ("us.123", "USA.123", "US.12-3"), and not a phone written with a prefix ("Tel. +54 …").
+ */
+const LOOKS_LIKE_BSUID = /^[A-Za-z]{1,8}\.[^\s+]*$/;
 
 export function isBsuid(value: string): boolean {
   return BSUID.test(value);
