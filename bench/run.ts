@@ -6,7 +6,8 @@
  *   (c) status webhooks (sent, delivered, read for each message) posted signed to Recontact,
  *       acknowledged after a durable write and applied to the messages.
  * Each of sandbox, Recontact and this client runs in its own process, as in production.
- * Env: BENCH_MESSAGES (20000), BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL.
+ * Then the CSV contact import (bench/contact-import.ts: rows/s and peak RSS for 1,000,000 rows).
+ * Env: BENCH_MESSAGES (20000), BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL, BENCH_IMPORT_ROWS.
  */
 
 import { createHmac } from 'node:crypto';
@@ -435,6 +436,14 @@ for (const r of results) {
   );
 }
 process.stdout.write(`\nbench client peak RSS ${fmt(peakRss(process.pid))} MB\n`);
+
+// The CSV contact import: 1,000,000 generated rows, beside a bare csv-parse of the same file.
+// BENCH_IMPORT=0 skips it.
+if (process.env.BENCH_IMPORT !== '0') {
+  const { benchContactImport, printImportFigures } = await import('./contact-import');
+  process.stdout.write('\nrunning the CSV contact import…\n');
+  printImportFigures(await benchContactImport(DIALECTS));
+}
 
 // Audience counts on 1,000,000 contacts (bench/audience-count.ts); BENCH_AUDIENCE=0 skips them.
 if (process.env.BENCH_AUDIENCE !== '0') await runAudienceBench();

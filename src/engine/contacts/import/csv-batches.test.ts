@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { type CsvBatch, csvBatches } from './csv-batches';
+import { type CsvBatch, csvBatches, FirstLines } from './csv-batches';
 import { NO_OPTIONS } from './import-test-support';
 
 async function collect(source: AsyncIterable<Uint8Array>, batchSize = 1_000, skipRecords = 0) {
@@ -87,5 +87,24 @@ describe('csvBatches', () => {
           `+549114000000${k} already appears on line ${k + 2} of this file; the first occurrence was kept`,
       ),
     );
+  });
+});
+
+describe('FirstLines', () => {
+  it('remembers the first line of every number, as a Map would', () => {
+    const table = new FirstLines();
+    const map = new Map<number, number>();
+    let seed = 42;
+    for (let line = 2; line < 200_000; line++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const key = 10_000_000 + (seed % 1_000_000) * 1_000_003;
+      if (!map.has(key)) {
+        map.set(key, line);
+        expect(table.get(key)).toBeUndefined();
+        table.set(key, line);
+      }
+    }
+    for (const [key, line] of map) expect(table.get(key)).toBe(line);
+    expect(table.get(999_999_999_999_999)).toBeUndefined();
   });
 });

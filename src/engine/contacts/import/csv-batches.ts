@@ -57,7 +57,7 @@ export async function* csvBatches(
   let records = 0;
   let rows: ImportRow[] = [];
   let rejects: ImportReject[] = [];
-  const firstLine = new Map<number, number>();
+  const firstLine = new FirstLines();
   const events: CsvEvent[] = [];
   const phoneHeader = () => plan!.header[plan!.phone]!;
 
@@ -136,6 +136,55 @@ export async function* csvBatches(
   }
   if (!plan) throw csvInvalid('has no header row: the first line must name the columns (e.g. phone,name)');
   yield flush();
+}
+
+/**
+ * wa_id (digits, at most 15: exact as a double) → the line it was first seen on. An open-addressing
+ * table in two typed arrays: 12 bytes a number instead of the ≈ 64 a Map entry costs, which is
+ * 40 MB less for a file of a million numbers.
+ */
+export class FirstLines {
+  private keys = new Float64Array(1 << 16);
+  private lines = new Uint32Array(1 << 16);
+  private size = 0;
+
+  get(key: number): number | undefined {
+    const mask = this.keys.length - 1;
+    for (let i = hash(key) & mask; ; i = (i + 1) & mask) {
+      const k = this.keys[i]!;
+      if (k === 0) return undefined;
+      if (k === key) return this.lines[i];
+    }
+  }
+
+  set(key: number, line: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    this.put(key, Math.min(line, 0xffffffff));
+    this.size++;
+  }
+
+  private put(key: number, line: number): void {
+    const mask = this.keys.length - 1;
+    let i = hash(key) & mask;
+    while (this.keys[i] !== 0) i = (i + 1) & mask;
+    this.keys[i] = key;
+    this.lines[i] = line;
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const lines = this.lines;
+    this.keys = new Float64Array(keys.length * 2);
+    this.lines = new Uint32Array(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.put(keys[i]!, lines[i]!);
+  }
+}
+
+/** Mixes the low and high parts of a number up to 2^53 into 32 bits. */
+function hash(key: number): number {
+  const lo = key >>> 0;
+  const hi = (key / 4294967296) >>> 0;
+  return Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) ^ (lo >>> 15);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

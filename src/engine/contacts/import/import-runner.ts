@@ -25,6 +25,7 @@ import {
 } from '../../../store/imports-repo';
 import type { EngineContext } from '../../context';
 import { csvBatches } from './csv-batches';
+import { csvBatchesInWorker } from './csv-worker';
 
 /** What a job row's `options` holds: the request, and where its bytes are. */
 export interface StoredImportOptions extends ImportOptions {
@@ -43,6 +44,8 @@ export interface ImportTuning {
   staleMs: number;
   /** How often orphaned jobs are looked for. */
   sweepMs: number;
+  /** Read and check rows on a worker thread while this one writes (else both on this one). */
+  worker: boolean;
 }
 
 export const DEFAULT_IMPORT_TUNING: ImportTuning = {
@@ -51,6 +54,7 @@ export const DEFAULT_IMPORT_TUNING: ImportTuning = {
   rejectCap: 100_000,
   staleMs: 60_000,
   sweepMs: 15_000,
+  worker: true,
 };
 
 export type JobEnd = 'done' | 'failed' | 'stopped';
@@ -150,14 +154,17 @@ export class ImportRunner {
     const options = JSON.parse(job.options) as StoredImportOptions;
     let rowsRead = Number(job.rows_read);
     let storedRejects = await countStoredRejects(db, id);
-    const source = createReadStream(options.file, { highWaterMark: 256 * 1024 });
+    const reading = {
+      options,
+      batchSize: this.tuning.batchSize,
+      maxRecordChars: this.tuning.maxRecordChars,
+      skipRecords: rowsRead,
+    };
+    const batches = this.tuning.worker
+      ? csvBatchesInWorker(options.file, reading)
+      : csvBatches(createReadStream(options.file, { highWaterMark: 256 * 1024 }), reading);
     try {
-      for await (const batch of csvBatches(source, {
-        options,
-        batchSize: this.tuning.batchSize,
-        maxRecordChars: this.tuning.maxRecordChars,
-        skipRecords: rowsRead,
-      })) {
+      for await (const batch of batches) {
         if (signal.aborted) return await this.release(job);
         if (batch.recordsRead === rowsRead && batch.rows.length === 0 && batch.rejects.length === 0) continue;
         const result = await applyImportBatch(db, ctx.store.dialect, {
@@ -202,7 +209,7 @@ export class ImportRunner {
       ctx.log.warn({ err, import_id: id }, 'import interrupted; it resumes from its last batch');
       return 'stopped';
     } finally {
-      source.destroy();
+      await batches.return(undefined);
     }
   }
 
