@@ -74,7 +74,7 @@ function mulberry32(seed: number) {
   };
 }
 
-function* generate(n: number, now: number): Generator<BulkContact[]> {
+export function* generate(n: number, now: number): Generator<BulkContact[]> {
   const random = mulberry32(8);
   const newId = createIdGenerator((k) => randomBytes(k));
   const start = now - 400 * 24 * HOUR;

@@ -7,7 +7,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import { type AudienceFilter, emptyFilter } from '../domain/contacts/audience';
-import { type AudienceScan, attributeIndexSql, countAudience, explainAudienceCount } from './audience-query';
+import {
+  type AudienceScan,
+  attributeIndexSql,
+  COMMON_TAG_ROWS,
+  countAudience,
+  explainAudienceCount,
+} from './audience-query';
 import { type BulkContact, bulkInsertContacts } from './contact-book-repo';
 import { insertMessages } from './messages-repo';
 
@@ -221,6 +227,51 @@ describe.each(DIALECTS)('audience counts on %s', (dialect) => {
     expect(await matching({ name: 'n', op: 'in', value: [1, 100] })).toEqual([22, 23]);
     expect(await matching({ name: 'flag', op: '=', value: false })).toEqual([23]);
     expect(await matching({ name: 'n', op: '>', value: 5 })).toEqual([21, 22]);
+  });
+
+  it('gives the same answer whether a tag is common (tested on the JSON array) or rare (through contact_tags)', async () => {
+    const n = COMMON_TAG_ROWS + 1_000;
+    const many: BulkContact[] = [];
+    for (let i = 0; i < n; i++) {
+      const tags = [
+        ...(i % 2 === 0 ? ['even'] : []),
+        ...(i % 3 === 0 ? ['three'] : []),
+        ...(i === 7 || i === 8 ? ['rare'] : []),
+        ...(i < COMMON_TAG_ROWS + 10 ? ['say "hi"'] : []),
+        ...(i === 9 ? ['hi'] : []),
+      ];
+      many.push({
+        ...contact(10_000 + i, { tags }),
+        id: `ctc_01JE${String(i).padStart(22, '0')}`,
+        waId: `1650${i}`,
+        accountId: 'acc_many',
+      });
+    }
+    await bulkInsertContacts(store.db, many);
+    const counted = async (tags: Partial<AudienceFilter['tags']>) =>
+      (
+        await countAudience(store.db, {
+          ...scan({ frequencyCapMs: 0 }),
+          accountId: 'acc_many',
+          match: filter({ tags: { ...emptyFilter().tags, ...tags } }),
+        })
+      ).count;
+    const expected = (p: (i: number) => boolean) => Array.from({ length: n }, (_, i) => i).filter(p).length;
+    expect(await counted({ all: ['even'] })).toBe(expected((i) => i % 2 === 0));
+    expect(await counted({ all: ['even', 'three'] })).toBe(expected((i) => i % 6 === 0));
+    expect(await counted({ all: ['even', 'rare'] })).toBe(1);
+    expect(await counted({ any: ['three', 'rare'] })).toBe(
+      expected((i) => i % 3 === 0 || i === 7 || i === 8),
+    );
+    expect(await counted({ none: ['even'], any: ['rare', 'three'] })).toBe(
+      expected((i) => i % 2 === 1 && (i % 3 === 0 || i === 7)),
+    );
+    expect(await counted({ none: ['rare', 'three'] })).toBe(
+      expected((i) => i % 3 !== 0 && i !== 7 && i !== 8),
+    );
+    expect(await counted({ all: ['say "hi"'] })).toBe(COMMON_TAG_ROWS + 10);
+    expect(await counted({ all: ['hi'] })).toBe(1);
+    expect(await counted({ all: ['say'] })).toBe(0);
   });
 
   it('counts an explicit set of contacts, and only this account', async () => {

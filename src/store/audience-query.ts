@@ -69,21 +69,34 @@ const or = (conds: Cond[]): Cond =>
   conds.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`(${sql.join(conds, sql` OR `)})`;
 
 /** The WHERE condition of a filter over `contacts` (the account is the caller's condition). */
-export function filterCondition(
+export async function filterCondition(
   db: Kysely<Database>,
   accountId: string,
   f: AudienceFilter,
   now: number,
-): Cond {
+): Promise<Cond> {
   const pg = takesRowLocks(db);
   const conds: Cond[] = [];
-  const tagged = (tags: readonly string[]) =>
-    sql<SqlBool>`contacts.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.account_id = ${accountId} AND ct.tag ${
-      tags.length === 1 ? sql`= ${tags[0]}` : sql`IN (${sql.join(tags)})`
-    })`;
-  for (const tag of f.tags.all) conds.push(tagged([tag]));
-  if (f.tags.any.length) conds.push(tagged(f.tags.any));
-  if (f.tags.none.length) conds.push(sql<SqlBool>`NOT ${tagged(f.tags.none)}`);
+  const common = await commonTags(db, accountId, [...f.tags.all, ...f.tags.any, ...f.tags.none]);
+  const has = (tag: string): Cond => (common.has(tag) ? inTagsText(pg, tag) : tagged(accountId, [tag]));
+  for (const tag of f.tags.all) conds.push(has(tag));
+  if (f.tags.any.length) {
+    const rare = f.tags.any.filter((t) => !common.has(t));
+    conds.push(
+      or([
+        ...(rare.length ? [tagged(accountId, rare)] : []),
+        ...f.tags.any.filter((t) => common.has(t)).map((t) => inTagsText(pg, t)),
+      ]),
+    );
+  }
+  for (const tag of f.tags.none) {
+    // NOT EXISTS, not NOT IN: PostgreSQL plans it as an anti-join instead of a subplan per row.
+    conds.push(
+      common.has(tag)
+        ? sql<SqlBool>`NOT ${inTagsText(pg, tag)}`
+        : sql<SqlBool>`NOT EXISTS (SELECT 1 FROM contact_tags nt WHERE nt.account_id = ${accountId} AND nt.contact_id = contacts.id AND nt.tag = ${tag})`,
+    );
+  }
   for (const c of f.attributes) conds.push(attributeCondition(pg, c));
   const windowStart = now - WHATSAPP_WINDOW.durationMs;
   if (f.window === 'open') conds.push(sql<SqlBool>`contacts.last_inbound_at > ${windowStart}`);
@@ -97,6 +110,55 @@ export function filterCondition(
   if (f.lastInboundAfter !== undefined)
     conds.push(sql<SqlBool>`contacts.last_inbound_at > ${f.lastInboundAfter}`);
   return and(conds);
+}
+
+/**
+ * A tag carried by at least this many contacts is tested on the contact's own sorted JSON array
+ * (one substring search per row of a scan the count makes anyway); a rarer one through
+ * contact_tags, an index seek per contact that has it. Measured on 1,000,000 contacts: a tag on
+ * 30% of them costs 0.2 s as text and 0.5 s as a semi-join; a tag on 100 costs a few
+ * milliseconds through the index and a whole scan as text.
+ */
+export const COMMON_TAG_ROWS = 5_000;
+
+/** Which of `tags` are common on the account: a probe of at most COMMON_TAG_ROWS index entries each. */
+async function commonTags(
+  db: Kysely<Database>,
+  accountId: string,
+  tags: readonly string[],
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const tag of new Set(tags)) {
+    const probe = db
+      .selectFrom('contact_tags')
+      .select('contact_id')
+      .where('account_id', '=', accountId)
+      .where('tag', '=', tag)
+      .limit(COMMON_TAG_ROWS)
+      .as('probe');
+    const row = await db.selectFrom(probe).select(sql<number>`COUNT(*)`.as('n')).executeTakeFirst();
+    if (Number(row?.n ?? 0) >= COMMON_TAG_ROWS) out.add(tag);
+  }
+  return out;
+}
+
+/** Through contact_tags: the contacts that have one of `tags`. */
+function tagged(accountId: string, tags: readonly string[]): Cond {
+  return sql<SqlBool>`contacts.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.account_id = ${accountId} AND ct.tag ${
+    tags.length === 1 ? sql`= ${tags[0]}` : sql`IN (${sql.join(tags)})`
+  })`;
+}
+
+/**
+ * On the contact's own `tags`, a sorted JSON array written by JSON.stringify: `"vip"` occurs in
+ * it exactly when "vip" is one of the tags (a quote inside a tag is escaped, so no tag can hold
+ * another's quoted form).
+ */
+function inTagsText(pg: boolean, tag: string): Cond {
+  const text = JSON.stringify(tag);
+  return pg
+    ? sql<SqlBool>`strpos(contacts.tags, ${text}) > 0`
+    : sql<SqlBool>`instr(contacts.tags, ${text}) > 0`;
 }
 
 /** The expression an attribute is read through; build an index on exactly this to speed up filters on it. */
@@ -151,14 +213,14 @@ function attributeCondition(pg: boolean, c: AttributeCondition): Cond {
   };
   // The cheap test first: the stored text must hold the key (and the value) for the exact,
   // JSON-parsing test to have a chance; most rows fail it without being parsed.
-  const key = rawAttributeText([`${JSON.stringify(c.name)}:`]);
+  const key = rawAttributeText(pg, [`${JSON.stringify(c.name)}:`]);
   switch (c.op) {
     case '=':
-      return sql<SqlBool>`(${rawAttributeText(pairTexts(c.name, [c.value]))} AND ${equals([c.value])})`;
+      return sql<SqlBool>`(${rawAttributeText(pg, pairTexts(c.name, [c.value]))} AND ${equals([c.value])})`;
     case '!=':
       return sql<SqlBool>`NOT COALESCE(${equals([c.value])}, FALSE)`;
     case 'in':
-      return sql<SqlBool>`(${rawAttributeText(pairTexts(c.name, c.value))} AND ${equals(c.value)})`;
+      return sql<SqlBool>`(${rawAttributeText(pg, pairTexts(c.name, c.value))} AND ${equals(c.value)})`;
     case '<':
     case '>': {
       const guard = typeof c.value === 'number' ? isNumber : isText;
@@ -174,8 +236,8 @@ function attributeCondition(pg: boolean, c: AttributeCondition): Cond {
  * Attributes are stored as JSON.stringify writes them (no spaces, every key once), and a quote
  * inside a value is escaped, so `"city":` occurs in the text exactly when the attribute exists,
  * and `"city":"Rosario"` exactly when it holds that string (a number or boolean is followed by
- * "," or "}"). A LIKE on the text is a prefilter with no false negatives; SQLite's LIKE ignores
- * ASCII case, which only lets a few more rows through to the exact test.
+ * "," or "}"). A plain substring search (strpos, instr: no pattern characters, case-sensitive)
+ * is a prefilter with no false negatives, about five times cheaper than parsing the JSON.
  */
 function pairTexts(name: string, values: readonly AttributeValue[]): string[] {
   return values.flatMap((v) => {
@@ -184,9 +246,14 @@ function pairTexts(name: string, values: readonly AttributeValue[]): string[] {
   });
 }
 
-function rawAttributeText(texts: readonly string[]): Cond {
-  const like = (t: string) => `%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-  return or(texts.map((t) => sql<SqlBool>`contacts.attributes LIKE ${like(t)} ESCAPE '\\'`));
+function rawAttributeText(pg: boolean, texts: readonly string[]): Cond {
+  return or(
+    texts.map((t) =>
+      pg
+        ? sql<SqlBool>`strpos(contacts.attributes, ${t}) > 0`
+        : sql<SqlBool>`instr(contacts.attributes, ${t}) > 0`,
+    ),
+  );
 }
 
 /** Why a matching contact would not receive the message: the first reason that applies, or NULL. */
@@ -229,15 +296,15 @@ function reasonExpression(
 }
 
 /** The contacts an audience matches, with the reason each would be left out. */
-function scanQuery(db: Kysely<Database>, scan: AudienceScan, undeliverable: boolean) {
-  const match: Cond =
-    scan.match.kind === 'all'
-      ? TRUE
-      : scan.match.kind === 'filter'
-        ? filterCondition(db, scan.accountId, scan.match.filter, scan.now)
-        : scan.match.ids.length === 0
-          ? sql<SqlBool>`1 = 0`
-          : sql<SqlBool>`contacts.id IN (${sql.join(scan.match.ids)})`;
+async function matchCondition(db: Kysely<Database>, scan: AudienceScan): Promise<Cond> {
+  if (scan.match.kind === 'all') return TRUE;
+  if (scan.match.kind === 'filter') return filterCondition(db, scan.accountId, scan.match.filter, scan.now);
+  return scan.match.ids.length === 0
+    ? sql<SqlBool>`1 = 0`
+    : sql<SqlBool>`contacts.id IN (${sql.join(scan.match.ids)})`;
+}
+
+function scanQuery(db: Kysely<Database>, scan: AudienceScan, match: Cond, undeliverable: boolean) {
   const failures = db
     .selectFrom('messages')
     .select(['contact_id', sql<number>`MAX(created_at)`.as('failed_at')])
@@ -279,8 +346,9 @@ async function hasUndeliverable(db: Kysely<Database>, accountId: string): Promis
  */
 export async function countAudience(db: Kysely<Database>, scan: AudienceScan): Promise<AudienceCounts> {
   const undeliverable = await hasUndeliverable(db, scan.accountId);
+  const match = await matchCondition(db, scan);
   const rows = await db
-    .selectFrom(scanQuery(db, scan, undeliverable).as('scanned'))
+    .selectFrom(scanQuery(db, scan, match, undeliverable).as('scanned'))
     .select(['scanned.reason', sql<number>`COUNT(*)`.as('n')])
     .groupBy('scanned.reason')
     .execute();
@@ -294,7 +362,7 @@ export async function countAudience(db: Kysely<Database>, scan: AudienceScan): P
     count === 0 || scan.sampleSize === 0
       ? []
       : await db
-          .selectFrom(scanQuery(db, scan, undeliverable).as('scanned'))
+          .selectFrom(scanQuery(db, scan, match, undeliverable).as('scanned'))
           .select(['scanned.id', 'scanned.wa_id', 'scanned.name'])
           .where('scanned.reason', 'is', null)
           .limit(scan.sampleSize)
@@ -306,7 +374,11 @@ export async function countAudience(db: Kysely<Database>, scan: AudienceScan): P
 /** The plan a database chooses for a count (for checking that an attribute index is used). */
 export async function explainAudienceCount(db: Kysely<Database>, scan: AudienceScan): Promise<string> {
   const query = db
-    .selectFrom(scanQuery(db, scan, await hasUndeliverable(db, scan.accountId)).as('scanned'))
+    .selectFrom(
+      scanQuery(db, scan, await matchCondition(db, scan), await hasUndeliverable(db, scan.accountId)).as(
+        'scanned',
+      ),
+    )
     .select(['scanned.reason', sql<number>`COUNT(*)`.as('n')])
     .groupBy('scanned.reason')
     .compile();

@@ -193,7 +193,7 @@ export async function listContactPage(db: Kysely<Database>, q: ContactListQuery)
     .selectAll()
     .where('account_id', '=', q.accountId)
     .where('erased_at', 'is', null)
-    .where(filterCondition(db, q.accountId, q.filter, q.now) as Expression<SqlBool>);
+    .where((await filterCondition(db, q.accountId, q.filter, q.now)) as Expression<SqlBool>);
   if (q.after !== undefined) query = query.where('id', '>', q.after);
   if (q.optedOut !== undefined) {
     const out = sql<SqlBool>`(contacts.marketing_consent = 'opted_out' OR contacts.all_consent = 'opted_out')`;
