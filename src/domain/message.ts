@@ -6,6 +6,7 @@
  *      │   retry later (Meta or the network said no before anything was sent) ◀─────┤
  *      │                                                  200 from Meta ──▶ accepted ──webhook──▶ sent ─▶ delivered ─▶ read
  *      │                                                  permanent error ──▶ failed
+ *      │     (a leased `queued` row whose contact opted out since it was queued ──▶ failed, unsent)
  *      │                                                                            │
  *      │     the outcome is unknown: the worker died after posting, or the request  │
  *      │     timed out / was reset after its body left ──▶ unconfirmed ◀────────────┘

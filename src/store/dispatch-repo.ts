@@ -9,6 +9,7 @@
  */
 
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { ConsentState } from '../domain/contacts/consent';
 import { ACCEPTABLE_FROM, CLAIMABLE_STATUSES, type InDoubtPolicy } from '../domain/message';
 import { chunks } from './chunks';
 import { takesRowLocks } from './row-locks';
@@ -254,6 +255,78 @@ export function markUnconfirmed(
       set: { status: 'unconfirmed', doubt_until: now + graceMs, ...errorSet(r), updated_at: now },
     })),
   );
+}
+
+/** A leased row and what its contact has agreed to since it was queued (the consent guard). */
+export interface ClaimConsent {
+  id: string;
+  templateCategory: string | null;
+  metadata: string | null;
+  marketingConsent: ConsentState;
+  allConsent: ConsentState;
+}
+
+/**
+ * The claimed rows whose contact has opted out of something since: one read by primary keys,
+ * and nothing at all for a batch of contacts who never opted out (the usual case).
+ */
+export async function findClaimsOptedOut(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<ClaimConsent[]> {
+  const out: ClaimConsent[] = [];
+  for (const part of chunks(ids, CHUNK)) {
+    const rows = await db
+      .selectFrom('messages as m')
+      .innerJoin('contacts as c', 'c.id', 'm.contact_id')
+      .select(['m.id', 'm.template_category', 'm.metadata', 'c.marketing_consent', 'c.all_consent'])
+      .where('m.id', 'in', part)
+      .where((eb) =>
+        eb.or([eb('c.all_consent', '=', 'opted_out'), eb('c.marketing_consent', '=', 'opted_out')]),
+      )
+      .execute();
+    for (const r of rows) {
+      out.push({
+        id: r.id,
+        templateCategory: r.template_category,
+        metadata: r.metadata,
+        marketingConsent: r.marketing_consent,
+        allConsent: r.all_consent,
+      });
+    }
+  }
+  return out;
+}
+
+/** Fails leased, never-posted rows the consent guard held back; returns the ids that changed. */
+export async function failRefusedClaims(
+  db: Kysely<Database>,
+  workerId: string,
+  rows: ReadonlyArray<{ id: string; errorMessage: string }>,
+  now: number,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const r of rows) {
+    const res = await db
+      .updateTable('messages')
+      .set({
+        status: 'failed',
+        failed_at: now,
+        locked_by: null,
+        locked_until: null,
+        error_code: null,
+        error_class: 'permanent',
+        error_message: r.errorMessage,
+        updated_at: now,
+      })
+      .where('id', '=', r.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', CLAIMABLE_STATUSES[0])
+      .returning('id')
+      .execute();
+    for (const x of res) out.push(x.id);
+  }
+  return out;
 }
 
 /** Hands leased but unposted rows back (graceful stop, lost account) for anyone to claim at once. */

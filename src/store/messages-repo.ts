@@ -15,7 +15,8 @@ export interface NewMessage {
   to: string;
   /** The bound content, exactly what will go to the channel adapter; stored as JSON. */
   content: { kind: MessageKind };
-  template: { name: string; language: string } | null;
+  /** With the template's category, which the dispatcher's consent guard reads. */
+  template: { name: string; language: string; category?: string } | null;
   metadata: Record<string, unknown> | null;
   idempotencyKey: string | null;
   requestHash: string | null;
@@ -54,6 +55,7 @@ export async function insertMessages(db: Kysely<Database>, messages: NewMessage[
           content: JSON.stringify(m.content),
           template_name: m.template?.name ?? null,
           template_language: m.template?.language ?? null,
+          template_category: m.template?.category ?? null,
           metadata: m.metadata === null ? null : JSON.stringify(m.metadata),
           idempotency_key: m.idempotencyKey,
           request_hash: m.requestHash,

@@ -161,6 +161,8 @@ export interface MessagesTable {
   content: string;
   template_name: string | null;
   template_language: string | null;
+  /** The template's category when queued (MARKETING, UTILITY, …); null for free-form messages. */
+  template_category: Generated<string | null>;
   metadata: string | null;
   idempotency_key: string | null;
   request_hash: string | null;

@@ -55,6 +55,7 @@ import type { EngineContext } from '../context';
 import type { EventBus, PendingEvent } from '../events/event-bus';
 import { messageInDoubtEvent, messageStatusEvent } from '../events/payloads';
 import { LoopRunner } from '../loop-runner';
+import { refuseOptedOut } from './consent-guard';
 
 export interface DispatcherOptions {
   workerId: string;
@@ -384,7 +385,8 @@ export class Dispatcher {
         leaseMs: this.opts.leaseMs,
         limit: cap - lane.buffer.length,
       });
-      lane.buffer.push(...rows);
+      const refused = await refuseOptedOut(this.ctx, this.events, this.opts.workerId, rows);
+      lane.buffer.push(...(refused.size ? rows.filter((r) => !refused.has(r.id)) : rows));
       this.pump(lane);
       return rows.length;
     } catch (err) {

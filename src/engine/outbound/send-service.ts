@@ -92,7 +92,7 @@ export class SendService {
       contactId: known?.id ?? newContact!.id,
       to: recipient.address,
       content,
-      template: req.template ? { name: req.template.name, language: req.template.language } : null,
+      template: req.template ? { name: req.template.name, language: req.template.language, category } : null,
       metadata: req.metadata ?? null,
       idempotencyKey: idempotencyKey ?? null,
       requestHash,
