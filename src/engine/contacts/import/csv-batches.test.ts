@@ -2,9 +2,13 @@
  * The reading half of an import, without a database: a 2 GiB record (the issue's "2 GB line")
  * costs neither memory nor the rows after it, and batches carry exact record counts.
  */
+import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type CsvBatch, csvBatches, FirstLines } from './csv-batches';
+import { csvBatchesInWorker } from './csv-worker';
 import { NO_OPTIONS } from './import-test-support';
 
 async function collect(source: AsyncIterable<Uint8Array>, batchSize = 1_000, skipRecords = 0) {
@@ -106,5 +110,30 @@ describe('FirstLines', () => {
     }
     for (const [key, line] of map) expect(table.get(key)).toBe(line);
     expect(table.get(999_999_999_999_999)).toBeUndefined();
+  });
+});
+
+describe('csvBatchesInWorker', () => {
+  it('reads on a worker thread what csvBatches reads on this one, errors included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recontact-worker-'));
+    const file = join(dir, 'contacts.csv');
+    const lines = ['phone,name,plan'];
+    for (let i = 0; i < 3_000; i++)
+      lines.push(`${i % 7 === 0 ? 'x' : '+54 9 11 4000-'}${String(i).padStart(4, '0')},P${i},gold`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const o = { options: NO_OPTIONS, batchSize: 1_000, maxRecordChars: 65_536 };
+    const here: CsvBatch[] = [];
+    for await (const b of csvBatches(createReadStream(file, { highWaterMark: 256 * 1024 }), o)) here.push(b);
+    const there: CsvBatch[] = [];
+    // No fallback: this fails if the thread does not start.
+    for await (const b of csvBatchesInWorker(file, o, false)) there.push(b);
+    expect(there).toEqual(here);
+    expect(there.map((b) => b.recordsRead)).toEqual([1_000, 2_000, 3_000, 3_000]);
+    writeFileSync(file, 'name\nAna\n');
+    await expect(async () => {
+      for await (const _ of csvBatchesInWorker(file, o, false)) {
+        // nothing: the header is refused before any batch
+      }
+    }).rejects.toThrow('The file cannot be imported: the header has no "phone" column');
   });
 });

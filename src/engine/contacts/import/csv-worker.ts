@@ -25,8 +25,15 @@ type Reply =
   | { done: true }
   | { error: { code?: string; message: string; hint?: string } };
 
-/** Reads `file` into batches on a worker thread; throws like csvBatches does. */
-export async function* csvBatchesInWorker(file: string, options: CsvBatchOptions): AsyncGenerator<CsvBatch> {
+/**
+ * Reads `file` into batches on a worker thread; throws like csvBatches does. With `fallback`
+ * (the default), a thread that cannot start is replaced by reading on this one.
+ */
+export async function* csvBatchesInWorker(
+  file: string,
+  options: CsvBatchOptions,
+  fallback = true,
+): AsyncGenerator<CsvBatch> {
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootCode())}`), {
     workerData: { file, options } satisfies WorkerInput,
   });
@@ -63,7 +70,7 @@ export async function* csvBatchesInWorker(file: string, options: CsvBatchOptions
       try {
         reply = await next();
       } catch (err) {
-        if (!first) throw err;
+        if (!first || !fallback) throw err;
         // The thread did not start (no tsx where it runs?): read on this thread instead.
         yield* csvBatches(createReadStream(file, { highWaterMark: 256 * 1024 }), options);
         return;

@@ -13,7 +13,7 @@ import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { ImportOptions } from '../../../domain/contacts/csv-columns';
 import { RecontactError } from '../../../domain/errors';
-import { applyImportBatch, ImportBatchConflict } from '../../../store/contact-import-repo';
+import { applyImportBatch, ImportBatchConflict, setImportCache } from '../../../store/contact-import-repo';
 import {
   countStoredRejects,
   findImportById,
@@ -44,8 +44,15 @@ export interface ImportTuning {
   staleMs: number;
   /** How often orphaned jobs are looked for. */
   sweepMs: number;
-  /** Read and check rows on a worker thread while this one writes (else both on this one). */
+  /**
+   * Read and check rows on a worker thread while this one writes. Off by default: measured on
+   * the 2-core machine it cost ≈ 90 MB of RSS (a second isolate, and tsx's loader thread in it)
+   * and gained nothing while the machine was busy, since writing, not reading, is the bulk of an
+   * import (see the README's Performance section).
+   */
   worker: boolean;
+  /** SQLite page cache while imports run, in KiB (see setImportCache). */
+  cacheKib: number;
 }
 
 export const DEFAULT_IMPORT_TUNING: ImportTuning = {
@@ -54,7 +61,8 @@ export const DEFAULT_IMPORT_TUNING: ImportTuning = {
   rejectCap: 100_000,
   staleMs: 60_000,
   sweepMs: 15_000,
-  worker: true,
+  worker: false,
+  cacheKib: 32 * 1024,
 };
 
 export type JobEnd = 'done' | 'failed' | 'stopped';
@@ -78,7 +86,16 @@ export class ImportRunner {
     const running = this.active.get(id);
     if (running) return running.done;
     const stop = new AbortController();
-    const done = this.runJob(id, stop.signal).finally(() => this.active.delete(id));
+    const db = this.ctx.store.db;
+    const dialect = this.ctx.store.dialect;
+    const first = this.active.size === 0;
+    const done = (async () => {
+      if (first) await setImportCache(db, dialect, this.tuning.cacheKib);
+      return this.runJob(id, stop.signal);
+    })().finally(async () => {
+      this.active.delete(id);
+      if (this.active.size === 0) await setImportCache(db, dialect, 'default').catch(() => undefined);
+    });
     this.active.set(id, { stop, done });
     return done;
   }
