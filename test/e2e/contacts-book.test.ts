@@ -330,6 +330,27 @@ describe.each(DIALECTS)('contact book on %s', (dialect) => {
     expect(pages).toBe(3);
   });
 
+  it('finds a contact by its BSUID too, and never creates one from a BSUID', async () => {
+    const c = (await put('+54 9 341 555-0120', { name: 'Bruno' })).json;
+    await h.store.db
+      .updateTable('contacts')
+      .set({ bsuid: 'AR.13491208655302741918' })
+      .where('id', '=', c.id)
+      .execute();
+    const byBsuid = await put('AR.13491208655302741918', { name: 'Bruno B.', tags: ['username'] });
+    expect(byBsuid.status).toBe(200);
+    expect(byBsuid.json).toMatchObject({
+      id: c.id,
+      bsuid: 'AR.13491208655302741918',
+      name: 'Bruno B.',
+      tags: ['username'],
+    });
+    expect((await get('AR.13491208655302741918')).json.id).toBe(c.id);
+    const unknown = await put('AR.99999999999999999999', { name: 'x' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.hint).toContain('PUT /v1/contacts/{phone}');
+  });
+
   it('refuses a bad filter, naming the parameter', async () => {
     const attr = await h.api('GET', '/v1/contacts?attr=city:like:Ros');
     expect(attr.status).toBe(400);
