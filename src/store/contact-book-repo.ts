@@ -110,6 +110,7 @@ export function profileChanges(row: ContactRow, profile: ContactProfile): boolea
   const next = profileColumns(profile);
   return (
     row.name !== next.name ||
+    Number(row.name_locked) !== next.name_locked ||
     row.language !== next.language ||
     row.time_zone !== next.time_zone ||
     Number(row.time_zone_inferred) !== next.time_zone_inferred ||
@@ -138,6 +139,8 @@ export async function updateContactProfile(
 function profileColumns(p: ContactProfile) {
   return {
     name: p.name,
+    // A name the business gives stays; clearing it lets WhatsApp's profile name in again.
+    name_locked: p.name === null ? 0 : 1,
     language: p.language,
     time_zone: p.timeZone,
     time_zone_inferred: p.timeZoneInferred ? 1 : 0,

@@ -44,6 +44,19 @@ describe.each(DIALECTS)('contacts repository on %s', (dialect) => {
   });
   const lastInbound = async (id: string) => (await findContactById(store.db, id))?.last_inbound_at;
 
+  it("keeps a name the business set: WhatsApp's profile name does not replace it", async () => {
+    const c = await ensureContact(store.db, contact('5491100000019'), T0);
+    await store.db
+      .updateTable('contacts')
+      .set({ name: 'Emilia Gómez', name_locked: 1 })
+      .where('id', '=', c.id)
+      .execute();
+    await moveWindows(store.db, [{ contactId: c.id, at: T0 + HOUR, name: 'Emi 🌸' }], T0);
+    const row = await findContactById(store.db, c.id);
+    expect(row?.name).toBe('Emilia Gómez');
+    expect(Number(row?.last_inbound_at)).toBe(T0 + HOUR);
+  });
+
   it('keeps the profile name of the newest message, whatever order the messages arrive in', async () => {
     const c = await ensureContact(store.db, contact('5491100000009'), T0);
     const name = async () => (await findContactById(store.db, c.id))?.name;

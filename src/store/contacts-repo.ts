@@ -199,7 +199,8 @@ export interface InboundMove {
  * Records that contacts wrote to us, moving each window forward in one statement per chunk.
  * The comparison happens inside the UPDATE, under the row's write lock, so neither a reordered
  * webhook nor two concurrent batches can move last_inbound_at backwards. Several moves of one
- * contact fold into one: the latest time, and the name of the last move that carried one.
+ * contact fold into one: the latest time, and the name of the last move that carried one (unless
+ * the business set the contact's name: name_locked).
  * Callers that move many windows at once lock the contacts first (ensureContacts with
  * forUpdate): an UPDATE … FROM takes its row locks in whatever order the plan visits them.
  */
@@ -234,6 +235,7 @@ export async function moveWindows(
              END,
              name = CASE
                WHEN v.column3 IS NOT NULL
+                AND contacts.name_locked = 0
                 AND (contacts.name IS NULL OR contacts.last_inbound_at IS NULL
                      OR contacts.last_inbound_at <= CAST(v.column4 AS BIGINT))
                THEN CAST(v.column3 AS TEXT)

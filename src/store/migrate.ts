@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006-dispatch-doubt';
 import * as m0007 from './migrations/0007-contact-book';
 import * as m0008 from './migrations/0008-audience-indexes';
 import * as m0009 from './migrations/0009-message-category';
+import * as m0010 from './migrations/0010-contact-name-lock';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-contact-book': m0007,
   '0008-audience-indexes': m0008,
   '0009-message-category': m0009,
+  '0010-contact-name-lock': m0010,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {

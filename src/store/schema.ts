@@ -56,6 +56,8 @@ export interface ContactsTable {
   consent_updated_at: Generated<number | null>;
   /** When a marketing template was last queued to this contact (frequency cap). */
   last_marketing_at: Generated<number | null>;
+  /** 1 when the business set the name (API, import): WhatsApp's profile name no longer replaces it. */
+  name_locked: Generated<number>;
   /** Set when the person's data was erased; the row stays, anonymous, for counts. */
   erased_at: Generated<number | null>;
 }
