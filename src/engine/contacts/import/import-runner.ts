@@ -13,7 +13,12 @@ import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { ImportOptions } from '../../../domain/contacts/csv-columns';
 import { RecontactError } from '../../../domain/errors';
-import { applyImportBatch, ImportBatchConflict, setImportCache } from '../../../store/contact-import-repo';
+import {
+  applyImportBatch,
+  ImportBatchConflict,
+  refreshImportStats,
+  setImportCache,
+} from '../../../store/contact-import-repo';
 import {
   countStoredRejects,
   findImportById,
@@ -66,6 +71,9 @@ export const DEFAULT_IMPORT_TUNING: ImportTuning = {
 };
 
 export type JobEnd = 'done' | 'failed' | 'stopped';
+
+/** Statistics are refreshed once an import created this many contacts, then at each doubling. */
+const STATS_EVERY = 20_000;
 
 export class ImportRunner {
   readonly holder: string;
@@ -171,6 +179,8 @@ export class ImportRunner {
     const options = JSON.parse(job.options) as StoredImportOptions;
     let rowsRead = Number(job.rows_read);
     let storedRejects = await countStoredRejects(db, id);
+    let created = 0;
+    let analyzedAt = STATS_EVERY / 2;
     const reading = {
       options,
       batchSize: this.tuning.batchSize,
@@ -203,6 +213,12 @@ export class ImportRunner {
         });
         rowsRead = batch.recordsRead;
         storedRejects = result.storedRejects;
+        // The book grew by a good part of itself: the planner must know (PostgreSQL).
+        created += result.created;
+        if (created >= analyzedAt * 2 && created >= STATS_EVERY) {
+          analyzedAt = created;
+          await refreshImportStats(db, ctx.store.dialect);
+        }
         // Let requests and webhooks in between two batches.
         await new Promise((r) => setImmediate(r));
       }
