@@ -73,6 +73,7 @@ interface Existing {
   wa_id: string;
   phone_e164: string | null;
   name: string | null;
+  name_locked: number;
   language: string | null;
   time_zone: string | null;
   time_zone_inferred: number;
@@ -87,6 +88,7 @@ const INSERT_COLUMNS = [
   'wa_id',
   'phone_e164',
   'name',
+  'name_locked',
   'language',
   'time_zone',
   'time_zone_inferred',
@@ -128,6 +130,8 @@ export async function applyImportBatch(
           row.waId,
           row.e164,
           row.name,
+          // A name the business gave stays when WhatsApp's profile name arrives (0010).
+          row.name === null ? 0 : 1,
           row.language,
           zone,
           row.timeZone === null && zone !== null ? 1 : 0,
@@ -285,7 +289,10 @@ function mergeRow(
 ): { set: Record<string, unknown>; addedTags: string[] } | string {
   const set: Record<string, unknown> = {};
   if (ex.phone_e164 === null) set.phone_e164 = row.e164;
-  if (row.name !== null && row.name !== ex.name) set.name = row.name;
+  if (row.name !== null && (row.name !== ex.name || ex.name_locked !== 1)) {
+    set.name = row.name;
+    set.name_locked = 1;
+  }
   if (row.language !== null && row.language !== ex.language) set.language = row.language;
   if (row.timeZone !== null) {
     if (row.timeZone !== ex.time_zone || ex.time_zone_inferred !== 0) {
@@ -349,6 +356,7 @@ async function readExisting(
         'wa_id',
         'phone_e164',
         'name',
+        'name_locked',
         'language',
         'time_zone',
         'time_zone_inferred',
@@ -360,8 +368,13 @@ async function readExisting(
       .where('wa_id', 'in', part);
     // PostgreSQL: the rows stay ours until commit, so a webhook cannot change one in between.
     if (dialect === 'postgres') q = q.orderBy('id').forUpdate();
-    for (const r of await q.execute())
-      out.set(r.wa_id, { ...r, time_zone_inferred: Number(r.time_zone_inferred) });
+    for (const r of await q.execute()) {
+      out.set(r.wa_id, {
+        ...r,
+        name_locked: Number(r.name_locked),
+        time_zone_inferred: Number(r.time_zone_inferred),
+      });
+    }
   }
   return out;
 }

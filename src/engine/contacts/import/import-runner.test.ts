@@ -315,6 +315,8 @@ describe.each(DIALECTS)('CSV import (%s)', (dialect) => {
     expect(second.counts).toEqual({ created: 0, updated: 1, unchanged: 0, rejected: 0 });
     const c = await contact('5491144000001');
     expect(c.name).toBe('Emilia');
+    // A name from a file is the business's: WhatsApp's profile name will not replace it.
+    expect(Number(c.name_locked)).toBe(1);
     // Written as the runtime spells the zone (its canonical name).
     expect(c.time_zone).toBe('America/Cordoba');
     expect(Number(c.time_zone_inferred)).toBe(0);
