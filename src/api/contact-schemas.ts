@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ATTRIBUTE_OPS, EXCLUSION_REASONS } from '../domain/contacts/audience';
 import { CONSENT_STATES } from '../domain/contacts/consent';
 import { LIST_LIMITS } from '../engine/contacts/contact-book';
+import { cursorParam } from './schemas';
 
 const isoTime = z.iso.datetime().describe('ISO 8601, UTC');
 
@@ -114,20 +115,7 @@ export const listContactsQuery = z
       .max(LIST_LIMITS.maxLimit)
       .default(LIST_LIMITS.defaultLimit)
       .describe('Page size, 1 to 500'),
-    cursor: z
-      .string()
-      .min(1)
-      .max(200)
-      .transform((text, ctx) => {
-        const id = Buffer.from(text, 'base64url').toString('utf8');
-        if (CONTACT_CURSOR_ID.test(id)) return id;
-        ctx.addIssue({
-          code: 'custom',
-          message: 'is not a cursor given by this API; pass `next_cursor` from the previous page unchanged',
-        });
-        return z.NEVER;
-      })
-      .optional(),
+    cursor: cursorParam(CONTACT_CURSOR_ID).optional(),
   })
   .strict();
 

@@ -166,6 +166,26 @@ export function encodeCursor(lastId: string): string {
 
 const CURSOR_ID = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
 
+/**
+ * An opaque keyset cursor: the base64url of the last id of the previous page, checked against
+ * the ids the list hands out so that a hand-made or mangled cursor is refused by name.
+ */
+export function cursorParam(idPattern: RegExp) {
+  return z
+    .string()
+    .min(1)
+    .max(200)
+    .transform((text, ctx) => {
+      const id = Buffer.from(text, 'base64url').toString('utf8');
+      if (idPattern.test(id)) return id;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is not a cursor given by this API; pass `next_cursor` from the previous page unchanged',
+      });
+      return z.NEVER;
+    });
+}
+
 const statusList = z
   .string()
   .min(1)
@@ -195,21 +215,7 @@ export const listMessagesQuery = z
     template: z.string().min(1).max(512).optional().describe('Template name, e.g. appointment_reminder'),
     account_id: z.string().optional().describe('Only this channel account; all accounts when absent'),
     limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, 1 to 200'),
-    cursor: z
-      .string()
-      .min(1)
-      .max(200)
-      .transform((text, ctx) => {
-        const id = Buffer.from(text, 'base64url').toString('utf8');
-        if (CURSOR_ID.test(id)) return id;
-        ctx.addIssue({
-          code: 'custom',
-          message: 'is not a cursor given by this API; pass `next_cursor` from the previous page unchanged',
-        });
-        return z.NEVER;
-      })
-      .optional()
-      .describe('`next_cursor` of the previous page'),
+    cursor: cursorParam(CURSOR_ID).optional().describe('`next_cursor` of the previous page'),
   })
   .strict();
 

@@ -6,19 +6,10 @@
  * test does not depend on how fast the machine is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMILIA, type Harness, REMINDER, startHarness } from '../support/harness';
+import { EMILIA, type Harness, REMINDER, startHarness, taxiDiscount } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
-const TAXI = {
-  to: EMILIA.phone,
-  template: {
-    name: 'taxi_discount',
-    language: 'es_AR',
-    header: { image: { link: 'https://cdn.saludcenter.example/taxi.jpg' } },
-    body: ['Emilia', '10%'],
-    buttons: [null, null, { url_suffix: 'taxi10' }, { coupon_code: 'TAXI10' }],
-  },
-};
+const TAXI = taxiDiscount();
 
 describe.each(DIALECTS)('consent guard at dispatch on %s', (dialect) => {
   let h: Harness;

@@ -9,20 +9,11 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
-import { EMILIA, type Harness, REMINDER, startHarness } from '../support/harness';
+import { EMILIA, type Harness, REMINDER, startHarness, taxiDiscount } from '../support/harness';
 import { inboundTextBody, signedHeaders } from '../support/meta-webhooks';
 import { DIALECTS } from '../support/stores';
 
-const taxi = (to: string) => ({
-  to,
-  template: {
-    name: 'taxi_discount',
-    language: 'es_AR',
-    header: { image: { link: 'https://cdn.saludcenter.example/taxi.jpg' } },
-    body: ['Emilia', '10%'],
-    buttons: [null, null, { url_suffix: 'taxi10' }, { coupon_code: 'TAXI10' }],
-  },
-});
+const taxi = taxiDiscount;
 
 describe.each(DIALECTS)('consent on %s', (dialect) => {
   let h: Harness;

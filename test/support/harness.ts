@@ -158,6 +158,18 @@ export async function startHarness(
 
 export const EMILIA = { phone: '+54 9 11 5555-1234', waId: '5491155551234' };
 
+/** The seed's marketing story: a 10% taxi discount, with an opt-out quick reply. */
+export const taxiDiscount = (to: string = EMILIA.phone) => ({
+  to,
+  template: {
+    name: 'taxi_discount',
+    language: 'es_AR',
+    header: { image: { link: 'https://cdn.saludcenter.example/taxi.jpg' } },
+    body: ['Emilia', '10%'],
+    buttons: [null, null, { url_suffix: 'taxi10' }, { coupon_code: 'TAXI10' }],
+  },
+});
+
 export const REMINDER = {
   to: EMILIA.phone,
   template: {
