@@ -218,7 +218,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       inDoubtPolicy: e.DISPATCH_IN_DOUBT,
     },
     workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
-    imports: { maxBytes: e.IMPORT_MAX_BYTES, spoolDir: e.IMPORT_SPOOL_DIR ?? defaultSpoolDir(e.DATABASE_URL) },
+    imports: {
+      maxBytes: e.IMPORT_MAX_BYTES,
+      spoolDir: e.IMPORT_SPOOL_DIR ?? defaultSpoolDir(e.DATABASE_URL),
+    },
   });
 }
 

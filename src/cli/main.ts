@@ -249,13 +249,23 @@ remote(
   contacts
     .command('import')
     .description('Import contacts from a CSV file into a running Recontact (an upsert by phone)')
-    .argument('<file>', 'CSV with a header row: phone, name, language, time_zone, tags, opted_out, attributes…')
+    .argument(
+      '<file>',
+      'CSV with a header row: phone, name, language, time_zone, tags, opted_out, attributes…',
+    )
     .option('--tag <tag>', 'add this tag to every imported contact (repeatable)', collect)
-    .option('--map <col=attr>', 'rename a column: to an attribute, or to name, language… (repeatable)', collect)
+    .option(
+      '--map <col=attr>',
+      'rename a column: to an attribute, or to name, language… (repeatable)',
+      collect,
+    )
     .option('--phone-column <name>', 'header of the phone column (default: phone)')
     .option('--consent <state>', 'opted-in: record a marketing opt-in for rows without an opted_out value')
     .option('--default-country <code>', 'read numbers without a country code as this country, e.g. AR')
-    .option('--rejects <path>', 'where to write the rejected rows (default: FILE.rejects.csv beside the file)')
+    .option(
+      '--rejects <path>',
+      'where to write the rejected rows (default: FILE.rejects.csv beside the file)',
+    )
     .option('--strict', 'exit 1 when any row was rejected'),
 )
   .addHelpText(
