@@ -128,7 +128,12 @@ export async function ensureContacts(
     }
   };
   const insert = async (list: NewContact[]) => {
-    for (const part of chunks(list, 300)) {
+    // In key order: two transactions inserting the same new people wait for each other in the
+    // same order on PostgreSQL's unique index, instead of each holding what the other needs.
+    const ordered = [...list].sort((a, b) =>
+      compareKeys(contactKey(a.accountId, a.waId), contactKey(b.accountId, b.waId)),
+    );
+    for (const part of chunks(ordered, 300)) {
       const inserted = await db
         .insertInto('contacts')
         .values(
@@ -487,4 +492,8 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
     else out.set(k, [i]);
   }
   return out;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
