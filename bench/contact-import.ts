@@ -7,7 +7,8 @@
  *   - the import itself, per database, in a child process of its own so that its peak RSS
  *     (VmHWM) is the import's: first into an empty book (all created), then the same file again
  *     (all unchanged, nothing written).
- * Env: BENCH_IMPORT_ROWS, BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL.
+ * Env: BENCH_IMPORT_ROWS, BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL; BENCH_CPU_PROF=1 writes
+ * a CPU profile of each import child to /tmp/prof (where an import spends its time).
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -100,7 +101,17 @@ function importInChild(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), 'child', dialect, file, dbUrl, schema],
+      [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        'child',
+        dialect,
+        file,
+        dbUrl,
+        schema,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
