@@ -14,6 +14,7 @@ import type { AudienceFilter } from '../domain/contacts/audience';
 import type { Attributes } from '../domain/contacts/contact-fields';
 import { filterCondition } from './audience-query';
 import { chunks } from './chunks';
+import { storedAttributes } from './contact-columns';
 import type { ContactRow } from './contacts-repo';
 import { type RowLock, withRowLock } from './row-locks';
 import type { Database } from './schema';
@@ -61,11 +62,6 @@ export interface NewContactAddress {
 }
 
 /** The stored form of attributes: keys sorted, so equal sets are equal strings. */
-export function storedAttributes(attributes: Attributes): string {
-  const sorted: Attributes = {};
-  for (const key of Object.keys(attributes).sort()) sorted[key] = attributes[key]!;
-  return JSON.stringify(sorted);
-}
 
 export function readTags(row: Pick<ContactRow, 'tags'>): string[] {
   return JSON.parse(row.tags) as string[];

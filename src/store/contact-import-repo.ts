@@ -21,6 +21,7 @@ import { type Attributes, CONTACT_LIMITS } from '../domain/contacts/contact-fiel
 import type { ImportReject, ImportRow } from '../domain/contacts/csv-row';
 import { chunks } from './chunks';
 import { appendConsentEvents, type NewConsentEvent } from './consent-repo';
+import { storedAttributes } from './contact-columns';
 import type { Dialect } from './database';
 import { insertRejects } from './imports-repo';
 import type { Database } from './schema';
@@ -136,7 +137,7 @@ export async function applyImportBatch(
           zone,
           row.timeZone === null && zone !== null ? 1 : 0,
           JSON.stringify(row.tags),
-          sortedJson(row.attributes),
+          storedAttributes(row.attributes),
           b.now,
           b.now,
         ]);
@@ -318,7 +319,7 @@ function mergeRow(
     }
   }
   const keys = Object.keys(row.attributes);
-  if (keys.length > 0 && sortedJson(row.attributes) !== ex.attributes) {
+  if (keys.length > 0 && storedAttributes(row.attributes) !== ex.attributes) {
     const attrs = JSON.parse(ex.attributes) as Attributes;
     let differs = false;
     for (const k of keys) {
@@ -332,7 +333,7 @@ function mergeRow(
       if (count > CONTACT_LIMITS.attributesPerContact) {
         return `the contact would have ${count} attributes; a contact has at most ${CONTACT_LIMITS.attributesPerContact}`;
       }
-      set.attributes = sortedJson(attrs);
+      set.attributes = storedAttributes(attrs);
     }
   }
   return { set, addedTags };
@@ -433,19 +434,6 @@ function cachedSql(key: string, build: () => string): string {
     sqlCache.set(key, text);
   }
   return text;
-}
-
-/** Attributes as stored: keys sorted, so that "unchanged" is a string comparison. */
-export function sortedJson(attrs: Attributes): string {
-  const keys = Object.keys(attrs);
-  if (keys.length === 0) return '{}';
-  keys.sort();
-  let out = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    out += `${i ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(attrs[k])}`;
-  }
-  return `${out}}`;
 }
 
 /**

@@ -19,6 +19,7 @@ import { isBsuid } from '../domain/bsuid';
 import { waIdToE164 } from '../domain/phone';
 import { chunks } from './chunks';
 import { rederiveConsent } from './consent-repo';
+import { storedAttributes } from './contact-columns';
 import { type RowLock, withRowLock } from './row-locks';
 import type { ContactsTable, Database } from './schema';
 
@@ -399,7 +400,10 @@ export async function mergeContacts(
   await db.deleteFrom('contacts').where('id', '=', from).execute();
 
   const tags = [...new Set([...parseList(survivor.tags), ...parseList(loser.tags)])].sort();
-  const attributes = sortedObject({ ...parseObject(loser.attributes), ...parseObject(survivor.attributes) });
+  const attributes = storedAttributes({
+    ...parseObject(loser.attributes),
+    ...parseObject(survivor.attributes),
+  });
   const zoneFromLoser = survivor.time_zone === null && loser.time_zone !== null;
   await db
     .updateTable('contacts')
@@ -410,7 +414,7 @@ export async function mergeContacts(
       time_zone: zoneFromLoser ? loser.time_zone : survivor.time_zone,
       time_zone_inferred: zoneFromLoser ? loser.time_zone_inferred : survivor.time_zone_inferred,
       tags: JSON.stringify(tags),
-      attributes: JSON.stringify(attributes),
+      attributes,
       last_inbound_at: maxOrNull(survivor.last_inbound_at, loser.last_inbound_at),
       last_marketing_at: maxOrNull(survivor.last_marketing_at, loser.last_marketing_at),
       created_at: Math.min(Number(survivor.created_at), Number(loser.created_at)),
@@ -475,12 +479,6 @@ function parseObject(json: string): Record<string, unknown> {
   } catch {
     return {};
   }
-}
-
-function sortedObject(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o).sort()) out[k] = o[k];
-  return out;
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
