@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import type { RequestDeadlines } from './api/request-deadlines';
 import { buildApi } from './api/server';
 import type { Channel, TemplateProvider } from './channels/channel';
 import { safeConnector } from './channels/safe-dispatcher';
@@ -41,6 +42,8 @@ export interface AppOptions {
   deliverer?: Partial<DelivererOptions>;
   /** How often event subscriptions are re-read (tests set 0 to re-read inside every transaction). */
   eventEndpointRefreshMs?: number;
+  /** How long request bodies may take (tests shorten them). */
+  requestDeadlines?: RequestDeadlines;
   /** Run the dispatcher in this process (serve: yes; an API-only process: no). */
   runDispatcher?: boolean;
 }
@@ -146,6 +149,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       rateLimits: config.rateLimits,
       allowPrivateTargets: config.allowPrivateTargets,
       imports,
+      ...(opts.requestDeadlines ? { requestDeadlines: opts.requestDeadlines } : {}),
     },
     log,
   );

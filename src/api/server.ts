@@ -22,6 +22,11 @@ import { clientErrorHandler, errorHandler, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } 
 import { assertNoControlCharacters, installJsonParser } from './input-guards';
 import { documentedOnlySerializer, openapiDocument } from './openapi';
 import { type RateLimits, registerRateLimits } from './rate-limits';
+import {
+  DEFAULT_REQUEST_DEADLINES,
+  installRequestDeadlines,
+  type RequestDeadlines,
+} from './request-deadlines';
 import { requestIdGenerator } from './request-id';
 import { adminRoutes } from './routes/admin';
 import { audienceRoutes } from './routes/audiences';
@@ -48,6 +53,8 @@ export interface ApiDeps {
   allowPrivateTargets?: boolean;
   /** CSV contact imports (POST /v1/contacts/import, GET /v1/imports/…); absent: those routes answer 404. */
   imports?: ImportService;
+  /** How long a request body may take (DEFAULT_REQUEST_DEADLINES when absent). */
+  requestDeadlines?: RequestDeadlines;
   /** Extra route plugins (e.g. the template routes of later modules). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -69,14 +76,15 @@ const TEMPLATES_BODY_LIMIT = 2 * 1024 * 1024;
 
 /**
  * A silent or slow client cannot hold a connection: headers must arrive within 10 s and the
- * whole request within 30 s (checked every 2 s); an idle keep-alive connection is closed after
+ * whole request within 30 s, or for an upload within a time that grows with its bytes
+ * (request-deadlines.ts, which replaces Node's single requestTimeout); an idle keep-alive connection is closed after
  * 72 s (longer than common load balancers' 60 s, so they close first); a connection with no
  * traffic either way for 2 minutes (a client that stopped reading) is closed.
  */
 const SERVER_TIMEOUTS = {
   connectionTimeout: 120_000,
   keepAliveTimeout: 72_000,
-  requestTimeout: 30_000,
+  requestTimeout: 0,
   http: { headersTimeout: 10_000, connectionsCheckingInterval: 2_000, maxHeaderSize: MAX_HEADER_BYTES },
 };
 
@@ -118,6 +126,11 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   );
 
   installJsonParser(app as unknown as FastifyInstance);
+  installRequestDeadlines(
+    app as unknown as FastifyInstance,
+    deps.requestDeadlines ?? DEFAULT_REQUEST_DEADLINES,
+    newRequestId,
+  );
   app.addHook('onSend', responseHeadersHook);
   // Every string input, checked once for all routes: NUL breaks PostgreSQL text, and no field
   // has a use for the other control characters.

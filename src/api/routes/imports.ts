@@ -112,7 +112,7 @@ export const importRoutes =
     app.post(
       '/v1/contacts/import',
       {
-        config: { role: 'sender' },
+        config: { role: 'sender', upload: true },
         schema: {
           tags: ['contacts'],
           summary: 'Import contacts from a CSV file',
