@@ -6,7 +6,8 @@
  *   (c) status webhooks (sent, delivered, read for each message) posted signed to Recontact,
  *       acknowledged after a durable write and applied to the messages.
  * Each of sandbox, Recontact and this client runs in its own process, as in production.
- * Then the CSV contact import (bench/contact-import.ts: rows/s and peak RSS for 1,000,000 rows).
+ * Then the CSV contact import (bench/contact-import.ts: rows/s and peak RSS for 1,000,000 rows),
+ * and what SQLite alone costs for the same rows (bench/sqlite-floor.ts).
  * Env: BENCH_MESSAGES (20000), BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL, BENCH_IMPORT_ROWS.
  */
 
@@ -443,6 +444,11 @@ if (process.env.BENCH_IMPORT !== '0') {
   const { benchContactImport, printImportFigures } = await import('./contact-import');
   process.stdout.write('\nrunning the CSV contact import…\n');
   printImportFigures(await benchContactImport(DIALECTS));
+  // What SQLite alone costs for those rows (bench/sqlite-floor.ts): the ceiling of any import.
+  if (DIALECTS.includes('sqlite')) {
+    const { benchSqliteFloor, printFloorFigures } = await import('./sqlite-floor');
+    printFloorFigures(await benchSqliteFloor());
+  }
 }
 
 // Audience counts on 1,000,000 contacts (bench/audience-count.ts); BENCH_AUDIENCE=0 skips them.
