@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ATTRIBUTE_OPS, EXCLUSION_REASONS } from '../domain/contacts/audience';
-import { CONSENT_STATES } from '../domain/contacts/consent';
+import { CONSENT_SCOPES, CONSENT_SOURCES, CONSENT_STATES } from '../domain/contacts/consent';
 import { LIST_LIMITS } from '../engine/contacts/contact-book';
 import { cursorParam } from './schemas';
 
@@ -147,6 +147,19 @@ export const contactSchema = z
   })
   .meta({ id: 'Contact' });
 
+/** One consent ledger entry: in a contact's detail and in its consent view. */
+export const consentEntrySchema = z
+  .object({
+    id: z.string(),
+    scope: z.enum(CONSENT_SCOPES),
+    state: z.enum(['opted_in', 'opted_out']),
+    source: z.enum(CONSENT_SOURCES),
+    evidence: z.record(z.string(), z.unknown()).nullable(),
+    at: isoTime.describe('When it happened'),
+    recorded_at: isoTime.describe('When Recontact recorded it'),
+  })
+  .meta({ id: 'ConsentEntry' });
+
 export const contactDetailSchema = contactSchema
   .extend({
     consent: z.object({
@@ -154,16 +167,7 @@ export const contactDetailSchema = contactSchema
       all: consentState,
       updated_at: isoTime.nullable(),
       history: z
-        .array(
-          z.object({
-            id: z.string(),
-            scope: z.string(),
-            state: z.string(),
-            source: z.string(),
-            evidence: z.record(z.string(), z.unknown()).nullable(),
-            at: isoTime,
-          }),
-        )
+        .array(consentEntrySchema)
         .describe('The consent ledger, oldest first; the state above is derived from it'),
     }),
     messages: z

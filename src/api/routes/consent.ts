@@ -5,16 +5,12 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  CONSENT_SCOPES,
-  CONSENT_SOURCES,
-  CONSENT_STATES,
-  deriveConsent,
-} from '../../domain/contacts/consent';
+import { CONSENT_SCOPES, CONSENT_STATES, deriveConsent } from '../../domain/contacts/consent';
 import { type ConsentSettings, effectiveKeywords } from '../../domain/contacts/consent-settings';
 import type { KeywordLists } from '../../domain/contacts/keywords';
-import { isoTime, isoTimeOrNull } from '../../domain/iso-time';
-import { ConsentService, type ConsentView } from '../../engine/contacts/consent';
+import { isoTimeOrNull } from '../../domain/iso-time';
+import { ConsentService, type ConsentView, consentEntryView } from '../../engine/contacts/consent';
+import { consentEntrySchema } from '../contact-schemas';
 import { answer, errorAnswers } from '../openapi';
 import { accountQuery, windowParams } from '../schemas';
 import type { ApiDeps } from '../server';
@@ -77,16 +73,6 @@ const settingsSchema = z
   })
   .meta({ id: 'ConsentSettings' });
 
-const entrySchema = z.object({
-  id: z.string(),
-  scope: scopes,
-  state: z.enum(['opted_in', 'opted_out']),
-  source: z.enum(CONSENT_SOURCES),
-  evidence: z.record(z.string(), z.unknown()).nullable(),
-  at: z.string().describe('When it happened'),
-  recorded_at: z.string().describe('When Recontact recorded it'),
-});
-
 const consentSchema = z
   .object({
     contact_id: z.string(),
@@ -95,7 +81,7 @@ const consentSchema = z
     marketing: z.enum(CONSENT_STATES).describe('Whether marketing templates may be sent'),
     all: z.enum(CONSENT_STATES).describe('Whether anything we start may be sent'),
     updated_at: z.string().nullable(),
-    history: z.array(entrySchema).describe('Every change, oldest first; the state is derived from it'),
+    history: z.array(consentEntrySchema).describe('Every change, oldest first; the state is derived from it'),
   })
   .meta({ id: 'ContactConsent' });
 
@@ -130,15 +116,7 @@ function consentView(accountId: string, v: ConsentView) {
     marketing: state.marketing,
     all: state.all,
     updated_at: isoTimeOrNull(v.contact.consent_updated_at),
-    history: v.history.map((h) => ({
-      id: h.id,
-      scope: h.scope,
-      state: h.state,
-      source: h.source,
-      evidence: h.evidence,
-      at: isoTime(h.at),
-      recorded_at: isoTime(h.createdAt),
-    })),
+    history: v.history.map(consentEntryView),
   };
 }
 

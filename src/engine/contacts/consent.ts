@@ -9,6 +9,7 @@
  * of everything still lets through, because it is written here and never passes the send
  * service's consent check.
  */
+
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ConsentChange, ConsentScope, ConsentSource } from '../../domain/contacts/consent';
@@ -18,6 +19,7 @@ import {
   checkConsentSettings,
 } from '../../domain/contacts/consent-settings';
 import { RecontactError } from '../../domain/errors';
+import { isoTime } from '../../domain/iso-time';
 import { normalizePhone } from '../../domain/phone';
 import { windowState } from '../../domain/window';
 import {
@@ -173,6 +175,19 @@ export async function recordConsentSignals(
 }
 
 /** What the API shows of a contact's consent. */
+/** One ledger entry as the API shows it, wherever a history is shown. */
+export function consentEntryView(h: ConsentEventRow) {
+  return {
+    id: h.id,
+    scope: h.scope,
+    state: h.state,
+    source: h.source,
+    evidence: h.evidence,
+    at: isoTime(h.at),
+    recorded_at: isoTime(h.createdAt),
+  };
+}
+
 export interface ConsentView {
   contact: ContactRow;
   history: ConsentEventRow[];

@@ -48,6 +48,7 @@ import {
 } from '../../store/contact-book-repo';
 import type { ContactRow } from '../../store/contacts-repo';
 import type { EngineContext } from '../context';
+import { consentEntryView } from './consent';
 
 /** Reads a path's `{contact}`: an id, a BSUID or a phone number (PHONE_INVALID otherwise). */
 export function parseContactRef(ref: string): ContactRef {
@@ -364,14 +365,7 @@ function mergePatch(row: ContactRow, input: ContactPatchInput): ContactProfile {
 
 export interface ContactDetail extends ContactView {
   consent: ContactView['consent'] & {
-    history: Array<{
-      id: string;
-      scope: string;
-      state: string;
-      source: string;
-      evidence: Record<string, unknown> | null;
-      at: string;
-    }>;
+    history: Array<ReturnType<typeof consentEntryView>>;
   };
   messages: Array<{
     id: string;
@@ -429,14 +423,7 @@ export async function getContactDetail(
     ...view,
     consent: {
       ...view.consent,
-      history: history.map((h) => ({
-        id: h.id,
-        scope: h.scope,
-        state: h.state,
-        source: h.source,
-        evidence: h.evidence,
-        at: isoTime(h.at),
-      })),
+      history: history.map(consentEntryView),
     },
     messages,
   };
