@@ -93,6 +93,23 @@ describe('runTemplatesLint: exit codes', () => {
     expect(code).toBe(1);
   });
 
+  it("1 when a template's routing is malformed, as `templates push` would refuse it", async () => {
+    const file = write('routing.json', {
+      templates: [template({ routing: { opt_out: { marketing: 'STOP_PROMOS' }, reply_to: 'agent' } })],
+    });
+    const r = await run([file], true);
+    expect(r.code).toBe(1);
+    const findings = (JSON.parse(r.text) as LintReport).files[0]!.findings;
+    expect(findings.filter((f) => f.rule === 'routing').map((f) => f.path)).toEqual([
+      'routing.opt_out.marketing',
+      'routing.reply_to',
+    ]);
+    const good = write('routing-ok.json', {
+      templates: [template({ routing: { opt_out: { marketing: ['STOP_PROMOS'] } } })],
+    });
+    expect((await run([good])).code).toBe(0);
+  });
+
   it('1 when a file does not parse, with the line in the output', async () => {
     const { code, text } = await run([clean, broken]);
     expect(code).toBe(1);

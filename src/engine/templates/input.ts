@@ -10,9 +10,7 @@ import {
   type TemplateFileSource,
 } from '../../domain/templates/file-format';
 import { type Finding, lintTemplates } from '../../domain/templates/lint/lint';
-import { templateLabel } from '../../domain/templates/lint/shape';
 import type { TemplateDefinition } from '../../domain/templates/model';
-import { checkRouting } from '../../domain/templates/routing';
 
 export type TemplateSource =
   | { file: string; file_name?: string; format_hint?: 'yaml' | 'json' }
@@ -49,7 +47,7 @@ export function readTemplateInput(src: TemplateSource): TemplateInput {
     'file' in src
       ? parseTemplateFile(src.file, syntaxName(fileName, src.format_hint))
       : parseTemplateFile(JSON.stringify({ templates: src.templates }), 'request.json');
-  const findings = [...lintTemplates(parsed.templates), ...routingFindings(parsed.templates)];
+  const findings = lintTemplates(parsed.templates);
   return {
     source: parsed.source,
     fileName,
@@ -60,24 +58,6 @@ export function readTemplateInput(src: TemplateSource): TemplateInput {
       findings,
     },
   };
-}
-
-/** `routing` is Recontact's, not Meta's: the linter does not know it, so it is checked here. */
-function routingFindings(templates: ParsedTemplate[]): Finding[] {
-  return templates.flatMap((t, i) => {
-    const check = checkRouting(t?.routing);
-    if (check.ok) return [];
-    return check.problems.map(
-      (p): Finding => ({
-        severity: 'error',
-        rule: 'routing',
-        template: templateLabel(t, i),
-        path: p.path,
-        message: p.message,
-        fix: 'write routing: { opt_out: { marketing: [PAYLOAD or button text, …], all: […] }, opt_in: {…} }',
-      }),
-    );
-  });
 }
 
 function findingDetail(f: Finding): ErrorDetail {

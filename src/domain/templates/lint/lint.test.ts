@@ -1130,6 +1130,18 @@ const CASES: Case[] = [
     ]),
   },
   { rule: 'recontact-variable-only-sentence', ok: true, name: 'variables inside sentences', def: base },
+  {
+    rule: 'routing',
+    ok: false,
+    name: 'an opt-out list given as one string',
+    def: { ...base, routing: { opt_out: { marketing: 'STOP_PROMOS' } } },
+  },
+  {
+    rule: 'routing',
+    ok: true,
+    name: 'a quick reply declared as a marketing opt-out',
+    def: { ...base, routing: { opt_out: { marketing: ['STOP_PROMOS'] } } },
+  },
 ];
 
 function run(c: Case): Finding[] {

@@ -11,6 +11,7 @@ import { headerGroup } from './header';
 import { languageGroup } from './language';
 import { nameGroup } from './name';
 import { recontactGroup } from './recontact';
+import { routingGroup } from './routing';
 import { shapeGroup } from './shape';
 import { structureGroup } from './structure';
 import type { RuleGroup, RuleInfo } from './types';
@@ -30,6 +31,7 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
   variablesGroup,
   examplesGroup,
   recontactGroup,
+  routingGroup,
 ];
 
 export const RULES: readonly RuleInfo[] = RULE_GROUPS.flatMap((g) => g.rules);
