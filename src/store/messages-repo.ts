@@ -263,7 +263,7 @@ export interface MessageListFilter {
   accountId?: string;
   statuses?: ReadonlyArray<MessagesTable['status']>;
   contactId?: string;
-  /** The recipient's wa_id, found through the contacts table and messages_contact. */
+  /** The recipient's address (wa_id digits or a BSUID), found through the contacts table and messages_contact. */
   waId?: string;
   templateName?: string;
   /** Only messages created before this one: the page after it. */
@@ -282,7 +282,12 @@ export async function listMessages(db: Kysely<Database>, f: MessageListFilter): 
   if (f.statuses?.length) q = q.where('status', 'in', [...f.statuses]);
   if (f.contactId !== undefined) q = q.where('contact_id', '=', f.contactId);
   if (f.waId !== undefined) {
-    let contacts = db.selectFrom('contacts').select('id').where('wa_id', '=', f.waId);
+    // A BSUID is the wa_id of a contact known only by it, and the bsuid of one whose phone is known.
+    const address = f.waId;
+    let contacts = db
+      .selectFrom('contacts')
+      .select('id')
+      .where((eb) => eb.or([eb('wa_id', '=', address), eb('bsuid', '=', address)]));
     if (f.accountId !== undefined) contacts = contacts.where('account_id', '=', f.accountId);
     q = q.where('contact_id', 'in', contacts);
   }

@@ -181,6 +181,13 @@ describe.each(DIALECTS)('BSUID (usernames) on %s', (dialect) => {
     expect(viaBsuid.status).toBe(202);
     const row = await settled(viaBsuid.json.id, ['delivered', 'read', 'sent', 'accepted']);
     expect(row).toMatchObject({ to_wa: waId, contact_id: phoneContact!.id });
+    // The message list finds the person by either address too.
+    const byBsuid = await h.api('GET', `/v1/messages?to=${encodeURIComponent(bsuid)}`);
+    const byNumber = await h.api('GET', `/v1/messages?to=%2B${waId}`);
+    expect(byBsuid.status).toBe(200);
+    const ids = (r: typeof byBsuid) => r.json.data.map((m: { id: string }) => m.id);
+    expect(ids(byBsuid)).toEqual([viaBsuid.json.id, byPhone.json.id]);
+    expect(ids(byNumber)).toEqual(ids(byBsuid));
   });
 
   it('a number change relabels the contact; a BSUID change follows it too', async () => {
@@ -226,5 +233,11 @@ describe.each(DIALECTS)('BSUID (usernames) on %s', (dialect) => {
     });
     expect(unknownId.status).toBe(404);
     expect(unknownId.json.error.code).toBe('CONTACT_NOT_FOUND');
+    const listed = await h.api('GET', '/v1/messages?to=US.12-3');
+    expect(listed.status).toBe(422);
+    expect(listed.json.error).toMatchObject({
+      code: 'BSUID_INVALID',
+      details: [{ path: 'query.to', message: 'may only have letters and digits after the dot' }],
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { bsuidProblem, isBsuid, looksLikeBsuid } from '../../domain/bsuid';
 import { RecontactError } from '../../domain/errors';
 import { normalizePhone } from '../../domain/phone';
 import { messageView } from '../../engine/events/payloads';
@@ -75,13 +76,13 @@ export const messageRoutes =
           tags: ['messages'],
           summary: 'Messages, newest first, filtered and paged',
           description:
-            'Filters combine: status (one or several, comma-separated), to (a phone, wa_id or contact id), ' +
+            'Filters combine: status (one or several, comma-separated), to (a phone, wa_id, BSUID or contact id), ' +
             'template (name), account_id. Pages end at `next_cursor`; pass it as `cursor` for the next one. ' +
             'Messages queued while paging appear on the first page, never in the middle of later ones.',
           querystring: listMessagesQuery,
           response: {
             200: answer('One page of messages', messageListSchema),
-            ...errorAnswers({ input: true, codes: ['ACCOUNT_NOT_FOUND', 'PHONE_INVALID'] }),
+            ...errorAnswers({ input: true, codes: ['ACCOUNT_NOT_FOUND', 'PHONE_INVALID', 'BSUID_INVALID'] }),
           },
         },
       },
@@ -158,15 +159,26 @@ export const messageRoutes =
     );
   };
 
-/** The wa_id of `to` (a phone in any readable form, or wa_id digits), named as a query value. */
+/**
+ * The address `to` names, as a query value: wa_id digits for a phone in any readable form, or a
+ * BSUID as given (a contact known by both is found by either).
+ */
 function recipient(to: string): string {
+  if (isBsuid(to)) return to;
+  if (looksLikeBsuid(to)) {
+    const problem = bsuidProblem(to) ?? 'is not a BSUID';
+    throw new RecontactError('BSUID_INVALID', `to "${to}" ${problem}`, {
+      details: [{ path: 'query.to', message: problem }],
+      hint: 'Give the BSUID exactly as it came in the webhook (e.g. "US.13491208655302741918"), a phone, or a contact id (ctc_…).',
+    });
+  }
   try {
     return normalizePhone(to).waId;
   } catch (e) {
     if (e instanceof RecontactError && e.code === 'PHONE_INVALID') {
       throw new RecontactError('PHONE_INVALID', e.message, {
         details: [{ path: 'query.to', message: e.message }],
-        hint: 'Give `to` as an international phone (+54 9 11 5555-1234), wa_id digits, or a contact id (ctc_…).',
+        hint: 'Give `to` as an international phone (+54 9 11 5555-1234), wa_id digits, a BSUID, or a contact id (ctc_…).',
       });
     }
     throw e;
