@@ -74,7 +74,7 @@ describe.each(DIALECTS)('BSUID (usernames) on %s', (dialect) => {
     // The phone never reached us: the contact is addressed by the BSUID alone.
     const [contact] = await contactsOf({ bsuid });
     expect(contact).toMatchObject({ wa_id: bsuid, bsuid, phone_e164: null });
-    expect(received.data.contact).toMatchObject({ wa_id: bsuid });
+    expect(received.data.contact).toMatchObject({ wa_id: bsuid, bsuid });
 
     const answer = await h.api('POST', '/v1/messages', { to: bsuid, text: { body: 'Sí, el lunes.' } });
     expect(answer.status, JSON.stringify(answer.json)).toBe(202);

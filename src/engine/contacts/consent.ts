@@ -128,7 +128,7 @@ export async function recordConsentSignals(
     out.events.push(
       consentChangedEvent({
         accountId: s.accountId,
-        contact: { id: s.contact.id, wa_id: row?.wa_id ?? s.contact.wa_id },
+        contact: { id: s.contact.id, wa_id: row?.wa_id ?? s.contact.wa_id, bsuid: row?.bsuid ?? null },
         scope: s.scope,
         state: s.state,
         source: s.source,

@@ -50,10 +50,10 @@ export function messageView(m: MessageRow): MessageView {
 
 /** A contact as events name it; `profileName` is the newest name WhatsApp reported. */
 export function contactView(
-  c: { id: string; wa_id: string; name: string | null },
+  c: { id: string; wa_id: string; bsuid: string | null; name: string | null },
   profileName?: string,
 ): ContactView {
-  return { id: c.id, wa_id: c.wa_id, name: profileName ?? c.name };
+  return { id: c.id, wa_id: c.wa_id, bsuid: c.bsuid, name: profileName ?? c.name };
 }
 
 export function windowView(w: WindowState): WindowView {
@@ -235,7 +235,7 @@ export function endpointFailingEvent(e: {
 /** A consent change recorded in the ledger: contact.opted_out or contact.opted_in. */
 export function consentChangedEvent(p: {
   accountId: string;
-  contact: { id: string; wa_id: string };
+  contact: { id: string; wa_id: string; bsuid: string | null };
   scope: ConsentScope;
   state: ConsentChange;
   source: ConsentSource;
@@ -247,6 +247,7 @@ export function consentChangedEvent(p: {
     account_id: p.accountId,
     contact_id: p.contact.id,
     wa_id: p.contact.wa_id,
+    bsuid: p.contact.bsuid,
     scope: p.scope,
     source: p.source,
     evidence: p.evidence,

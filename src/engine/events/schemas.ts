@@ -51,7 +51,15 @@ export const messageSchema = z
 const contactSchema = z
   .object({
     id: z.string().describe('Our contact id (ctc_…)'),
-    wa_id: z.string().describe('WhatsApp id: the phone in digits'),
+    wa_id: z
+      .string()
+      .describe(
+        "The contact's WhatsApp address: the phone in digits, or the BSUID of a user known only by it",
+      ),
+    bsuid: z
+      .string()
+      .nullable()
+      .describe('The user\'s business-scoped user id (BSUID, e.g. "US.1349…") when Meta gave one'),
     name: z.string().nullable().describe('WhatsApp profile name'),
   })
   .meta({ id: 'EventContact' });
@@ -79,7 +87,10 @@ export const inboundSchema = z
 const consentChangeSchema = z.object({
   account_id: z.string(),
   contact_id: z.string().describe('Our contact id (ctc_…)'),
-  wa_id: z.string().describe("The contact's WhatsApp address"),
+  wa_id: z
+    .string()
+    .describe("The contact's WhatsApp address: the phone in digits, or the BSUID of a user known only by it"),
+  bsuid: z.string().nullable().describe("The user's BSUID when Meta gave one"),
   scope: z.enum(CONSENT_SCOPES).describe('marketing: marketing templates only; all: every message we start'),
   source: z
     .enum(CONSENT_SOURCES)
