@@ -44,6 +44,7 @@
  *     refuse a template Meta has recategorised. AUTHENTICATION is refused: codes go one by one.
  *   - `schedule` is only required to be an object here; schedule.ts reads its fields.
  */
+
 import {
   AUDIENCE_LIMITS,
   type AudienceDefinition,
@@ -51,6 +52,7 @@ import {
   type Problem,
 } from '../contacts/audience';
 import { checkAttributeName } from '../contacts/contact-fields';
+import { cut } from '../input-words';
 import { METADATA_LIMITS } from '../metadata-limits';
 import { storableText } from '../storable-text';
 import {
@@ -1014,8 +1016,4 @@ function isHttpUrl(value: unknown): boolean {
   } catch {
     return false;
   }
-}
-
-function cut(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

@@ -30,6 +30,7 @@
  * - List prices only: volume tiers, free entry point windows and the monthly free service
  *   allowance are not modelled, so an estimate is an upper bound for what they discount.
  */
+import { isRecord as isObject, typeName } from '../input-words';
 import { isoTime } from '../iso-time';
 
 export const PRICING_CATEGORIES = [
@@ -749,16 +750,6 @@ function safeProduct(a: number, b: number): number {
   if (!Number.isSafeInteger(product))
     throw new RangeError('the estimate exceeds what can be counted exactly');
   return product;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return `a ${typeof value}`;
 }
 
 function show(value: unknown): string {

@@ -31,7 +31,9 @@
  * zone changes its offset at most once in any hour and once within a day of a given moment, which
  * every zone of the tz database has done since long before anyone sent a WhatsApp message.
  */
+
 import { checkTimeZone } from '../contacts/contact-fields';
+import { cut, isRecord as isObject, typeName } from '../input-words';
 import { isoTime } from '../iso-time';
 
 const SECOND = 1000;
@@ -592,18 +594,4 @@ function clock(minuteOfDay: number): string {
   const h = Math.floor(minuteOfDay / 60);
   const m = minuteOfDay % 60;
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function cut(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }

@@ -15,6 +15,7 @@
  * `duplicate` and `not_found` only arise from lists (an entry naming a contact already named,
  * an entry naming nobody in the contact book).
  */
+import { cut, isRecord as isObject } from '../input-words';
 import { type AttributeValue, CONTACT_LIMITS, checkAttributeName, checkTag } from './contact-fields';
 
 export const ATTRIBUTE_OPS = ['=', '!=', '<', '>', 'in', 'exists'] as const;
@@ -378,7 +379,7 @@ export function parseAttributeQuery(
   if (!op) {
     problems.push({
       path: at,
-      message: `"${cut(text)}" is not name:op:value; op is one of ${Object.keys(QUERY_OPS).join(', ')} (e.g. city:eq:Rosario, age:gt:30, email:exists)`,
+      message: `"${cut(text, 60)}" is not name:op:value; op is one of ${Object.keys(QUERY_OPS).join(', ')} (e.g. city:eq:Rosario, age:gt:30, email:exists)`,
     });
     return undefined;
   }
@@ -470,12 +471,4 @@ export function definitionToJson(d: AudienceDefinition): Record<string, unknown>
 /** An empty filter: every contact (the list's base case). */
 export function emptyFilter(): AudienceFilter {
   return { tags: { all: [], any: [], none: [] }, attributes: [] };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function cut(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }

@@ -4,6 +4,7 @@
  * phrase ("is not an IANA time zone…") that the caller places: a JSON path for the API, a line
  * and column for a reject. Nothing here throws for bad input, so the importer pays no exceptions.
  */
+import { cut, typeName } from '../input-words';
 import { storableText } from '../storable-text';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -234,14 +235,4 @@ function remember<T>(cache: Map<string, T>, key: string, value: T): void {
   // Bounded: a hostile file with a million distinct zones must not grow memory without end.
   if (cache.size > 10_000) cache.clear();
   cache.set(key, value);
-}
-
-function cut(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }

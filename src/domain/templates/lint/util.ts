@@ -1,8 +1,6 @@
 /** Small helpers for the linter's messages and text checks. */
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isRecord } from '../../input-words';
 
 /** Length in characters (code points), so an emoji counts once. */
 export function charCount(s: string): number {
