@@ -3,7 +3,9 @@
  * Times are integers (milliseconds since the epoch) and JSON is stored as text, so the same
  * queries run unchanged on SQLite and PostgreSQL.
  */
+
 import type { Generated } from 'kysely';
+import type { CampaignState, RecipientState } from '../domain/campaigns/lifecycle';
 import type { ConsentChange, ConsentScope, ConsentSource, ConsentState } from '../domain/contacts/consent';
 import type { ImportState } from '../domain/contacts/import-job';
 import type { DeliveryStatus } from '../domain/event-delivery';
@@ -132,6 +134,41 @@ export interface AudiencesTable {
   /** JSON: the audience definition (all, filter or list). */
   definition: string;
   created_at: number;
+  updated_at: number;
+}
+
+export interface CampaignsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  state: CampaignState;
+  /** Why it is in this state, when that needs saying: paused by the guard, failed to start. */
+  state_reason: string | null;
+  /** JSON: the definition as the API took it (domain/campaigns/definition.ts). */
+  definition: string;
+  /** The first variant's template, for lists. */
+  template_name: string;
+  recipients: number;
+  materialised_at: number | null;
+  holder: string | null;
+  heartbeat_at: number | null;
+  created_at: number;
+  updated_at: number;
+  launched_at: number | null;
+  finished_at: number | null;
+}
+
+export interface CampaignRecipientsTable {
+  campaign_id: string;
+  contact_id: string;
+  state: RecipientState;
+  /** The exclusion reason, or the failure's error code. */
+  reason: string | null;
+  variant: string | null;
+  send_at: number | null;
+  message_id: string | null;
+  replied_at: number | null;
+  reply_payload: string | null;
   updated_at: number;
 }
 
@@ -326,4 +363,6 @@ export interface Database {
   imports: ImportsTable;
   import_rejects: ImportRejectsTable;
   audiences: AudiencesTable;
+  campaigns: CampaignsTable;
+  campaign_recipients: CampaignRecipientsTable;
 }
