@@ -1,0 +1,202 @@
+/**
+ * Campaign drafts' request and answer schemas (documented at /docs). The body is documented
+ * field by field but checked by the domain (domain/campaigns/definition.ts, schedule.ts), which
+ * names every problem with its path and how to fix it; zod here only insists on an object.
+ */
+import { z } from 'zod';
+import { CAMPAIGN_LIMITS } from '../domain/campaigns/definition';
+import { CAMPAIGN_STATES, type CampaignState } from '../domain/campaigns/lifecycle';
+import { TEMPLATE_STATUSES } from '../domain/templates/model';
+import { CAMPAIGN_LIST_LIMITS } from '../engine/campaigns/campaigns';
+import { cursorParam } from './schemas';
+
+const isoTime = z.iso.datetime().describe('ISO 8601, UTC');
+
+const SOURCE =
+  'a constant ("10%"), {"attribute": "first_name", "default": "cliente"} or {"field": "name" | "first_name" | "phone", "default": …}';
+
+const templateDoc = z
+  .unknown()
+  .optional()
+  .describe(
+    `{"name": "taxi_discount", "language": "es_AR" | {"contact_language": true, "fallback": "es_AR"}, "header"?: {"text": source} | {"image": {"link"}} | …, ` +
+      `"body"?: [source, …] (for {{1}}…) or {"first_name": source, …} (named), "buttons"?: [{"payload": source} | {"url_suffix": source} | {"coupon_code": source} | null, …]}, ` +
+      `where each source is ${SOURCE}. As in POST /v1/messages, but filled per recipient.`,
+  );
+
+/** Every key the domain reads; it refuses any other by name, with the list of these. */
+export const campaignBody = z
+  .looseObject({
+    name: z
+      .unknown()
+      .optional()
+      .describe(`Required: 1 to ${CAMPAIGN_LIMITS.nameLength} characters, for people`),
+    account_id: z
+      .unknown()
+      .optional()
+      .describe(
+        'Optional: the channel account (acc_…); must agree with the account_id query if both are given',
+      ),
+    template: templateDoc,
+    variants: z
+      .unknown()
+      .optional()
+      .describe(
+        `Instead of "template", an A/B split: 2 to ${CAMPAIGN_LIMITS.variants} of {"label"?, "weight", "template"}`,
+      ),
+    audience: z
+      .unknown()
+      .optional()
+      .describe(
+        'Required: {"all": true} | {"filter": {"tags": {…}, "attributes": […], "window"}} | {"list": {"contacts": [ids or phones]}} | {"audience_id": "aud_…"} (a saved audience, read at launch)',
+      ),
+    schedule: z
+      .unknown()
+      .optional()
+      .describe(
+        'Optional: {"at": ISO} or {"local_time": {"time": "10:00", "weekday": "monday" | "date": "2026-03-09"}}, "quiet_hours": {"from": "21:00", "to": "09:00"}, ' +
+          '"expires_at": ISO (not past), "fallback_time_zone": IANA zone}. Absent: at launch.',
+      ),
+    pace: z
+      .unknown()
+      .optional()
+      .describe(
+        `Optional: messages per second, ${CAMPAIGN_LIMITS.minPace} to ${CAMPAIGN_LIMITS.maxPace}; default the account's`,
+      ),
+    frequency_cap_hours: z
+      .unknown()
+      .optional()
+      .describe(
+        "Optional: leave out contacts sent a marketing template this recently (0 turns it off); default the account's",
+      ),
+    category: z
+      .unknown()
+      .optional()
+      .describe('Optional: "MARKETING" or "UTILITY", the category you expect the template to have'),
+    metadata: z
+      .unknown()
+      .optional()
+      .describe(
+        `Optional: flat key → value (text, number, boolean, null, or a per-recipient source: ${SOURCE}), echoed in every event of every message; keys "campaign_…" are Recontact's`,
+      ),
+  })
+  .describe(
+    'A campaign definition, JSON (the same shape a YAML file for `recontact campaigns create` holds)',
+  );
+
+export const campaignParams = z.object({ id: z.string().min(1).max(64) });
+
+const CAMPAIGN_CURSOR_ID = /^cmp_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+const stateList = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe(`One state or several separated by commas: ${CAMPAIGN_STATES.join(', ')}`)
+  .transform((text, ctx): CampaignState[] => {
+    const out: CampaignState[] = [];
+    for (const value of text.split(',').map((v) => v.trim())) {
+      if ((CAMPAIGN_STATES as readonly string[]).includes(value)) out.push(value as CampaignState);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${value.slice(0, 40)}" is not a campaign state; use one or more of ${CAMPAIGN_STATES.join(', ')}, separated by commas`,
+        });
+    }
+    return out;
+  });
+
+export const listCampaignsQuery = z
+  .object({
+    account_id: z.string().optional(),
+    state: stateList.optional(),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(CAMPAIGN_LIST_LIMITS.maxLimit)
+      .default(CAMPAIGN_LIST_LIMITS.defaultLimit)
+      .describe(`Page size, 1 to ${CAMPAIGN_LIST_LIMITS.maxLimit}`),
+    cursor: cursorParam(CAMPAIGN_CURSOR_ID).optional().describe('`next_cursor` of the previous page'),
+  })
+  .strict();
+
+const count = z.number().int().min(0);
+
+const countsSchema = z
+  .object({
+    recipients: count.describe('Contacts materialised at launch, excluded ones included'),
+    excluded: count.describe('Left out at launch, with a reason (opted out, missing value, …)'),
+    pending: count.describe('Waiting for their send time'),
+    queued: count.describe('In the outbox, not yet answered by Meta'),
+    sent: count,
+    delivered: count,
+    read: count,
+    replied: count.describe('Answered (a tap or a message), whatever their delivery state'),
+    failed: count,
+    expired: count.describe('Not sent before expires_at'),
+  })
+  .describe(
+    'Recipients by state. Every count is 0 while the campaign is a draft: they fill once the campaign is launched and its audience materialised.',
+  );
+
+const variantTemplateSchema = z.object({
+  label: z.string().describe('"A" for a single template; the variant\'s label in an A/B split'),
+  weight: z.number().int().min(1),
+  name: z.string(),
+  language: z
+    .string()
+    .describe("The language sent: the fixed code, or the fallback of the contact's language"),
+  contact_language: z.boolean().describe("true: each contact's language when the template has it"),
+  status: z
+    .enum(TEMPLATE_STATUSES)
+    .nullable()
+    .describe(
+      "Meta's review status of this name in `language`, as last synced; null: Recontact has no such template (push or pull it before launch)",
+    ),
+  category: z.string().nullable(),
+  languages: z.array(z.string()).describe('Every language Recontact knows this template in'),
+});
+
+const campaignFields = {
+  id: z.string().describe('cmp_…'),
+  account_id: z.string(),
+  name: z.string(),
+  state: z.enum(CAMPAIGN_STATES),
+  state_reason: z
+    .string()
+    .nullable()
+    .describe('Why it is in this state (paused, failed_to_start), for people'),
+  template: z
+    .object({
+      name: z.string().describe("The (first variant's) template name"),
+      variants: z
+        .array(variantTemplateSchema)
+        .describe("One per variant; empty only if the stored definition no longer passes today's rules"),
+    })
+    .describe('What the campaign sends, with what Recontact knows of each template at Meta'),
+  counts: countsSchema,
+  replies_by_payload: z
+    .record(z.string(), count)
+    .describe('Replies per quick-reply payload; empty until the campaign is launched'),
+  created_at: isoTime,
+  updated_at: isoTime,
+  launched_at: isoTime.nullable(),
+  finished_at: isoTime.nullable().describe('When it became completed, cancelled, expired or failed_to_start'),
+};
+
+export const campaignSchema = z
+  .object({
+    ...campaignFields,
+    definition: z.record(z.string(), z.unknown()).describe('As written when created or last replaced'),
+  })
+  .meta({ id: 'Campaign' });
+
+export const campaignSummarySchema = z.object(campaignFields).meta({ id: 'CampaignSummary' });
+
+export const campaignListSchema = z
+  .object({
+    data: z.array(campaignSummarySchema).describe('Newest first; GET one campaign for its definition'),
+    next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+  })
+  .meta({ id: 'CampaignList' });
