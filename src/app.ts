@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { RequestDeadlines } from './api/request-deadlines';
-import { buildApi } from './api/server';
+import type { CampaignPlanApiDeps } from './api/routes/campaign-plan';
+import { type ApiDeps, buildApi } from './api/server';
 import type { Channel, TemplateProvider } from './channels/channel';
 import { safeConnector } from './channels/safe-dispatcher';
 import { createWhatsAppChannel } from './channels/whatsapp/client';
@@ -14,6 +15,7 @@ import type { Config } from './config';
 import { createIdGenerator } from './domain/ids';
 import { ApiKeys } from './engine/access/api-keys';
 import { AccountRegistry } from './engine/accounts';
+import { loadRateCardFile } from './engine/campaigns/rate-card-file';
 import { ImportRunner } from './engine/contacts/import/import-runner';
 import type { ImportService } from './engine/contacts/import/imports';
 import type { EngineContext } from './engine/context';
@@ -75,6 +77,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
   const clock = opts.clock ?? Date.now;
   const log = opts.logger ?? pino({ level: config.logLevel });
+  // Before anything opens: a rate card with a mistake stops the start, naming each problem.
+  const rateCard = loadRateCardFile(config.campaigns.rateCardFile);
   const store =
     opts.store ??
     (await openStore({
@@ -137,22 +141,26 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const apiKeys = new ApiKeys(ctx);
   const imports: ImportService = { ctx, runner: new ImportRunner(ctx), limits: config.imports };
   const createdApiKey = await apiKeys.bootstrap(config.bootstrapApiKey);
-  const http = await buildApi(
-    {
-      ctx,
-      accounts,
-      sendService,
-      ingest,
-      events,
-      apiKeys,
-      templateProvider: channel,
-      rateLimits: config.rateLimits,
-      allowPrivateTargets: config.allowPrivateTargets,
-      imports,
-      ...(opts.requestDeadlines ? { requestDeadlines: opts.requestDeadlines } : {}),
+  // The plan routes read their settings from the same deps object (see CampaignPlanApiDeps).
+  const apiDeps: ApiDeps & CampaignPlanApiDeps = {
+    ctx,
+    accounts,
+    sendService,
+    ingest,
+    events,
+    apiKeys,
+    templateProvider: channel,
+    rateLimits: config.rateLimits,
+    allowPrivateTargets: config.allowPrivateTargets,
+    imports,
+    ...(opts.requestDeadlines ? { requestDeadlines: opts.requestDeadlines } : {}),
+    campaignPlan: {
+      rateCard,
+      messagingLimit: config.campaigns.messagingLimit,
+      messagingLimitSource: config.campaigns.messagingLimitSource,
     },
-    log,
-  );
+  };
+  const http = await buildApi(apiDeps, log);
 
   let workersStarted = false;
   return {

@@ -3,9 +3,11 @@
  * Nothing else in src/ reads process.env.
  */
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { RecontactError } from './domain/errors';
+import { type MessagingLimit, parseMessagingLimit } from './domain/pacing/messaging-limit';
 import { KEY_FORMAT_HINT, parseSecretKey } from './domain/secret-box';
 import { checkTargetUrl } from './domain/url-policy';
 
@@ -60,6 +62,8 @@ const envSchema = z.object({
   WORKER_ID: z.string().min(1).optional(),
   IMPORT_MAX_BYTES: intFrom(2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
   IMPORT_SPOOL_DIR: z.string().min(1).optional(),
+  RATE_CARD_FILE: z.string().min(1).optional(),
+  MESSAGING_LIMIT: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -116,7 +120,24 @@ export interface Config {
    * (default: an `imports` folder beside the SQLite file, else ./data/imports).
    */
   imports: { maxBytes: number; spoolDir: string };
+  /**
+   * What a campaign plan prices and paces by: the rate card file (read and checked when the app
+   * starts), and the business portfolio's messaging limit with where it came from: set in
+   * MESSAGING_LIMIT; none for the embedded sandbox (a demo is not throttled by surprise); or,
+   * talking to Meta without one set, 250, the level every portfolio starts at, since assuming
+   * more than the portfolio has makes Meta fail the sends beyond it.
+   */
+  campaigns: {
+    rateCardFile: string;
+    messagingLimit: MessagingLimit;
+    messagingLimitSource: 'configured' | 'sandbox' | 'assumed';
+  };
 }
+
+/** Meta's USD card shipped with Recontact, found from this file rather than the working directory. */
+const SHIPPED_RATE_CARD = fileURLToPath(new URL('../rate-cards/meta-whatsapp-2026-10.json', import.meta.url));
+/** The level Meta starts every business portfolio at. */
+const STARTING_MESSAGING_LIMIT = 250;
 
 const META_VARS = [
   'WHATSAPP_PHONE_NUMBER_ID',
@@ -180,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       });
     }
   }
+  const campaigns = campaignSettings(e, whatsapp !== undefined);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -222,7 +244,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBytes: e.IMPORT_MAX_BYTES,
       spoolDir: e.IMPORT_SPOOL_DIR ?? defaultSpoolDir(e.DATABASE_URL),
     },
+    campaigns,
   });
+}
+
+function campaignSettings(e: Env, meta: boolean): Config['campaigns'] {
+  const rateCardFile = e.RATE_CARD_FILE === undefined ? SHIPPED_RATE_CARD : resolve(e.RATE_CARD_FILE);
+  if (e.MESSAGING_LIMIT === undefined) {
+    return meta
+      ? { rateCardFile, messagingLimit: STARTING_MESSAGING_LIMIT, messagingLimitSource: 'assumed' }
+      : { rateCardFile, messagingLimit: 'unlimited', messagingLimitSource: 'sandbox' };
+  }
+  const limit = parseMessagingLimit(e.MESSAGING_LIMIT, 'MESSAGING_LIMIT');
+  if (!limit.ok) {
+    throw new RecontactError('CONFIG_INVALID', 'Invalid MESSAGING_LIMIT', {
+      details: limit.problems,
+      hint: "Set the business portfolio's messaging limit as WhatsApp Manager shows it (250, 2000, 10000, 100000 or unlimited), or unset it.",
+    });
+  }
+  return { rateCardFile, messagingLimit: limit.value, messagingLimitSource: 'configured' };
 }
 
 /** Uploads live beside the SQLite file they are imported into; PostgreSQL and :memory: use ./data. */
