@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { RequestDeadlines } from './api/request-deadlines';
-import type { CampaignPlanApiDeps } from './api/routes/campaign-plan';
 import { type ApiDeps, buildApi } from './api/server';
 import type { Channel, TemplateProvider } from './channels/channel';
 import { safeConnector } from './channels/safe-dispatcher';
@@ -141,8 +140,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const apiKeys = new ApiKeys(ctx);
   const imports: ImportService = { ctx, runner: new ImportRunner(ctx), limits: config.imports };
   const createdApiKey = await apiKeys.bootstrap(config.bootstrapApiKey);
-  // The plan routes read their settings from the same deps object (see CampaignPlanApiDeps).
-  const apiDeps: ApiDeps & CampaignPlanApiDeps = {
+  const apiDeps: ApiDeps = {
     ctx,
     accounts,
     sendService,

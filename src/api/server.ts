@@ -11,6 +11,7 @@ import type { TemplateProvider } from '../channels/channel';
 import { type ErrorCode, RecontactError } from '../domain/errors';
 import type { ApiKeys, Principal, Role } from '../engine/access/api-keys';
 import type { AccountRegistry } from '../engine/accounts';
+import type { PlanSettings } from '../engine/campaigns/plan';
 import type { ImportService } from '../engine/contacts/import/imports';
 import type { EngineContext } from '../engine/context';
 import type { EventBus } from '../engine/events/event-bus';
@@ -30,6 +31,8 @@ import {
 import { requestIdGenerator } from './request-id';
 import { adminRoutes } from './routes/admin';
 import { audienceRoutes } from './routes/audiences';
+import { campaignPlanRoutes } from './routes/campaign-plan';
+import { campaignRoutes } from './routes/campaigns';
 import { consentRoutes } from './routes/consent';
 import { contactRoutes } from './routes/contacts';
 import { importRoutes } from './routes/imports';
@@ -53,6 +56,8 @@ export interface ApiDeps {
   allowPrivateTargets?: boolean;
   /** CSV contact imports (POST /v1/contacts/import, GET /v1/imports/…); absent: those routes answer 404. */
   imports?: ImportService;
+  /** What campaign plans price and pace by (rate card, messaging limit); absent: the plan routes answer 404. */
+  campaignPlan?: PlanSettings;
   /** How long a request body may take (DEFAULT_REQUEST_DEADLINES when absent). */
   requestDeadlines?: RequestDeadlines;
   /** Extra route plugins (e.g. the template routes of later modules). */
@@ -180,6 +185,8 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(contactRoutes(deps));
   await app.register(consentRoutes(deps));
   await app.register(audienceRoutes(deps));
+  await app.register(campaignRoutes(deps));
+  await app.register(campaignPlanRoutes(deps));
   if (deps.imports) await app.register(importRoutes(deps));
   await app.register(templateRoutes(deps));
   await app.register(adminRoutes(deps));

@@ -6,6 +6,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { type CliConfig, loadCliConfig } from '../config';
 import type { RemoteOptions } from './api-client';
 import { BUTTON_HELP } from './button-values';
+import { addCampaignCommands } from './campaigns';
+import { addCampaignPlanCommand } from './campaigns-plan';
 import { describeFailure } from './errors';
 
 const EXIT_CODES = `
@@ -290,6 +292,10 @@ Exit codes:
     const { runContactsImport } = await import('./contacts-import');
     process.exit(await runContactsImport(file, connected(opts)));
   });
+
+const campaigns = program.command('campaigns').description('Campaigns: one template to an audience');
+addCampaignCommands(campaigns, { remote, connected });
+addCampaignPlanCommand(campaigns, { remote, connected });
 
 const keys = program
   .command('keys')

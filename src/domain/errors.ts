@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   CONTACT_NOT_FOUND: 'No contact with that id or number.',
   AUDIENCE_NOT_FOUND: 'No saved audience with that id on this account.',
   AUDIENCE_NAME_TAKEN: 'Another saved audience of this account already has that name.',
+  CAMPAIGN_NOT_FOUND: 'No campaign with that id on this account.',
+  CAMPAIGN_NOT_DRAFT: 'The campaign was launched; only a draft can be changed.',
   IMPORT_NOT_FOUND: 'No contact import with that id on this account.',
   CSV_INVALID:
     'The file cannot be imported as a contact CSV (not UTF-8 text, no header, no phone column…); no row of it was written.',

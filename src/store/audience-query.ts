@@ -327,6 +327,21 @@ function scanQuery(db: Kysely<Database>, scan: AudienceScan, match: Cond, undeli
     ]);
 }
 
+/**
+ * The scan countAudience groups, for other aggregates over the same audience (a campaign plan
+ * groups those it would reach by country and time zone): one row per matched contact with its
+ * exclusion `reason` (NULL: it would receive the message) and the columns such a plan reads.
+ */
+export async function scanAudience(db: Kysely<Database>, scan: Omit<AudienceScan, 'sampleSize'>) {
+  const full: AudienceScan = { ...scan, sampleSize: 0 };
+  const undeliverable = await hasUndeliverable(db, scan.accountId);
+  return scanQuery(db, full, await matchCondition(db, full), undeliverable).select([
+    'contacts.phone_e164',
+    'contacts.time_zone',
+    'contacts.last_inbound_at',
+  ]);
+}
+
 /** Whether any send of the account failed with "not a WhatsApp user" (an index probe). */
 async function hasUndeliverable(db: Kysely<Database>, accountId: string): Promise<boolean> {
   const row = await db

@@ -8,16 +8,10 @@ import { z } from 'zod';
 import { EXCLUSION_REASONS } from '../../domain/contacts/audience';
 import { MESSAGING_TIERS } from '../../domain/pacing/messaging-limit';
 import { TEMPLATE_STATUSES } from '../../domain/templates/model';
-import { type PlanSettings, planCampaign, planDefinition } from '../../engine/campaigns/plan';
+import { planCampaign, planDefinition } from '../../engine/campaigns/plan';
 import { campaignBody, campaignParams } from '../campaign-schemas';
 import { answer, errorAnswers } from '../openapi';
 import type { ApiDeps } from '../server';
-
-/** What the plan routes need beyond ApiDeps: app.ts adds it to the deps the API is built with. */
-export interface CampaignPlanApiDeps {
-  /** The rate card and messaging limit read at start; absent: the plan routes answer 404. */
-  campaignPlan?: PlanSettings;
-}
 
 // A definition's saved audience is part of the request: its absence makes it unprocessable.
 const REFERENCE_STATUS = { AUDIENCE_NOT_FOUND: 422 } as const;
@@ -176,7 +170,7 @@ const DESCRIPTION =
   'prices, and with `contact` the message one contact would get.';
 
 export const campaignPlanRoutes =
-  (deps: ApiDeps & CampaignPlanApiDeps): FastifyPluginAsyncZod =>
+  (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const settings = deps.campaignPlan;
     if (!settings) return;
