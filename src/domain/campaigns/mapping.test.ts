@@ -578,6 +578,11 @@ describe('templateNeeds and firstName', () => {
     expect(firstName('María José Pérez')).toBe('María');
     expect(firstName('  Emilia\tF. ')).toBe('Emilia');
     expect(firstName('Cher')).toBe('Cher');
+    expect(firstName('Pérez, Ana')).toBe('Ana');
+    expect(firstName('Pérez, Ana María')).toBe('Ana');
+    expect(firstName('Gómez,')).toBe('Gómez');
+    expect(firstName('"Emi" Gómez')).toBe('Emi');
+    expect(firstName("O'Brien")).toBe("O'Brien");
     expect(firstName('')).toBe('');
     expect(firstName(null)).toBeUndefined();
   });

@@ -236,12 +236,17 @@ function reader(
   }
 }
 
-/** The first word of a name: "María José Pérez" → "María". */
+/**
+ * The first word of a name: "María José Pérez" → "María". A CRM's "Last, First" form names the
+ * person after the comma ("Pérez, Ana" → "Ana"), and punctuation around the word is not part of
+ * it: "Hola Pérez," would greet the wrong word.
+ */
 export function firstName(name: string | null): string | undefined {
   if (name === null) return undefined;
-  const trimmed = name.trim();
-  const space = trimmed.search(/\s/);
-  return space < 0 ? trimmed : trimmed.slice(0, space);
+  const comma = name.indexOf(',');
+  const given = comma >= 0 && name.slice(comma + 1).trim() !== '' ? name.slice(comma + 1) : name;
+  const word = given.trim().split(/\s+/)[0] ?? '';
+  return word.replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, '');
 }
 
 const REFUSED_WHITESPACE = /[\r\n\t\v\f\u0085\u2028\u2029]| {5}/;
