@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { CAMPAIGN_LIMITS } from '../domain/campaigns/definition';
-import { CAMPAIGN_STATES, type CampaignState } from '../domain/campaigns/lifecycle';
+import { CAMPAIGN_STATES } from '../domain/campaigns/lifecycle';
 import { TEMPLATE_STATUSES } from '../domain/templates/model';
 import { CAMPAIGN_LIST_LIMITS } from '../engine/campaigns/campaigns';
-import { cursorParam } from './schemas';
+import { commaList, cursorParam } from './schemas';
 
 const isoTime = z.iso.datetime().describe('ISO 8601, UTC');
 
@@ -88,23 +88,7 @@ export const campaignParams = z.object({ id: z.string().min(1).max(64) });
 
 const CAMPAIGN_CURSOR_ID = /^cmp_[0-9A-HJKMNP-TV-Z]{26}$/;
 
-const stateList = z
-  .string()
-  .min(1)
-  .max(200)
-  .describe(`One state or several separated by commas: ${CAMPAIGN_STATES.join(', ')}`)
-  .transform((text, ctx): CampaignState[] => {
-    const out: CampaignState[] = [];
-    for (const value of text.split(',').map((v) => v.trim())) {
-      if ((CAMPAIGN_STATES as readonly string[]).includes(value)) out.push(value as CampaignState);
-      else
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${value.slice(0, 40)}" is not a campaign state; use one or more of ${CAMPAIGN_STATES.join(', ')}, separated by commas`,
-        });
-    }
-    return out;
-  });
+const stateList = commaList(CAMPAIGN_STATES, 'campaign state');
 
 export const listCampaignsQuery = z
   .object({

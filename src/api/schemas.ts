@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MESSAGE_STATUSES, type MessageStatus } from '../domain/message';
+import { MESSAGE_STATUSES } from '../domain/message';
 import { METADATA_LIMITS, metadataProblems } from '../domain/metadata-limits';
 import { EVENT_TYPES } from '../engine/events/event-bus';
 import { messageSchema } from '../engine/events/schemas';
@@ -186,22 +186,31 @@ export function cursorParam(idPattern: RegExp) {
     });
 }
 
-const statusList = z
-  .string()
-  .min(1)
-  .describe(`One status or several separated by commas: ${MESSAGE_STATUSES.join(', ')}`)
-  .transform((text, ctx): MessageStatus[] => {
-    const out: MessageStatus[] = [];
-    for (const value of text.split(',').map((v) => v.trim())) {
-      if ((MESSAGE_STATUSES as readonly string[]).includes(value)) out.push(value as MessageStatus);
-      else
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${value}" is not a message status; use one or more of ${MESSAGE_STATUSES.join(', ')}, separated by commas`,
-        });
-    }
-    return out;
-  });
+/**
+ * A query value naming one or several of `values` separated by commas ("queued,sent"), each
+ * checked: an unknown one is refused with the list of known ones.
+ */
+export function commaList<T extends string>(values: readonly T[], noun: string) {
+  return z
+    .string()
+    .min(1)
+    .max(200)
+    .describe(`One ${noun} or several separated by commas: ${values.join(', ')}`)
+    .transform((text, ctx): T[] => {
+      const out: T[] = [];
+      for (const value of text.split(',').map((v) => v.trim())) {
+        if ((values as readonly string[]).includes(value)) out.push(value as T);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${value.slice(0, 40)}" is not a ${noun}; use one or more of ${values.join(', ')}, separated by commas`,
+          });
+      }
+      return out;
+    });
+}
+
+const statusList = commaList(MESSAGE_STATUSES, 'message status');
 
 export const listMessagesQuery = z
   .object({
