@@ -4,7 +4,9 @@
  * 100 …) is checked here first, and ALL problems are reported at once, so a bot developer fixes
  * a request in one round instead of one error per try.
  */
+
 import { type ErrorDetail, RecontactError } from '../errors';
+import { isRecord } from '../input-words';
 import {
   type CloudTemplate,
   findComponent,
@@ -631,10 +633,6 @@ function hintFor(def: TemplateDefinition, format: ParameterFormat): string {
 }
 
 // ─── Small helpers ──────────────────────────────────────────────────────────────────────
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Keys with a value: a validator may leave `key: undefined` behind for absent options. */
 function presentKeys(value: Record<string, unknown>): string[] {

@@ -7,8 +7,10 @@
  * NOT validated here: a malformed entry is passed through as written so that the linter
  * (lintTemplates) reports it as findings. Lint before trusting `templates`.
  */
+
 import { Lexer, parseDocument } from 'yaml';
 import { RecontactError } from '../errors';
+import { isRecord } from '../input-words';
 import { jsonDepthExceeded } from '../json-depth';
 import type { TemplateDefinition } from './model';
 
@@ -49,10 +51,6 @@ export const META_FIELDS = [
   'previous_category',
   'correct_category',
 ] as const;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function lineCol(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
