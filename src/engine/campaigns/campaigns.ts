@@ -36,8 +36,8 @@ import {
   listCampaigns,
   replaceDraft,
 } from '../../store/campaigns-repo';
-import { listTemplates } from '../../store/templates-repo';
 import type { EngineContext } from '../context';
+import { type TemplateIndex, templateIndex, variantTemplateFacts } from './variant-templates';
 
 export const CAMPAIGN_LIST_LIMITS = Object.freeze({ defaultLimit: 20, maxLimit: 100 });
 
@@ -226,19 +226,6 @@ export async function listCampaignViews(
 
 // ─── Views ────────────────────────────────────────────────────────────────────────────────
 
-/** name → language → what Meta said of it, for the account's templates (one query a request). */
-type TemplateIndex = Map<string, Map<string, { status: TemplateStatus; category: string }>>;
-
-async function templateIndex(ctx: EngineContext, accountId: string): Promise<TemplateIndex> {
-  const index: TemplateIndex = new Map();
-  for (const t of await listTemplates(ctx.store.db, accountId)) {
-    const languages = index.get(t.name) ?? new Map();
-    index.set(t.name, languages);
-    languages.set(t.language, { status: t.status, category: t.category });
-  }
-  return index;
-}
-
 /**
  * Counts come from the recipients materialised at launch; a draft has none. Only `recipients`
  * is kept on the campaign row; the per-state tally is the launch's to fill.
@@ -287,19 +274,17 @@ function fullView(record: CampaignRecord, templates: TemplateIndex): CampaignVie
 function variantViews(definition: Record<string, unknown>, templates: TemplateIndex): VariantTemplateView[] {
   const checked = parseCampaignDefinition(definition);
   if (!checked.ok) return [];
-  return checked.value.variants.map(({ label, weight, template }) => {
-    const language = template.language.kind === 'fixed' ? template.language.code : template.language.fallback;
-    const known = templates.get(template.name);
-    const synced = known?.get(language);
+  return checked.value.variants.map((variant) => {
+    const f = variantTemplateFacts(variant, templates);
     return {
-      label,
-      weight,
-      name: template.name,
-      language,
-      contact_language: template.language.kind === 'contact',
-      status: synced?.status ?? null,
-      category: synced?.category ?? null,
-      languages: [...(known?.keys() ?? [])].sort(),
+      label: f.label,
+      weight: f.weight,
+      name: f.name,
+      language: f.language,
+      contact_language: f.contact_language,
+      status: f.status,
+      category: f.category,
+      languages: f.languages,
     };
   });
 }

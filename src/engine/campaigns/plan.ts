@@ -69,10 +69,10 @@ import {
 } from '../../store/campaign-plan-query';
 import { getCampaign } from '../../store/campaigns-repo';
 import { findListedContacts, findLiveContact, readAttributes } from '../../store/contact-book-repo';
-import { listTemplates } from '../../store/templates-repo';
 import { previewAudience, readDefinition } from '../contacts/audiences';
 import { parseContactRef } from '../contacts/contact-book';
 import type { EngineContext } from '../context';
+import { templateIndex, variantTemplateFacts } from './variant-templates';
 
 const HOUR_MS = 3_600_000;
 /** Below this, a later first send is the same moment for the messaging limit's window. */
@@ -403,35 +403,22 @@ async function templateFacts(
   def: CampaignDefinition,
   warnings: string[],
 ): Promise<TemplateFacts> {
-  const index = new Map<string, Map<string, { status: TemplateStatus; category: string }>>();
-  for (const t of await listTemplates(ctx.store.db, accountId)) {
-    const languages = index.get(t.name) ?? new Map();
-    index.set(t.name, languages);
-    languages.set(t.language, { status: t.status, category: t.category });
-  }
+  const index = await templateIndex(ctx, accountId);
   const approved = new Map<string, string[]>();
-  for (const [name, languages] of index) {
-    approved.set(
-      name,
-      [...languages].filter(([, t]) => t.status === 'APPROVED').map(([code]) => code),
-    );
-  }
   const variants = def.variants.map((variant) => {
-    const t = variant.template;
-    const language = t.language.kind === 'fixed' ? t.language.code : t.language.fallback;
-    const known = index.get(t.name);
-    const synced = known?.get(language);
-    const category = synced?.category ?? known?.values().next().value?.category ?? null;
+    const facts = variantTemplateFacts(variant, index);
+    approved.set(facts.name, facts.approvedLanguages);
+    const category = facts.anyCategory;
     const view: VariantPlan = {
-      label: variant.label,
-      weight: variant.weight,
-      name: t.name,
-      language,
-      contact_language: t.language.kind === 'contact',
-      status: synced?.status ?? null,
+      label: facts.label,
+      weight: facts.weight,
+      name: facts.name,
+      language: facts.language,
+      contact_language: facts.contact_language,
+      status: facts.status,
       category,
-      approved_languages: [...(approved.get(t.name) ?? [])].sort(),
-      ready: synced?.status === 'APPROVED',
+      approved_languages: facts.approvedLanguages,
+      ready: facts.status === 'APPROVED',
     };
     const assumed = def.category ?? 'MARKETING';
     noteTemplate(view, def, assumed, warnings);
