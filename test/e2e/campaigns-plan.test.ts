@@ -6,19 +6,20 @@
  * an unsaved definition answering alike, errors, every answer checked against the published
  * OpenAPI document; and `recontact campaigns plan` as a person runs it.
  */
+
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { loadConfig } from '../../src/config';
 import { parseSchedule, sendTimeFor } from '../../src/domain/campaigns/schedule';
 import { loadRateCardFile } from '../../src/engine/campaigns/rate-card-file';
 import { insertCampaign } from '../../src/store/campaigns-repo';
 import { insertMessages } from '../../src/store/messages-repo';
 import { REPO_ROOT, runCli } from '../support/cli';
-import { type ApiResponse, type Harness, startHarness } from '../support/harness';
+import { type Harness, startHarness } from '../support/harness';
+import { expectDocumented, type OpenApiDoc } from '../support/openapi';
 import { DIALECTS } from '../support/stores';
 
 const HOUR = 3_600_000;
@@ -53,20 +54,7 @@ const TAXI = {
   metadata: { offer: 'taxi10' },
 };
 
-type Doc = { paths: Record<string, any>; components: { schemas: Record<string, unknown> } };
-
-function documented(doc: Doc, key: string, res: ApiResponse): void {
-  const [method, path] = key.split(' ') as [string, string];
-  const schema =
-    doc.paths[path]?.[method]?.responses[String(res.status)]?.content?.['application/json']?.schema;
-  expect(schema, `${key} documents ${res.status}`).toBeDefined();
-  const text = JSON.stringify({ ...schema, $defs: doc.components.schemas }).replaceAll(
-    '#/components/schemas/',
-    '#/$defs/',
-  );
-  const result = z.fromJSONSchema(JSON.parse(text), { defaultTarget: 'draft-2020-12' }).safeParse(res.json);
-  expect(result.error, `${key} → ${res.status}: ${JSON.stringify(res.json)}`).toBeUndefined();
-}
+type Doc = OpenApiDoc;
 
 async function saveCampaign(h: Harness, definition: Record<string, unknown>, now: number): Promise<string> {
   const c = await insertCampaign(
@@ -174,7 +162,7 @@ describe.each(DIALECTS)('campaign plan on %s', SLOW, (dialect) => {
   it('counts recipients, names every exclusion, and prices them by country at the card of its date', async () => {
     const r = await plan(campaign);
     expect(r.status, JSON.stringify(r.json)).toBe(200);
-    documented(doc, 'post /v1/campaigns/{id}/plan', r);
+    expectDocumented(doc, 'post /v1/campaigns/{id}/plan', r);
     const p = r.json;
     expect(p).toMatchObject({
       campaign_id: campaign,
@@ -242,7 +230,7 @@ describe.each(DIALECTS)('campaign plan on %s', SLOW, (dialect) => {
   it('moves the ETA to a scheduled start, and spreads a local-time schedule over the zones', async () => {
     const at = await saveCampaign(h, { ...TAXI, pace: 2, schedule: { at: '2026-12-02T15:00:00Z' } }, NOW);
     const r = await plan(at);
-    documented(doc, 'post /v1/campaigns/{id}/plan', r);
+    expectDocumented(doc, 'post /v1/campaigns/{id}/plan', r);
     expect(r.json.schedule).toMatchObject({ kind: 'at', first_send_at: '2026-12-02T15:00:00.000Z' });
     expect(r.json.eta).toMatchObject({
       pace_per_second: 2,
@@ -258,7 +246,7 @@ describe.each(DIALECTS)('campaign plan on %s', SLOW, (dialect) => {
     };
     const local = await saveCampaign(h, { ...TAXI, schedule }, NOW);
     const l = await plan(local);
-    documented(doc, 'post /v1/campaigns/{id}/plan', l);
+    expectDocumented(doc, 'post /v1/campaigns/{id}/plan', l);
     const parsed = parseSchedule(schedule);
     if (!parsed.ok) throw new Error('the test schedule is valid');
     const times = [
@@ -296,7 +284,7 @@ describe.each(DIALECTS)('campaign plan on %s', SLOW, (dialect) => {
 
   it('previews one contact: the filled template, or why they are left out and what they lack', async () => {
     const r = await plan(campaign, `?contact=${encodeURIComponent('+54 9 341 555-0001')}`);
-    documented(doc, 'post /v1/campaigns/{id}/plan', r);
+    expectDocumented(doc, 'post /v1/campaigns/{id}/plan', r);
     expect(r.json.preview).toEqual({
       contact: { id: ids.ana, wa_id: '5493415550001', name: 'Ana Pérez' },
       in_audience: true,
@@ -334,28 +322,28 @@ describe.each(DIALECTS)('campaign plan on %s', SLOW, (dialect) => {
       code: 'CONTACT_NOT_FOUND',
       details: [{ path: 'querystring.contact' }],
     });
-    documented(doc, 'post /v1/campaigns/{id}/plan', unknown);
+    expectDocumented(doc, 'post /v1/campaigns/{id}/plan', unknown);
     const bad = await plan(campaign, '?contact=12');
     expect(bad.status).toBe(422);
     expect(bad.json.error).toMatchObject({
       code: 'PHONE_INVALID',
       details: [{ path: 'querystring.contact' }],
     });
-    documented(doc, 'post /v1/campaigns/{id}/plan', bad);
+    expectDocumented(doc, 'post /v1/campaigns/{id}/plan', bad);
   });
 
   it('answers 404 for a campaign the account does not have', async () => {
     const r = await plan('cmp_01JD2Q0000000000000000000Z');
     expect(r.status).toBe(404);
     expect(r.json.error.code).toBe('CAMPAIGN_NOT_FOUND');
-    documented(doc, 'post /v1/campaigns/{id}/plan', r);
+    expectDocumented(doc, 'post /v1/campaigns/{id}/plan', r);
   });
 
   it('plans an unsaved definition exactly as the saved one, and names its problems', async () => {
     const saved = await plan(campaign, `?contact=${ids.ana}`);
     const unsaved = await h.api('POST', `/v1/campaigns/plan?contact=${ids.ana}`, TAXI);
     expect(unsaved.status, JSON.stringify(unsaved.json)).toBe(200);
-    documented(doc, 'post /v1/campaigns/plan', unsaved);
+    expectDocumented(doc, 'post /v1/campaigns/plan', unsaved);
     expect({ ...unsaved.json, campaign_id: campaign }).toEqual(saved.json);
     expect(unsaved.json.campaign_id).toBeNull();
 
@@ -365,7 +353,7 @@ describe.each(DIALECTS)('campaign plan on %s', SLOW, (dialect) => {
       schedule: { at: 'tomorrow' },
     });
     expect(bad.status).toBe(400);
-    documented(doc, 'post /v1/campaigns/plan', bad);
+    expectDocumented(doc, 'post /v1/campaigns/plan', bad);
     expect(bad.json.error.code).toBe('INPUT_INVALID');
     expect(bad.json.error.details.map((d: { path: string }) => d.path)).toEqual([
       'body.template.body[0].attribute',
@@ -378,7 +366,7 @@ describe.each(DIALECTS)('campaign plan on %s', SLOW, (dialect) => {
     });
     expect(missingAudience.status).toBe(422);
     expect(missingAudience.json.error.code).toBe('AUDIENCE_NOT_FOUND');
-    documented(doc, 'post /v1/campaigns/plan', missingAudience);
+    expectDocumented(doc, 'post /v1/campaigns/plan', missingAudience);
   });
 
   it('warns about a template Recontact does not know, and plans it as the category given', async () => {
@@ -388,7 +376,7 @@ describe.each(DIALECTS)('campaign plan on %s', SLOW, (dialect) => {
       template: { ...TAXI.template, name: 'not_pushed_yet' },
     });
     expect(r.status).toBe(200);
-    documented(doc, 'post /v1/campaigns/plan', r);
+    expectDocumented(doc, 'post /v1/campaigns/plan', r);
     expect(r.json.template.ready).toBe(false);
     expect(r.json.template.variants[0]).toMatchObject({ status: null, category: null, ready: false });
     // Utility: the marketing opt-out and the marketing cap no longer exclude Caro and Beto.
