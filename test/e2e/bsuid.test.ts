@@ -165,12 +165,18 @@ describe.each(DIALECTS)('BSUID (usernames) on %s', (dialect) => {
     );
     const [merged] = await contactsOf({ bsuid });
     expect(merged).toMatchObject({ id: phoneContact!.id, wa_id: waId, phone_e164: `+${waId}` });
-    const inbound = await h.store.db
-      .selectFrom('inbound_messages')
-      .select(['text', 'contact_id'])
-      .where('contact_id', 'in', [alias!.id, phoneContact!.id])
-      .orderBy('text')
-      .execute();
+    const inboundOf = () =>
+      h.store.db
+        .selectFrom('inbound_messages')
+        .select(['text', 'contact_id'])
+        .where('contact_id', 'in', [alias!.id, phoneContact!.id])
+        .orderBy('text')
+        .execute();
+    // The merge can commit before the message that carried both addresses is stored: wait for it.
+    const inbound = await h.waitFor('both inbound messages', async () => {
+      const rows = await inboundOf();
+      return rows.length === 2 && rows;
+    });
     // Both in the same second, maybe: compared by text, not by time.
     expect(inbound.map((r) => [r.text, r.contact_id])).toEqual([
       ['ahora con número', phoneContact!.id],
