@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Storage suites create their own PostgreSQL schema per file, so files can run in parallel.
     pool: 'forks',
+    setupFiles: ['./test/support/prototype-guard.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

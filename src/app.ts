@@ -14,7 +14,13 @@ import type { Config } from './config';
 import { createIdGenerator } from './domain/ids';
 import { ApiKeys } from './engine/access/api-keys';
 import { AccountRegistry } from './engine/accounts';
+import type { CampaignDeps } from './engine/campaigns/launch';
 import { loadRateCardFile } from './engine/campaigns/rate-card-file';
+import {
+  CampaignRunner,
+  type CampaignRunnerOptions,
+  DEFAULT_RUNNER_OPTIONS,
+} from './engine/campaigns/runner';
 import { ImportRunner } from './engine/contacts/import/import-runner';
 import type { ImportService } from './engine/contacts/import/imports';
 import type { EngineContext } from './engine/context';
@@ -47,6 +53,8 @@ export interface AppOptions {
   requestDeadlines?: RequestDeadlines;
   /** Run the dispatcher in this process (serve: yes; an API-only process: no). */
   runDispatcher?: boolean;
+  /** Tests: campaign runner timings (poll, heartbeat, guard), in the real shape. */
+  campaignRunner?: Partial<CampaignRunnerOptions>;
 }
 
 export interface App {
@@ -56,6 +64,7 @@ export interface App {
   events: EventBus;
   sendService: SendService;
   dispatcher: Dispatcher;
+  campaigns: CampaignRunner;
   ingest: WebhookIngest;
   deliverer: EventDeliverer;
   apiKeys: ApiKeys;
@@ -133,6 +142,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...opts.dispatcher,
   });
   const sendService = new SendService(ctx, accounts, () => dispatcher.wake());
+  const campaignDeps: CampaignDeps = { events, wake: () => campaigns.wake() };
+  const campaigns = new CampaignRunner(
+    ctx,
+    accounts,
+    { ...campaignDeps, onQueued: () => dispatcher.wake() },
+    {
+      ...DEFAULT_RUNNER_OPTIONS,
+      workerId: config.workerId,
+      messagingLimit: config.campaigns.messagingLimit,
+      ...opts.campaignRunner,
+    },
+  );
   const ingest = new WebhookIngest(ctx, accounts, channel, events, {
     onEvents: () => deliverer.wake(),
     onTemplatesChanged: () => sendService.forgetTemplates(),
@@ -151,6 +172,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     rateLimits: config.rateLimits,
     allowPrivateTargets: config.allowPrivateTargets,
     imports,
+    campaigns: campaignDeps,
     ...(opts.requestDeadlines ? { requestDeadlines: opts.requestDeadlines } : {}),
     campaignPlan: {
       rateCard,
@@ -168,6 +190,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     events,
     sendService,
     dispatcher,
+    campaigns,
     ingest,
     deliverer,
     apiKeys,
@@ -177,7 +200,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     createdApiKey,
     startWorkers() {
       workersStarted = true;
-      if (opts.runDispatcher !== false) dispatcher.start();
+      if (opts.runDispatcher !== false) {
+        dispatcher.start();
+        campaigns.start();
+      }
       ingest.start();
       deliverer.start();
       // Imports left running by a stopped or dead process are taken over.
@@ -191,6 +217,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       // Accepted imports stop after their current batch and resume at the next start.
       await imports.runner.stop();
       if (workersStarted) {
+        await campaigns.stop();
         await dispatcher.stop();
         await ingest.stop();
         await deliverer.stop();

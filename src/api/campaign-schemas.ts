@@ -3,11 +3,13 @@
  * field by field but checked by the domain (domain/campaigns/definition.ts, schedule.ts), which
  * names every problem with its path and how to fix it; zod here only insists on an object.
  */
+
 import { z } from 'zod';
 import { CAMPAIGN_LIMITS } from '../domain/campaigns/definition';
 import { CAMPAIGN_STATES } from '../domain/campaigns/lifecycle';
 import { TEMPLATE_STATUSES } from '../domain/templates/model';
 import { CAMPAIGN_LIST_LIMITS } from '../engine/campaigns/campaigns';
+import { campaignCountsSchema } from '../engine/events/schemas';
 import { commaList, cursorParam } from './schemas';
 
 const isoTime = z.iso.datetime().describe('ISO 8601, UTC');
@@ -107,23 +109,6 @@ export const listCampaignsQuery = z
 
 const count = z.number().int().min(0);
 
-const countsSchema = z
-  .object({
-    recipients: count.describe('Contacts materialised at launch, excluded ones included'),
-    excluded: count.describe('Left out at launch, with a reason (opted out, missing value, …)'),
-    pending: count.describe('Waiting for their send time'),
-    queued: count.describe('In the outbox, not yet answered by Meta'),
-    sent: count,
-    delivered: count,
-    read: count,
-    replied: count.describe('Answered (a tap or a message), whatever their delivery state'),
-    failed: count,
-    expired: count.describe('Not sent before expires_at'),
-  })
-  .describe(
-    'Recipients by state. Every count is 0 while the campaign is a draft: they fill once the campaign is launched and its audience materialised.',
-  );
-
 const variantTemplateSchema = z.object({
   label: z.string().describe('"A" for a single template; the variant\'s label in an A/B split'),
   weight: z.number().int().min(1),
@@ -159,7 +144,7 @@ const campaignFields = {
         .describe("One per variant; empty only if the stored definition no longer passes today's rules"),
     })
     .describe('What the campaign sends, with what Recontact knows of each template at Meta'),
-  counts: countsSchema,
+  counts: campaignCountsSchema,
   replies_by_payload: z
     .record(z.string(), count)
     .describe('Replies per quick-reply payload; empty until the campaign is launched'),

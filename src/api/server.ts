@@ -11,6 +11,7 @@ import type { TemplateProvider } from '../channels/channel';
 import { type ErrorCode, RecontactError } from '../domain/errors';
 import type { ApiKeys, Principal, Role } from '../engine/access/api-keys';
 import type { AccountRegistry } from '../engine/accounts';
+import type { CampaignDeps } from '../engine/campaigns/launch';
 import type { PlanSettings } from '../engine/campaigns/plan';
 import type { ImportService } from '../engine/contacts/import/imports';
 import type { EngineContext } from '../engine/context';
@@ -31,6 +32,7 @@ import {
 import { requestIdGenerator } from './request-id';
 import { adminRoutes } from './routes/admin';
 import { audienceRoutes } from './routes/audiences';
+import { campaignCommandRoutes } from './routes/campaign-commands';
 import { campaignPlanRoutes } from './routes/campaign-plan';
 import { campaignRoutes } from './routes/campaigns';
 import { consentRoutes } from './routes/consent';
@@ -58,6 +60,8 @@ export interface ApiDeps {
   imports?: ImportService;
   /** What campaign plans price and pace by (rate card, messaging limit); absent: the plan routes answer 404. */
   campaignPlan?: PlanSettings;
+  /** Launch, pause, resume, cancel; absent: those routes are not served. */
+  campaigns?: CampaignDeps;
   /** How long a request body may take (DEFAULT_REQUEST_DEADLINES when absent). */
   requestDeadlines?: RequestDeadlines;
   /** Extra route plugins (e.g. the template routes of later modules). */
@@ -186,6 +190,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(consentRoutes(deps));
   await app.register(audienceRoutes(deps));
   await app.register(campaignRoutes(deps));
+  await app.register(campaignCommandRoutes(deps));
   await app.register(campaignPlanRoutes(deps));
   if (deps.imports) await app.register(importRoutes(deps));
   await app.register(templateRoutes(deps));

@@ -12,6 +12,10 @@ export const ERROR_CODES = {
   AUDIENCE_NAME_TAKEN: 'Another saved audience of this account already has that name.',
   CAMPAIGN_NOT_FOUND: 'No campaign with that id on this account.',
   CAMPAIGN_NOT_DRAFT: 'The campaign was launched; only a draft can be changed.',
+  CAMPAIGN_NOT_READY:
+    'The campaign cannot be launched yet (a template not approved, or of another category); it stays a draft.',
+  CAMPAIGN_STATE_CONFLICT:
+    'The campaign is in a state that does not allow this (e.g. resuming a running one).',
   IMPORT_NOT_FOUND: 'No contact import with that id on this account.',
   CSV_INVALID:
     'The file cannot be imported as a contact CSV (not UTF-8 text, no header, no phone column…); no row of it was written.',

@@ -160,3 +160,63 @@ export async function moveCampaign(
     .executeTakeFirst();
   return r && fromRow(r);
 }
+
+/** Campaigns a runner has work for: launched and not finished, of the given accounts. */
+export async function activeCampaigns(
+  db: Kysely<Database>,
+  accountIds: readonly string[],
+): Promise<CampaignRecord[]> {
+  if (accountIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('campaigns')
+    .selectAll()
+    .where('state', 'in', ['scheduled', 'running', 'paused'])
+    .where('account_id', 'in', [...accountIds])
+    .orderBy('id')
+    .execute();
+  return rows.map(fromRow);
+}
+
+/**
+ * Takes or renews the right to run a campaign: one runner per campaign at a time, another takes
+ * over when the holder's heartbeat is older than `ttlMs` (it died). True when `holder` has it.
+ */
+export async function holdCampaign(
+  db: Kysely<Database>,
+  p: { id: string; holder: string; now: number; ttlMs: number },
+): Promise<boolean> {
+  const res = await db
+    .updateTable('campaigns')
+    .set({ holder: p.holder, heartbeat_at: p.now })
+    .where('id', '=', p.id)
+    .where((eb) =>
+      eb.or([
+        eb('holder', 'is', null),
+        eb('holder', '=', p.holder),
+        eb('heartbeat_at', '<', p.now - p.ttlMs),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Lets another runner take the campaign at once (this one is stopping). */
+export async function letGoCampaigns(db: Kysely<Database>, holder: string): Promise<void> {
+  await db
+    .updateTable('campaigns')
+    .set({ holder: null, heartbeat_at: null })
+    .where('holder', '=', holder)
+    .execute();
+}
+
+/** Records that the audience has been materialised, with the number of recipients to send to. */
+export async function setMaterialised(
+  db: Kysely<Database>,
+  p: { id: string; recipients: number; now: number },
+): Promise<void> {
+  await db
+    .updateTable('campaigns')
+    .set({ recipients: p.recipients, materialised_at: p.now, updated_at: p.now })
+    .where('id', '=', p.id)
+    .execute();
+}

@@ -91,6 +91,9 @@ export async function markPosting(
       .where('id', 'in', part)
       .where('locked_by', '=', workerId)
       .where('status', '=', 'queued')
+      // A paused campaign holds its queued rows in the future (campaign-recipients-repo):
+      // one already buffered here is not posted.
+      .where('next_attempt_at', '<=', now)
       .returning('id')
       .execute();
     for (const r of res) out.push(r.id);

@@ -22,8 +22,11 @@ export interface NewMessage {
   requestHash: string | null;
   /** Provider id of an inbound message to quote. */
   replyToProviderId: string | null;
-  /** When it was queued, which is also when it is first due. */
+  /** When it was queued, which is also when it is first due unless `dueAt` says later. */
   queuedAt: number;
+  dueAt?: number;
+  /** The campaign that queued it. */
+  campaignId?: string;
 }
 export type NewMessageEvent = Selectable<MessageEventsTable>;
 
@@ -61,8 +64,9 @@ export async function insertMessages(db: Kysely<Database>, messages: NewMessage[
           request_hash: m.requestHash,
           reply_to_provider_id: m.replyToProviderId,
           status: QUEUED,
-          next_attempt_at: m.queuedAt,
+          next_attempt_at: m.dueAt ?? m.queuedAt,
           created_at: m.queuedAt,
+          campaign_id: m.campaignId ?? null,
           updated_at: m.queuedAt,
         })),
       )

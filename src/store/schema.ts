@@ -5,7 +5,7 @@
  */
 
 import type { Generated } from 'kysely';
-import type { CampaignState, RecipientState } from '../domain/campaigns/lifecycle';
+import type { CampaignState, StoredRecipientState } from '../domain/campaigns/lifecycle';
 import type { ConsentChange, ConsentScope, ConsentSource, ConsentState } from '../domain/contacts/consent';
 import type { ImportState } from '../domain/contacts/import-job';
 import type { DeliveryStatus } from '../domain/event-delivery';
@@ -161,7 +161,7 @@ export interface CampaignsTable {
 export interface CampaignRecipientsTable {
   campaign_id: string;
   contact_id: string;
-  state: RecipientState;
+  state: StoredRecipientState;
   /** The exclusion reason, or the failure's error code. */
   reason: string | null;
   variant: string | null;
@@ -227,6 +227,8 @@ export interface MessagesTable {
   posted_at: number | null;
   /** Until when an `unconfirmed` message waits for the provider's proof. */
   doubt_until: number | null;
+  /** The campaign that queued it; null for a 1:1 message. */
+  campaign_id: Generated<string | null>;
 }
 
 export interface MessageEventsTable {

@@ -59,6 +59,13 @@ const value: fc.Arbitrary<Json> = fc.letrec<{ v: Json }>((tie) => ({
 const wellFormed = (s: string) =>
   s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 
+/**
+ * Sets an own property even for keys like `__proto__`: fast-check's strings favour them, and a
+ * plain `o[k] = v` would then write to Object.prototype and poison every later test in the worker.
+ */
+const setOwn = (o: Record<string, Json>, k: string, v: Json) =>
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+
 /** A valid body with a few of its values replaced, keys dropped or added. */
 function mutated(base: Record<string, Json>): fc.Arbitrary<Json> {
   const keys = Object.keys(base);
@@ -75,15 +82,11 @@ function mutated(base: Record<string, Json>): fc.Arbitrary<Json> {
     .map((edits) => {
       const out: Record<string, Json> = structuredClone(base);
       for (const e of edits) {
+        const current = Object.hasOwn(out, e.key) ? out[e.key] : undefined;
         if (e.kind === 'delete') delete out[e.key];
-        else if (
-          e.kind === 'inner' &&
-          out[e.key] &&
-          typeof out[e.key] === 'object' &&
-          !Array.isArray(out[e.key])
-        ) {
-          (out[e.key] as Record<string, Json>)[e.inner] = e.v;
-        } else out[e.key] = e.v;
+        else if (e.kind === 'inner' && current && typeof current === 'object' && !Array.isArray(current)) {
+          setOwn(current, e.inner, e.v);
+        } else setOwn(out, e.key, e.v);
       }
       return out;
     });

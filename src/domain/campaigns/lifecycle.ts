@@ -23,16 +23,20 @@
  *   excluded (at materialisation, with its reason; never sent)
  *   pending ──send time reached──▶ queued ──Meta answered──▶ accepted ─▶ sent ─▶ delivered ─▶ read
  *      │                             │                           └────────┴──────────┴──▶ failed
- *      │                             └──▶ failed (refused before or by Meta)
- *      ├──▶ opted_out (the contact opted out after launch, before their send: skipped)
+ *      │                             ├──▶ failed (refused before or by Meta)
+ *      │                             └──▶ cancelled | expired (withdrawn from the outbox unsent)
+ *      ├──▶ opted_out (the contact opted out or was erased after launch, before their send)
+ *      ├──▶ failed (a value the template needs was gone at send time)
  *      ├──▶ expired (the campaign's expiry came first)
  *      └──▶ cancelled (the campaign was cancelled first)
  *
  * `queued` means a message row exists in the outbox: from there the one send path (dispatcher,
  * leases, retries, crash recovery) owns it, and the recipient follows its message's status
- * (`recipientStateOf`). Statuses arrive late and out of order; the recipient moves forward only
- * (the message's own merge is monotonic, so this one is too). "replied" is recorded beside the
- * state, as for messages.
+ * (`recipientStateOf`). The row stores only what the campaign itself decides (STORED_RECIPIENT_
+ * STATES); a queued recipient's later states are read from its message, never copied, so they
+ * cannot disagree. Statuses arrive late and out of order; the message's own merge is monotonic,
+ * so the recipient's state is too. "replied" is recorded beside the state, as for messages.
+ * A message held `in_doubt` is settled for the campaign: its fate is with a person.
  */
 import { canMove, type Transitions } from '../lifecycle';
 import type { MessageStatus } from '../message';
@@ -82,8 +86,8 @@ export type RecipientState = (typeof RECIPIENT_STATES)[number];
 
 export const RECIPIENT_TRANSITIONS: Transitions<RecipientState> = {
   excluded: [],
-  pending: ['queued', 'opted_out', 'expired', 'cancelled'],
-  queued: ['accepted', 'sent', 'delivered', 'read', 'failed'],
+  pending: ['queued', 'opted_out', 'failed', 'expired', 'cancelled'],
+  queued: ['accepted', 'sent', 'delivered', 'read', 'failed', 'cancelled', 'expired'],
   accepted: ['sent', 'delivered', 'read', 'failed'],
   sent: ['delivered', 'read', 'failed'],
   delivered: ['read', 'failed'],
@@ -109,6 +113,25 @@ export const SETTLED_RECIPIENT_STATES = [
   'expired',
   'cancelled',
 ] as const satisfies readonly RecipientState[];
+
+/** What a recipient row itself holds; the rest is its message's status. */
+export const STORED_RECIPIENT_STATES = [
+  'excluded',
+  'pending',
+  'queued',
+  'failed',
+  'opted_out',
+  'expired',
+  'cancelled',
+] as const satisfies readonly RecipientState[];
+export type StoredRecipientState = (typeof STORED_RECIPIENT_STATES)[number];
+
+/** Message statuses that still owe the campaign an outcome (`in_doubt` waits for a person). */
+export const OPEN_MESSAGE_STATUSES = [
+  'queued',
+  'sending',
+  'unconfirmed',
+] as const satisfies readonly MessageStatus[];
 
 /** Recipients still waiting for the campaign: pending its send time, or queued in the outbox. */
 export const OPEN_RECIPIENT_STATES = ['pending', 'queued'] as const satisfies readonly RecipientState[];

@@ -37,23 +37,12 @@ import {
   replaceDraft,
 } from '../../store/campaigns-repo';
 import type { EngineContext } from '../context';
+import { type CampaignCounts, type CampaignTally, campaignTally } from './results';
 import { type TemplateIndex, templateIndex, variantTemplateFacts } from './variant-templates';
 
 export const CAMPAIGN_LIST_LIMITS = Object.freeze({ defaultLimit: 20, maxLimit: 100 });
 
-/** Recipients by state. All zero until the campaign is launched and materialised. */
-export interface CampaignCounts {
-  recipients: number;
-  excluded: number;
-  pending: number;
-  queued: number;
-  sent: number;
-  delivered: number;
-  read: number;
-  replied: number;
-  failed: number;
-  expired: number;
-}
+export type { CampaignCounts };
 
 /** One variant's template as Recontact last synced it from Meta. */
 export interface VariantTemplateView {
@@ -116,7 +105,7 @@ export async function createCampaign(
     },
     ctx.clock(),
   );
-  return fullView(record, await templateIndex(ctx, accountId));
+  return campaignView(ctx, record);
 }
 
 /** PUT: the whole definition again. Only a draft can be replaced. */
@@ -143,7 +132,7 @@ export async function replaceCampaignDraft(
     // Launched between our read and the update.
     throw notDraft((await getCampaign(ctx.store.db, accountId, id)) ?? existing);
   }
-  return fullView(result, await templateIndex(ctx, accountId));
+  return campaignView(ctx, result);
 }
 
 /** Every problem of a definition, or the checked definition and the object as written. */
@@ -202,7 +191,16 @@ export async function getCampaignView(
 ): Promise<CampaignView> {
   const record = await getCampaign(ctx.store.db, accountId, id);
   if (!record) throw notFound(id);
-  return fullView(record, await templateIndex(ctx, accountId));
+  return campaignView(ctx, record);
+}
+
+/** A campaign as the API shows it, with its live counts. */
+export async function campaignView(ctx: EngineContext, record: CampaignRecord): Promise<CampaignView> {
+  return fullView(
+    record,
+    await templateIndex(ctx, record.accountId),
+    await campaignTally(ctx.store.db, record),
+  );
 }
 
 /** Newest first, keyset-paged: `nextBefore` is the last id of a full page, else null. */
@@ -219,33 +217,20 @@ export async function listCampaignViews(
   const page = rows.slice(0, input.limit);
   const templates = await templateIndex(ctx, accountId);
   return {
-    data: page.map((r) => summaryView(r, templates)),
+    data: await Promise.all(
+      page.map(async (r) => summaryView(r, templates, await campaignTally(ctx.store.db, r))),
+    ),
     nextBefore: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null,
   };
 }
 
 // ─── Views ────────────────────────────────────────────────────────────────────────────────
 
-/**
- * Counts come from the recipients materialised at launch; a draft has none. Only `recipients`
- * is kept on the campaign row; the per-state tally is the launch's to fill.
- */
-function countsOf(record: CampaignRecord): CampaignCounts {
-  return {
-    recipients: record.recipients,
-    excluded: 0,
-    pending: 0,
-    queued: 0,
-    sent: 0,
-    delivered: 0,
-    read: 0,
-    replied: 0,
-    failed: 0,
-    expired: 0,
-  };
-}
-
-function summaryView(record: CampaignRecord, templates: TemplateIndex): CampaignSummaryView {
+function summaryView(
+  record: CampaignRecord,
+  templates: TemplateIndex,
+  tally: CampaignTally,
+): CampaignSummaryView {
   return {
     id: record.id,
     account_id: record.accountId,
@@ -253,8 +238,8 @@ function summaryView(record: CampaignRecord, templates: TemplateIndex): Campaign
     state: record.state,
     state_reason: record.stateReason,
     template: { name: record.templateName, variants: variantViews(record.definition, templates) },
-    counts: countsOf(record),
-    replies_by_payload: {},
+    counts: tally.counts,
+    replies_by_payload: tally.repliesByPayload,
     created_at: isoTime(record.createdAt),
     updated_at: isoTime(record.updatedAt),
     launched_at: isoTimeOrNull(record.launchedAt),
@@ -262,8 +247,8 @@ function summaryView(record: CampaignRecord, templates: TemplateIndex): Campaign
   };
 }
 
-function fullView(record: CampaignRecord, templates: TemplateIndex): CampaignView {
-  const { template, counts, replies_by_payload, ...head } = summaryView(record, templates);
+function fullView(record: CampaignRecord, templates: TemplateIndex, tally: CampaignTally): CampaignView {
+  const { template, counts, replies_by_payload, ...head } = summaryView(record, templates, tally);
   return { ...head, definition: record.definition, template, counts, replies_by_payload };
 }
 

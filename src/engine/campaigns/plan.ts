@@ -74,7 +74,7 @@ import { parseContactRef } from '../contacts/contact-book';
 import type { EngineContext } from '../context';
 import { templateIndex, variantTemplateFacts } from './variant-templates';
 
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
 /** Below this, a later first send is the same moment for the messaging limit's window. */
 const RECOUNT_AFTER_MS = HOUR_MS;
 /** Meta's throughput for a number that has not been upgraded. */
@@ -245,12 +245,12 @@ export async function planDefinition(
   return plan(ctx, deps, accountId, { id: null, ...checked.value }, opts);
 }
 
-interface Plannable {
+export interface Plannable {
   definition: CampaignDefinition;
   schedule: Schedule;
 }
 
-function checkPlannable(
+export function checkPlannable(
   input: unknown,
   at: string,
 ): { ok: true; value: Plannable } | { ok: false; problems: Problem[] } {
@@ -378,13 +378,13 @@ async function plan(
 
 // ─── Templates ────────────────────────────────────────────────────────────────────────────
 
-interface VariantFacts {
+export interface VariantFacts {
   variant: CampaignVariant;
   view: VariantPlan;
   pricing: PricingCategory;
 }
 
-interface TemplateFacts {
+export interface TemplateFacts {
   variants: VariantFacts[];
   purpose: AudiencePurpose;
   /** name → languages APPROVED at Meta. */
@@ -397,7 +397,7 @@ const PRICING: Readonly<Record<string, PricingCategory>> = {
   AUTHENTICATION: 'authentication',
 };
 
-async function templateFacts(
+export async function templateFacts(
   ctx: EngineContext,
   accountId: string,
   def: CampaignDefinition,
@@ -453,7 +453,7 @@ function noteTemplate(view: VariantPlan, def: CampaignDefinition, assumed: strin
 }
 
 /** The values the templates cannot do without, as the audience preview takes them. */
-function neededValues(variants: readonly CampaignVariant[], warnings: string[]): string[] {
+export function neededValues(variants: readonly CampaignVariant[], warnings: string[]): string[] {
   const needs = [...new Set(variants.flatMap((v) => templateNeeds(v.template)))];
   if (needs.length <= AUDIENCE_LIMITS.needs) return needs;
   warnings.push(
@@ -464,7 +464,7 @@ function neededValues(variants: readonly CampaignVariant[], warnings: string[]):
 
 // ─── Audience ─────────────────────────────────────────────────────────────────────────────
 
-async function audienceOf(
+export async function audienceOf(
   ctx: EngineContext,
   accountId: string,
   audience: CampaignDefinition['audience'],

@@ -115,7 +115,7 @@ export async function previewAudience(
 }
 
 /** The account's marketing frequency cap, in hours (its consent settings; 24 by default). */
-async function accountCapHours(ctx: EngineContext, accountId: string): Promise<number> {
+export async function accountCapHours(ctx: EngineContext, accountId: string): Promise<number> {
   const settings = (await readConsentSettings(ctx.store.db, [accountId])).get(accountId);
   return settings?.marketing_frequency_cap_hours ?? DEFAULT_FREQUENCY_CAP_HOURS;
 }

@@ -9,6 +9,7 @@
  * catalogue test validates what is really emitted.
  */
 import { z } from 'zod';
+import { CAMPAIGN_STATES } from '../../domain/campaigns/lifecycle';
 import { CONSENT_SCOPES, CONSENT_SOURCES, CONSENT_STATES } from '../../domain/contacts/consent';
 import { MESSAGE_STATUSES } from '../../domain/message';
 
@@ -82,6 +83,41 @@ export const inboundSchema = z
     received_at: isoTime.describe("Meta's timestamp (second precision)"),
   })
   .meta({ id: 'InboundMessage' });
+
+export const campaignAboutSchema = z
+  .object({
+    id: z.string().describe('Our campaign id (cmp_…)'),
+    account_id: z.string(),
+    name: z.string(),
+    state: z.enum(CAMPAIGN_STATES),
+    state_reason: z.string().nullable(),
+  })
+  .meta({ id: 'EventCampaign' });
+
+export const campaignCountsSchema = z
+  .object({
+    recipients: z
+      .number()
+      .int()
+      .describe('Contacts materialised at launch, excluded ones included: the sum of every state below'),
+    excluded: z.number().int().describe('Left out at launch, with a reason (opted out, missing value, …)'),
+    pending: z.number().int().describe('Waiting for their send time'),
+    queued: z.number().int().describe('In the outbox, not yet answered by Meta'),
+    accepted: z.number().int().describe('Taken by Meta, no status yet'),
+    sent: z.number().int(),
+    delivered: z.number().int(),
+    read: z.number().int(),
+    replied: z.number().int().describe('Answered (whatever their message status)'),
+    failed: z.number().int(),
+    opted_out: z.number().int().describe('Opted out after launch, before their send: skipped'),
+    expired: z.number().int().describe('Not sent before expires_at (or their local send time fell after it)'),
+    cancelled: z.number().int().describe('Not sent because the campaign was cancelled (or failed to start)'),
+  })
+  .meta({
+    id: 'CampaignCounts',
+    description:
+      'Recipients by state, each in exactly one, and `replied` beside them. All 0 while the campaign is a draft.',
+  });
 
 /** A consent change as the bot hears it (contact.opted_out / contact.opted_in). */
 const consentChangeSchema = z.object({
@@ -186,6 +222,35 @@ export const EVENT_SCHEMAS = {
       previous_category: z.string(),
     })
     .describe('Meta recategorised a template'),
+  'campaign.started': z
+    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
+    .describe('A campaign began sending (at launch, or when its start time came)'),
+  'campaign.paused': z
+    .object({
+      campaign: campaignAboutSchema,
+      by: z.enum(['operator', 'guard']).describe('Paused on request, or by the auto-pause guard'),
+      reason: z.string().nullable().describe("The guard's reason (template paused, failure rate, quality)"),
+      counts: campaignCountsSchema,
+    })
+    .describe('A campaign stopped sending until resumed'),
+  'campaign.resumed': z
+    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
+    .describe('A paused campaign was resumed'),
+  'campaign.progress': z
+    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
+    .describe('A running campaign moved on (at most every CAMPAIGN_PROGRESS_EVERY seconds)'),
+  'campaign.completed': z
+    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
+    .describe('Every recipient of a campaign is settled'),
+  'campaign.cancelled': z
+    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
+    .describe('A campaign was cancelled; its unsent recipients will not be sent'),
+  'campaign.expired': z
+    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
+    .describe("A campaign's expiry passed; its unsent recipients became expired"),
+  'campaign.failed_to_start': z
+    .object({ campaign: campaignAboutSchema, reason: z.string() })
+    .describe('A scheduled campaign could not start (its template is no longer approved, …)'),
   'endpoint.failing': z
     .object({
       endpoint: z.object({

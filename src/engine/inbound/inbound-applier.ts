@@ -10,6 +10,7 @@ import type { InboundItem } from '../../channels/channel';
 import { isBsuid } from '../../domain/bsuid';
 import { waIdToE164 } from '../../domain/phone';
 import { laterInbound, windowState } from '../../domain/window';
+import { recordRecipientReply } from '../../store/campaign-recipients-repo';
 import {
   type ContactRow,
   contactKey,
@@ -126,7 +127,10 @@ export async function applyInbound(
   const sentTo = await replyCandidates(db, applied);
   const lastInbound = new Map(applied.map((e) => [e.contact.id, e.contact.last_inbound_at]));
   const links: Array<{ inboundId: string; messageId: string }> = [];
-  const replied = new Map<string, { at: number; detail: string }>();
+  const replied = new Map<
+    string,
+    { at: number; payload: string | null; campaign: boolean; detail: string }
+  >();
 
   for (const { item, accountId, contact, inboundId } of applied) {
     const previous = lastInbound.get(contact.id) ?? null;
@@ -153,6 +157,8 @@ export async function applyInbound(
         answered.replied_at = item.timestamp;
         replied.set(answered.id, {
           at: item.timestamp,
+          payload: reply.payload,
+          campaign: answered.campaign_id !== null,
           detail: JSON.stringify({ inbound_id: inboundId, payload: reply.payload, text: reply.text }),
         });
       }
@@ -183,6 +189,8 @@ export async function applyInbound(
   for (const [id, r] of replied) {
     // Another process may have recorded a reply first: only the reply that marked it is listed.
     if (!marked.has(id)) continue;
+    // A campaign's replies are counted by button payload (its results' replies_by_payload).
+    if (r.campaign) await recordRecipientReply(db, { messageId: id, at: r.at, payload: r.payload });
     timeline.push({
       id: ctx.id('mev'),
       message_id: id,

@@ -11,6 +11,11 @@ import { type Kysely, sql } from 'kysely';
  *   nothing twice. Contacts are materialised in id order, so the key is appended to.
  *   (campaign_id, state, send_at) is how the runner finds the recipients that are due;
  *   message_id is how a message's status finds its recipient.
+ * - `messages.campaign_id` marks a campaign's messages in the one outbox. Its partial index
+ *   (campaign_id, status) costs 1:1 messages nothing and answers the campaign's questions
+ *   without a scan: how many are still queued (the runner keeps that bounded, so 1:1 messages
+ *   never wait behind a whole campaign), hold them on pause, withdraw them on cancel or expiry,
+ *   and count the funnel by status.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -59,5 +64,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('campaign_recipients')
     .column('message_id')
     .where(sql.ref('message_id'), 'is not', null)
+    .execute();
+
+  await db.schema.alterTable('messages').addColumn('campaign_id', 'text').execute();
+  await db.schema
+    .createIndex('messages_campaign')
+    .on('messages')
+    .columns(['campaign_id', 'status'])
+    .where(sql.ref('campaign_id'), 'is not', null)
     .execute();
 }

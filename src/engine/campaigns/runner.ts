@@ -1,0 +1,330 @@
+/**
+ * The campaign runner: one loop per process, one runner per campaign at a time (a heartbeat
+ * lease on the campaign row; another process takes over within `holdTtlMs` of a crash). Each
+ * pass, for every launched campaign of this process's accounts:
+ *
+ *   scheduled  its template still approved? (else failed_to_start); first send time reached?
+ *              → running (campaign.started)
+ *   running    expiry passed? → expired. Template left APPROVED, or the failure rate of its
+ *              latest sends crossed the threshold? → paused by the guard (campaign.paused).
+ *              Otherwise queue the due recipients (queue.ts), at the campaign's pace, keeping
+ *              at most about half a second of them waiting in the outbox; when nothing is
+ *              pending and no message owes an outcome → completed.
+ *   paused     only the expiry applies.
+ *
+ * Keeping the campaign's share of the outbox shallow is what gives 1:1 messages priority: a
+ * reminder queued during a 100,000-recipient campaign waits behind at most that half second of
+ * campaign messages, never behind the campaign. It also bounds what is already in the outbox
+ * when a pause arrives, though a pause holds even those (commands.ts).
+ */
+
+import {
+  AUTO_PAUSE_DEFAULTS,
+  AutoPauseGuard,
+  type AutoPauseOptions,
+  campaignBackoff,
+  templatePauseReason,
+} from '../../domain/campaigns/backoff';
+import type { CampaignDefinition } from '../../domain/campaigns/definition';
+import { parseCampaignDefinition } from '../../domain/campaigns/definition';
+import { parseSchedule, type Schedule } from '../../domain/campaigns/schedule';
+import { countedAfter, type MessagingLimit } from '../../domain/pacing/messaging-limit';
+import type { TemplateRecord } from '../../domain/templates/model';
+import { countReached } from '../../store/campaign-plan-query';
+import { hasOpenMessages, hasPending, nextSendAt, queuedDepth } from '../../store/campaign-recipients-repo';
+import {
+  activeCampaigns,
+  type CampaignRecord,
+  holdCampaign,
+  letGoCampaigns,
+} from '../../store/campaigns-repo';
+import { getTemplate } from '../../store/templates-repo';
+import type { AccountRegistry } from '../accounts';
+import type { EngineContext } from '../context';
+import { LoopRunner } from '../loop-runner';
+import { campaignEvent } from './campaign-events';
+import { advanceCampaign, endCampaign, failToStart, pauseCampaign } from './commands';
+import type { CampaignDeps } from './launch';
+import { type CompiledCampaign, compile, queueDue } from './queue';
+import { type CampaignCounts, campaignTally } from './results';
+
+export interface CampaignRunnerOptions {
+  workerId: string;
+  /** How often the loop looks when it found nothing to do. */
+  pollMs: number;
+  /** A runner whose heartbeat is older than this has died; another takes its campaigns. */
+  holdTtlMs: number;
+  /** Recipients queued per transaction at most. */
+  batchSize: number;
+  /** The campaign's messages waiting in the outbox are kept under this many seconds of its pace. */
+  depthSeconds: number;
+  /** campaign.progress at most this often per campaign. */
+  progressEveryMs: number;
+  /** How often the guard and the completion check look (they read counts). */
+  checkEveryMs: number;
+  messagingLimit: MessagingLimit;
+  /** A recipient over the messaging limit is looked at again this much later. */
+  limitRetryMs: number;
+  autoPause: AutoPauseOptions;
+}
+
+export const DEFAULT_RUNNER_OPTIONS: Omit<CampaignRunnerOptions, 'workerId' | 'messagingLimit'> = {
+  pollMs: 250,
+  holdTtlMs: 5_000,
+  batchSize: 500,
+  depthSeconds: 0.5,
+  progressEveryMs: 10_000,
+  checkEveryMs: 1_000,
+  limitRetryMs: 5 * 60_000,
+  autoPause: AUTO_PAUSE_DEFAULTS,
+};
+
+/** What the runner keeps between passes about one campaign. */
+interface RunState {
+  def: CampaignDefinition;
+  schedule: Schedule;
+  compiled: CompiledCampaign | undefined;
+  pace: number;
+  /** Sends allowed by the pace and not used yet. */
+  allowance: number;
+  lastAt: number;
+  guard: AutoPauseGuard;
+  /** The counts the guard last saw, to feed it only what changed. */
+  seen: { ok: number; failedByCode: Record<string, number> } | undefined;
+  checkedAt: number;
+  progressAt: number;
+  progressCounts: string;
+}
+
+const MIN_DEPTH = 20;
+const MAX_DEPTH = 1_000;
+const DEFAULT_PACE = 80;
+
+export class CampaignRunner {
+  private readonly loop: LoopRunner;
+  private readonly runs = new Map<string, RunState>();
+  private reached: { at: number; count: number } | undefined;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly accounts: AccountRegistry,
+    private readonly deps: CampaignDeps & { onQueued: () => void },
+    private readonly opts: CampaignRunnerOptions,
+  ) {
+    this.loop = new LoopRunner('campaigns', ctx.log, () => this.runOnce(), {
+      idleMs: opts.pollMs,
+      errorBaseMs: 250,
+      errorCapMs: 5_000,
+      stallMs: 60_000,
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    // Another process may take this one's campaigns at once rather than after the heartbeat lapses.
+    await letGoCampaigns(this.ctx.store.db, this.opts.workerId).catch(() => undefined);
+  }
+
+  /** One pass over every launched campaign; returns how much work it did. Tests call it directly. */
+  async runOnce(): Promise<number> {
+    const ids = this.accounts.all().map((a) => a.id);
+    const campaigns = await activeCampaigns(this.ctx.store.db, ids);
+    const live = new Set(campaigns.map((c) => c.id));
+    for (const id of this.runs.keys()) if (!live.has(id)) this.runs.delete(id);
+    let work = 0;
+    for (const c of campaigns) {
+      const held = await holdCampaign(this.ctx.store.db, {
+        id: c.id,
+        holder: this.opts.workerId,
+        now: this.ctx.clock(),
+        ttlMs: this.opts.holdTtlMs,
+      });
+      if (!held) continue;
+      work += await this.step(c);
+    }
+    return work;
+  }
+
+  private async step(c: CampaignRecord): Promise<number> {
+    const run = this.runOf(c);
+    if (!run) return 0;
+    const now = this.ctx.clock();
+    if (run.schedule.expiresAt !== null && now >= run.schedule.expiresAt) {
+      await endCampaign(
+        this.ctx,
+        this.deps,
+        c,
+        'expired',
+        'the campaign expired before this recipient was sent',
+      );
+      return 1;
+    }
+    if (c.state === 'paused') {
+      run.seen = undefined; // a resume starts the guard afresh
+      run.guard.reset();
+      return 0;
+    }
+    const templates = await this.templatesOf(c, run);
+    const stopped = this.templateStop(run, templates);
+    if (c.state === 'scheduled') {
+      if (stopped) {
+        await failToStart(this.ctx, this.deps, c, stopped);
+        return 1;
+      }
+      const next = await nextSendAt(this.ctx.store.db, c.id);
+      if (next !== null && next > now) return 0;
+      await advanceCampaign(this.ctx, this.deps, c, 'running');
+      return 1;
+    }
+    if (stopped) {
+      await pauseCampaign(this.ctx, this.deps, c.accountId, c.id, { kind: 'guard', reason: stopped });
+      return 1;
+    }
+    run.compiled ??= compile(c.id, c.accountId, run.def, templates);
+    const queued = await this.queue(c, run, now);
+    if (now - run.checkedAt >= this.opts.checkEveryMs || queued === 0) {
+      if (await this.check(c, run, now)) return 1;
+    }
+    return queued;
+  }
+
+  private runOf(c: CampaignRecord): RunState | undefined {
+    // A launched definition never changes: what is kept stays valid for the whole run.
+    const known = this.runs.get(c.id);
+    if (known) return known;
+    const def = parseCampaignDefinition(c.definition);
+    const schedule = parseSchedule(c.definition.schedule, 'schedule');
+    if (!def.ok || !schedule.ok) {
+      this.ctx.log.error(
+        { campaign: c.id },
+        'a launched campaign no longer reads as valid; leaving it alone',
+      );
+      return undefined;
+    }
+    const account = this.accounts.get(c.accountId);
+    const pace = def.value.pacePerSecond ?? account?.throughputMps ?? DEFAULT_PACE;
+    const run: RunState = {
+      def: def.value,
+      schedule: schedule.value,
+      compiled: undefined,
+      pace,
+      allowance: Math.min(pace, MAX_DEPTH),
+      lastAt: this.ctx.clock(),
+      guard: new AutoPauseGuard(this.opts.autoPause),
+      seen: undefined,
+      checkedAt: 0,
+      progressAt: this.ctx.clock(),
+      progressCounts: '',
+    };
+    this.runs.set(c.id, run);
+    return run;
+  }
+
+  /** The stored templates every variant may send (each approved language of its name). */
+  private async templatesOf(c: CampaignRecord, run: RunState): Promise<TemplateRecord[]> {
+    const out: TemplateRecord[] = [];
+    for (const v of run.def.variants) {
+      const t = v.template;
+      const language = t.language.kind === 'fixed' ? t.language.code : t.language.fallback;
+      const record = await getTemplate(this.ctx.store.db, c.accountId, t.name, language);
+      if (record) out.push(record);
+    }
+    return out;
+  }
+
+  /** Why the campaign's templates can no longer be sent, or null. */
+  private templateStop(run: RunState, templates: readonly TemplateRecord[]): string | null {
+    for (const v of run.def.variants) {
+      const t = v.template;
+      const language = t.language.kind === 'fixed' ? t.language.code : t.language.fallback;
+      const record = templates.find((r) => r.name === t.name && r.language === language);
+      const reason = templatePauseReason({ name: t.name, language }, record?.status ?? 'DELETED');
+      if (reason) return reason;
+    }
+    return null;
+  }
+
+  private async queue(c: CampaignRecord, run: RunState, now: number): Promise<number> {
+    run.allowance = Math.min(Math.max(run.pace, 1), run.allowance + (run.pace * (now - run.lastAt)) / 1000);
+    run.lastAt = now;
+    const cap = Math.min(MAX_DEPTH, Math.max(MIN_DEPTH, Math.ceil(run.pace * this.opts.depthSeconds)));
+    const depth = await queuedDepth(this.ctx.store.db, c.id, cap);
+    const limit = Math.min(Math.floor(run.allowance), cap - depth, this.opts.batchSize);
+    if (limit <= 0) return 0;
+    const result = await queueDue(this.ctx, run.compiled!, {
+      limit,
+      messagingLimit: this.opts.messagingLimit,
+      limitRoom: await this.limitRoom(c.accountId, now),
+      limitRetryMs: this.opts.limitRetryMs,
+      holder: this.opts.workerId,
+      holdTtlMs: this.opts.holdTtlMs,
+    });
+    run.allowance -= result.queued;
+    if (this.reached) this.reached.count += result.slotsTaken;
+    if (result.queued) this.deps.onQueued();
+    return result.queued + result.skipped;
+  }
+
+  /**
+   * Users the account may still reach in Meta's moving 24 hours. Counting them scans a day of
+   * messages, so the count is read at most every 10 s and kept up to date in between.
+   */
+  private async limitRoom(accountId: string, now: number): Promise<number> {
+    const limit = this.opts.messagingLimit;
+    if (limit === 'unlimited') return Number.POSITIVE_INFINITY;
+    if (!this.reached || now - this.reached.at > 10_000) {
+      this.reached = { at: now, count: await countReached(this.ctx.store.db, accountId, countedAfter(now)) };
+    }
+    return Math.max(0, limit - this.reached.count);
+  }
+
+  /** The guard's failure rate, progress events and completion. True when the campaign moved. */
+  private async check(c: CampaignRecord, run: RunState, now: number): Promise<boolean> {
+    run.checkedAt = now;
+    const { db } = this.ctx.store;
+    const tally = await campaignTally(db, c);
+    const reason = this.feedGuard(run, tally.counts, tally.failedByCode, now);
+    if (reason) {
+      await pauseCampaign(this.ctx, this.deps, c.accountId, c.id, { kind: 'guard', reason });
+      return true;
+    }
+    if (!(await hasPending(db, c.id)) && !(await hasOpenMessages(db, c.id))) {
+      return (await advanceCampaign(this.ctx, this.deps, c, 'completed')) !== undefined;
+    }
+    const key = JSON.stringify(tally.counts);
+    if (now - run.progressAt >= this.opts.progressEveryMs && key !== run.progressCounts) {
+      run.progressAt = now;
+      run.progressCounts = key;
+      await this.deps.events.emit(db, [campaignEvent('campaign.progress', c, tally.counts)]);
+    }
+    return false;
+  }
+
+  /** Records the outcomes settled since the last look; the guard's reason to pause, or null. */
+  private feedGuard(
+    run: RunState,
+    counts: CampaignCounts,
+    failedByCode: Record<string, number>,
+    now: number,
+  ): string | null {
+    const ok = counts.accepted + counts.sent + counts.delivered + counts.read;
+    const before = run.seen ?? { ok: 0, failedByCode: {} };
+    for (let i = before.ok; i < ok; i++) run.guard.record(now, { failed: false });
+    for (const [key, n] of Object.entries(failedByCode)) {
+      const code = key === 'none' ? null : Number(key);
+      if (Number.isNaN(code)) continue; // failed before a send (missing value): not Meta's verdict
+      if (!campaignBackoff(code).countsAsFailure) continue;
+      for (let i = before.failedByCode[key] ?? 0; i < n; i++) run.guard.record(now, { failed: true, code });
+    }
+    run.seen = { ok, failedByCode: { ...failedByCode } };
+    return run.guard.shouldPause(now);
+  }
+}

@@ -1,0 +1,505 @@
+/**
+ * A campaign's recipients, and its messages in the one outbox.
+ *
+ * - Materialisation is one INSERT … SELECT over the audience scan, keyed (campaign_id,
+ *   contact_id) with ON CONFLICT DO NOTHING: a second launch or a launch retried after a crash
+ *   inserts nothing twice, and 100,000 rows cost one statement, not 100,000.
+ * - Queuing reads the due `pending` rows with their contacts (on PostgreSQL locked and skipped
+ *   by any other runner) and moves them to `queued` in the transaction that inserts their
+ *   messages; the move is guarded by `state = 'pending'`, so a recipient is queued at most once.
+ * - A queued recipient's later states are its message's status (lifecycle.ts): counts read the
+ *   messages, by their campaign index, instead of copying every status onto the recipient.
+ */
+import { type Kysely, type SqlBool, sql } from 'kysely';
+import {
+  OPEN_MESSAGE_STATUSES,
+  type RecipientState,
+  type StoredRecipientState,
+} from '../domain/campaigns/lifecycle';
+import type { MessageStatus } from '../domain/message';
+import { type AudienceScan, scanAudience } from './audience-query';
+import { chunks } from './chunks';
+import { takesRowLocks } from './row-locks';
+import type { Database } from './schema';
+
+/**
+ * `next_attempt_at` of a paused campaign's queued messages: far beyond any claim's `now`, so the
+ * dispatcher leaves them, and below 2^53 so both databases and JavaScript hold it exactly.
+ */
+export const HELD_AT = 8_000_000_000_000_000;
+
+/** `error_class` of a message withdrawn from the outbox unsent (campaign cancelled or expired). */
+export const WITHDRAWN = 'withdrawn';
+
+/** Why a recipient whose local send time falls at or after the campaign's expiry is not sent. */
+export const AFTER_EXPIRY = 'send_time_after_expiry';
+
+export interface SendTimes {
+  /** For contacts whose zone is not in `byZone` (and those with none); null: after the expiry. */
+  fallback: number | null;
+  byZone: ReadonlyMap<string, number | null>;
+}
+
+/** The account's contacts' time zones, for computing each zone's send time once. */
+export async function contactTimeZones(db: Kysely<Database>, accountId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('contacts')
+    .select('time_zone')
+    .distinct()
+    .where('account_id', '=', accountId)
+    .where('time_zone', 'is not', null)
+    .execute();
+  return rows.map((r) => r.time_zone!);
+}
+
+/** Inserts the audience's recipients once; returns how many rows this call added. */
+export async function materialiseRecipients(
+  db: Kysely<Database>,
+  p: {
+    campaignId: string;
+    scan: Omit<AudienceScan, 'sampleSize'>;
+    sendTimes: SendTimes;
+    now: number;
+  },
+): Promise<number> {
+  const scanned = (await scanAudience(db, p.scan)).as('s');
+  const sendAt = sendAtExpression(p.sendTimes);
+  const res = await db
+    .insertInto('campaign_recipients')
+    .columns(['campaign_id', 'contact_id', 'state', 'reason', 'send_at', 'updated_at'])
+    .expression(
+      db
+        .selectFrom(scanned)
+        .select([
+          sql<string>`${p.campaignId}`.as('campaign_id'),
+          's.id',
+          sql<StoredRecipientState>`CASE WHEN s.reason IS NOT NULL THEN 'excluded'
+            WHEN ${sendAt} IS NULL THEN 'expired' ELSE 'pending' END`.as('state'),
+          sql<string | null>`COALESCE(s.reason, CASE WHEN ${sendAt} IS NULL THEN ${AFTER_EXPIRY} END)`.as(
+            'reason',
+          ),
+          sql<number | null>`CASE WHEN s.reason IS NULL THEN ${sendAt} END`.as('send_at'),
+          sql<number>`${p.now}`.as('updated_at'),
+        ])
+        // SQLite reads "ON CONFLICT" after a bare SELECT as a join constraint: a WHERE ends it.
+        .where(sql<SqlBool>`1 = 1`)
+        .orderBy('s.id'),
+    )
+    .onConflict((oc) => oc.columns(['campaign_id', 'contact_id']).doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0);
+}
+
+function sendAtExpression(t: SendTimes) {
+  const fallback = t.fallback === null ? sql`NULL` : sql`${t.fallback}`;
+  if (t.byZone.size === 0) return sql`CAST(${fallback} AS BIGINT)`;
+  const whens = [...t.byZone].map(
+    ([zone, at]) => sql`WHEN ${zone} THEN ${at === null ? sql`NULL` : sql`${at}`}`,
+  );
+  return sql`CAST(CASE s.time_zone ${sql.join(whens, sql` `)} ELSE ${fallback} END AS BIGINT)`;
+}
+
+/** How many recipients the campaign has in each stored state. */
+export async function storedCounts(
+  db: Kysely<Database>,
+  campaignId: string,
+): Promise<Array<{ state: StoredRecipientState; reason: string | null; n: number }>> {
+  const rows = await db
+    .selectFrom('campaign_recipients')
+    .select(['state', 'reason', sql<number>`COUNT(*)`.as('n')])
+    .where('campaign_id', '=', campaignId)
+    .groupBy(['state', 'reason'])
+    .execute();
+  return rows.map((r) => ({ state: r.state, reason: r.reason, n: Number(r.n) }));
+}
+
+/** The campaign's messages by status and error, withdrawn ones left out. */
+export async function messageCounts(
+  db: Kysely<Database>,
+  campaignId: string,
+): Promise<Array<{ status: MessageStatus; error_code: number | null; n: number; replied: number }>> {
+  const rows = await db
+    .selectFrom('messages')
+    .select([
+      'status',
+      'error_code',
+      sql<number>`COUNT(*)`.as('n'),
+      sql<number>`COUNT(replied_at)`.as('replied'),
+    ])
+    .where('campaign_id', '=', campaignId)
+    .where((eb) => eb.or([eb('error_class', 'is', null), eb('error_class', '!=', WITHDRAWN)]))
+    .groupBy(['status', 'error_code'])
+    .execute();
+  return rows.map((r) => ({
+    status: r.status,
+    error_code: r.error_code === null ? null : Number(r.error_code),
+    n: Number(r.n),
+    replied: Number(r.replied),
+  }));
+}
+
+/** Whether any recipient still waits for its send time. */
+export async function hasPending(db: Kysely<Database>, campaignId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('campaign_recipients')
+    .select('contact_id')
+    .where('campaign_id', '=', campaignId)
+    .where('state', '=', 'pending')
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The earliest send time still pending, or null when none is. */
+export async function nextSendAt(db: Kysely<Database>, campaignId: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('campaign_recipients')
+    .select((eb) => eb.fn.min('send_at').as('at'))
+    .where('campaign_id', '=', campaignId)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return row?.at === null || row?.at === undefined ? null : Number(row.at);
+}
+
+/** Whether any of the campaign's messages still owes an outcome (queued, sending, unconfirmed). */
+export async function hasOpenMessages(db: Kysely<Database>, campaignId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('status', 'in', [...OPEN_MESSAGE_STATUSES])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** How many of the campaign's messages wait in the outbox, counted up to `cap`. */
+export async function queuedDepth(db: Kysely<Database>, campaignId: string, cap: number): Promise<number> {
+  const row = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('messages')
+        .select('id')
+        .where('campaign_id', '=', campaignId)
+        .where('status', '=', 'queued')
+        .limit(cap)
+        .as('q'),
+    )
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** A due recipient with what its message is built from. */
+export interface DueRecipient {
+  contact_id: string;
+  send_at: number;
+  wa_id: string;
+  bsuid: string | null;
+  phone_e164: string | null;
+  name: string | null;
+  language: string | null;
+  attributes: string;
+  all_consent: string;
+  marketing_consent: string;
+  erased_at: number | null;
+  last_inbound_at: number | null;
+}
+
+/**
+ * Due `pending` recipients, earliest first. Call inside the transaction that queues them: on
+ * PostgreSQL the rows stay locked until it ends, and rows another runner holds are skipped.
+ */
+export async function dueRecipients(
+  trx: Kysely<Database>,
+  p: { campaignId: string; now: number; limit: number },
+): Promise<DueRecipient[]> {
+  const lock = takesRowLocks(trx) ? sql`FOR UPDATE OF r SKIP LOCKED` : sql``;
+  const res = await sql<DueRecipient>`
+    SELECT r.contact_id, r.send_at, c.wa_id, c.bsuid, c.phone_e164, c.name, c.language, c.attributes,
+           c.all_consent, c.marketing_consent, c.erased_at, c.last_inbound_at
+      FROM campaign_recipients r JOIN contacts c ON c.id = r.contact_id
+     WHERE r.campaign_id = ${p.campaignId} AND r.state = 'pending' AND r.send_at <= ${p.now}
+     ORDER BY r.send_at, r.contact_id
+     LIMIT ${p.limit}
+     ${lock}`.execute(trx);
+  return res.rows.map((r) => ({
+    ...r,
+    send_at: Number(r.send_at),
+    erased_at: r.erased_at === null ? null : Number(r.erased_at),
+    last_inbound_at: r.last_inbound_at === null ? null : Number(r.last_inbound_at),
+  }));
+}
+
+/** When each contact was last sent anything (messages created after `since`). */
+export async function lastSendTimes(
+  db: Kysely<Database>,
+  contactIds: readonly string[],
+  since: number,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const part of chunks(contactIds, 500)) {
+    const rows = await db
+      .selectFrom('messages')
+      .select(['contact_id', sql<number>`MAX(created_at)`.as('at')])
+      .where('contact_id', 'in', part)
+      .where('created_at', '>', since)
+      .groupBy('contact_id')
+      .execute();
+    for (const r of rows) out.set(r.contact_id, Number(r.at));
+  }
+  return out;
+}
+
+/**
+ * Moves pending recipients to `queued` with their message and variant. Returns how many moved:
+ * fewer than asked means another runner took some, and the caller rolls its transaction back.
+ */
+export async function markQueued(
+  trx: Kysely<Database>,
+  p: {
+    campaignId: string;
+    items: ReadonlyArray<{ contactId: string; messageId: string; variant: string }>;
+    now: number;
+  },
+): Promise<number> {
+  let moved = 0;
+  const byVariant = new Map<string, string[]>();
+  for (const i of p.items) {
+    const list = byVariant.get(i.variant) ?? [];
+    list.push(i.contactId);
+    byVariant.set(i.variant, list);
+  }
+  for (const [variant, ids] of byVariant) {
+    for (const part of chunks(ids, 500)) {
+      const res = await trx
+        .updateTable('campaign_recipients')
+        .set({
+          state: 'queued',
+          variant,
+          updated_at: p.now,
+          // The message of this campaign to this contact: one per recipient, found by its index.
+          message_id: sql<string>`(SELECT m.id FROM messages m
+            WHERE m.contact_id = campaign_recipients.contact_id AND m.campaign_id = ${p.campaignId})`,
+        })
+        .where('campaign_id', '=', p.campaignId)
+        .where('contact_id', 'in', part)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      moved += Number(res.numUpdatedRows);
+    }
+  }
+  return moved;
+}
+
+/** Ends pending recipients without a send (opted out, a value gone, expired, cancelled). */
+export async function settlePending(
+  db: Kysely<Database>,
+  p: {
+    campaignId: string;
+    contactIds?: readonly string[];
+    to: Extract<StoredRecipientState, 'opted_out' | 'failed' | 'expired' | 'cancelled'>;
+    reason: string | null;
+    now: number;
+  },
+): Promise<number> {
+  const base = db
+    .updateTable('campaign_recipients')
+    .set({ state: p.to, reason: p.reason, updated_at: p.now })
+    .where('campaign_id', '=', p.campaignId)
+    .where('state', '=', 'pending');
+  if (p.contactIds === undefined) return Number((await base.executeTakeFirst()).numUpdatedRows);
+  let n = 0;
+  for (const part of chunks(p.contactIds, 500)) {
+    n += Number((await base.where('contact_id', 'in', part).executeTakeFirst()).numUpdatedRows);
+  }
+  return n;
+}
+
+/** Moves pending recipients' send times later (pair limit, messaging limit). */
+export async function deferPending(
+  db: Kysely<Database>,
+  p: { campaignId: string; items: ReadonlyArray<{ contactId: string; sendAt: number }>; now: number },
+): Promise<void> {
+  const byTime = new Map<number, string[]>();
+  for (const i of p.items) byTime.set(i.sendAt, [...(byTime.get(i.sendAt) ?? []), i.contactId]);
+  for (const [sendAt, ids] of byTime) {
+    for (const part of chunks(ids, 500)) {
+      await db
+        .updateTable('campaign_recipients')
+        .set({ send_at: sendAt, updated_at: p.now })
+        .where('campaign_id', '=', p.campaignId)
+        .where('contact_id', 'in', part)
+        .where('state', '=', 'pending')
+        .execute();
+    }
+  }
+}
+
+/**
+ * Keeps the campaign's queued messages in the outbox but out of the dispatcher's reach (pause).
+ * A row already in a worker's buffer is refused at its `sending` mark (dispatch-repo), so once
+ * this commits nothing more of the campaign leaves.
+ */
+export async function holdQueued(db: Kysely<Database>, campaignId: string, now: number): Promise<number> {
+  const res = await db
+    .updateTable('messages')
+    .set({ next_attempt_at: HELD_AT, updated_at: now })
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+/** Gives held messages back to the dispatcher (resume). Leases are left to lapse on their own. */
+export async function releaseHeld(db: Kysely<Database>, campaignId: string, now: number): Promise<number> {
+  const res = await db
+    .updateTable('messages')
+    .set({ next_attempt_at: now, updated_at: now })
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'queued')
+    .where('next_attempt_at', '>=', HELD_AT)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+/**
+ * Withdraws the campaign's messages that have not left (cancel, expiry): they become `failed`
+ * with error class `withdrawn`, never posted (the `sending` mark requires `queued`), and their
+ * recipients `to`. Returns the withdrawn message ids.
+ */
+export async function withdrawQueued(
+  trx: Kysely<Database>,
+  p: { campaignId: string; to: 'cancelled' | 'expired'; reason: string; now: number },
+): Promise<string[]> {
+  const rows = await trx
+    .updateTable('messages')
+    .set({
+      status: 'failed',
+      error_class: WITHDRAWN,
+      error_message: p.reason,
+      failed_at: p.now,
+      updated_at: p.now,
+    })
+    .where('campaign_id', '=', p.campaignId)
+    .where('status', '=', 'queued')
+    .returning('id')
+    .execute();
+  const ids = rows.map((r) => r.id);
+  for (const part of chunks(ids, 500)) {
+    await trx
+      .updateTable('campaign_recipients')
+      .set({ state: p.to, reason: p.reason, updated_at: p.now })
+      .where('campaign_id', '=', p.campaignId)
+      .where('message_id', 'in', part)
+      .execute();
+  }
+  return ids;
+}
+
+/** One recipient as the API lists it. */
+export interface RecipientListRow {
+  contact_id: string;
+  wa_id: string;
+  name: string | null;
+  stored_state: StoredRecipientState;
+  reason: string | null;
+  variant: string | null;
+  send_at: number | null;
+  message_id: string | null;
+  message_status: MessageStatus | null;
+  error_code: number | null;
+  error_message: string | null;
+  replied_at: number | null;
+  reply_payload: string | null;
+  updated_at: number;
+}
+
+/** Message statuses that stand for each recipient state a queued recipient can be in. */
+const STATUSES_OF: Partial<Record<RecipientState, readonly MessageStatus[]>> = {
+  queued: ['queued', 'sending', 'unconfirmed', 'in_doubt'],
+  accepted: ['accepted'],
+  sent: ['sent'],
+  delivered: ['delivered'],
+  read: ['read'],
+  failed: ['failed'],
+};
+
+/** A page of recipients in contact-id order, optionally of one state (stored or followed). */
+export async function listRecipients(
+  db: Kysely<Database>,
+  p: { campaignId: string; state?: RecipientState; afterContactId?: string; limit: number },
+): Promise<RecipientListRow[]> {
+  let q = db
+    .selectFrom('campaign_recipients as r')
+    .innerJoin('contacts as c', 'c.id', 'r.contact_id')
+    .leftJoin('messages as m', 'm.id', 'r.message_id')
+    .select([
+      'r.contact_id',
+      'c.wa_id',
+      'c.name',
+      'r.state as stored_state',
+      'r.reason',
+      'r.variant',
+      'r.send_at',
+      'r.message_id',
+      'm.status as message_status',
+      'm.error_code',
+      'm.error_message',
+      sql<number | null>`COALESCE(r.replied_at, m.replied_at)`.as('replied_at'),
+      'r.reply_payload',
+      'r.updated_at',
+    ])
+    .where('r.campaign_id', '=', p.campaignId);
+  if (p.afterContactId !== undefined) q = q.where('r.contact_id', '>', p.afterContactId);
+  if (p.state !== undefined) {
+    const statuses = STATUSES_OF[p.state];
+    q =
+      statuses === undefined
+        ? q.where('r.state', '=', p.state as StoredRecipientState)
+        : p.state === 'failed'
+          ? q.where((eb) =>
+              eb.or([
+                eb('r.state', '=', 'failed'),
+                eb.and([eb('r.state', '=', 'queued'), eb('m.status', '=', 'failed')]),
+              ]),
+            )
+          : q.where('r.state', '=', 'queued').where('m.status', 'in', [...statuses]);
+  }
+  const rows = await q.orderBy('r.contact_id').limit(p.limit).execute();
+  return rows.map((r) => ({
+    ...r,
+    send_at: r.send_at === null ? null : Number(r.send_at),
+    error_code: r.error_code === null ? null : Number(r.error_code),
+    replied_at: r.replied_at === null ? null : Number(r.replied_at),
+    updated_at: Number(r.updated_at),
+  }));
+}
+
+/** Records a reply to a campaign message: the first one per recipient counts. */
+export async function recordRecipientReply(
+  db: Kysely<Database>,
+  p: { messageId: string; at: number; payload: string | null },
+): Promise<void> {
+  await db
+    .updateTable('campaign_recipients')
+    .set({ replied_at: p.at, reply_payload: p.payload, updated_at: p.at })
+    .where('message_id', '=', p.messageId)
+    .where('replied_at', 'is', null)
+    .execute();
+}
+
+/** Replies by button payload ("" for a reply that was not a button), with time to reply. */
+export async function replyStats(
+  db: Kysely<Database>,
+  campaignId: string,
+): Promise<Array<{ variant: string | null; payload: string | null; n: number }>> {
+  const rows = await db
+    .selectFrom('campaign_recipients')
+    .select(['variant', 'reply_payload as payload', sql<number>`COUNT(*)`.as('n')])
+    .where('campaign_id', '=', campaignId)
+    .where('replied_at', 'is not', null)
+    .groupBy(['variant', 'reply_payload'])
+    .execute();
+  return rows.map((r) => ({ variant: r.variant, payload: r.payload, n: Number(r.n) }));
+}
