@@ -7,8 +7,11 @@ import { fbtraceId } from './ids';
 
 /** Titles from Meta's error-code table. */
 export const ERROR_TITLES: Readonly<Record<number, string>> = {
+  4: 'Application request limit reached',
   100: 'Invalid parameter',
+  80007: 'Rate limit issues',
   130429: 'Rate limit hit',
+  130472: "User's number is part of an experiment",
   131000: 'Something went wrong',
   131008: 'Required parameter is missing',
   131009: 'Parameter value is not valid',
@@ -17,8 +20,12 @@ export const ERROR_TITLES: Readonly<Record<number, string>> = {
   131047: 'Re-engagement message',
   131050:
     'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.',
+  131048: 'Spam rate limit hit',
+  131049: 'Meta chose not to deliver.',
   131051: 'Unsupported message type',
   131056: '(Business Account, Consumer Account) pair rate limit hit',
+  131057: 'Account in maintenance mode',
+  131064: 'Messaging limit reached because of template category violations',
   132000: 'Number of parameters does not match the expected number of params',
   132001: 'Template name does not exist in the translation',
   132005: 'Translated text too long',
@@ -32,6 +39,7 @@ export const ERROR_TITLES: Readonly<Record<number, string>> = {
 export const DEFAULT_HTTP_STATUS: Readonly<Record<number, number>> = {
   190: 401,
   131000: 500,
+  131057: 500,
   132001: 404,
 };
 

@@ -1,6 +1,7 @@
 /**
  * POST /{version}/{phone-number-id}/messages: token, number, body validation, throughput
- * (130429) and pair limit (131056), the 24-hour rule (131047, async by default), then accept:
+ * (130429) and pair limit (131056), the 24-hour rule (131047, async by default), the limits and
+ * errors set on command (meta-limits.ts: messaging limit, 131049, injected codes), then accept:
  * record, schedule the status lifecycle, answer with Meta's success shape. A user with a
  * username may be addressed by `recipient` (their BSUID) instead of `to` (usernames.ts).
  * Also the business's mark-as-read call (`{status: "read", message_id}` → `{success: true}`).
@@ -10,6 +11,7 @@ import { messagingError, paramError, unknownObjectError, WINDOW_CLOSED_DETAILS }
 import { checkVersion, requireToken } from './graph';
 import { makeWamid } from './ids';
 import type { MessageLifecycle } from './lifecycle';
+import type { MetaLimits } from './meta-limits';
 import { validateSend } from './send-validation';
 import {
   type MessageState,
@@ -23,6 +25,8 @@ import {
 export interface MessagesRouteDeps {
   state: SandboxState;
   lifecycle: MessageLifecycle;
+  /** Messaging limit, marketing cap and errors on command (meta-limits.ts). */
+  limits: MetaLimits;
   now: () => number;
   syncWindowError: boolean;
 }
@@ -76,6 +80,14 @@ export function registerMessagesRoute(app: FastifyInstance, d: MessagesRouteDeps
         if (d.syncWindowError) throw messagingError(131047, WINDOW_CLOSED_DETAILS);
         failure = { code: 131047, details: WINDOW_CLOSED_DETAILS };
       }
+      if (!failure) {
+        failure = d.limits.judge(account, {
+          waId: v.waId,
+          template: v.template !== null,
+          marketing: v.category === 'marketing',
+          windowOpen,
+        }).failure;
+      }
 
       const wamid = makeWamid(v.waId, 'outbound');
       const record: SentRecord = {
@@ -103,6 +115,8 @@ export function registerMessagesRoute(app: FastifyInstance, d: MessagesRouteDeps
       };
       state.recordSent(m);
       lifecycle.accept(m);
+      // Only a template that will reach the user counts against the messaging limit.
+      if (v.template && !windowOpen && !m.failure) d.limits.reached(phoneNumberId, v.waId);
       return {
         messaging_product: 'whatsapp',
         // Addressed by BSUID: Meta answers with the user_id and leaves the phone out.

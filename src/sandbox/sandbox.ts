@@ -11,7 +11,9 @@ import { MetaError, paramError, unknownPathError } from './errors';
 import { registerFaultInjection } from './fault-injection';
 import { sendMetaError } from './graph';
 import { MessageLifecycle } from './lifecycle';
+import { registerLimitsRoutes } from './limits-route';
 import { registerMessagesRoute } from './messages-route';
+import { type InjectedError, type InjectRequest, MetaLimits, type QualityEvent } from './meta-limits';
 import { defaultSeedTemplates } from './seed';
 import {
   type AccountState,
@@ -26,6 +28,7 @@ import { registerTemplateRoutes } from './templates-route';
 import { type SimulatedUsers, Users } from './users';
 import { WebhookEmitter, type WebhookItem, type WebhookStats } from './webhook-emitter';
 
+export type { InjectedError, InjectRequest, QualityEvent } from './meta-limits';
 export type { InboxButton, InboxMessage, SandboxTemplate, SentRecord } from './state';
 export type { SimulatedUsers, UserMessageHandler } from './users';
 
@@ -39,6 +42,13 @@ export interface SandboxAccount {
   /** messages/s, 0 = unlimited */
   throughputMps?: number;
   pairLimit?: boolean;
+  /**
+   * Meta's messaging limit for this number: unique users reached with templates outside their
+   * window in a moving 24 h. None by default (meta-limits.ts).
+   */
+  messagingLimit?: number | null;
+  /** The code a send beyond the messaging limit fails with; 131026 by default. */
+  messagingLimitCode?: number;
 }
 
 export interface SandboxOptions {
@@ -85,6 +95,17 @@ export interface Sandbox {
   templates(wabaId: string): SandboxTemplate[];
   /** Sets a template's status and emits message_template_status_update. */
   setTemplateStatus(wabaId: string, name: string, language: string, status: string, reason?: string): void;
+  /** Sets (null: removes) a number's messaging limit (unique users outside the window, 24 h). */
+  setMessagingLimit(phoneNumberId: string, limit: number | null, code?: number): void;
+  /** These users (or 'all') refuse further marketing templates with 131049; lift=true undoes it. */
+  capMarketing(phoneNumberId: string, who: readonly string[] | 'all', lift?: boolean): void;
+  /** The next count sends (to `to`, or anyone) fail with `code`, sync or as a failed status. */
+  injectError(req: InjectRequest): InjectedError;
+  /** Emits phone_number_quality_update for the number (current_limit defaults from its limit). */
+  setQuality(
+    phoneNumberId: string,
+    update: { event: QualityEvent; currentLimit?: string; oldLimit?: string },
+  ): void;
   /** Resolves when no status, review, webhook delivery or scripted user handler is pending. */
   drainWebhooks(): Promise<void>;
   stats(): SandboxStats;
@@ -93,6 +114,7 @@ export interface Sandbox {
 export function createSandbox(opts: SandboxOptions): Sandbox {
   const now = opts.now ?? Date.now;
   const state = new SandboxState(now);
+  const limits = new MetaLimits(now);
   const activity = new Activity();
   const onChange = () => activity.changed();
   const statusByCode = opts.httpStatusByCode ?? {};
@@ -112,6 +134,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       pairBuckets: new Map(),
     };
     state.addAccount(account);
+    if (a.messagingLimit != null)
+      limits.setMessagingLimit(a.phoneNumberId, a.messagingLimit, a.messagingLimitCode);
   }
 
   const seeds = opts.seedTemplates ?? defaultSeedTemplates();
@@ -217,10 +241,28 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     sendMetaError(reply, unknownPathError(req.url.split('?')[0] ?? ''), statusByCode),
   );
 
-  registerMessagesRoute(app, { state, lifecycle, now, syncWindowError: opts.syncWindowError === true });
+  registerMessagesRoute(app, {
+    state,
+    lifecycle,
+    limits,
+    now,
+    syncWindowError: opts.syncWindowError === true,
+  });
   registerTemplateRoutes(app, { state, manager });
   registerControlRoutes(app, { state, users, manager, emitter });
   registerFaultInjection(app);
+  const setQuality: Sandbox['setQuality'] = (phoneNumberId, update) => {
+    const a = state.accounts.get(phoneNumberId);
+    if (!a) throw new Error(`unknown phone number id ${phoneNumberId}`);
+    const limit = limits.messagingLimit(phoneNumberId)?.limit;
+    const envelope = limits.qualityEnvelope(a, {
+      event: update.event,
+      currentLimit: update.currentLimit ?? tierName(limit),
+      ...(update.oldLimit === undefined ? {} : { oldLimit: update.oldLimit }),
+    });
+    if (a.webhookUrl) emitter.pushEnvelope(a.webhookUrl, a.appSecret, envelope);
+  };
+  registerLimitsRoutes(app, { state, limits, setQuality });
 
   let url = '';
   let closed = false;
@@ -262,10 +304,24 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       if (!t) throw new Error(`no template ${name} (${language}) in WABA ${wabaId}`);
       manager.setStatus(t, status, reason === undefined ? {} : { reason });
     },
+    setMessagingLimit: (phoneNumberId, limit, code) => {
+      if (!state.accounts.has(phoneNumberId)) throw new Error(`unknown phone number id ${phoneNumberId}`);
+      limits.setMessagingLimit(phoneNumberId, limit, code);
+    },
+    capMarketing: (phoneNumberId, who, lift) => limits.capMarketing(phoneNumberId, who, lift !== true),
+    injectError: (req) => limits.inject(req),
+    setQuality,
     drainWebhooks: () => activity.whenIdle(),
     stats: () => ({
       accepted: state.sent.length,
       webhooks: { ...emitter.stats, pending: emitter.pending() },
     }),
   };
+}
+
+/** Meta's name for a messaging limit level, as phone_number_quality_update reports it. */
+function tierName(limit: number | undefined): string {
+  if (limit === undefined) return 'TIER_UNLIMITED';
+  if (limit >= 1000 && limit % 1000 === 0) return `TIER_${limit / 1000}K`;
+  return `TIER_${limit}`;
 }
