@@ -10,6 +10,7 @@ import * as m0008 from './migrations/0008-audience-indexes';
 import * as m0009 from './migrations/0009-message-category';
 import * as m0010 from './migrations/0010-contact-name-lock';
 import * as m0011 from './migrations/0011-campaigns';
+import * as m0012 from './migrations/0012-message-pricing';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-message-category': m0009,
   '0010-contact-name-lock': m0010,
   '0011-campaigns': m0011,
+  '0012-message-pricing': m0012,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {

@@ -229,6 +229,10 @@ export interface MessagesTable {
   doubt_until: number | null;
   /** The campaign that queued it; null for a 1:1 message. */
   campaign_id: Generated<string | null>;
+  /** Meta's `pricing.category` from a status webhook (marketing, utility, …); null until one carried it. */
+  pricing_category: Generated<string | null>;
+  /** Meta's `pricing.billable`: 1 or 0; null until a status carried it. */
+  billable: Generated<number | null>;
 }
 
 export interface MessageEventsTable {

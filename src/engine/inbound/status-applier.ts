@@ -9,6 +9,7 @@ import type { ProviderStatus } from '../../domain/message';
 import { classifyProviderError } from '../../domain/provider-errors';
 import { mergeStatus } from '../../domain/status-merge';
 import { findContacts, linkAddresses } from '../../store/contacts-repo';
+import { writeMessagePricing } from '../../store/message-pricing-repo';
 import {
   findMessagesByIds,
   findMessagesOfContactsByProviderIds,
@@ -60,6 +61,7 @@ export async function applyStatuses(
   const dirty = new Set<string>();
   const events: PendingEvent[] = [];
   const timeline: NewMessageEvent[] = [];
+  const priced = new Set<string>();
 
   for (const item of items) {
     const id =
@@ -80,6 +82,8 @@ export async function applyStatuses(
         'status names another provider id for our message',
       );
     }
+    // Meta's billing facts (migration 0012), kept whatever the status merge decides.
+    if (item.pricing && pricingOf(item.pricing, row)) priced.add(row.id);
     const field = TIME_FIELD[item.status];
     if (field && row[field] === null) {
       row[field] = item.timestamp;
@@ -116,7 +120,22 @@ export async function applyStatuses(
     [...dirty].map((id) => byId.get(id)!),
     now,
   );
+  if (priced.size > 0)
+    await writeMessagePricing(
+      db,
+      [...priced].map((id) => byId.get(id)!),
+    );
   return { events, timeline };
+}
+
+/** Takes a status's `pricing` into the row; whether that changed it. */
+function pricingOf(pricing: NonNullable<StatusItem['pricing']>, row: MessageRow): boolean {
+  const category = pricing.category ?? row.pricing_category;
+  const billable = pricing.billable === undefined ? row.billable : pricing.billable ? 1 : 0;
+  if (category === row.pricing_category && billable === row.billable) return false;
+  row.pricing_category = category;
+  row.billable = billable;
+  return true;
 }
 
 function applyFailure(row: MessageRow, item: StatusItem): void {
