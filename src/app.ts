@@ -142,7 +142,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...opts.dispatcher,
   });
   const sendService = new SendService(ctx, accounts, () => dispatcher.wake());
-  const campaignDeps: CampaignDeps = { events, wake: () => campaigns.wake() };
+  const campaignDeps: CampaignDeps = {
+    events,
+    wake: () => campaigns.wake(),
+    quietHours: config.campaigns.quietHours,
+  };
   const campaigns = new CampaignRunner(
     ctx,
     accounts,
@@ -156,7 +160,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   );
   const ingest = new WebhookIngest(ctx, accounts, channel, events, {
     onEvents: () => deliverer.wake(),
-    onTemplatesChanged: () => sendService.forgetTemplates(),
+    // A template leaving APPROVED is seen by the runner at its next pass: wake it at once.
+    onTemplatesChanged: () => {
+      sendService.forgetTemplates();
+      campaigns.wake();
+    },
+    campaigns: campaignDeps,
   });
   const apiKeys = new ApiKeys(ctx);
   const imports: ImportService = { ctx, runner: new ImportRunner(ctx), limits: config.imports };
@@ -178,6 +187,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       rateCard,
       messagingLimit: config.campaigns.messagingLimit,
       messagingLimitSource: config.campaigns.messagingLimitSource,
+      quietHours: config.campaigns.quietHours,
     },
   };
   const http = await buildApi(apiDeps, log);

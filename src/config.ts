@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseQuietHoursText, type QuietHours } from './domain/campaigns/schedule';
 import { RecontactError } from './domain/errors';
 import { type MessagingLimit, parseMessagingLimit } from './domain/pacing/messaging-limit';
 import { KEY_FORMAT_HINT, parseSecretKey } from './domain/secret-box';
@@ -64,6 +65,7 @@ const envSchema = z.object({
   IMPORT_SPOOL_DIR: z.string().min(1).optional(),
   RATE_CARD_FILE: z.string().min(1).optional(),
   MESSAGING_LIMIT: z.string().optional(),
+  CAMPAIGN_QUIET_HOURS: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -131,6 +133,11 @@ export interface Config {
     rateCardFile: string;
     messagingLimit: MessagingLimit;
     messagingLimitSource: 'configured' | 'sandbox' | 'assumed';
+    /**
+     * The account's quiet hours (CAMPAIGN_QUIET_HOURS, e.g. "21:00-09:00"), on each recipient's
+     * clock, for campaigns whose schedule gives none; null: none (the default).
+     */
+    quietHours: QuietHours | null;
   };
 }
 
@@ -250,10 +257,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 function campaignSettings(e: Env, meta: boolean): Config['campaigns'] {
   const rateCardFile = e.RATE_CARD_FILE === undefined ? SHIPPED_RATE_CARD : resolve(e.RATE_CARD_FILE);
+  const quiet = parseQuietHoursText(e.CAMPAIGN_QUIET_HOURS ?? '', 'CAMPAIGN_QUIET_HOURS');
+  if (!quiet.ok) {
+    throw new RecontactError('CONFIG_INVALID', 'Invalid CAMPAIGN_QUIET_HOURS', {
+      details: quiet.problems,
+      hint: 'Write the hours no campaign message may arrive, on each recipient\'s clock, as FROM-TO (e.g. "21:00-09:00"), or unset it for none.',
+    });
+  }
+  const quietHours = quiet.value;
   if (e.MESSAGING_LIMIT === undefined) {
     return meta
-      ? { rateCardFile, messagingLimit: STARTING_MESSAGING_LIMIT, messagingLimitSource: 'assumed' }
-      : { rateCardFile, messagingLimit: 'unlimited', messagingLimitSource: 'sandbox' };
+      ? {
+          rateCardFile,
+          messagingLimit: STARTING_MESSAGING_LIMIT,
+          messagingLimitSource: 'assumed',
+          quietHours,
+        }
+      : { rateCardFile, messagingLimit: 'unlimited', messagingLimitSource: 'sandbox', quietHours };
   }
   const limit = parseMessagingLimit(e.MESSAGING_LIMIT, 'MESSAGING_LIMIT');
   if (!limit.ok) {
@@ -262,7 +282,7 @@ function campaignSettings(e: Env, meta: boolean): Config['campaigns'] {
       hint: "Set the business portfolio's messaging limit as WhatsApp Manager shows it (250, 2000, 10000, 100000 or unlimited), or unset it.",
     });
   }
-  return { rateCardFile, messagingLimit: limit.value, messagingLimitSource: 'configured' };
+  return { rateCardFile, messagingLimit: limit.value, messagingLimitSource: 'configured', quietHours };
 }
 
 /** Uploads live beside the SQLite file they are imported into; PostgreSQL and :memory: use ./data. */

@@ -161,6 +161,17 @@ export async function nextSendAt(db: Kysely<Database>, campaignId: string): Prom
   return row?.at === null || row?.at === undefined ? null : Number(row.at);
 }
 
+/** Whether the campaign has queued any message yet (withdrawn ones included). */
+export async function hasMessages(db: Kysely<Database>, campaignId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Whether any of the campaign's messages still owes an outcome (queued, sending, unconfirmed). */
 export async function hasOpenMessages(db: Kysely<Database>, campaignId: string): Promise<boolean> {
   const row = await db
@@ -204,6 +215,7 @@ export interface DueRecipient {
   marketing_consent: string;
   erased_at: number | null;
   last_inbound_at: number | null;
+  time_zone: string | null;
 }
 
 /**
@@ -217,7 +229,7 @@ export async function dueRecipients(
   const lock = takesRowLocks(trx) ? sql`FOR UPDATE OF r SKIP LOCKED` : sql``;
   const res = await sql<DueRecipient>`
     SELECT r.contact_id, r.send_at, c.wa_id, c.bsuid, c.phone_e164, c.name, c.language, c.attributes,
-           c.all_consent, c.marketing_consent, c.erased_at, c.last_inbound_at
+           c.all_consent, c.marketing_consent, c.erased_at, c.last_inbound_at, c.time_zone
       FROM campaign_recipients r JOIN contacts c ON c.id = r.contact_id
      WHERE r.campaign_id = ${p.campaignId} AND r.state = 'pending' AND r.send_at <= ${p.now}
      ORDER BY r.send_at, r.contact_id

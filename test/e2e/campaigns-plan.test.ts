@@ -561,6 +561,7 @@ describe('plan settings read at start', () => {
       rateCardFile: join(REPO_ROOT, 'rate-cards/meta-whatsapp-2026-10.json'),
       messagingLimit: 'unlimited',
       messagingLimitSource: 'sandbox',
+      quietHours: null,
     });
     expect(loadRateCardFile(sandbox.rateCardFile).effectiveFrom).toBe(CARD.effective_from);
     const meta = loadConfig({

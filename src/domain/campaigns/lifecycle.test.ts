@@ -127,9 +127,12 @@ describe('recipient lifecycle', () => {
     expect(canMoveRecipient('sent', 'sent')).toBe(true);
     expect(canMoveRecipient('queued', 'read')).toBe(true);
     expect(canMoveRecipient('queued', 'pending')).toBe(false);
-    // Once queued, the outbox owns the send: an opt-out or expiry no longer skips it.
+    // Once queued, the outbox owns the send: an opt-out no longer skips it. A cancel or the
+    // expiry withdraws it only while it has not left (withdrawQueued).
     expect(canMoveRecipient('queued', 'opted_out')).toBe(false);
-    expect(canMoveRecipient('queued', 'expired')).toBe(false);
+    expect(canMoveRecipient('queued', 'expired')).toBe(true);
+    expect(canMoveRecipient('queued', 'cancelled')).toBe(true);
+    expect(canMoveRecipient('sent', 'expired')).toBe(false);
     expect(canMoveRecipient('pending', 'opted_out')).toBe(true);
     expect(canMoveRecipient('excluded', 'queued')).toBe(false);
   });

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   nextAllowed,
+  parseQuietHoursText,
   parseSchedule,
   recipientTimeZone,
   type Schedule,
   SEND_AT_LAUNCH,
   scheduleJson,
   sendTimeFor,
+  withAccountQuietHours,
 } from './schedule';
 
 const t = (iso: string) => {
@@ -629,5 +631,48 @@ describe('speed', () => {
       '2026-03-09T14:00',
     ]);
     expect(counts.get('2026-03-09T13:00')).toBeGreaterThan(28_000); // Buenos Aires and the fallback
+  });
+});
+
+describe("the account's quiet hours", () => {
+  const NIGHT = { from: 21 * 60, to: 9 * 60 };
+
+  it('reads "FROM-TO" and "none", and names what it cannot read', () => {
+    expect(parseQuietHoursText('21:00-09:00', 'Q')).toEqual({ ok: true, value: NIGHT });
+    expect(parseQuietHoursText(' 21:00 – 09:00 ', 'Q')).toEqual({ ok: true, value: NIGHT });
+    expect(parseQuietHoursText('none', 'Q')).toEqual({ ok: true, value: null });
+    expect(parseQuietHoursText('', 'Q')).toEqual({ ok: true, value: null });
+    const bad = (text: string) => {
+      const r = parseQuietHoursText(text, 'Q');
+      if (r.ok) throw new Error(`expected problems for ${text}`);
+      return r.problems;
+    };
+    expect(bad('21:00')).toEqual([{ path: 'Q', message: expect.stringContaining('"21:00-09:00"') }]);
+    expect(bad('25:00-09:00')).toEqual([
+      { path: 'Q.from', message: expect.stringContaining('not a time of day') },
+    ]);
+    expect(bad('9-21')[0]!.path).toBe('Q.from');
+    expect(bad('09:00-09:00')).toEqual([{ path: 'Q', message: expect.stringContaining('no span at all') }]);
+  });
+
+  it('applies to a schedule that says nothing of quiet hours, not to one that writes null or its own', () => {
+    const none = schedule(undefined);
+    expect(withAccountQuietHours(none, undefined, NIGHT).quietHours).toEqual(NIGHT);
+    expect(withAccountQuietHours(none, { at: null }, NIGHT).quietHours).toEqual(NIGHT);
+    // "quiet_hours": null is the campaign choosing none.
+    expect(withAccountQuietHours(none, { quiet_hours: null }, NIGHT).quietHours).toBeNull();
+    const own = schedule({ quiet_hours: { from: '13:00', to: '15:00' } });
+    expect(
+      withAccountQuietHours(own, { quiet_hours: { from: '13:00', to: '15:00' } }, NIGHT).quietHours,
+    ).toEqual({
+      from: 13 * 60,
+      to: 15 * 60,
+    });
+    expect(withAccountQuietHours(none, undefined, null)).toBe(none);
+  });
+
+  it('holds a launch at 23:00 in Buenos Aires until 09:00 there', () => {
+    const s = withAccountQuietHours(schedule(undefined), undefined, NIGHT);
+    expect(due(s, BA, '2026-03-10T02:00:00Z')).toBe('2026-03-10T12:00:00.000Z');
   });
 });

@@ -158,6 +158,49 @@ export function parseSchedule(input: unknown, base = 'schedule'): CheckedSchedul
   return { ok: true, value: { at, localTime, quietHours, expiresAt, fallbackTimeZone } };
 }
 
+/**
+ * The account's quiet hours (CAMPAIGN_QUIET_HOURS) apply to a campaign whose schedule says
+ * nothing about them. A schedule that writes `"quiet_hours": null` chose none: that overrides the
+ * account's default, as any key the campaign gives does. `raw` is the schedule as written (JSON),
+ * since parseSchedule reads a missing key and a null one alike.
+ */
+export function withAccountQuietHours(
+  schedule: Schedule,
+  raw: unknown,
+  accountQuietHours: QuietHours | null,
+): Schedule {
+  if (accountQuietHours === null || schedule.quietHours !== null) return schedule;
+  if (isObject(raw) && Object.hasOwn(raw, 'quiet_hours')) return schedule;
+  return { ...schedule, quietHours: accountQuietHours };
+}
+
+/**
+ * Quiet hours written in one string, as a setting gives them: "21:00-09:00" (from-to, on each
+ * recipient's clock), or "none" / "" for none.
+ */
+export function parseQuietHoursText(
+  text: string,
+  path: string,
+): { ok: true; value: QuietHours | null } | { ok: false; problems: Problem[] } {
+  const t = text.trim();
+  if (t === '' || t.toLowerCase() === 'none') return { ok: true, value: null };
+  const m = /^(\S+?)\s*[-–]\s*(\S+)$/.exec(t);
+  if (!m) {
+    return {
+      ok: false,
+      problems: [
+        {
+          path,
+          message: `"${cut(t)}" is not a span of quiet hours; write "FROM-TO" on a 24-hour clock, e.g. "21:00-09:00", or "none"`,
+        },
+      ],
+    };
+  }
+  const problems: Problem[] = [];
+  const value = readQuietHours({ from: m[1], to: m[2] }, path, problems);
+  return value === null ? { ok: false, problems } : { ok: true, value };
+}
+
 /** The JSON form parseSchedule reads back to the same Schedule (for API answers and storage). */
 export function scheduleJson(schedule: Schedule): Record<string, unknown> {
   const { at, localTime, quietHours, expiresAt, fallbackTimeZone } = schedule;

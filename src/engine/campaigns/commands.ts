@@ -13,6 +13,7 @@
 import { applyCommand, type CampaignState, isTerminalCampaign } from '../../domain/campaigns/lifecycle';
 import { RecontactError } from '../../domain/errors';
 import {
+  hasMessages,
   holdQueued,
   nextSendAt,
   releaseHeld,
@@ -61,11 +62,10 @@ export async function resumeCampaign(
   if (record.state === 'running' || record.state === 'scheduled') return record;
   const now = ctx.clock();
   const next = await nextSendAt(ctx.store.db, id);
-  // Back to scheduled only when nothing has been sent yet and the first send is still ahead.
-  const { counts } = await campaignTally(ctx.store.db, record);
-  const move = applyCommand(record.state, 'resume', {
-    startsLater: next !== null && next > now && counts.pending === counts.recipients,
-  });
+  // Back to scheduled only when nothing has been queued yet and the first send is still ahead
+  // (excluded or expired-at-launch recipients do not make a campaign "started").
+  const startsLater = next !== null && next > now && !(await hasMessages(ctx.store.db, id));
+  const move = applyCommand(record.state, 'resume', { startsLater });
   if (!move.ok) throw conflict(record, move.reason);
   const moved = await ctx.store.db.transaction().execute(async (trx) => {
     const row = await moveCampaign(trx, id, move.to, { now, from: ['paused'] });

@@ -13,10 +13,17 @@
  *     campaign whose template stopped being approved before its start.
  *   - Recipients whose local send time falls at or after the expiry are materialised as expired
  *     (reason send_time_after_expiry): they are counted, never queued.
+ *   - Quiet hours: the schedule's, else the account's (CAMPAIGN_QUIET_HOURS); a schedule that
+ *     writes `"quiet_hours": null` has none, whatever the account's default.
  */
 import type { CampaignDefinition } from '../../domain/campaigns/definition';
 import { applyCommand } from '../../domain/campaigns/lifecycle';
-import { recipientTimeZone, type Schedule, sendTimeFor } from '../../domain/campaigns/schedule';
+import {
+  type QuietHours,
+  recipientTimeZone,
+  type Schedule,
+  sendTimeFor,
+} from '../../domain/campaigns/schedule';
 import { checkNeeds } from '../../domain/contacts/audience';
 import { RecontactError } from '../../domain/errors';
 import {
@@ -36,6 +43,11 @@ export interface CampaignDeps {
   events: EventBus;
   /** Wakes the runner (and through it the dispatcher) after a change. */
   wake: () => void;
+  /**
+   * The account's quiet hours (CAMPAIGN_QUIET_HOURS) for a campaign whose schedule has no
+   * `quiet_hours` key; absent or null: none. `"quiet_hours": null` in a schedule means none.
+   */
+  quietHours?: QuietHours | null;
 }
 
 export async function launchCampaign(
@@ -47,7 +59,7 @@ export async function launchCampaign(
   const record = await getCampaign(ctx.store.db, accountId, id);
   if (!record) throw campaignNotFound(id);
   if (record.state !== 'draft') return { record, launched: false };
-  const checked = checkPlannable(record.definition, 'definition');
+  const checked = checkPlannable(record.definition, 'definition', deps.quietHours ?? null);
   if (!checked.ok) {
     throw new RecontactError(
       'INPUT_INVALID',

@@ -35,7 +35,13 @@ import {
   priceOf,
   type RateCard,
 } from '../../domain/campaigns/rate-card';
-import { parseSchedule, type Schedule, sendTimeFor } from '../../domain/campaigns/schedule';
+import {
+  parseSchedule,
+  type QuietHours,
+  type Schedule,
+  sendTimeFor,
+  withAccountQuietHours,
+} from '../../domain/campaigns/schedule';
 import {
   AUDIENCE_LIMITS,
   type AudienceDefinition,
@@ -87,6 +93,8 @@ export interface PlanSettings {
   messagingLimit: MessagingLimit;
   /** configured: MESSAGING_LIMIT; sandbox: none (the embedded sandbox); assumed: Meta's starting 250. */
   messagingLimitSource: 'configured' | 'sandbox' | 'assumed';
+  /** The account's quiet hours (CAMPAIGN_QUIET_HOURS) for schedules that give none; absent: none. */
+  quietHours?: QuietHours | null;
 }
 
 export interface PlanDeps extends PlanSettings {
@@ -207,7 +215,7 @@ export async function planCampaign(
       hint: 'GET /v1/campaigns lists the campaigns of the account (pass account_id for another account).',
     });
   }
-  const checked = checkPlannable(record.definition, 'definition');
+  const checked = checkPlannable(record.definition, 'definition', deps.quietHours ?? null);
   if (!checked.ok) {
     throw invalid(
       checked.problems,
@@ -226,7 +234,7 @@ export async function planDefinition(
   input: unknown,
   opts: PlanOptions = {},
 ): Promise<CampaignPlan> {
-  const checked = checkPlannable(input, 'body');
+  const checked = checkPlannable(input, 'body', deps.quietHours ?? null);
   const problems = checked.ok ? [] : [...checked.problems];
   const named = checked.ok ? checked.value.definition.accountId : undefined;
   if (named !== undefined && named !== accountId) {
@@ -250,9 +258,15 @@ export interface Plannable {
   schedule: Schedule;
 }
 
+/**
+ * The definition and its schedule as launch and the plan read them. `accountQuietHours`: the
+ * account's default (CAMPAIGN_QUIET_HOURS), applied when the schedule has no `quiet_hours` key;
+ * `"quiet_hours": null` is the campaign choosing none.
+ */
 export function checkPlannable(
   input: unknown,
   at: string,
+  accountQuietHours: QuietHours | null = null,
 ): { ok: true; value: Plannable } | { ok: false; problems: Problem[] } {
   const checked = parseCampaignDefinition(input, at);
   const problems: Problem[] = checked.ok ? [] : [...checked.problems];
@@ -261,7 +275,13 @@ export function checkPlannable(
   const schedule = parseSchedule(rawSchedule, `${at}.schedule`);
   if (!schedule.ok) problems.push(...schedule.problems);
   if (!checked.ok || !schedule.ok || problems.length > 0) return { ok: false, problems };
-  return { ok: true, value: { definition: checked.value, schedule: schedule.value } };
+  return {
+    ok: true,
+    value: {
+      definition: checked.value,
+      schedule: withAccountQuietHours(schedule.value, rawSchedule, accountQuietHours),
+    },
+  };
 }
 
 function invalid(problems: Problem[], what: string, hint: string): RecontactError {

@@ -8,9 +8,12 @@
  * Each recipient is checked again at its send time, since the audience was materialised at
  * launch: an opt-out or erasure since skips them (opted_out); a value the template needs that
  * is gone fails them (missing_value); a message to them in the last few seconds (the pair limit)
- * or no room left under the portfolio's messaging limit moves their send time later.
+ * moves their send time to 6 s after it, and no room left under the portfolio's messaging limit
+ * to when the next slot frees (the oldest counted reach leaves Meta's moving 24 h). Either way
+ * the new time is moved out of the campaign's quiet hours on the recipient's clock.
  */
 
+import type { Kysely } from 'kysely';
 import type { OutboundContent } from '../../channels/channel';
 import { isBsuid } from '../../domain/bsuid';
 import type { CampaignDefinition } from '../../domain/campaigns/definition';
@@ -19,13 +22,22 @@ import {
   compileCampaign,
   type MappingContact,
 } from '../../domain/campaigns/mapping';
+import { nextAllowed, recipientTimeZone, type Schedule } from '../../domain/campaigns/schedule';
 import type { AttributeValue } from '../../domain/contacts/contact-fields';
 import { RecontactError } from '../../domain/errors';
-import { MESSAGING_WINDOW_MS, type MessagingLimit } from '../../domain/pacing/messaging-limit';
+import {
+  countedAfter,
+  MESSAGING_WINDOW_MS,
+  type MessagingLimit,
+  messagingCapacity,
+  nextSlotRank,
+  reachWindowWith,
+} from '../../domain/pacing/messaging-limit';
 import { CAMPAIGN_PAIR_POLICY } from '../../domain/pacing/pair-limit';
 import { bindTemplate } from '../../domain/templates/bind';
 import type { TemplateRecord } from '../../domain/templates/model';
 import { WHATSAPP_WINDOW } from '../../domain/window';
+import { countReached, reachAtRank } from '../../store/campaign-plan-query';
 import {
   type DueRecipient,
   deferPending,
@@ -37,6 +49,7 @@ import {
 import { holdCampaign } from '../../store/campaigns-repo';
 import { markMarketingQueued } from '../../store/consent-repo';
 import { insertMessageEvents, insertMessages, type NewMessage } from '../../store/messages-repo';
+import type { Database } from '../../store/schema';
 import type { EngineContext } from '../context';
 
 /** A campaign compiled once for its run: the mapping, and its templates as stored. */
@@ -76,8 +89,13 @@ export interface QueueLimits {
   messagingLimit: MessagingLimit;
   /** Unique users the account may still reach in Meta's moving 24 h (messaging limit). */
   limitRoom: number;
-  /** How long a recipient over the messaging limit waits before it is looked at again. */
+  /**
+   * How long a recipient over the messaging limit waits when the store cannot say when the next
+   * slot frees (it normally can: the oldest counted reach + 24 h and the margin).
+   */
   limitRetryMs: number;
+  /** The campaign's schedule: a deferred send time is moved out of its quiet hours too. */
+  schedule: Schedule;
   holder: string;
   holdTtlMs: number;
 }
@@ -88,6 +106,8 @@ export interface QueueResult {
   deferred: number;
   /** Of those queued, how many took a messaging-limit slot. */
   slotsTaken: number;
+  /** Recipients that wait for a messaging-limit slot (the caller's count of room is now stale). */
+  overLimit: number;
 }
 
 export async function queueDue(
@@ -100,10 +120,10 @@ export async function queueDue(
     // The heartbeat is written first: on SQLite it takes the write lock before anything is read,
     // so another process's commit cannot make this transaction's reads stale.
     if (!(await holdCampaign(trx, { id: c.id, holder: p.holder, now, ttlMs: p.holdTtlMs }))) {
-      return { queued: 0, skipped: 0, deferred: 0, slotsTaken: 0 };
+      return { queued: 0, skipped: 0, deferred: 0, slotsTaken: 0, overLimit: 0 };
     }
     const due = await dueRecipients(trx, { campaignId: c.id, now, limit: p.limit });
-    if (due.length === 0) return { queued: 0, skipped: 0, deferred: 0, slotsTaken: 0 };
+    if (due.length === 0) return { queued: 0, skipped: 0, deferred: 0, slotsTaken: 0, overLimit: 0 };
     const limited = p.messagingLimit !== 'unlimited';
     const since = limited ? now - MESSAGING_WINDOW_MS : now - CAMPAIGN_PAIR_POLICY.intervalMs;
     const lastSent = await lastSendTimes(
@@ -115,7 +135,9 @@ export async function queueDue(
     const queued: Array<{ contactId: string; messageId: string; variant: string }> = [];
     const optedOut: string[] = [];
     const failed = new Map<string, string[]>();
-    const deferred: Array<{ contactId: string; sendAt: number }> = [];
+    const deferred: Array<{ contactId: string; sendAt: number; timeZone: string | null }> = [];
+    // Over the messaging limit: they wait for the next slot, known once this batch is in.
+    const overLimit: Array<{ contactId: string; timeZone: string | null }> = [];
     let room = p.limitRoom;
     let slotsTaken = 0;
     for (const d of due) {
@@ -125,12 +147,16 @@ export async function queueDue(
       }
       const last = lastSent.get(d.contact_id);
       if (last !== undefined && last > now - CAMPAIGN_PAIR_POLICY.intervalMs) {
-        deferred.push({ contactId: d.contact_id, sendAt: last + CAMPAIGN_PAIR_POLICY.intervalMs });
+        deferred.push({
+          contactId: d.contact_id,
+          sendAt: last + CAMPAIGN_PAIR_POLICY.intervalMs,
+          timeZone: d.time_zone,
+        });
         continue;
       }
       const needsSlot = limited && last === undefined && !windowOpen(d, now);
       if (needsSlot && room <= 0) {
-        deferred.push({ contactId: d.contact_id, sendAt: now + p.limitRetryMs });
+        overLimit.push({ contactId: d.contact_id, timeZone: d.time_zone });
         continue;
       }
       const built = build(ctx, c, d, now);
@@ -181,14 +207,50 @@ export async function queueDue(
       });
     for (const [reason, ids] of failed)
       await settlePending(trx, { campaignId: c.id, contactIds: ids, to: 'failed', reason, now });
-    if (deferred.length) await deferPending(trx, { campaignId: c.id, items: deferred, now });
+    if (overLimit.length) {
+      // Read after this batch's messages are in, so the slots they took are counted.
+      const slot = await nextLimitSlot(trx, c.accountId, p.messagingLimit, now);
+      // 'room': the caller's count was stale (slots freed since); they go at the next pass.
+      const slotAt = slot === 'room' ? now : (slot ?? now + p.limitRetryMs);
+      for (const o of overLimit) deferred.push({ ...o, sendAt: slotAt });
+    }
+    if (deferred.length) {
+      const items = deferred.map((d) => ({
+        contactId: d.contactId,
+        // A send moved later must not land in quiet hours (theirs, on their clock).
+        sendAt: nextAllowed(d.sendAt, p.schedule.quietHours, recipientTimeZone(p.schedule, d.timeZone)),
+      }));
+      await deferPending(trx, { campaignId: c.id, items, now });
+    }
     return {
       queued: messages.length,
       skipped: optedOut.length + [...failed.values()].reduce((n, ids) => n + ids.length, 0),
       deferred: deferred.length,
       slotsTaken,
+      overLimit: overLimit.length,
     };
   });
+}
+
+/**
+ * When the next messaging-limit slot frees: the oldest counted user's latest reach leaves Meta's
+ * moving window (plus the margin). 'room' when there is room already; null when the store
+ * cannot say.
+ */
+async function nextLimitSlot(
+  db: Kysely<Database>,
+  accountId: string,
+  limit: MessagingLimit,
+  now: number,
+): Promise<number | 'room' | null> {
+  if (limit === 'unlimited') return 'room';
+  const after = countedAfter(now);
+  const reached = await countReached(db, accountId, after);
+  const rank = nextSlotRank(limit, reached);
+  if (rank === null) return 'room';
+  const at = await reachAtRank(db, accountId, after, rank);
+  if (at === null) return null;
+  return messagingCapacity(limit, reachWindowWith(reached, rank, at), now).nextSlotAt;
 }
 
 function optedOutOf(d: DueRecipient, marketing: boolean): boolean {

@@ -27,7 +27,7 @@ import {
 } from '../../domain/campaigns/backoff';
 import type { CampaignDefinition } from '../../domain/campaigns/definition';
 import { parseCampaignDefinition } from '../../domain/campaigns/definition';
-import { parseSchedule, type Schedule } from '../../domain/campaigns/schedule';
+import { parseSchedule, type Schedule, withAccountQuietHours } from '../../domain/campaigns/schedule';
 import { countedAfter, type MessagingLimit } from '../../domain/pacing/messaging-limit';
 import type { TemplateRecord } from '../../domain/templates/model';
 import { countReached } from '../../store/campaign-plan-query';
@@ -89,8 +89,13 @@ interface RunState {
   allowance: number;
   lastAt: number;
   guard: AutoPauseGuard;
-  /** The counts the guard last saw, to feed it only what changed. */
-  seen: { ok: number; failedByCode: Record<string, number> } | undefined;
+  /**
+   * The counts the guard last saw, to feed it only what changed; 'rebase': take the next counts
+   * as seen without feeding them (after a pause or resume); undefined: feed everything.
+   */
+  seen: { ok: number; failedByCode: Record<string, number> } | 'rebase' | undefined;
+  /** The campaign's updated_at when last seen: every state move changes it. */
+  movedAt: number;
   checkedAt: number;
   progressAt: number;
   progressCounts: string;
@@ -167,11 +172,15 @@ export class CampaignRunner {
       );
       return 1;
     }
-    if (c.state === 'paused') {
-      run.seen = undefined; // a resume starts the guard afresh
+    if (run.movedAt !== c.updatedAt) {
+      // The campaign moved since the last pass (paused, resumed, perhaps both in between, or in
+      // another process): the guard starts afresh from the outcomes as they are now, so a
+      // resume is not paused again at once for the failures that paused it.
+      run.movedAt = c.updatedAt;
       run.guard.reset();
-      return 0;
+      run.seen = 'rebase';
     }
+    if (c.state === 'paused') return 0;
     const templates = await this.templatesOf(c, run);
     const stopped = this.templateStop(run, templates);
     if (c.state === 'scheduled') {
@@ -201,7 +210,14 @@ export class CampaignRunner {
     const known = this.runs.get(c.id);
     if (known) return known;
     const def = parseCampaignDefinition(c.definition);
-    const schedule = parseSchedule(c.definition.schedule, 'schedule');
+    const parsed = parseSchedule(c.definition.schedule, 'schedule');
+    // As launch read it: the account's quiet hours unless the schedule gives its own (or null).
+    const schedule = parsed.ok
+      ? {
+          ok: true as const,
+          value: withAccountQuietHours(parsed.value, c.definition.schedule, this.deps.quietHours ?? null),
+        }
+      : parsed;
     if (!def.ok || !schedule.ok) {
       this.ctx.log.error(
         { campaign: c.id },
@@ -220,6 +236,7 @@ export class CampaignRunner {
       lastAt: this.ctx.clock(),
       guard: new AutoPauseGuard(this.opts.autoPause),
       seen: undefined,
+      movedAt: c.updatedAt,
       checkedAt: 0,
       progressAt: this.ctx.clock(),
       progressCounts: '',
@@ -264,11 +281,14 @@ export class CampaignRunner {
       messagingLimit: this.opts.messagingLimit,
       limitRoom: await this.limitRoom(c.accountId, now),
       limitRetryMs: this.opts.limitRetryMs,
+      schedule: run.schedule,
       holder: this.opts.workerId,
       holdTtlMs: this.opts.holdTtlMs,
     });
     run.allowance -= result.queued;
     if (this.reached) this.reached.count += result.slotsTaken;
+    // Some wait for a slot: count again next time rather than trust a count kept by hand.
+    if (result.overLimit > 0) this.reached = undefined;
     if (result.queued) this.deps.onQueued();
     return result.queued + result.skipped;
   }
@@ -316,6 +336,10 @@ export class CampaignRunner {
     now: number,
   ): string | null {
     const ok = counts.accepted + counts.sent + counts.delivered + counts.read;
+    if (run.seen === 'rebase') {
+      run.seen = { ok, failedByCode: { ...failedByCode } };
+      return null;
+    }
     const before = run.seen ?? { ok: 0, failedByCode: {} };
     for (let i = before.ok; i < ok; i++) run.guard.record(now, { failed: false });
     for (const [key, n] of Object.entries(failedByCode)) {
