@@ -195,7 +195,25 @@ export interface IdentityChangeItem {
   raw: unknown;
 }
 
+/**
+ * Meta's `phone_number_quality_update`: the sending number's quality or messaging limit changed
+ * (event FLAGGED, UNFLAGGED, DOWNGRADE, UPGRADE; limits as Meta names them, e.g. TIER_2K).
+ */
+export interface PhoneQualityItem {
+  kind: 'phone_quality';
+  wabaId: string;
+  /** Digits, as Meta sends it; the number is identified by it (the change has no phone_number_id). */
+  displayPhoneNumber: string;
+  event: string;
+  currentLimit?: string;
+  oldLimit?: string;
+  /** entry[].time in ms, when present. */
+  at?: number;
+  raw: unknown;
+}
+
 export type WebhookItem =
+  | PhoneQualityItem
   | InboundItem
   | UserPreferenceItem
   | IdentityChangeItem

@@ -114,6 +114,12 @@ const RULES: ReadonlyMap<number, Rule> = new Map([
   [131042, fatal('there is a payment problem on the WhatsApp Business Account')],
   [131045, fatal('the sending number is not correctly registered (certificate problem)')],
   [
+    131064,
+    fatal(
+      'WhatsApp limited this account’s messages because templates were found in the wrong category (e.g. promotions sent as utility); fix the templates’ categories in WhatsApp Manager',
+    ),
+  ],
+  [
     131048,
     fatal(
       'too many earlier messages were blocked or reported as spam; stop sending and improve quality first',

@@ -6,7 +6,8 @@
  * value.statuses → status, value.errors → system error), `user_preferences` (→ user_preference:
  * marketing stop / resume), `user_id_update` (→ identity_change; not a field one can subscribe
  * to at Meta, but some BSPs forward it), `message_template_status_update`,
- * `message_template_quality_update`, `template_category_update`. Other fields are skipped (the
+ * `message_template_quality_update`, `template_category_update`, `phone_number_quality_update`
+ * (→ phone_quality: the number was flagged, its limit lowered or raised). Other fields are skipped (the
  * raw body stays in the inbox).
  *
  * Usernames (2026). A user may be known by a business-scoped user id (BSUID) beside, or instead
@@ -36,6 +37,7 @@ import { jsonMayHoldUnstorable, makeStorable } from '../../domain/storable-text'
 import type {
   IdentityChangeItem,
   InboundItem,
+  PhoneQualityItem,
   StatusItem,
   SystemErrorItem,
   TemplateCategoryItem,
@@ -584,6 +586,24 @@ function templateCategory(wabaId: string, v: Obj, vp: string): TemplateCategoryI
   return item;
 }
 
+/** The number's quality or messaging limit changed (FLAGGED, DOWNGRADE, …). */
+function phoneQuality(wabaId: string, v: Obj, vp: string, at: number | undefined): PhoneQualityItem {
+  const item: PhoneQualityItem = {
+    kind: 'phone_quality',
+    wabaId,
+    // Meta sends it as digits; a string with a + or spaces is reduced to its digits.
+    displayPhoneNumber: idString(v, 'display_phone_number', vp).replace(/\D/g, ''),
+    event: str(v, 'event', vp).toUpperCase(),
+    raw: v,
+  };
+  const current = optStr(v, 'current_limit', vp);
+  if (current !== undefined) item.currentLimit = current;
+  const old = optStr(v, 'old_limit', vp);
+  if (old !== undefined) item.oldLimit = old;
+  if (at !== undefined) item.at = at;
+  return item;
+}
+
 /** entry[].time (Unix seconds) in milliseconds, when present. */
 function entryTime(entry: Obj, ep: string): number | undefined {
   return entry.time === undefined ? undefined : timestampMs(entry, 'time', ep);
@@ -637,6 +657,9 @@ export function parseWebhook(rawBody: Buffer): WebhookItem[] {
           break;
         case 'template_category_update':
           out.push(templateCategory(idString(entry, 'id', ep), obj(change.value, vp), vp));
+          break;
+        case 'phone_number_quality_update':
+          out.push(phoneQuality(idString(entry, 'id', ep), obj(change.value, vp), vp, entryTime(entry, ep)));
           break;
         default:
           // Fields we do not consume (account_update, security, ...) are not errors.

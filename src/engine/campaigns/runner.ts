@@ -345,7 +345,13 @@ export class CampaignRunner {
     for (const [key, n] of Object.entries(failedByCode)) {
       const code = key === 'none' ? null : Number(key);
       if (Number.isNaN(code)) continue; // failed before a send (missing value): not Meta's verdict
-      if (!campaignBackoff(code).countsAsFailure) continue;
+      // (engineer B) A failure every remaining recipient would share (backoff.ts pause_campaign:
+      // 131064, the template, the account) pauses at once, not at the failure rate; a first look
+      // (run.seen unset) sees history, not news, so it does not.
+      const action = campaignBackoff(code);
+      if (action.kind === 'pause_campaign' && run.seen !== undefined && n > (before.failedByCode[key] ?? 0))
+        return action.reason;
+      if (!action.countsAsFailure) continue;
       for (let i = before.failedByCode[key] ?? 0; i < n; i++) run.guard.record(now, { failed: true, code });
     }
     run.seen = { ok, failedByCode: { ...failedByCode } };

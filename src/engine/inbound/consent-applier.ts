@@ -262,27 +262,64 @@ async function fromFailedStatuses(db: Kysely<Database>, stopped: StatusItem[]): 
   const messages = new Map<string, MessageRow>();
   for (const m of await findMessagesByIds(db, ours)) messages.set(m.id, m);
   for (const m of messages.values()) if (m.provider_message_id) messages.set(m.provider_message_id, m);
+  const refusals = stopped.flatMap((s) => {
+    const m = (s.ourMessageId && messages.get(s.ourMessageId)) || messages.get(s.providerMessageId);
+    // A send we do not know: no contact to attach it to.
+    return m
+      ? [{ message: m, key: s.providerMessageId, providerMessageId: s.providerMessageId, at: s.timestamp }]
+      : [];
+  });
+  return marketingStopSignals(db, refusals);
+}
+
+async function marketingStopSignals(
+  db: Kysely<Database>,
+  refusals: Array<{ message: MessageRow; key: string; providerMessageId?: string; at: number }>,
+): Promise<ConsentSignal[]> {
   const out: ConsentSignal[] = [];
   const contacts = new Map<string, ContactRow | undefined>();
-  for (const s of stopped) {
-    const m = (s.ourMessageId && messages.get(s.ourMessageId)) || messages.get(s.providerMessageId);
-    if (!m) continue; // a send we do not know: no contact to attach it to
+  for (const { message: m, key, providerMessageId, at } of refusals) {
     if (!contacts.has(m.contact_id)) contacts.set(m.contact_id, await findContactById(db, m.contact_id));
     const contact = contacts.get(m.contact_id);
     if (!contact) continue;
     out.push({
-      id: signalId('131050', s.providerMessageId),
+      id: signalId('131050', key),
       accountId: m.account_id,
       contact,
       scope: 'marketing',
       state: 'opted_out',
       source: 'meta_131050',
-      evidence: { message_id: m.id, provider_message_id: s.providerMessageId, error_code: MARKETING_STOPPED },
-      at: s.timestamp,
+      evidence: {
+        message_id: m.id,
+        ...(providerMessageId === undefined ? {} : { provider_message_id: providerMessageId }),
+        error_code: MARKETING_STOPPED,
+      },
+      at,
       confirm: false,
     });
   }
   return out;
+}
+
+/**
+ * Meta refused these sends with 131050 in its answer (not by a failed status): the same opt-out
+ * as fromFailedStatuses, for the dispatcher to record in its own transaction. Keyed by our
+ * message id (no wamid exists), so recording twice records once.
+ */
+export async function recordMarketingRefusals(
+  ctx: EngineContext,
+  db: Kysely<Database>,
+  messageIds: readonly string[],
+): Promise<{ events: PendingEvent[] }> {
+  if (messageIds.length === 0) return { events: [] };
+  const at = ctx.clock();
+  const rows = await findMessagesByIds(db, [...messageIds]);
+  const signals = await marketingStopSignals(
+    db,
+    rows.map((m) => ({ message: m, key: `message:${m.id}`, at })),
+  );
+  const recorded = await recordConsentSignals(ctx, db, signals);
+  return { events: recorded.events };
 }
 
 function safeE164(address: string): string | null {

@@ -26,6 +26,7 @@ import {
 import { insertMessageEvents } from '../../store/messages-repo';
 import type { Database } from '../../store/schema';
 import type { AccountRegistry } from '../accounts';
+import type { CampaignDeps } from '../campaigns/launch';
 import type { EngineContext } from '../context';
 import type { EventBus, PendingEvent } from '../events/event-bus';
 import { DEFAULT_LOOP_OPTIONS, LoopRunner } from '../loop-runner';
@@ -33,6 +34,7 @@ import { INGEST_TUNING } from '../tuning';
 import { applyConsentSignals } from './consent-applier';
 import { applyIdentityChanges } from './identity-applier';
 import { applyInbound } from './inbound-applier';
+import { applyQualityPauses, type QualityPause, qualityPauses } from './quality-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
 
@@ -54,7 +56,12 @@ export class WebhookIngest {
     private readonly accounts: AccountRegistry,
     private readonly channel: Channel,
     private readonly events: EventBus,
-    private readonly hooks: { onEvents(): void; onTemplatesChanged(): void },
+    private readonly hooks: {
+      onEvents(): void;
+      onTemplatesChanged(): void;
+      /** Campaigns to pause when the number's quality drops (quality-applier.ts); none: not paused. */
+      campaigns?: CampaignDeps;
+    },
     private readonly opts: IngestOptions = INGEST_TUNING,
   ) {
     this.runner = new LoopRunner('webhook processor', ctx.log, () => this.processOnce(), {
@@ -117,7 +124,7 @@ export class WebhookIngest {
         ids = rows.map((r) => r.id);
         if (rows.length) await this.applyRows(trx, rows);
       });
-      this.afterCommit();
+      await this.afterCommit();
     } catch (err) {
       // Nothing claimed, or the database is unavailable (a restart, a full disk): no body is at
       // fault and none may spend an attempt; the loop backs off (LoopRunner) and comes back.
@@ -139,7 +146,7 @@ export class WebhookIngest {
         attempts = rows[0]?.attempts ?? 0;
         if (rows.length) await this.applyRows(trx, rows);
       });
-      this.afterCommit();
+      await this.afterCommit();
     } catch (err) {
       if (this.ctx.store.fault(err)) throw err;
       const park = attempts + 1 >= this.opts.maxAttempts;
@@ -149,11 +156,22 @@ export class WebhookIngest {
   }
 
   private pendingHooks = { events: false, templates: false };
+  /** Set by the last applyRows: what its committed batch asks to pause. */
+  private pendingQuality: QualityPause[] = [];
 
-  private afterCommit(): void {
+  private async afterCommit(): Promise<void> {
     if (this.pendingHooks.events) this.hooks.onEvents();
     if (this.pendingHooks.templates) this.hooks.onTemplatesChanged();
     this.pendingHooks = { events: false, templates: false };
+    const quality = this.pendingQuality;
+    this.pendingQuality = [];
+    if (quality.length === 0 || !this.hooks.campaigns) return;
+    // The body is processed already: a failure here must not make it count as a bad body.
+    try {
+      await applyQualityPauses(this.ctx, this.hooks.campaigns, quality);
+    } catch (err) {
+      this.ctx.log.error({ err }, 'could not pause campaigns after a quality drop');
+    }
   }
 
   /** Applies stored bodies inside the caller's transaction and marks them processed there too. */
@@ -194,6 +212,7 @@ export class WebhookIngest {
       if (i.kind === 'system_error')
         this.ctx.log.error({ errors: i.errors }, 'system error reported by Meta');
     }
+    this.pendingQuality = qualityPauses(this.ctx, this.accounts, items);
     if (events.length) this.pendingHooks.events = true;
     if (items.some((i) => i.kind.startsWith('template_'))) this.pendingHooks.templates = true;
   }

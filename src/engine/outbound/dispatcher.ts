@@ -12,6 +12,15 @@
  *        refused before anything was sent    → back to `queued` with backoff (or `failed`)
  *        outcome unknown (timeout, reset)    → `unconfirmed`, waiting for Meta's proof
  *
+ * Meta's back-off codes act on more than the one message (domain/campaigns/backoff.ts says what
+ * each means): 130429 and 131048 slow the account's lane (AIMD, slowFactorAt) and 130429 also
+ * stops it a moment (TokenBucket.penalize); 80007, 4 and 131057 stop the lane a while, longer
+ * while they repeat; 131056 holds only that message (that user), ≥ 6 s, doubling per refusal;
+ * a 131050 answer records the marketing opt-out with the failure; a code that every recipient of
+ * a campaign would hit (template paused, account problems, 131064) pauses that campaign — its
+ * refused message goes back to the queue, held by the pause, instead of failing — while a 1:1
+ * message follows the retry policy as before.
+ *
  * After a crash, rows left `sending` are the ones whose POST may have reached Meta. The next
  * holder of the account marks them `unconfirmed` and waits `recoveryGraceMs` — counted from
  * then, while our webhook endpoint is up again — for the status webhook carrying our id
@@ -22,6 +31,13 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Channel, OutboundContent, SendResult } from '../../channels/channel';
+import {
+  type AccountSlowdown,
+  type CampaignBackoff,
+  campaignBackoff,
+  slowDown,
+  slowFactorAt,
+} from '../../domain/campaigns/backoff';
 import { isoTimeOrNull } from '../../domain/iso-time';
 import type { InDoubtPolicy } from '../../domain/message';
 import { TokenBucket } from '../../domain/pacing/token-bucket';
@@ -29,6 +45,7 @@ import { classifyProviderError } from '../../domain/provider-errors';
 import { backoffDelay } from '../../domain/retry';
 import type { TimelineStatus } from '../../domain/timeline';
 import type { AccountWithLimits } from '../../store/accounts-repo';
+import { HELD_AT } from '../../store/campaign-recipients-repo';
 import {
   type AcceptedResult,
   type ClaimedMessage,
@@ -51,9 +68,11 @@ import { pendingWebhooks } from '../../store/inbox-repo';
 import { acquireAccountLease, releaseAccountLeases } from '../../store/leases-repo';
 import { findMessagesByIds, insertMessageEvents, type NewMessageEvent } from '../../store/messages-repo';
 import type { AccountRegistry } from '../accounts';
+import { pauseCampaign } from '../campaigns/commands';
 import type { EngineContext } from '../context';
 import type { EventBus, PendingEvent } from '../events/event-bus';
 import { messageInDoubtEvent, messageStatusEvent } from '../events/payloads';
+import { recordMarketingRefusals } from '../inbound/consent-applier';
 import { LoopRunner } from '../loop-runner';
 import { refuseOptedOut } from './consent-guard';
 
@@ -96,6 +115,15 @@ interface AccountLane {
   heldUntil: number;
   renewAt: number;
   sweptAt: number;
+  /** Slowed by 130429 / 131048 (null: full rate); grants are spaced at the slowed rate till then. */
+  slow: AccountSlowdown | null;
+  slowNextAt: number;
+  /**
+   * Account-wide stops (80007, 4, 131057) in a row, reset by an accepted send: escalates the
+   * next stop. Refusals while a stop lasts (the sends that were in flight) are the same episode.
+   */
+  accountRefusals: number;
+  accountStopUntil: number;
 }
 
 /** A grant counts for at least this long, and for a second after its answer (see TokenBucket). */
@@ -106,8 +134,22 @@ type Granted = ClaimedMessage & { grantedAt: number };
 type Outcome =
   | { kind: 'accepted'; r: AcceptedResult }
   | { kind: 'retry'; r: RetryResult }
-  | { kind: 'failed'; r: FailedResult }
-  | { kind: 'unconfirmed'; r: UnconfirmedResult };
+  | { kind: 'failed'; r: FailedResult; optOut?: true }
+  | { kind: 'unconfirmed'; r: UnconfirmedResult }
+  | CampaignStop;
+
+/**
+ * A refusal every recipient of a campaign would get (backoff.ts pause_campaign): a campaign
+ * message goes back to the queue and its campaign pauses (the pause holds it until a resume);
+ * any other message takes the outcome it would have had anyway (`otherwise`).
+ */
+interface CampaignStop {
+  kind: 'campaign_stop';
+  accountId: string;
+  reason: string;
+  retry: RetryResult;
+  otherwise: { kind: 'retry'; r: RetryResult } | { kind: 'failed'; r: FailedResult };
+}
 
 export class Dispatcher {
   private readonly lanes = new Map<string, AccountLane>();
@@ -228,6 +270,10 @@ export class Dispatcher {
         heldUntil: 0,
         renewAt: 0,
         sweptAt: 0,
+        slow: null,
+        slowNextAt: 0,
+        accountRefusals: 0,
+        accountStopUntil: 0,
       };
       this.lanes.set(account.id, lane);
     }
@@ -440,7 +486,7 @@ export class Dispatcher {
       // A lease that lapsed (a long stall) may already be another worker's: send nothing more.
       if (this.ctx.clock() >= lane.heldUntil) break;
       const now = this.ctx.clock();
-      const wait = lane.bucket.acquire(now);
+      const wait = lane.slow === null ? lane.bucket.acquire(now) : this.slowAcquire(lane, now);
       if (wait > 0) {
         if (!lane.pacingTimer) {
           lane.pacingTimer = setTimeout(() => {
@@ -463,6 +509,22 @@ export class Dispatcher {
     }
     // Running low: ask the loop to claim more (only after this call really took rows).
     if (lane.buffer.length < before && lane.buffer.length < this.opts.batchSize / 4) this.runner.wake();
+  }
+
+  /**
+   * A slowed lane: besides the bucket, grants are spaced at the slowed rate (the account's rate
+   * times slowFactorAt), which climbs back to full; then the lane forgets the slowdown.
+   */
+  private slowAcquire(lane: AccountLane, now: number): number {
+    const factor = slowFactorAt(lane.slow, now);
+    if (factor >= 1) {
+      lane.slow = null;
+      return lane.bucket.acquire(now);
+    }
+    if (now < lane.slowNextAt) return Math.ceil(lane.slowNextAt - now);
+    const wait = lane.bucket.acquire(now);
+    if (wait === 0) lane.slowNextAt = now + 1000 / (lane.account.throughputMps * factor);
+    return wait;
   }
 
   /** Records the next POSTs as `sending` (one statement for all that got a token), then posts them. */
@@ -534,8 +596,10 @@ export class Dispatcher {
   }
 
   private outcomeOf(lane: AccountLane, msg: ClaimedMessage, result: SendResult): Outcome {
-    if (result.ok)
+    if (result.ok) {
+      lane.accountRefusals = 0;
       return { kind: 'accepted', r: { id: msg.id, providerMessageId: result.providerMessageId } };
+    }
     const e = result.error;
     const c = classifyProviderError({ code: e.code, httpStatus: e.httpStatus });
     const errorMessage = `${c.reason}${e.details ? ` — ${e.details}` : ''}`;
@@ -546,23 +610,97 @@ export class Dispatcher {
     const now = this.ctx.clock();
     if (e.code === 130429 || e.httpStatus === 429)
       lane.bucket.penalize(now, (e.retryAfterSeconds ?? 1) * 1000);
-    const retryable = c.class === 'retry_later' || c.class === 'account_fatal';
-    if (!retryable || msg.attempts >= this.opts.maxAttempts) return { kind: 'failed', r: base };
-    // Full jitter alone can come out near zero; a failed send always waits at least the base.
-    const delay = Math.max(
-      this.opts.retryBaseMs,
-      c.minDelayMs ?? 0,
-      (e.retryAfterSeconds ?? 0) * 1000,
-      c.class === 'account_fatal' ? 300_000 : 0,
-      backoffDelay(msg.attempts, { baseMs: this.opts.retryBaseMs, capMs: this.opts.retryCapMs }, Math.random),
-    );
-    if (c.class === 'account_fatal') {
-      this.ctx.log.error(
-        { account: lane.account.id, code: e.code, reason: c.reason },
-        'account-level error from Meta',
+    // What the code means beyond this message (backoff.ts): at least the wait it names.
+    const action = e.code === null ? null : this.backoffOf(lane, msg, e, now);
+    const retryable = c.class === 'retry_later' || c.class === 'account_fatal' || isThrottle(action);
+    let outcome: Outcome;
+    if (!retryable || msg.attempts >= this.opts.maxAttempts) {
+      outcome =
+        action?.kind === 'fail_recipient' && action.optOut
+          ? { kind: 'failed', r: base, optOut: true }
+          : { kind: 'failed', r: base };
+    } else {
+      // Full jitter alone can come out near zero; a failed send always waits at least the base.
+      const delay = Math.max(
+        this.opts.retryBaseMs,
+        c.minDelayMs ?? 0,
+        (e.retryAfterSeconds ?? 0) * 1000,
+        c.class === 'account_fatal' && !isThrottle(action) ? 300_000 : 0,
+        actionDelayMs(action),
+        backoffDelay(
+          msg.attempts,
+          { baseMs: this.opts.retryBaseMs, capMs: this.opts.retryCapMs },
+          Math.random,
+        ),
+      );
+      if (c.class === 'account_fatal') {
+        this.ctx.log.error(
+          { account: lane.account.id, code: e.code, reason: c.reason },
+          'account-level error from Meta',
+        );
+      }
+      outcome = { kind: 'retry', r: { ...base, nextAttemptAt: now + delay } };
+    }
+    if (action?.kind !== 'pause_campaign' || (outcome.kind !== 'retry' && outcome.kind !== 'failed'))
+      return outcome;
+    return {
+      kind: 'campaign_stop',
+      accountId: lane.account.id,
+      reason: action.reason,
+      // Held as a pause holds it, even when the pause was made by an earlier refusal (a retry
+      // recorded after the pause would otherwise go out while the campaign is paused).
+      retry: { ...base, nextAttemptAt: HELD_AT },
+      otherwise: outcome,
+    };
+  }
+
+  /**
+   * Applies an account-wide back-off to the lane (slow it, stop it a while) and returns the
+   * action, whose wait the refused message keeps too.
+   */
+  private backoffOf(
+    lane: AccountLane,
+    msg: ClaimedMessage,
+    e: { code: number | null; httpStatus: number | null; retryAfterSeconds?: number },
+    now: number,
+  ): CampaignBackoff {
+    const context: { httpStatus: number | null; retryAfterSeconds?: number; repeats: number } = {
+      httpStatus: e.httpStatus,
+      // 131056 escalates per refusal to that user (this message's attempts); the account codes
+      // per refusal in a row on the account.
+      repeats: Math.max(
+        1,
+        e.code === 131056
+          ? msg.attempts
+          : now < lane.accountStopUntil
+            ? lane.accountRefusals
+            : lane.accountRefusals + 1,
+      ),
+    };
+    if (e.retryAfterSeconds !== undefined) context.retryAfterSeconds = e.retryAfterSeconds;
+    const action = campaignBackoff(e.code, context);
+    if (action.kind === 'slow_account') {
+      lane.slow = slowDown(lane.slow, action, now);
+      lane.slowNextAt = Math.max(lane.slowNextAt, now);
+      this.ctx.log.warn(
+        {
+          account: lane.account.id,
+          code: e.code,
+          share: Number(lane.slow.factor.toFixed(3)),
+          recover_ms: lane.slow.recoverMs,
+        },
+        'Meta asked this account to slow down: sending at a share of its rate, climbing back',
+      );
+    } else if (action.kind === 'pause_account') {
+      if (now >= lane.accountStopUntil) lane.accountRefusals++;
+      lane.accountStopUntil = Math.max(lane.accountStopUntil, now + action.forMs);
+      lane.bucket.penalize(now, action.forMs);
+      this.ctx.log.warn(
+        { account: lane.account.id, code: e.code, for_ms: action.forMs },
+        'Meta refused a send for the whole account: no sends on it for a while',
       );
     }
-    return { kind: 'retry', r: { ...base, nextAttemptAt: now + delay } };
+    return action;
   }
 
   /**
@@ -608,6 +746,25 @@ export class Dispatcher {
         if (this.outcomes.length && !this.recordRetryTimer) this.scheduleFlush();
       });
     await this.flushing;
+  }
+
+  /**
+   * Pauses a campaign whose send Meta refused with a code every other recipient would get too
+   * (its refused message is already back in the queue, and the pause holds it).
+   */
+  private async pauseForCode(campaignId: string, stop: { accountId: string; reason: string }): Promise<void> {
+    try {
+      await pauseCampaign(this.ctx, { events: this.events, wake: () => {} }, stop.accountId, campaignId, {
+        kind: 'guard',
+        reason: stop.reason,
+      });
+    } catch (err) {
+      // Cancelled or finished meanwhile: nothing to pause. Its message was withdrawn or settles.
+      this.ctx.log.warn(
+        { err, campaign: campaignId },
+        'could not pause the campaign after a campaign-wide refusal',
+      );
+    }
   }
 
   private writeFailingSince: number | undefined;
@@ -660,11 +817,31 @@ export class Dispatcher {
     const retry: RetryResult[] = [];
     const failed: FailedResult[] = [];
     const unconfirmed: UnconfirmedResult[] = [];
-    for (const o of batch) {
+    const optOuts = new Set<string>();
+    // Rare: only refusals every recipient of a campaign would get (campaign_stop).
+    const stops = batch.filter((o): o is CampaignStop => o.kind === 'campaign_stop');
+    const campaignOf = new Map<string, string>();
+    if (stops.length) {
+      for (const m of await findMessagesByIds(
+        this.ctx.store.db,
+        stops.map((o) => o.retry.id),
+      ))
+        if (m.campaign_id) campaignOf.set(m.id, m.campaign_id);
+    }
+    const toPause = new Map<string, { accountId: string; reason: string }>();
+    for (const item of batch) {
+      let o: Exclude<Outcome, CampaignStop>;
+      if (item.kind === 'campaign_stop') {
+        const campaignId = campaignOf.get(item.retry.id);
+        if (campaignId) toPause.set(campaignId, { accountId: item.accountId, reason: item.reason });
+        o = campaignId ? { kind: 'retry', r: item.retry } : item.otherwise;
+      } else o = item;
       if (o.kind === 'accepted') accepted.push(o.r);
       else if (o.kind === 'retry') retry.push(o.r);
-      else if (o.kind === 'failed') failed.push(o.r);
-      else unconfirmed.push(o.r);
+      else if (o.kind === 'failed') {
+        failed.push(o.r);
+        if (o.optOut) optOuts.add(o.r.id);
+      } else unconfirmed.push(o.r);
     }
     const timeline: NewMessageEvent[] = [];
     const { workerId } = this.opts;
@@ -723,12 +900,47 @@ export class Dispatcher {
           rows.map((m) => messageStatusEvent(m, 'sending')),
         );
       }
+      // 131050 in Meta's answer: the person stopped marketing messages, recorded with the failure.
+      if (optOuts.size) {
+        const refused = await recordMarketingRefusals(
+          this.ctx,
+          trx,
+          failedNow.filter((id) => optOuts.has(id)),
+        );
+        await this.events.emit(trx, refused.events);
+      }
     });
+    for (const [campaignId, stop] of toPause) await this.pauseForCode(campaignId, stop);
     if (unconfirmed.length) {
       this.ctx.log.warn(
         { count: unconfirmed.length, example: unconfirmed[0]?.errorMessage },
         'sends whose answer was lost are unconfirmed: waiting for Meta to prove them instead of resending',
       );
     }
+  }
+}
+
+/** Throttling codes: the message goes again after the wait, whatever its error class says. */
+function isThrottle(action: CampaignBackoff | null): boolean {
+  return (
+    action !== null &&
+    (action.kind === 'slow_account' || action.kind === 'pause_account' || action.kind === 'retry_user_after')
+  );
+}
+
+/** The least wait the back-off action asks of the refused message. */
+function actionDelayMs(action: CampaignBackoff | null): number {
+  if (action === null) return 0;
+  switch (action.kind) {
+    case 'slow_account':
+      return action.retryAfterMs;
+    case 'pause_account':
+      return action.forMs;
+    case 'retry_user_after':
+      return action.ms;
+    case 'retry':
+      return action.minDelayMs;
+    default:
+      return 0;
   }
 }
