@@ -6,9 +6,10 @@
 
 import { z } from 'zod';
 import { CAMPAIGN_LIMITS } from '../domain/campaigns/definition';
-import { CAMPAIGN_STATES } from '../domain/campaigns/lifecycle';
+import { CAMPAIGN_STATES, RECIPIENT_STATES } from '../domain/campaigns/lifecycle';
 import { TEMPLATE_STATUSES } from '../domain/templates/model';
 import { CAMPAIGN_LIST_LIMITS } from '../engine/campaigns/campaigns';
+import { RECIPIENT_LIST_LIMITS } from '../engine/campaigns/results';
 import { campaignCountsSchema } from '../engine/events/schemas';
 import { commaList, cursorParam } from './schemas';
 
@@ -154,10 +155,103 @@ const campaignFields = {
   finished_at: isoTime.nullable().describe('When it became completed, cancelled, expired or failed_to_start'),
 };
 
+const rateSchema = z.number().min(0).max(1).nullable();
+
+const failureSchema = z.object({
+  code: z
+    .number()
+    .int()
+    .nullable()
+    .describe("Meta's error code; null for a failure without one (e.g. a value gone before the send)"),
+  reason: z
+    .string()
+    .describe(
+      'In plain words, with the code ("… (WhatsApp error 131026)."); or the stored reason (missing_value)',
+    ),
+  count,
+});
+
+const variantResultSchema = z.object({
+  label: z.string(),
+  weight: z.number().int().min(0).describe('0: a label no longer in the definition'),
+  template: z.string(),
+  recipients: count.describe(
+    'Recipients given this variant; one is given a variant when queued, so pending ones are in none',
+  ),
+  sent_or_later: count.describe('Sent, delivered or read'),
+  delivered_or_later: count.describe('Delivered or read'),
+  read: count,
+  replied: count,
+  reply_rate: rateSchema.describe('replied / delivered_or_later; null while nothing was delivered'),
+});
+
+const costLineSchema = z.object({
+  category: z.string().describe("Meta's pricing category; for estimated lines the template's category"),
+  basis: z.enum(['measured', 'estimated_from_rate_card']),
+  messages: count,
+  usd: z.string().describe('Exact decimal dollars, e.g. "0.1854"'),
+  micros: count.describe('The same in micro-dollars'),
+});
+
+const costSchema = z
+  .object({
+    currency: z.literal('USD'),
+    basis: z
+      .enum(['measured', 'estimated_from_rate_card', 'mixed', 'none'])
+      .describe(
+        "measured: every delivered message's status webhook carried Meta's `pricing`, and only those Meta marked billable are priced, " +
+          "at the category Meta gave; estimated_from_rate_card: none did, each delivered message is priced at its template's category; " +
+          'mixed: some of each; none: nothing delivered yet',
+      ),
+    total_usd: z.string(),
+    total_micros: count,
+    delivered: count.describe('Messages delivered or read: what Meta charges for'),
+    billable: count.describe('Of those, Meta said billable'),
+    free: count.describe('Of those, Meta said not billable (a free window, a free entry point, …)'),
+    estimated: count.describe(
+      'Of those, with no pricing in their statuses: priced from the template category',
+    ),
+    by_category: z.array(costLineSchema),
+    notes: z.array(z.object({ code: z.string(), message: z.string() })),
+    card: z
+      .object({ name: z.string().nullable(), effective_from: z.string() })
+      .describe('The rate card used'),
+  })
+  .nullable()
+  .describe(
+    "The cost of what was delivered, at the rate card's list prices (Meta's webhooks say what is billed, never the amount); null for a draft or without a rate card",
+  );
+
+const resultFields = {
+  failures: z
+    .array(failureSchema)
+    .describe(
+      'Failed recipients by Meta error code with the reason, most frequent first; `counts.failed` in total',
+    ),
+  excluded_by_reason: z
+    .record(z.string(), count)
+    .describe('Excluded recipients by reason: opted_out, missing_value, frequency_cap, invalid_number, …'),
+  reply_rate: rateSchema.describe(
+    'counts.replied / (counts.delivered + counts.read): the share of the people reached who answered; null while nothing was delivered',
+  ),
+  median_reply_seconds: z
+    .number()
+    .min(0)
+    .nullable()
+    .describe(
+      "Median time from Meta's `sent` (else its acceptance) to the first reply; null without replies",
+    ),
+  variants: z
+    .array(variantResultSchema)
+    .describe('The funnel and reply rate of each A/B variant ("A" alone without a split)'),
+  cost: costSchema,
+};
+
 export const campaignSchema = z
   .object({
     ...campaignFields,
     definition: z.record(z.string(), z.unknown()).describe('As written when created or last replaced'),
+    ...resultFields,
   })
   .meta({ id: 'Campaign' });
 
@@ -169,3 +263,67 @@ export const campaignListSchema = z
     next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
   })
   .meta({ id: 'CampaignList' });
+
+// ─── Recipients ───────────────────────────────────────────────────────────────────────────
+
+export const RECIPIENT_FILTERS = [...RECIPIENT_STATES, 'replied'] as const;
+
+const CONTACT_CURSOR_ID = /^ctc_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+const recipientStateList = commaList(RECIPIENT_FILTERS, 'recipient state');
+
+export const recipientsCsvQuery = z
+  .object({
+    account_id: z.string().optional(),
+    state: recipientStateList
+      .optional()
+      .describe(
+        `Only recipients in these states (comma-separated): ${RECIPIENT_FILTERS.join(', ')}; "replied" is any recipient who answered`,
+      ),
+  })
+  .strict();
+
+export const listRecipientsQuery = recipientsCsvQuery
+  .extend({
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(RECIPIENT_LIST_LIMITS.maxLimit)
+      .default(RECIPIENT_LIST_LIMITS.defaultLimit)
+      .describe(`Page size, 1 to ${RECIPIENT_LIST_LIMITS.maxLimit}`),
+    cursor: cursorParam(CONTACT_CURSOR_ID).optional().describe('`next_cursor` of the previous page'),
+  })
+  .strict();
+
+export const recipientSchema = z
+  .object({
+    contact_id: z.string().describe('ctc_…'),
+    wa_id: z.string().describe("The recipient's WhatsApp number, digits only"),
+    name: z.string().nullable(),
+    state: z
+      .enum(RECIPIENT_STATES)
+      .describe(
+        "The recipient's state; once queued, its message's status (accepted, sent, delivered, read, failed)",
+      ),
+    reason: z
+      .string()
+      .nullable()
+      .describe(
+        'Why excluded, opted out, expired, cancelled or failed (for a failed message, in plain words); null otherwise',
+      ),
+    error_code: z.number().int().nullable().describe("Meta's error code of a failed message"),
+    variant: z.string().nullable().describe('The A/B variant it was given when queued'),
+    message_id: z.string().nullable().describe('msg_…, once queued: GET /v1/messages/{id} for its timeline'),
+    send_at: isoTime.nullable().describe('When it is (or was) due'),
+    replied_at: isoTime.nullable().describe('Its first reply'),
+    reply_payload: z.string().nullable().describe('The button payload of that reply; null for text'),
+  })
+  .meta({ id: 'CampaignRecipient' });
+
+export const recipientListSchema = z
+  .object({
+    data: z.array(recipientSchema).describe('In contact id order'),
+    next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+  })
+  .meta({ id: 'CampaignRecipientList' });

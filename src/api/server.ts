@@ -34,6 +34,7 @@ import { adminRoutes } from './routes/admin';
 import { audienceRoutes } from './routes/audiences';
 import { campaignCommandRoutes } from './routes/campaign-commands';
 import { campaignPlanRoutes } from './routes/campaign-plan';
+import { campaignResultRoutes } from './routes/campaign-results';
 import { campaignRoutes } from './routes/campaigns';
 import { consentRoutes } from './routes/consent';
 import { contactRoutes } from './routes/contacts';
@@ -192,6 +193,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(campaignRoutes(deps));
   await app.register(campaignCommandRoutes(deps));
   await app.register(campaignPlanRoutes(deps));
+  await app.register(campaignResultRoutes(deps));
   if (deps.imports) await app.register(importRoutes(deps));
   await app.register(templateRoutes(deps));
   await app.register(adminRoutes(deps));

@@ -55,6 +55,9 @@ const ZERO_COUNTS = {
   replied: 0,
   failed: 0,
   expired: 0,
+  accepted: 0,
+  opted_out: 0,
+  cancelled: 0,
 };
 
 /** "/v1/campaigns/cmp_…?x" → "/v1/campaigns/{id}", the documented path. */
@@ -146,6 +149,24 @@ describe.each(DIALECTS)('campaign drafts on %s', (dialect) => {
       },
       counts: ZERO_COUNTS,
       replies_by_payload: {},
+      failures: [],
+      excluded_by_reason: {},
+      reply_rate: null,
+      median_reply_seconds: null,
+      variants: [
+        {
+          label: 'A',
+          weight: 1,
+          template: 'taxi_discount',
+          recipients: 0,
+          sent_or_later: 0,
+          delivered_or_later: 0,
+          read: 0,
+          replied: 0,
+          reply_rate: null,
+        },
+      ],
+      cost: null,
       created_at: '2026-11-30T12:00:00.000Z',
       updated_at: '2026-11-30T12:00:00.000Z',
       launched_at: null,

@@ -72,7 +72,11 @@ export const campaignCommandRoutes =
         },
         async (req) => {
           const account = deps.accounts.resolve(req.query.account_id);
-          return campaignView(deps.ctx, await run[command](account.id, req.params.id));
+          return campaignView(
+            deps.ctx,
+            await run[command](account.id, req.params.id),
+            deps.campaignPlan?.rateCard,
+          );
         },
       );
     }

@@ -108,7 +108,7 @@ export const campaignRoutes =
       },
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);
-        return getCampaignView(deps.ctx, account.id, req.params.id);
+        return getCampaignView(deps.ctx, account.id, req.params.id, deps.campaignPlan?.rateCard);
       },
     );
 

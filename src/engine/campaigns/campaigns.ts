@@ -23,6 +23,7 @@ import {
   parseCampaignDefinition,
 } from '../../domain/campaigns/definition';
 import type { CampaignState } from '../../domain/campaigns/lifecycle';
+import type { RateCard } from '../../domain/campaigns/rate-card';
 import { parseSchedule } from '../../domain/campaigns/schedule';
 import { RecontactError } from '../../domain/errors';
 import { isRecord } from '../../domain/input-words';
@@ -37,7 +38,13 @@ import {
   replaceDraft,
 } from '../../store/campaigns-repo';
 import type { EngineContext } from '../context';
-import { type CampaignCounts, type CampaignTally, campaignTally } from './results';
+import {
+  type CampaignCounts,
+  type CampaignResults,
+  type CampaignTally,
+  campaignResults,
+  campaignTally,
+} from './results';
 import { type TemplateIndex, templateIndex, variantTemplateFacts } from './variant-templates';
 
 export const CAMPAIGN_LIST_LIMITS = Object.freeze({ defaultLimit: 20, maxLimit: 100 });
@@ -74,7 +81,8 @@ export interface CampaignSummaryView {
   finished_at: string | null;
 }
 
-export interface CampaignView extends CampaignSummaryView {
+/** One campaign: its definition, and its results beyond the counts (results.ts). */
+export interface CampaignView extends CampaignSummaryView, CampaignResults {
   /** As written in the request that created or last replaced it. */
   definition: Record<string, unknown>;
 }
@@ -184,23 +192,44 @@ function firstTemplate(variants: readonly CampaignVariant[]): CampaignVariant['t
 
 // ─── Reading ──────────────────────────────────────────────────────────────────────────────
 
+/** `rateCard` prices what was delivered (the view's `cost`); without one, `cost` is null. */
 export async function getCampaignView(
   ctx: EngineContext,
   accountId: string,
   id: string,
+  rateCard?: RateCard,
 ): Promise<CampaignView> {
   const record = await getCampaign(ctx.store.db, accountId, id);
   if (!record) throw notFound(id);
-  return campaignView(ctx, record);
+  return campaignView(ctx, record, rateCard);
 }
 
-/** A campaign as the API shows it, with its live counts. */
-export async function campaignView(ctx: EngineContext, record: CampaignRecord): Promise<CampaignView> {
-  return fullView(
-    record,
-    await templateIndex(ctx, record.accountId),
-    await campaignTally(ctx.store.db, record),
-  );
+/** The campaign, or CAMPAIGN_NOT_FOUND. */
+export async function findCampaign(
+  ctx: EngineContext,
+  accountId: string,
+  id: string,
+): Promise<CampaignRecord> {
+  const record = await getCampaign(ctx.store.db, accountId, id);
+  if (!record) throw notFound(id);
+  return record;
+}
+
+/** A campaign as the API shows it, with its live counts and results. */
+export async function campaignView(
+  ctx: EngineContext,
+  record: CampaignRecord,
+  rateCard?: RateCard,
+): Promise<CampaignView> {
+  const templates = await templateIndex(ctx, record.accountId);
+  const tally = await campaignTally(ctx.store.db, record);
+  const summary = summaryView(record, templates, tally);
+  const results = await campaignResults(ctx.store.db, record, tally, {
+    variants: summary.template.variants,
+    rateCard,
+    now: ctx.clock(),
+  });
+  return fullView(record, summary, results);
 }
 
 /** Newest first, keyset-paged: `nextBefore` is the last id of a full page, else null. */
@@ -247,9 +276,13 @@ function summaryView(
   };
 }
 
-function fullView(record: CampaignRecord, templates: TemplateIndex, tally: CampaignTally): CampaignView {
-  const { template, counts, replies_by_payload, ...head } = summaryView(record, templates, tally);
-  return { ...head, definition: record.definition, template, counts, replies_by_payload };
+function fullView(
+  record: CampaignRecord,
+  summary: CampaignSummaryView,
+  results: CampaignResults,
+): CampaignView {
+  const { template, counts, replies_by_payload, ...head } = summary;
+  return { ...head, definition: record.definition, template, counts, replies_by_payload, ...results };
 }
 
 /**
