@@ -134,6 +134,7 @@ export async function queueDue(
     const messages: NewMessage[] = [];
     const queued: Array<{ contactId: string; messageId: string; variant: string }> = [];
     const optedOut: string[] = [];
+    const erased: string[] = [];
     const failed = new Map<string, string[]>();
     const deferred: Array<{ contactId: string; sendAt: number; timeZone: string | null }> = [];
     // Over the messaging limit: they wait for the next slot, known once this batch is in.
@@ -141,7 +142,11 @@ export async function queueDue(
     let room = p.limitRoom;
     let slotsTaken = 0;
     for (const d of due) {
-      if (d.erased_at !== null || optedOutOf(d, c.marketing)) {
+      if (d.erased_at !== null) {
+        erased.push(d.contact_id);
+        continue;
+      }
+      if (optedOutOf(d, c.marketing)) {
         optedOut.push(d.contact_id);
         continue;
       }
@@ -197,6 +202,15 @@ export async function queueDue(
           now,
         );
     }
+    // An erased person is as gone as one who opted out; the reason tells the two apart.
+    if (erased.length)
+      await settlePending(trx, {
+        campaignId: c.id,
+        contactIds: erased,
+        to: 'opted_out',
+        reason: 'erased_after_launch',
+        now,
+      });
     if (optedOut.length)
       await settlePending(trx, {
         campaignId: c.id,
@@ -224,7 +238,7 @@ export async function queueDue(
     }
     return {
       queued: messages.length,
-      skipped: optedOut.length + [...failed.values()].reduce((n, ids) => n + ids.length, 0),
+      skipped: optedOut.length + erased.length + [...failed.values()].reduce((n, ids) => n + ids.length, 0),
       deferred: deferred.length,
       slotsTaken,
       overLimit: overLimit.length,
