@@ -12,6 +12,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { CampaignSummaryView, CampaignView, VariantTemplateView } from '../engine/campaigns/campaigns';
 import { callApi, type RemoteOptions } from './api-client';
 import type { CliWiring } from './campaign-wiring';
+import { funnelText } from './campaigns-status';
 import { ApiCallError, CommandFailed, UsageError } from './errors';
 import { stdoutLines } from './output';
 
@@ -124,6 +125,80 @@ ${CREATE_EXIT_CODES}`,
       `\nExamples:\n  recontact campaigns list\n  recontact campaigns list --state draft,scheduled --limit 50\n${READ_EXIT_CODES}`,
     )
     .action(async (opts) => process.exit(await runCampaignsList(wiring.connected(opts))));
+}
+
+type RunCommand = 'launch' | 'pause' | 'resume' | 'cancel';
+
+const RUN_COMMANDS: Record<RunCommand, { description: string; done: string; more: string }> = {
+  launch: {
+    description: 'Launch a draft: its audience is taken once and its sends start (or are scheduled)',
+    done: 'launched',
+    more: 'Launching a campaign already launched changes nothing and shows it as it is.',
+  },
+  pause: {
+    description: 'Pause a running or scheduled campaign: nothing more of it leaves once this answers',
+    done: 'paused',
+    more: 'Messages Meta already has stay sent. Pausing a paused campaign changes nothing.',
+  },
+  resume: {
+    description: 'Resume a paused campaign where it stopped; nothing is sent twice',
+    done: 'resumed',
+    more: 'Resuming a running campaign changes nothing.',
+  },
+  cancel: {
+    description: 'Cancel a campaign: recipients not yet sent are never sent',
+    done: 'cancelled',
+    more: 'Queued messages are withdrawn unsent; what Meta already has stays sent. It cannot be undone.',
+  },
+};
+
+const RUN_EXIT_CODES = `
+Exit codes:
+  0   done: the campaign's state and counts are printed
+  1   Recontact refused (CAMPAIGN_STATE_CONFLICT with the reason, CAMPAIGN_NOT_READY,
+      CAMPAIGN_NOT_FOUND) or could not be reached
+  2   usage: a wrong flag or value
+  78  invalid environment (RECONTACT_URL, RECONTACT_API_KEY)`;
+
+/** `recontact campaigns launch|pause|resume|cancel ID`. */
+export function addCampaignRunCommands(campaigns: Command, wiring: CliWiring): void {
+  for (const command of ['launch', 'pause', 'resume', 'cancel'] as const) {
+    const about = RUN_COMMANDS[command];
+    wiring
+      .remote(
+        campaigns
+          .command(command)
+          .description(about.description)
+          .argument('<id>', 'campaign id (cmp_…), from `recontact campaigns list`'),
+      )
+      .addHelpText(
+        'after',
+        `\n${about.more}\n\nExample:\n  recontact campaigns ${command} cmp_01JD2Q…\n${RUN_EXIT_CODES}`,
+      )
+      .action(async (id: string, opts) =>
+        process.exit(await runCampaignCommand(command, id, wiring.connected(opts))),
+      );
+  }
+}
+
+export async function runCampaignCommand(
+  command: RunCommand,
+  id: string,
+  o: CampaignsShowOptions,
+): Promise<number> {
+  const out = o.out ?? stdoutLines;
+  const view = await callApi<CampaignView>(o, 'POST', `/v1/campaigns/${encodeURIComponent(id)}/${command}`);
+  if (o.json) {
+    out(JSON.stringify(view, null, 2));
+    return 0;
+  }
+  const reason = view.state_reason ? ` (${view.state_reason})` : '';
+  out(`${RUN_COMMANDS[command].done} campaign ${view.id}: now ${view.state.replaceAll('_', ' ')}${reason}`);
+  out(funnelText(view));
+  if (view.state === 'running' || view.state === 'scheduled' || view.state === 'paused') {
+    out(`follow it: recontact campaigns status ${view.id} --watch`);
+  }
+  return 0;
 }
 
 export async function runCampaignsCreate(file: string, o: CampaignsCreateOptions): Promise<number> {

@@ -6,8 +6,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { type CliConfig, loadCliConfig } from '../config';
 import type { RemoteOptions } from './api-client';
 import { BUTTON_HELP } from './button-values';
-import { addCampaignCommands } from './campaigns';
+import { addCampaignCommands, addCampaignRunCommands } from './campaigns';
 import { addCampaignPlanCommand } from './campaigns-plan';
+import { addCampaignRecipientsCommand } from './campaigns-recipients';
+import { addCampaignStatusCommand } from './campaigns-status';
 import { describeFailure } from './errors';
 
 const EXIT_CODES = `
@@ -296,6 +298,9 @@ Exit codes:
 const campaigns = program.command('campaigns').description('Campaigns: one template to an audience');
 addCampaignCommands(campaigns, { remote, connected });
 addCampaignPlanCommand(campaigns, { remote, connected });
+addCampaignRunCommands(campaigns, { remote, connected });
+addCampaignStatusCommand(campaigns, { remote, connected });
+addCampaignRecipientsCommand(campaigns, { remote, connected });
 
 const keys = program
   .command('keys')
