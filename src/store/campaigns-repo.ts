@@ -183,12 +183,22 @@ export async function activeCampaigns(
  */
 export async function holdCampaign(
   db: Kysely<Database>,
-  p: { id: string; holder: string; now: number; ttlMs: number },
+  p: {
+    id: string;
+    holder: string;
+    now: number;
+    ttlMs: number;
+    /**
+     * Only while the campaign is in this state. Queuing asks for `running` inside its
+     * transaction: a pause or cancel that committed since the runner read the campaign (in any
+     * process) then stops the batch, rather than queuing messages the pause did not hold.
+     */
+    state?: CampaignState;
+  },
 ): Promise<boolean> {
-  const res = await db
-    .updateTable('campaigns')
-    .set({ holder: p.holder, heartbeat_at: p.now })
-    .where('id', '=', p.id)
+  let q = db.updateTable('campaigns').set({ holder: p.holder, heartbeat_at: p.now }).where('id', '=', p.id);
+  if (p.state !== undefined) q = q.where('state', '=', p.state);
+  const res = await q
     .where((eb) =>
       eb.or([
         eb('holder', 'is', null),

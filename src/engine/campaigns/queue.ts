@@ -119,7 +119,11 @@ export async function queueDue(
   return ctx.store.db.transaction().execute(async (trx) => {
     // The heartbeat is written first: on SQLite it takes the write lock before anything is read,
     // so another process's commit cannot make this transaction's reads stale.
-    if (!(await holdCampaign(trx, { id: c.id, holder: p.holder, now, ttlMs: p.holdTtlMs }))) {
+    // …and only while the campaign is still running: a pause or cancel committed since the
+    // runner read it must not be followed by messages it did not hold or withdraw.
+    if (
+      !(await holdCampaign(trx, { id: c.id, holder: p.holder, now, ttlMs: p.holdTtlMs, state: 'running' }))
+    ) {
       return { queued: 0, skipped: 0, deferred: 0, slotsTaken: 0, overLimit: 0 };
     }
     const due = await dueRecipients(trx, { campaignId: c.id, now, limit: p.limit });
