@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceOf } from '../../src/domain/campaigns/rate-card';
 import { loadRateCardFile } from '../../src/engine/campaigns/rate-card-file';
+import { type RecipientFilter, recipientsPage } from '../../src/store/campaign-results-query';
 import { type Harness, startHarness } from '../support/harness';
 import { expectDocumented, type OpenApiDoc } from '../support/openapi';
 import { DIALECTS } from '../support/stores';
@@ -252,6 +253,37 @@ describe.each(DIALECTS)('campaign results on %s', SLOW, (dialect) => {
     expect(missing.status).toBe(404);
     expect(missing.json.error.code).toBe('CAMPAIGN_NOT_FOUND');
     expectDocumented(doc, 'get /v1/campaigns/{id}/recipients', missing);
+  });
+
+  it('reads the same pages whatever the window of keys each statement looks through', async () => {
+    const read = async (states: RecipientFilter[] | undefined, limit: number, window?: number) => {
+      const ids: string[] = [];
+      let after: string | undefined;
+      for (let pages = 0; pages < 50; pages++) {
+        const rows = await recipientsPage(h.store.db, {
+          campaignId: id,
+          limit,
+          ...(states ? { states } : {}),
+          ...(after ? { afterContactId: after } : {}),
+          ...(window ? { window } : {}),
+        });
+        ids.push(...rows.map((r) => r.contact_id));
+        if (rows.length < limit) return ids;
+        after = rows.at(-1)!.contact_id;
+      }
+      throw new Error('more pages than recipients');
+    };
+    for (const states of [undefined, ['failed'], ['replied', 'excluded'], ['pending']] as const) {
+      const all = await read(states ? [...states] : undefined, 100);
+      for (const [limit, window] of [
+        [1, 1],
+        [2, 3],
+        [3, 2],
+        [4, 7],
+      ] as const) {
+        expect(await read(states ? [...states] : undefined, limit, window)).toEqual(all);
+      }
+    }
   });
 
   it('exports the recipients as CSV, formula-safe, by path or by Accept', async () => {

@@ -431,7 +431,7 @@ function categoryLines(e: CostEstimate, basis: CostLineView['basis']): CostLineV
 export const RECIPIENT_LIST_LIMITS = Object.freeze({ defaultLimit: 100, maxLimit: 1000 });
 
 /** Rows read per statement while a CSV export streams: memory stays bounded whatever the size. */
-const CSV_PAGE = 1000;
+const CSV_PAGE = 5000;
 
 /** One recipient as the API lists it. */
 export interface RecipientView {
