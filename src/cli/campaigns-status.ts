@@ -189,7 +189,7 @@ export function detailLines(view: CampaignView): string[] {
   if (view.variants.length > 1) {
     for (const v of view.variants) {
       lines.push(
-        `variant ${v.label}: ${v.recipients} sent to · ${v.delivered_or_later} delivered · ${v.replied} replied · reply rate ${v.reply_rate === null ? '–' : `${(v.reply_rate * 100).toFixed(1)}%`}`,
+        `variant ${v.label}: ${v.recipients} recipients · ${v.delivered_or_later} delivered · ${v.replied} replied · reply rate ${v.reply_rate === null ? '–' : `${(v.reply_rate * 100).toFixed(1)}%`}`,
       );
     }
   }
