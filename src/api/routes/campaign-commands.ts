@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { campaignView } from '../../engine/campaigns/campaigns';
+import { type CampaignRecord, campaignView } from '../../engine/campaigns/campaigns';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../../engine/campaigns/commands';
 import { launchCampaign } from '../../engine/campaigns/launch';
-import type { CampaignRecord } from '../../store/campaigns-repo';
 import { campaignParams, campaignSchema } from '../campaign-schemas';
 import { answer, errorAnswers } from '../openapi';
 import { accountQuery } from '../schemas';

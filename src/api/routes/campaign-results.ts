@@ -10,8 +10,12 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findCampaign } from '../../engine/campaigns/campaigns';
-import { listRecipientViews, RECIPIENT_CSV_COLUMNS, recipientCsv } from '../../engine/campaigns/results';
-import type { RecipientFilter } from '../../store/campaign-results-query';
+import {
+  listRecipientViews,
+  RECIPIENT_CSV_COLUMNS,
+  type RecipientFilter,
+  recipientCsv,
+} from '../../engine/campaigns/results';
 import {
   campaignParams,
   listRecipientsQuery,

@@ -49,7 +49,7 @@ import { type TemplateIndex, templateIndex, variantTemplateFacts } from './varia
 
 export const CAMPAIGN_LIST_LIMITS = Object.freeze({ defaultLimit: 20, maxLimit: 100 });
 
-export type { CampaignCounts };
+export type { CampaignCounts, CampaignRecord };
 
 /** One variant's template as Recontact last synced it from Meta. */
 export interface VariantTemplateView {

@@ -428,6 +428,8 @@ function categoryLines(e: CostEstimate, basis: CostLineView['basis']): CostLineV
 
 // ─── Recipients ───────────────────────────────────────────────────────────────────────────
 
+export type { RecipientFilter };
+
 export const RECIPIENT_LIST_LIMITS = Object.freeze({ defaultLimit: 100, maxLimit: 1000 });
 
 /** Rows read per statement while a CSV export streams: memory stays bounded whatever the size. */
