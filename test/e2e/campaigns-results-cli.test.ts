@@ -137,10 +137,14 @@ describe('recontact campaigns: run, status and recipients', SLOW, () => {
   });
 
   it('shows the status once, with the reply rate and the replies by button', async () => {
-    await h.waitFor('the tap counted', async () => {
-      const c = (await h.api('GET', `/v1/campaigns/${done}`)).json;
-      return c.counts.replied === 1 && c.counts.sent + c.counts.accepted === 0 ? c : undefined;
-    });
+    await h.waitFor(
+      'the tap counted',
+      async () => {
+        const c = (await h.api('GET', `/v1/campaigns/${done}`)).json;
+        return c.counts.replied === 1 && c.counts.sent + c.counts.accepted === 0 ? c : undefined;
+      },
+      30_000,
+    );
     const r = await runCli(['campaigns', 'status', done], env);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');

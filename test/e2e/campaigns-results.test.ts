@@ -121,10 +121,14 @@ describe.each(DIALECTS)('campaign results on %s', SLOW, (dialect) => {
     for (const [i, button] of taps) sandbox().users.tapButton(phoneId(), waId(i), inboxWamid(i)!, button);
     sandbox().users.sendText(phoneId(), waId(7), '¿Sirve para el sábado?', { contextWamid: inboxWamid(7)! });
     await sandbox().drainWebhooks();
-    await h.waitFor('four replies', async () => {
-      const c = (await get(`/v1/campaigns/${id}`)).json;
-      return c.counts.replied === 4 && c.counts.read === 4 ? c : undefined;
-    });
+    await h.waitFor(
+      'four replies',
+      async () => {
+        const c = (await get(`/v1/campaigns/${id}`)).json;
+        return c.counts.replied === 4 && c.counts.read === 4 ? c : undefined;
+      },
+      30_000,
+    );
   });
   afterAll(() => h.close());
 
