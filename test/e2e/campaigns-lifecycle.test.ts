@@ -145,7 +145,11 @@ describe.each(DIALECTS)('campaign lifecycle on %s', SLOW, (dialect) => {
     // stay queued; the others start the dispatcher (startSending).
     h = await startHarness(dialect, {
       clock,
-      app: { runDispatcher: false, campaignRunner: { pollMs: 3_600_000 } },
+      app: {
+        runDispatcher: false,
+        // A guard that judges a handful of sends, so its test needs few recipients.
+        campaignRunner: { pollMs: 3_600_000, autoPause: { window: 20, threshold: 0.5, minSends: 6 } },
+      },
     });
   });
   afterAll(() => h.close());
@@ -484,5 +488,39 @@ describe.each(DIALECTS)('campaign lifecycle on %s', SLOW, (dialect) => {
       return v.counts.replied === 3 ? v : undefined;
     });
     expect(c.replies_by_payload).toEqual({ TAXI_YES: 2, STOP_PROMOS: 1 });
+  });
+
+  it('after the guard pauses, a resume starts it afresh: not paused again for the failures that paused it', async () => {
+    startSending();
+    setClock(T0 + 36 * HOUR);
+    for (let i = 0; i < 8; i++) await contact('guard');
+    const sandbox = h.embedded.sandbox.url;
+    // Meta fails the next 6 sends: "not a WhatsApp user" (131026), a failure that counts.
+    const injected = await fetch(`${sandbox}/_sandbox/errors`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // In the send's answer (sync): a failure Meta reports later by webhook may come after
+      // the campaign completed, since an accepted send is settled for the campaign.
+      body: JSON.stringify({ code: 131026, count: 6, mode: 'sync' }),
+    });
+    expect(injected.status, await injected.text()).toBe(200);
+    const id = await create(TAXI('guarded', 'guard'));
+    await ok(id, 'launch');
+    const paused = await drive(id, 'paused');
+    expect(paused.state_reason).toMatch(/131026/);
+    await h.waitFor('campaign.paused', () => eventsOf(id).includes('campaign.paused'));
+    await fetch(`${sandbox}/_sandbox/errors`, { method: 'DELETE' });
+
+    expect((await ok(id, 'resume')).state).toBe('running');
+    const done = await drive(id, 'completed');
+    expect(done.counts.failed).toBe(6);
+    expect(done.counts.recipients - done.counts.failed).toBe(2);
+    await h.waitFor('campaign.completed', () => eventsOf(id).includes('campaign.completed'));
+    expect(eventsOf(id)).toEqual([
+      'campaign.started',
+      'campaign.paused',
+      'campaign.resumed',
+      'campaign.completed',
+    ]);
   });
 });
