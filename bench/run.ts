@@ -6,9 +6,10 @@
  *   (c) status webhooks (sent, delivered, read for each message) posted signed to Recontact,
  *       acknowledged after a durable write and applied to the messages.
  * Each of sandbox, Recontact and this client runs in its own process, as in production.
- * Then the CSV contact import (bench/contact-import.ts: rows/s and peak RSS for 1,000,000 rows),
- * and what SQLite alone costs for the same rows (bench/sqlite-floor.ts).
- * Env: BENCH_MESSAGES (20000), BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL, BENCH_IMPORT_ROWS.
+ * Then campaigns (bench/campaign.ts: 100,000 recipients sent, 1,000,000 materialised), the CSV
+ * contact import (bench/contact-import.ts: rows/s and peak RSS for 1,000,000 rows), and what SQLite alone costs for the same rows (bench/sqlite-floor.ts).
+ * Env: BENCH_MESSAGES (20000), BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL, BENCH_IMPORT_ROWS,
+ * BENCH_CAMPAIGN (0 skips), BENCH_CAMPAIGN_RECIPIENTS, BENCH_CAMPAIGN_MILLION.
  */
 
 import { createHmac } from 'node:crypto';
@@ -16,20 +17,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { Pool } from 'undici';
 import type { MessageStatus } from '../src/domain/message';
 import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
 import { openStore, type Store } from '../src/store/database';
 import { runAudienceBench } from './audience-count';
+import { bareLoop, drive } from './bare-loop';
 import { type Proc, peakRss, startProcess } from './procs';
+import { API_KEY, freshDatabase, recontactEnv } from './recontact-env';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
-const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const API_KEY = 'rk_bench_0123456789abcdef0123456789';
-const BENCH_SECRET_KEY = Buffer.alloc(32, 'recontact-bench-').toString('base64');
-const GRAPH = 'v25.0';
 
 interface Row {
   dialect: string;
@@ -45,85 +43,6 @@ interface Row {
   steadyP99: number;
   rssRecontact: number;
   rssSandbox: number;
-}
-
-const templateBody = (i: number) =>
-  JSON.stringify({
-    messaging_product: 'whatsapp',
-    recipient_type: 'individual',
-    to: `1650555${String(i % 10_000).padStart(4, '0')}`,
-    type: 'template',
-    biz_opaque_callback_data: `bare-${i}`,
-    template: {
-      name: 'appointment_reminder',
-      language: { code: 'es_AR', policy: 'deterministic' },
-      components: [
-        {
-          type: 'body',
-          parameters: [
-            { type: 'text', text: 'Emilia' },
-            { type: 'text', text: 'la Dra. Gómez' },
-            { type: 'text', text: 'lunes 3 de marzo a las 10:00' },
-          ],
-        },
-        {
-          type: 'button',
-          sub_type: 'quick_reply',
-          index: '0',
-          parameters: [{ type: 'payload', payload: 'CONFIRM:1' }],
-        },
-        {
-          type: 'button',
-          sub_type: 'quick_reply',
-          index: '1',
-          parameters: [{ type: 'payload', payload: 'CANCEL:1' }],
-        },
-      ],
-    },
-  });
-
-/** Runs `total` requests with `concurrency` workers; returns latencies in ms. */
-async function drive(
-  total: number,
-  concurrency: number,
-  one: (i: number) => Promise<void>,
-): Promise<number[]> {
-  const lat: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < total; i = next++) {
-        const t = performance.now();
-        await one(i);
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  return lat;
-}
-
-async function bareLoop(sandboxUrl: string): Promise<{ rate: number; concurrency: number }> {
-  let best = { rate: 0, concurrency: 0 };
-  for (const concurrency of [16, 64, 128]) {
-    const pool = new Pool(sandboxUrl, { connections: concurrency });
-    const path = `/${GRAPH}/${SANDBOX_ACCOUNT.phoneNumberId}/messages`;
-    const headers = {
-      authorization: `Bearer ${SANDBOX_ACCOUNT.accessToken}`,
-      'content-type': 'application/json',
-    };
-    const send = async (i: number) => {
-      const res = await pool.request({ method: 'POST', path, headers, body: templateBody(i) });
-      const json = (await res.body.json()) as { messages?: Array<{ id: string }> };
-      if (!json.messages?.[0]?.id) throw new Error(`sandbox refused: ${JSON.stringify(json)}`);
-    };
-    await drive(2_000, concurrency, send); // warm-up
-    const t0 = performance.now();
-    await drive(N, concurrency, send);
-    const rate = N / ((performance.now() - t0) / 1000);
-    await pool.close();
-    if (rate > best.rate) best = { rate, concurrency };
-  }
-  return best;
 }
 
 async function waitUntil(probe: () => Promise<boolean>, what: string, ms = 600_000): Promise<void> {
@@ -161,39 +80,6 @@ async function nothingLeft(store: Store, what: 'dispatch' | 'webhooks'): Promise
 async function expectAll(store: Store, statuses: readonly MessageStatus[]): Promise<void> {
   const n = await countStatus(store, statuses);
   if (n !== N) throw new Error(`expected ${N} messages in ${statuses.join('/')}, found ${n}`);
-}
-
-async function freshDatabase(dialect: string, dir: string, name: string): Promise<string> {
-  if (dialect === 'sqlite') return join(dir, `${name}.db`);
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-function recontactEnv(sandboxUrl: string, databaseUrl: string, concurrency: number): Record<string, string> {
-  return {
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: databaseUrl,
-    RECONTACT_API_KEY: API_KEY,
-    // PostgreSQL requires one; SQLite makes its own key file beside the database, as `npm start` does.
-    ...(databaseUrl.startsWith('postgres') ? { RECONTACT_SECRET_KEY: BENCH_SECRET_KEY } : {}),
-    WHATSAPP_PHONE_NUMBER_ID: SANDBOX_ACCOUNT.phoneNumberId,
-    WHATSAPP_WABA_ID: SANDBOX_ACCOUNT.wabaId,
-    WHATSAPP_ACCESS_TOKEN: SANDBOX_ACCOUNT.accessToken,
-    WHATSAPP_APP_SECRET: SANDBOX_ACCOUNT.appSecret,
-    WHATSAPP_VERIFY_TOKEN: SANDBOX_ACCOUNT.verifyToken,
-    WHATSAPP_BASE_URL: sandboxUrl,
-    WHATSAPP_GRAPH_VERSION: GRAPH,
-    // Pacing is proven elsewhere; here the question is the engine's own overhead.
-    WHATSAPP_THROUGHPUT_MPS: '100000',
-    DISPATCH_CONCURRENCY: String(concurrency),
-  };
 }
 
 /** Posts N template sends to the API with 64 in flight; resolves when all were acknowledged (202). */
@@ -238,7 +124,7 @@ async function benchDialect(dialect: string): Promise<Row> {
     return p;
   };
   try {
-    const bare = await bareLoop(sandbox.url);
+    const bare = await bareLoop(sandbox.url, N);
     log(`(a) ${fmt(bare.rate)} msg/s at ${bare.concurrency} in flight`);
 
     // (b1) intake alone, then (b2) dispatch alone by a worker process, on one database.
@@ -437,6 +323,13 @@ for (const r of results) {
   );
 }
 process.stdout.write(`\nbench client peak RSS ${fmt(peakRss(process.pid))} MB\n`);
+
+// Campaigns (bench/campaign.ts): 100,000 recipients sent beside the bare loop measured above, and
+// 1,000,000 materialised and counted. BENCH_CAMPAIGN=0 skips them.
+if (process.env.BENCH_CAMPAIGN !== '0') {
+  const { runCampaignBench } = await import('./campaign');
+  await runCampaignBench(DIALECTS, new Map(results.map((r) => [r.dialect, r.bare])));
+}
 
 // The CSV contact import: 1,000,000 generated rows, beside a bare csv-parse of the same file.
 // BENCH_IMPORT=0 skips it.

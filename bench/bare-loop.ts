@@ -1,0 +1,90 @@
+/**
+ * The limit every send figure is printed beside: a bare undici loop posting template sends
+ * straight to the sandbox, at 16, 64 and 128 in flight, the best of the three.
+ */
+import { Pool } from 'undici';
+import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
+
+const GRAPH = 'v25.0';
+
+const templateBody = (i: number) =>
+  JSON.stringify({
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: `1650555${String(i % 10_000).padStart(4, '0')}`,
+    type: 'template',
+    biz_opaque_callback_data: `bare-${i}`,
+    template: {
+      name: 'appointment_reminder',
+      language: { code: 'es_AR', policy: 'deterministic' },
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Emilia' },
+            { type: 'text', text: 'la Dra. Gómez' },
+            { type: 'text', text: 'lunes 3 de marzo a las 10:00' },
+          ],
+        },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '0',
+          parameters: [{ type: 'payload', payload: 'CONFIRM:1' }],
+        },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '1',
+          parameters: [{ type: 'payload', payload: 'CANCEL:1' }],
+        },
+      ],
+    },
+  });
+
+/** Runs `total` requests with `concurrency` workers; returns latencies in ms. */
+export async function drive(
+  total: number,
+  concurrency: number,
+  one: (i: number) => Promise<void>,
+): Promise<number[]> {
+  const lat: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const t = performance.now();
+        await one(i);
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
+  return lat;
+}
+
+export async function bareLoop(
+  sandboxUrl: string,
+  N: number,
+): Promise<{ rate: number; concurrency: number }> {
+  let best = { rate: 0, concurrency: 0 };
+  for (const concurrency of [16, 64, 128]) {
+    const pool = new Pool(sandboxUrl, { connections: concurrency });
+    const path = `/${GRAPH}/${SANDBOX_ACCOUNT.phoneNumberId}/messages`;
+    const headers = {
+      authorization: `Bearer ${SANDBOX_ACCOUNT.accessToken}`,
+      'content-type': 'application/json',
+    };
+    const send = async (i: number) => {
+      const res = await pool.request({ method: 'POST', path, headers, body: templateBody(i) });
+      const json = (await res.body.json()) as { messages?: Array<{ id: string }> };
+      if (!json.messages?.[0]?.id) throw new Error(`sandbox refused: ${JSON.stringify(json)}`);
+    };
+    await drive(2_000, concurrency, send); // warm-up
+    const t0 = performance.now();
+    await drive(N, concurrency, send);
+    const rate = N / ((performance.now() - t0) / 1000);
+    await pool.close();
+    if (rate > best.rate) best = { rate, concurrency };
+  }
+  return best;
+}
