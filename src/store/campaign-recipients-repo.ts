@@ -515,3 +515,56 @@ export async function replyStats(
     .execute();
   return rows.map((r) => ({ variant: r.variant, payload: r.payload, n: Number(r.n) }));
 }
+
+/**
+ * Messages put back in the queue after a pause or an end (a retry after 429, a resend after a
+ * doubt) must not slip past it: a paused or not yet started campaign's are held like the others,
+ * a finished campaign's are withdrawn and their recipients end with the campaign. Called with the
+ * requeued ids; 1:1 messages (no campaign) are untouched.
+ */
+export async function fenceRequeued(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  now: number,
+): Promise<void> {
+  for (const part of chunks(ids, 500)) {
+    const campaignIn = (states: readonly string[]) =>
+      sql<SqlBool>`campaign_id IN (SELECT c.id FROM campaigns c WHERE c.state IN (${sql.join(states)}))`;
+    await db
+      .updateTable('messages')
+      .set({ next_attempt_at: HELD_AT })
+      .where('id', 'in', part)
+      .where('status', '=', 'queued')
+      .where(campaignIn(['paused', 'scheduled']))
+      .execute();
+    const withdrawn = await db
+      .updateTable('messages')
+      .set({
+        status: 'failed',
+        error_class: WITHDRAWN,
+        error_message: 'the campaign ended before this message could be sent again',
+        failed_at: now,
+        updated_at: now,
+      })
+      .where('id', 'in', part)
+      .where('status', '=', 'queued')
+      .where(campaignIn(['cancelled', 'expired', 'failed_to_start', 'completed']))
+      .returning('id')
+      .execute();
+    if (withdrawn.length === 0) continue;
+    await db
+      .updateTable('campaign_recipients')
+      .set({
+        state: sql<StoredRecipientState>`(SELECT CASE WHEN c.state = 'expired' THEN 'expired' ELSE 'cancelled' END
+          FROM campaigns c WHERE c.id = campaign_recipients.campaign_id)`,
+        reason: 'the campaign ended before this message could be sent again',
+        updated_at: now,
+      })
+      .where(
+        'message_id',
+        'in',
+        withdrawn.map((r) => r.id),
+      )
+      .execute();
+  }
+}

@@ -7,6 +7,7 @@ import type { Insertable } from 'kysely';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
+import { HELD_AT, WITHDRAWN } from './campaign-recipients-repo';
 import {
   claimDueMessages,
   markAccepted,
@@ -199,6 +200,72 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
     // An answer that arrives after the sweep still lands: the poster is known.
     expect(await markRetry(store.db, 'w2', [{ id: 'x', nextAttemptAt: T0 + 5, ...err }], T0)).toEqual(['x']);
     expect(await status('x')).toBe('queued');
+  });
+
+  it("keeps a paused campaign's retries held and withdraws an ended campaign's", async () => {
+    for (const [id, state] of [
+      ['cmp_p', 'paused'],
+      ['cmp_c', 'cancelled'],
+      ['cmp_r', 'running'],
+    ] as const) {
+      await store.db.deleteFrom('campaigns').where('id', '=', id).execute();
+      await store.db
+        .insertInto('campaigns')
+        .values({
+          id,
+          account_id: 'acc',
+          name: id,
+          state,
+          state_reason: null,
+          definition: '{}',
+          template_name: 't',
+          recipients: 1,
+          created_at: T0,
+          updated_at: T0,
+        })
+        .execute();
+      await store.db.deleteFrom('campaign_recipients').where('campaign_id', '=', id).execute();
+      await store.db
+        .insertInto('campaign_recipients')
+        .values({
+          campaign_id: id,
+          contact_id: 'ctc',
+          state: 'queued',
+          message_id: `m_${state}`,
+          updated_at: T0,
+        })
+        .execute();
+    }
+    const sending = { status: 'sending' as const, locked_by: 'w1', locked_until: T0 + 1_000 };
+    await insert([
+      row('m_paused', { ...sending, campaign_id: 'cmp_p' }),
+      row('m_cancelled', { ...sending, campaign_id: 'cmp_c' }),
+      row('m_running', { ...sending, campaign_id: 'cmp_r' }),
+      row('one', sending),
+    ]);
+    const err = { errorCode: 130429, errorClass: 'retry_later', errorMessage: 'slow down' };
+    const ids = ['m_paused', 'm_cancelled', 'm_running', 'one'];
+    const retried = await markRetry(
+      store.db,
+      'w1',
+      ids.map((id) => ({ id, nextAttemptAt: T0 + 5, ...err })),
+      T0,
+    );
+    expect(retried.sort()).toEqual([...ids].sort());
+    const rows = await store.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
+    const by = new Map(rows.map((r) => [r.id, r]));
+    expect(by.get('one')).toMatchObject({ status: 'queued' });
+    expect(Number(by.get('one')!.next_attempt_at)).toBe(T0 + 5);
+    expect(Number(by.get('m_running')!.next_attempt_at)).toBe(T0 + 5);
+    // Held with the rest of the paused campaign: no claim reaches it before a resume.
+    expect(Number(by.get('m_paused')!.next_attempt_at)).toBe(HELD_AT);
+    expect(by.get('m_cancelled')).toMatchObject({ status: 'failed', error_class: WITHDRAWN });
+    const r = await store.db
+      .selectFrom('campaign_recipients')
+      .selectAll()
+      .where('campaign_id', '=', 'cmp_c')
+      .executeTakeFirstOrThrow();
+    expect(r.state).toBe('cancelled');
   });
 
   it('marks sends left by a gone worker unconfirmed, counting the grace from now', async () => {

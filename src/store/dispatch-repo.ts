@@ -11,6 +11,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ConsentState } from '../domain/contacts/consent';
 import { ACCEPTABLE_FROM, CLAIMABLE_STATUSES, type InDoubtPolicy } from '../domain/message';
+import { fenceRequeued } from './campaign-recipients-repo';
 import { chunks } from './chunks';
 import { takesRowLocks } from './row-locks';
 import type { Database, MessagesTable } from './schema';
@@ -204,8 +205,13 @@ const errorSet = (r: ErrorFields) => ({
 });
 
 /** Meta (or the network, before anything was sent) said no for now: back to the queue. */
-export function markRetry(db: Kysely<Database>, workerId: string, rows: RetryResult[], now: number) {
-  return updatePosted(
+export async function markRetry(
+  db: Kysely<Database>,
+  workerId: string,
+  rows: RetryResult[],
+  now: number,
+): Promise<string[]> {
+  const changed = await updatePosted(
     db,
     workerId,
     rows.map((r) => ({
@@ -221,6 +227,9 @@ export function markRetry(db: Kysely<Database>, workerId: string, rows: RetryRes
       },
     })),
   );
+  // A campaign paused or ended while this send was out does not get it back in the queue.
+  await fenceRequeued(db, changed, now);
+  return changed;
 }
 
 export function markFailed(db: Kysely<Database>, workerId: string, rows: FailedResult[], now: number) {
@@ -429,7 +438,7 @@ export async function settleExpiredDoubts(
     .limit(p.limit)
     .execute();
   if (ids.length === 0) return [];
-  return db
+  const rows = await db
     .updateTable('messages')
     .set(set)
     .where(
@@ -440,6 +449,14 @@ export async function settleExpiredDoubts(
     .where('status', '=', 'unconfirmed')
     .returningAll()
     .execute();
+  if (p.policy === 'resend') {
+    await fenceRequeued(
+      db,
+      rows.map((r) => r.id),
+      p.now,
+    );
+  }
+  return rows;
 }
 
 /** How many messages of an account are unsettled, by state (logs and the doubt report). */
