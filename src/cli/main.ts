@@ -127,11 +127,25 @@ ${EXIT_CODES}`,
 
 program
   .command('demo')
-  .description('Play the appointment-confirmation story against the sandbox and print its timeline')
+  .description(
+    'Play a story against the sandbox: the appointment confirmation (default) and its timeline, or ' +
+      '"campaign": the taxi-discount campaign with its live funnel',
+  )
+  .argument('[story]', 'appointment | campaign', (v: string) => {
+    if (v !== 'appointment' && v !== 'campaign')
+      throw new InvalidArgumentError('must be "appointment" (the default) or "campaign"');
+    return v;
+  })
   .option('--database <url>', 'database URL (default: a temporary SQLite file)')
   .option('--port <port>', "Recontact's API port (0 = any free port)", parsePort, 0)
   .option('--sandbox-port <port>', "the sandbox's port (0 = any free port)", parsePort, 0)
-  .action(async (opts) => process.exit(await (await import('./demo')).demo(opts)));
+  .action(async (story: string | undefined, opts) =>
+    process.exit(
+      story === 'campaign'
+        ? await (await import('./demo-campaign')).demoCampaign(opts)
+        : await (await import('./demo')).demo(opts),
+    ),
+  );
 
 program
   .command('sandbox')
