@@ -9,8 +9,8 @@
  * one transaction (a dead runner leaves either both or neither), the dispatcher marks a row
  * `sending` before its POST leaves, and the next holder of the account waits for Meta's status
  * webhook carrying our id to settle the rows the dead one left `sending` (DISPATCH_IN_DOUBT
- * =resend only applies to those still unproved after the grace, which a webhook never late by
- * 10 s does not leave). The sandbox keeps retrying its webhooks, and a small front in this test
+ * =resend only applies to those still unproved after the grace, longer here than any POST can
+ * be in flight). The sandbox keeps retrying its webhooks, and a small front in this test
  * routes them to whichever worker is up, as a load balancer would.
  *
  * Shortened for the test through test/support/recontact-process.ts: the account lease (a dead
@@ -178,7 +178,9 @@ describe.each(DIALECTS)('campaign under kill -9 of two workers on %s', (dialect)
       // Talking to a "real" Meta without one set, Recontact assumes the starting tier (250).
       MESSAGING_LIMIT: 'unlimited',
       DISPATCH_LEASE_MS: '1000',
-      DISPATCH_RECOVERY_GRACE_MS: '10000',
+      // At least the channel's POST timeout (30 s): a send still in flight from a worker that is
+      // alive but starved (two CPU hogs) lands within it, and its proof settles the doubt.
+      DISPATCH_RECOVERY_GRACE_MS: '35000',
       DISPATCH_IN_DOUBT: 'resend',
       TEST_ACCOUNT_LEASE_MS: '2000',
       TEST_CAMPAIGN_HOLD_TTL_MS: '1500',
@@ -217,6 +219,42 @@ describe.each(DIALECTS)('campaign under kill -9 of two workers on %s', (dialect)
     await new Promise((r) => front?.close(r));
     await store?.destroy();
   });
+
+  /** On a failure: each named recipient's messages, what the sandbox got of them, and their timelines. */
+  const explain = async (campaignId: string, who: number[]) => {
+    const sent = embedded.sandbox.sent();
+    for (const i of who.slice(0, 5)) {
+      const phone = digitsOf(i);
+      const got = sent
+        .filter((s) => s.to === phone)
+        .map((s) => ({ id: s.bizOpaque, wamid: s.wamid, at: s.at }));
+      const msgs = await store.db
+        .selectFrom('messages')
+        .innerJoin('contacts', 'contacts.id', 'messages.contact_id')
+        .select([
+          'messages.id',
+          'messages.status',
+          'messages.attempts',
+          'messages.error_class',
+          'messages.error_message',
+          'messages.posted_at',
+          'messages.locked_by',
+          'messages.accepted_at',
+        ])
+        .where('contacts.wa_id', '=', phone)
+        .where('messages.campaign_id', '=', campaignId)
+        .execute();
+      const events = await store.db
+        .selectFrom('message_events')
+        .select(['message_id', 'status', 'at', 'source', 'detail'])
+        .where('message_id', 'in', msgs.map((m) => m.id).concat(['-']))
+        .orderBy('at')
+        .execute();
+      process.stdout.write(
+        `[campaign-crash ${dialect}] recipient ${i} (${phone}): sandbox got ${JSON.stringify(got)}; messages ${JSON.stringify(msgs)}; events ${JSON.stringify(events)}\n`,
+      );
+    }
+  };
 
   it('sends every eligible recipient exactly once and no excluded one, through three kills', async () => {
     const random = mulberry32(SEED + (dialect === 'postgres' ? 1 : 0));
@@ -264,7 +302,9 @@ describe.each(DIALECTS)('campaign under kill -9 of two workers on %s', (dialect)
         await sleep(5);
       }
       await kill(k.worker);
-      timeline.push(`killed ${k.worker} at ${sandbox.sent().length} sent (+${Date.now() - t0} ms)`);
+      timeline.push(
+        `killed ${k.worker} at ${sandbox.sent().length} sent (+${Date.now() - t0} ms, ${Date.now()})`,
+      );
       await sleep(k.downMs);
       await start(k.worker);
       timeline.push(`restarted ${k.worker} (+${Date.now() - t0} ms)`);
@@ -307,6 +347,8 @@ describe.each(DIALECTS)('campaign under kill -9 of two workers on %s', (dialect)
     const excludedGot = Array.from({ length: N }, (_, i) => i).filter(
       (i) => (optedOut(i) || missingValue(i)) && byPhone.has(digitsOf(i)),
     );
+    if (twice.length + never.length + excludedGot.length > 0)
+      await explain(id, [...twice, ...never, ...excludedGot]);
     expect({ twice: twice.length, never: never.length, excludedGot: excludedGot.length }).toEqual({
       twice: 0,
       never: 0,

@@ -563,6 +563,8 @@ export class Dispatcher {
             lane.inflight--;
             continue;
           }
+          // Once per id: a row claimed again after its lease lapsed in the buffer is here twice.
+          posted.delete(msg.id);
           void this.sendOne(lane, { ...msg, attempts: msg.attempts + 1 });
         }
       }
