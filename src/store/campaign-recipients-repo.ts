@@ -11,11 +11,7 @@
  *   messages, by their campaign index, instead of copying every status onto the recipient.
  */
 import { type Kysely, type SqlBool, sql } from 'kysely';
-import {
-  OPEN_MESSAGE_STATUSES,
-  type RecipientState,
-  type StoredRecipientState,
-} from '../domain/campaigns/lifecycle';
+import { OPEN_MESSAGE_STATUSES, type StoredRecipientState } from '../domain/campaigns/lifecycle';
 import type { MessageStatus } from '../domain/message';
 import { type AudienceScan, scanAudience } from './audience-query';
 import { chunks } from './chunks';
@@ -407,85 +403,6 @@ export async function withdrawQueued(
       .execute();
   }
   return ids;
-}
-
-/** One recipient as the API lists it. */
-export interface RecipientListRow {
-  contact_id: string;
-  wa_id: string;
-  name: string | null;
-  stored_state: StoredRecipientState;
-  reason: string | null;
-  variant: string | null;
-  send_at: number | null;
-  message_id: string | null;
-  message_status: MessageStatus | null;
-  error_code: number | null;
-  error_message: string | null;
-  replied_at: number | null;
-  reply_payload: string | null;
-  updated_at: number;
-}
-
-/** Message statuses that stand for each recipient state a queued recipient can be in. */
-const STATUSES_OF: Partial<Record<RecipientState, readonly MessageStatus[]>> = {
-  queued: ['queued', 'sending', 'unconfirmed', 'in_doubt'],
-  accepted: ['accepted'],
-  sent: ['sent'],
-  delivered: ['delivered'],
-  read: ['read'],
-  failed: ['failed'],
-};
-
-/** A page of recipients in contact-id order, optionally of one state (stored or followed). */
-export async function listRecipients(
-  db: Kysely<Database>,
-  p: { campaignId: string; state?: RecipientState; afterContactId?: string; limit: number },
-): Promise<RecipientListRow[]> {
-  let q = db
-    .selectFrom('campaign_recipients as r')
-    .innerJoin('contacts as c', 'c.id', 'r.contact_id')
-    .leftJoin('messages as m', 'm.id', 'r.message_id')
-    .select([
-      'r.contact_id',
-      'c.wa_id',
-      'c.name',
-      'r.state as stored_state',
-      'r.reason',
-      'r.variant',
-      'r.send_at',
-      'r.message_id',
-      'm.status as message_status',
-      'm.error_code',
-      'm.error_message',
-      sql<number | null>`COALESCE(r.replied_at, m.replied_at)`.as('replied_at'),
-      'r.reply_payload',
-      'r.updated_at',
-    ])
-    .where('r.campaign_id', '=', p.campaignId);
-  if (p.afterContactId !== undefined) q = q.where('r.contact_id', '>', p.afterContactId);
-  if (p.state !== undefined) {
-    const statuses = STATUSES_OF[p.state];
-    q =
-      statuses === undefined
-        ? q.where('r.state', '=', p.state as StoredRecipientState)
-        : p.state === 'failed'
-          ? q.where((eb) =>
-              eb.or([
-                eb('r.state', '=', 'failed'),
-                eb.and([eb('r.state', '=', 'queued'), eb('m.status', '=', 'failed')]),
-              ]),
-            )
-          : q.where('r.state', '=', 'queued').where('m.status', 'in', [...statuses]);
-  }
-  const rows = await q.orderBy('r.contact_id').limit(p.limit).execute();
-  return rows.map((r) => ({
-    ...r,
-    send_at: r.send_at === null ? null : Number(r.send_at),
-    error_code: r.error_code === null ? null : Number(r.error_code),
-    replied_at: r.replied_at === null ? null : Number(r.replied_at),
-    updated_at: Number(r.updated_at),
-  }));
 }
 
 /** Records a reply to a campaign message: the first one per recipient counts. */

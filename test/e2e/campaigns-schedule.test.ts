@@ -10,7 +10,7 @@
  * queued by `runOnce()`, which is all these rules decide.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listRecipients } from '../../src/store/campaign-recipients-repo';
+import { recipientsPage } from '../../src/store/campaign-results-query';
 import { insertMessages } from '../../src/store/messages-repo';
 import { type Harness, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
@@ -95,13 +95,13 @@ function rig(
     },
     /** Each recipient: its stored state, reason and send time. */
     async recipients(id: string) {
-      const rows = await listRecipients(r.h.store.db, { campaignId: id, limit: 1000 });
+      const rows = await recipientsPage(r.h.store.db, { campaignId: id, limit: 1000 });
       return new Map(
         rows.map((x) => [x.contact_id, { state: x.stored_state, reason: x.reason, sendAt: iso(x.send_at) }]),
       );
     },
     async queued(id: string) {
-      const rows = await listRecipients(r.h.store.db, { campaignId: id, state: 'queued', limit: 1000 });
+      const rows = await recipientsPage(r.h.store.db, { campaignId: id, states: ['queued'], limit: 1000 });
       return rows.map((x) => x.contact_id).sort();
     },
     /** Two passes: one may only move the campaign (scheduled → running), the next queues. */
