@@ -11,7 +11,8 @@
  *       counts), and the peak RSS of a Recontact process that did only that.
  * The contact book is bench/audience-count.ts's (3% opted out, 5% within the marketing cap),
  * written straight into the store: the import has its own bench. Prints figures, asserts nothing.
- * Env: BENCH_CAMPAIGN_RECIPIENTS, BENCH_CAMPAIGN_MILLION (0 skips), BENCH_DIALECTS, BENCH_PG_URL.
+ * Env: BENCH_CAMPAIGN_RECIPIENTS, BENCH_CAMPAIGN_MILLION (0 skips), BENCH_DIALECTS, BENCH_PG_URL;
+ * BENCH_CPU_PROF=1 writes a CPU profile of each Recontact process to $TMPDIR/prof-campaign.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -99,10 +100,18 @@ async function prepare(
   n: number,
 ): Promise<{ serve: Proc; store: Store }> {
   const url = await freshDatabase(dialect, dir, name);
+  // BENCH_CPU_PROF=1: where the Recontact process spends its time, written when it stops.
+  const prof =
+    process.env.BENCH_CPU_PROF === '1'
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(tmpdir(), 'prof-campaign')}`]
+      : [];
   const serve = await startProcess(
-    ['src/cli/main.ts', 'serve'],
+    [...prof, 'src/cli/main.ts', 'serve'],
     // Without Meta's credentials set, Recontact assumes the starting messaging limit (250).
-    { ...recontactEnv(sandboxUrl, url, concurrency), MESSAGING_LIMIT: 'unlimited' },
+    {
+      ...recontactEnv(sandboxUrl, url, concurrency),
+      MESSAGING_LIMIT: 'unlimited',
+    },
     /listening on (http:\/\/\S+)/,
   );
   const store = await openStore({ url, pgPoolSize: 2, pgStatementTimeoutMs: 600_000 });
