@@ -16,7 +16,10 @@ const CAMPAIGN = (name: string, tag: string, extra: Record<string, unknown> = {}
     name: 'taxi_discount',
     language: 'es_AR',
     header: { image: { link: 'https://cdn.saludcenter.example/taxi.jpg' } },
-    body: [{ field: 'first_name', default: 'cliente' }, { attribute: 'discount', default: '10%' }],
+    body: [
+      { field: 'first_name', default: 'cliente' },
+      { attribute: 'discount', default: '10%' },
+    ],
     buttons: [null, null, { url_suffix: 'taxi10' }, { coupon_code: 'TAXI10' }],
   },
   audience: { filter: { tags: { all: [tag] } } },
@@ -50,7 +53,11 @@ describe.each(DIALECTS)('campaign run on %s', SLOW, (dialect) => {
   const campaignOfMessage = new Map<string, string>();
   const sentMessageCampaign = (s: { bizOpaque?: string }) => campaignOfMessage.get(s.bizOpaque ?? '');
   const learnMessages = async (id: string) => {
-    const rows = await h.store.db.selectFrom('messages').select(['id']).where('campaign_id', '=', id).execute();
+    const rows = await h.store.db
+      .selectFrom('messages')
+      .select(['id'])
+      .where('campaign_id', '=', id)
+      .execute();
     for (const r of rows) campaignOfMessage.set(r.id, id);
     return rows.length;
   };
@@ -79,10 +86,14 @@ describe.each(DIALECTS)('campaign run on %s', SLOW, (dialect) => {
     expect(again.status).toBe(200);
     expect(again.json.counts.recipients).toBe(40);
 
-    const done = await h.waitFor('completed', async () => {
-      const c = await get(id);
-      return c.state === 'completed' ? c : undefined;
-    }, 30_000);
+    const done = await h.waitFor(
+      'completed',
+      async () => {
+        const c = await get(id);
+        return c.state === 'completed' ? c : undefined;
+      },
+      30_000,
+    );
     expect(done.counts.excluded).toBe(1);
     expect(done.counts.pending + done.counts.queued).toBe(0);
     expect(await learnMessages(id)).toBe(39);
@@ -90,7 +101,8 @@ describe.each(DIALECTS)('campaign run on %s', SLOW, (dialect) => {
     expect(sent).toHaveLength(39);
     expect(new Set(sent.map((s) => s.to)).size).toBe(39);
     expect(sent.map((s) => s.to)).not.toContain('5493415001000');
-    const ofCampaign = () => h.events.filter((e) => e.type.startsWith('campaign.') && e.data.campaign.id === id);
+    const ofCampaign = () =>
+      h.events.filter((e) => e.type.startsWith('campaign.') && e.data.campaign.id === id);
     const completed = await h.waitFor('campaign.completed', async () =>
       ofCampaign().find((e) => e.type === 'campaign.completed'),
     );
