@@ -272,26 +272,29 @@ export async function markQueued(
   },
 ): Promise<number> {
   let moved = 0;
-  const byVariant = new Map<string, string[]>();
+  const byVariant = new Map<string, Array<{ contactId: string; messageId: string }>>();
   for (const i of p.items) {
     const list = byVariant.get(i.variant) ?? [];
-    list.push(i.contactId);
+    list.push(i);
     byVariant.set(i.variant, list);
   }
-  for (const [variant, ids] of byVariant) {
-    for (const part of chunks(ids, 500)) {
+  for (const [variant, items] of byVariant) {
+    for (const part of chunks(items, 400)) {
+      // The message ids are the caller's: a lookup of each in messages would scan the campaign's
+      // messages once per recipient on SQLite, which made a 100,000-recipient run quadratic.
+      const messageId = sql<string>`CASE contact_id ${sql.join(
+        part.map((i) => sql`WHEN ${i.contactId} THEN ${i.messageId}`),
+        sql` `,
+      )} END`;
       const res = await trx
         .updateTable('campaign_recipients')
-        .set({
-          state: 'queued',
-          variant,
-          updated_at: p.now,
-          // The message of this campaign to this contact: one per recipient, found by its index.
-          message_id: sql<string>`(SELECT m.id FROM messages m
-            WHERE m.contact_id = campaign_recipients.contact_id AND m.campaign_id = ${p.campaignId})`,
-        })
+        .set({ state: 'queued', variant, updated_at: p.now, message_id: messageId })
         .where('campaign_id', '=', p.campaignId)
-        .where('contact_id', 'in', part)
+        .where(
+          'contact_id',
+          'in',
+          part.map((i) => i.contactId),
+        )
         .where('state', '=', 'pending')
         .executeTakeFirst();
       moved += Number(res.numUpdatedRows);

@@ -1,6 +1,7 @@
 /**
  * What the bot really receives matches the catalogue: a run that emits every kind of event
- * (the appointment story, a STOP and a START, a failed send, template review, quality and category changes), each
+ * (the appointment story, a STOP and a START, a failed send, template review, quality and category changes,
+ * campaigns started, paused, resumed, progressing, completed, cancelled, expired and failing to start), each
  * payload checked against its schema — and against undocumented fields, which a bot could
  * come to rely on without the reference ever naming them.
  */
@@ -18,7 +19,9 @@ const NOT_IN_THIS_STORY: EventType[] = ['message.in_doubt', 'endpoint.failing'];
 describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness(dialect);
+    h = await startHarness(dialect, {
+      app: { campaignRunner: { pollMs: 20, checkEveryMs: 50, progressEveryMs: 100 } },
+    });
   });
   afterAll(() => h.close());
 
@@ -58,6 +61,63 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
     });
     await seen('template.category');
 
+    // Campaigns: one started, paused, resumed, progressing and completed; one cancelled while
+    // scheduled; one expired; one whose template Meta disables before its start.
+    expect((await h.api('POST', '/v1/templates/pull')).status).toBe(200);
+    const campaign = async (body: Record<string, unknown>) => {
+      const created = await h.api('POST', '/v1/campaigns', {
+        audience: { list: { contacts: [EMILIA.phone, '+1 650 555 3001', '+1 650 555 3002'] } },
+        // The same three people each time: the marketing frequency cap would leave them out.
+        frequency_cap_hours: 0,
+        ...body,
+      });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      const launched = await h.api('POST', `/v1/campaigns/${created.json.id}/launch`);
+      expect(launched.status, JSON.stringify(launched.json)).toBe(200);
+      return launched.json.id as string;
+    };
+    for (const phone of ['+1 650 555 3001', '+1 650 555 3002']) {
+      await h.api('PUT', `/v1/contacts/${encodeURIComponent(phone)}`, { name: 'Ana' });
+    }
+    const taxi = {
+      name: 'taxi_discount',
+      language: 'es_AR',
+      header: { image: { link: 'https://cdn.saludcenter.example/taxi.jpg' } },
+      body: [{ field: 'first_name', default: 'cliente' }, '10%'],
+      buttons: [null, null, { url_suffix: 'taxi10' }, { coupon_code: 'TAXI10' }],
+    };
+    const run = await campaign({ name: 'run', template: taxi, pace: 1 });
+    await seen('campaign.started', (d) => d.campaign.id === run);
+    expect((await h.api('POST', `/v1/campaigns/${run}/pause`)).json.state).toBe('paused');
+    await seen('campaign.paused', (d) => d.campaign.id === run);
+    expect((await h.api('POST', `/v1/campaigns/${run}/resume`)).json.state).toBe('running');
+    await seen('campaign.resumed', (d) => d.campaign.id === run);
+    await seen('campaign.progress', (d) => d.campaign.id === run);
+    await seen('campaign.completed', (d) => d.campaign.id === run);
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const held = await campaign({ name: 'held', template: taxi, schedule: { at: later } });
+    const cancelled = await h.api('POST', `/v1/campaigns/${held}/cancel`);
+    expect(cancelled.json.state, JSON.stringify(cancelled.json)).toBe('cancelled');
+    await seen('campaign.cancelled', (d) => d.campaign.id === held);
+    const soon = new Date(Date.now() + 1_500).toISOString();
+    // At 1 message a second, the third recipient's turn comes after the expiry.
+    const expiring = await campaign({
+      name: 'expiring',
+      template: taxi,
+      pace: 1,
+      schedule: { expires_at: soon },
+    });
+    await seen('campaign.expired', (d) => d.campaign.id === expiring, 10_000);
+    const resume = await campaign({
+      name: 'resume',
+      template: {
+        name: 'resume_conversation',
+        language: 'es_AR',
+        body: { first_name: { field: 'first_name', default: 'hola' }, topic: 'tu turno' },
+      },
+      schedule: { at: later },
+    });
+
     // Meta pauses a template and its webhook is lost: the next send fails at Meta (132015).
     h.embedded.sandbox.setWebhookUrl(SANDBOX_ACCOUNT.phoneNumberId, 'http://127.0.0.1:9/unreachable');
     h.embedded.sandbox.setTemplateStatus(SANDBOX_ACCOUNT.wabaId, 'appointment_reminder', 'es_AR', 'PAUSED');
@@ -66,6 +126,7 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
     h.embedded.sandbox.setWebhookUrl(SANDBOX_ACCOUNT.phoneNumberId, `${h.url}/webhooks/whatsapp`);
     h.embedded.sandbox.setTemplateStatus(SANDBOX_ACCOUNT.wabaId, 'resume_conversation', 'es_AR', 'DISABLED');
     await seen('template.status');
+    await seen('campaign.failed_to_start', (d) => d.campaign.id === resume);
 
     const types = new Set(h.events.map((e) => e.type));
     expect([...types].sort()).toEqual(EVENT_TYPES.filter((t) => !NOT_IN_THIS_STORY.includes(t)).sort());
