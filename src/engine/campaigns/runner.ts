@@ -345,7 +345,7 @@ export class CampaignRunner {
     for (const [key, n] of Object.entries(failedByCode)) {
       const code = key === 'none' ? null : Number(key);
       if (Number.isNaN(code)) continue; // failed before a send (missing value): not Meta's verdict
-      // (engineer B) A failure every remaining recipient would share (backoff.ts pause_campaign:
+      // A failure every remaining recipient would share (backoff.ts pause_campaign:
       // 131064, the template, the account) pauses at once, not at the failure rate; a first look
       // (run.seen unset) sees history, not news, so it does not.
       const action = campaignBackoff(code);
