@@ -107,7 +107,7 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
       pace: 1,
       schedule: { expires_at: soon },
     });
-    await seen('campaign.expired', (d) => d.campaign.id === expiring, 10_000);
+    await seen('campaign.expired', (d) => d.campaign.id === expiring);
     const resume = await campaign({
       name: 'resume',
       template: {
