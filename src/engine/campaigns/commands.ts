@@ -10,6 +10,8 @@
  * Repeating a command is harmless: pausing a paused campaign, resuming a running one or
  * cancelling a cancelled one answers with the campaign as it is.
  */
+
+import type { Kysely } from 'kysely';
 import { applyCommand, type CampaignState, isTerminalCampaign } from '../../domain/campaigns/lifecycle';
 import { RecontactError } from '../../domain/errors';
 import {
@@ -21,6 +23,7 @@ import {
   withdrawQueued,
 } from '../../store/campaign-recipients-repo';
 import { type CampaignRecord, getCampaign, moveCampaign } from '../../store/campaigns-repo';
+import type { Database } from '../../store/schema';
 import type { EngineContext } from '../context';
 import { campaignEvent, campaignFailedToStartEvent, campaignPausedEvent } from './campaign-events';
 import { type CampaignDeps, campaignNotFound } from './launch';
@@ -31,25 +34,43 @@ export async function pauseCampaign(
   deps: CampaignDeps,
   accountId: string,
   id: string,
-  by: { kind: 'operator' } | { kind: 'guard'; reason: string } = { kind: 'operator' },
+  by: PausedBy = { kind: 'operator' },
 ): Promise<CampaignRecord> {
   const record = await current(ctx, accountId, id);
   if (record.state === 'paused') return record;
   const move = applyCommand(record.state, 'pause', { startsLater: false });
   if (!move.ok) throw conflict(record, move.reason);
   const now = ctx.clock();
-  const reason = by.kind === 'guard' ? by.reason : null;
-  const moved = await ctx.store.db.transaction().execute(async (trx) => {
-    const row = await moveCampaign(trx, id, 'paused', { now, reason, from: [record.state] });
-    if (!row) return undefined;
-    await holdQueued(trx, id, now);
-    const { counts } = await campaignTally(trx, row);
-    await deps.events.emit(trx, [campaignPausedEvent(row, counts, by.kind)]);
-    return row;
-  });
+  const moved = await ctx.store.db.transaction().execute((trx) => pauseWithin(trx, deps, record, by, now));
   if (!moved) return raced(ctx, accountId, id, 'paused');
-  ctx.log.info({ campaign: id, by: by.kind, reason }, 'campaign paused');
+  ctx.log.info(
+    { campaign: id, by: by.kind, reason: by.kind === 'guard' ? by.reason : null },
+    'campaign paused',
+  );
   return moved;
+}
+
+export type PausedBy = { kind: 'operator' } | { kind: 'guard'; reason: string };
+
+/**
+ * The pause itself, inside the caller's transaction (a webhook's, when Meta lowers the number's
+ * quality): the move, the hold of the campaign's queued messages and campaign.paused commit
+ * together with what caused them. Undefined when the campaign was no longer where `record` says.
+ */
+export async function pauseWithin(
+  trx: Kysely<Database>,
+  deps: CampaignDeps,
+  record: CampaignRecord,
+  by: PausedBy,
+  now: number,
+): Promise<CampaignRecord | undefined> {
+  const reason = by.kind === 'guard' ? by.reason : null;
+  const row = await moveCampaign(trx, record.id, 'paused', { now, reason, from: [record.state] });
+  if (!row) return undefined;
+  await holdQueued(trx, record.id, now);
+  const { counts } = await campaignTally(trx, row);
+  await deps.events.emit(trx, [campaignPausedEvent(row, counts, by.kind)]);
+  return row;
 }
 
 export async function resumeCampaign(

@@ -9,16 +9,17 @@
  * applies to every account of the WABA. Since October 2025 the messaging limit is the business
  * portfolio's, shared by all its numbers, so a downgrade touches them all anyway.
  *
- * Two steps, because pauseCampaign runs its own transaction: `qualityPauses` reads the items
- * inside the ingest's transaction, `applyQualityPauses` pauses after it commits. A crash between
- * the two loses the pause (the webhook is already marked processed); the failure-rate trigger
- * still stands behind it.
+ * The pauses commit in the ingest's transaction, with the webhook marked processed: a crash
+ * cannot lose one.
  */
+
+import type { Kysely } from 'kysely';
 import type { PhoneQualityItem, WebhookItem } from '../../channels/channel';
 import { qualityPauseReason } from '../../domain/campaigns/backoff';
 import { activeCampaigns } from '../../store/campaigns-repo';
+import type { Database } from '../../store/schema';
 import type { AccountRegistry } from '../accounts';
-import { pauseCampaign } from '../campaigns/commands';
+import { pauseWithin } from '../campaigns/commands';
 import type { CampaignDeps } from '../campaigns/launch';
 import type { EngineContext } from '../context';
 
@@ -68,24 +69,22 @@ export function qualityPauses(
   return out;
 }
 
-/** Pauses every running or scheduled campaign of the accounts; returns how many it paused. */
+/**
+ * Pauses every running or scheduled campaign of the accounts, inside the webhook's transaction:
+ * the pause commits with the webhook marked processed, or neither does. Returns how many.
+ */
 export async function applyQualityPauses(
   ctx: EngineContext,
   deps: CampaignDeps,
+  trx: Kysely<Database>,
   pauses: readonly QualityPause[],
 ): Promise<number> {
   let paused = 0;
+  const now = ctx.clock();
   for (const p of pauses) {
-    const campaigns = await activeCampaigns(ctx.store.db, p.accountIds);
-    for (const c of campaigns) {
+    for (const c of await activeCampaigns(trx, p.accountIds)) {
       if (c.state !== 'running' && c.state !== 'scheduled') continue;
-      try {
-        const after = await pauseCampaign(ctx, deps, c.accountId, c.id, { kind: 'guard', reason: p.reason });
-        if (after.state === 'paused') paused++;
-      } catch (err) {
-        // It moved meanwhile (completed, cancelled by a person): nothing left to pause.
-        ctx.log.info({ err, campaign: c.id }, 'campaign not paused for quality: it changed meanwhile');
-      }
+      if (await pauseWithin(trx, deps, c, { kind: 'guard', reason: p.reason }, now)) paused++;
     }
   }
   return paused;

@@ -34,7 +34,7 @@ import { INGEST_TUNING } from '../tuning';
 import { applyConsentSignals } from './consent-applier';
 import { applyIdentityChanges } from './identity-applier';
 import { applyInbound } from './inbound-applier';
-import { applyQualityPauses, type QualityPause, qualityPauses } from './quality-applier';
+import { applyQualityPauses, qualityPauses } from './quality-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
 
@@ -156,22 +156,11 @@ export class WebhookIngest {
   }
 
   private pendingHooks = { events: false, templates: false };
-  /** Set by the last applyRows: what its committed batch asks to pause. */
-  private pendingQuality: QualityPause[] = [];
 
   private async afterCommit(): Promise<void> {
     if (this.pendingHooks.events) this.hooks.onEvents();
     if (this.pendingHooks.templates) this.hooks.onTemplatesChanged();
     this.pendingHooks = { events: false, templates: false };
-    const quality = this.pendingQuality;
-    this.pendingQuality = [];
-    if (quality.length === 0 || !this.hooks.campaigns) return;
-    // The body is processed already: a failure here must not make it count as a bad body.
-    try {
-      await applyQualityPauses(this.ctx, this.hooks.campaigns, quality);
-    } catch (err) {
-      this.ctx.log.error({ err }, 'could not pause campaigns after a quality drop');
-    }
   }
 
   /** Applies stored bodies inside the caller's transaction and marks them processed there too. */
@@ -212,7 +201,11 @@ export class WebhookIngest {
       if (i.kind === 'system_error')
         this.ctx.log.error({ errors: i.errors }, 'system error reported by Meta');
     }
-    this.pendingQuality = qualityPauses(this.ctx, this.accounts, items);
+    const pauses = qualityPauses(this.ctx, this.accounts, items);
+    const campaigns = this.hooks.campaigns;
+    // campaign.paused is written in this transaction too: the deliverer is woken after it.
+    if (pauses.length && campaigns && (await applyQualityPauses(this.ctx, campaigns, trx, pauses)) > 0)
+      this.pendingHooks.events = true;
     if (events.length) this.pendingHooks.events = true;
     if (items.some((i) => i.kind.startsWith('template_'))) this.pendingHooks.templates = true;
   }
