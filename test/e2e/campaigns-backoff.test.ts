@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { taxiCampaign } from '../support/campaigns';
 import { type Harness, REMINDER, startHarness, taxiDiscount } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
@@ -20,21 +21,7 @@ const SLOW = { timeout: 60_000 };
 const PHONE = SANDBOX_ACCOUNT.phoneNumberId;
 const WABA = SANDBOX_ACCOUNT.wabaId;
 
-const CAMPAIGN = (name: string, tag: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  template: {
-    name: 'taxi_discount',
-    language: 'es_AR',
-    header: { image: { link: 'https://cdn.saludcenter.example/taxi.jpg' } },
-    body: [
-      { field: 'first_name', default: 'cliente' },
-      { attribute: 'discount', default: '10%' },
-    ],
-    buttons: [null, null, { url_suffix: 'taxi10' }, { coupon_code: 'TAXI10' }],
-  },
-  audience: { filter: { tags: { all: [tag] } } },
-  ...extra,
-});
+const CAMPAIGN = taxiCampaign;
 
 /** wa_id of the i-th test contact (+54 9 341 5xx xxxx). */
 const waOf = (base: number, i: number) => `5493415${String(base + i).padStart(6, '0')}`;

@@ -5,27 +5,14 @@
  * and resume sends the rest once; cancel withdraws the unsent; 1:1 messages are not starved.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taxiCampaign } from '../support/campaigns';
 import { type Harness, REMINDER, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
 const SLOW = { timeout: 120_000 };
 
-const CAMPAIGN = (name: string, tag: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  template: {
-    name: 'taxi_discount',
-    language: 'es_AR',
-    header: { image: { link: 'https://cdn.saludcenter.example/taxi.jpg' } },
-    body: [
-      { field: 'first_name', default: 'cliente' },
-      { attribute: 'discount', default: '10%' },
-    ],
-    buttons: [null, null, { url_suffix: 'taxi10' }, { coupon_code: 'TAXI10' }],
-  },
-  audience: { filter: { tags: { all: [tag] } } },
-  metadata: { offer: 'taxi10' },
-  ...extra,
-});
+const CAMPAIGN = (name: string, tag: string, extra: Record<string, unknown> = {}) =>
+  taxiCampaign(name, tag, { metadata: { offer: 'taxi10' }, ...extra });
 
 describe.each(DIALECTS)('campaign run on %s', SLOW, (dialect) => {
   let h: Harness;

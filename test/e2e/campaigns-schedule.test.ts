@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recipientsPage } from '../../src/store/campaign-results-query';
 import { insertMessages } from '../../src/store/messages-repo';
+import { taxiCampaign } from '../support/campaigns';
 import { type Harness, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
@@ -27,21 +28,7 @@ const LA = 'America/Los_Angeles';
 const t = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-const TAXI = (name: string, tag: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  template: {
-    name: 'taxi_discount',
-    language: 'es_AR',
-    header: { image: { link: 'https://cdn.saludcenter.example/taxi.jpg' } },
-    body: [
-      { field: 'first_name', default: 'cliente' },
-      { attribute: 'discount', default: '10%' },
-    ],
-    buttons: [null, null, { url_suffix: 'taxi10' }, { coupon_code: 'TAXI10' }],
-  },
-  audience: { filter: { tags: { all: [tag] } } },
-  ...extra,
-});
+const TAXI = taxiCampaign;
 
 /** One harness with a movable clock, its runner driven by hand; helpers over it. */
 function rig(

@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { TAXI_TEMPLATE } from '../support/campaigns';
 import { type Harness, startHarness } from '../support/harness';
 import { DIALECTS, TEST_SECRET_KEY } from '../support/stores';
 
@@ -18,16 +19,7 @@ const N = 60;
 
 const CAMPAIGN = {
   name: 'two processes',
-  template: {
-    name: 'taxi_discount',
-    language: 'es_AR',
-    header: { image: { link: 'https://cdn.saludcenter.example/taxi.jpg' } },
-    body: [
-      { field: 'first_name', default: 'cliente' },
-      { attribute: 'discount', default: '10%' },
-    ],
-    buttons: [null, null, { url_suffix: 'taxi10' }, { coupon_code: 'TAXI10' }],
-  },
+  template: TAXI_TEMPLATE,
   audience: { filter: { tags: { all: ['two'] } } },
   // Slow enough that the commands land mid-run: 6 s for everyone.
   pace: 10,

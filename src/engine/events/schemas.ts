@@ -119,6 +119,9 @@ export const campaignCountsSchema = z
       'Recipients by state, each in exactly one, and `replied` beside them. All 0 while the campaign is a draft.',
   });
 
+/** What most campaign.* events carry: the campaign and its counts at that moment. */
+const campaignMoved = z.object({ campaign: campaignAboutSchema, counts: campaignCountsSchema });
+
 /** A consent change as the bot hears it (contact.opted_out / contact.opted_in). */
 const consentChangeSchema = z.object({
   account_id: z.string(),
@@ -222,9 +225,9 @@ export const EVENT_SCHEMAS = {
       previous_category: z.string(),
     })
     .describe('Meta recategorised a template'),
-  'campaign.started': z
-    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
-    .describe('A campaign began sending (at launch, or when its start time came)'),
+  'campaign.started': campaignMoved.describe(
+    'A campaign began sending (at launch, or when its start time came)',
+  ),
   'campaign.paused': z
     .object({
       campaign: campaignAboutSchema,
@@ -233,21 +236,17 @@ export const EVENT_SCHEMAS = {
       counts: campaignCountsSchema,
     })
     .describe('A campaign stopped sending until resumed'),
-  'campaign.resumed': z
-    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
-    .describe('A paused campaign was resumed'),
-  'campaign.progress': z
-    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
-    .describe('A running campaign moved on (at most every CAMPAIGN_PROGRESS_EVERY seconds)'),
-  'campaign.completed': z
-    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
-    .describe('Every recipient of a campaign is settled'),
-  'campaign.cancelled': z
-    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
-    .describe('A campaign was cancelled; its unsent recipients will not be sent'),
-  'campaign.expired': z
-    .object({ campaign: campaignAboutSchema, counts: campaignCountsSchema })
-    .describe("A campaign's expiry passed; its unsent recipients became expired"),
+  'campaign.resumed': campaignMoved.describe('A paused campaign was resumed'),
+  'campaign.progress': campaignMoved.describe(
+    'A running campaign moved on (at most every 10 seconds, when its counts changed)',
+  ),
+  'campaign.completed': campaignMoved.describe('Every recipient of a campaign is settled'),
+  'campaign.cancelled': campaignMoved.describe(
+    'A campaign was cancelled; its unsent recipients will not be sent',
+  ),
+  'campaign.expired': campaignMoved.describe(
+    "A campaign's expiry passed; its unsent recipients became expired",
+  ),
   'campaign.failed_to_start': z
     .object({ campaign: campaignAboutSchema, reason: z.string() })
     .describe('A scheduled campaign could not start (its template is no longer approved, …)'),
