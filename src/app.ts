@@ -27,6 +27,7 @@ import type { EngineContext } from './engine/context';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/events/deliverer';
 import { EventBus } from './engine/events/event-bus';
 import { newEndpointSecret } from './engine/events/signing';
+import type { InboundFollower } from './engine/inbound/inbound-followers';
 import { WebhookIngest } from './engine/inbound/webhook-ingest';
 import { Dispatcher, type DispatcherOptions } from './engine/outbound/dispatcher';
 import { SendService } from './engine/outbound/send-service';
@@ -158,6 +159,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...opts.campaignRunner,
     },
   );
+  // Run in this order after each webhook batch's inbound messages: conversations (timers, held
+  // messages, resume) before reply routing, whose actions may clear what resuming just set.
+  const inboundFollowers: InboundFollower[] = [];
   const ingest = new WebhookIngest(ctx, accounts, channel, events, {
     onEvents: () => deliverer.wake(),
     // A template leaving APPROVED is seen by the runner at its next pass: wake it at once.
@@ -166,6 +170,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       campaigns.wake();
     },
     campaigns: campaignDeps,
+    followers: inboundFollowers,
+    onQueued: () => dispatcher.wake(),
   });
   const apiKeys = new ApiKeys(ctx);
   const imports: ImportService = { ctx, runner: new ImportRunner(ctx), limits: config.imports };

@@ -11,6 +11,9 @@ import * as m0009 from './migrations/0009-message-category';
 import * as m0010 from './migrations/0010-contact-name-lock';
 import * as m0011 from './migrations/0011-campaigns';
 import * as m0012 from './migrations/0012-message-pricing';
+import * as m0013 from './migrations/0013-event-order';
+import * as m0014 from './migrations/0014-conversations';
+import * as m0015 from './migrations/0015-reply-routing';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -27,6 +30,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-contact-name-lock': m0010,
   '0011-campaigns': m0011,
   '0012-message-pricing': m0012,
+  '0013-event-order': m0013,
+  '0014-conversations': m0014,
+  '0015-reply-routing': m0015,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATES } from '../../domain/campaigns/lifecycle';
 import { CONSENT_SCOPES, CONSENT_SOURCES, CONSENT_STATES } from '../../domain/contacts/consent';
+import { WAITING_STATES } from '../../domain/conversations/waiting';
 import { MESSAGE_STATUSES } from '../../domain/message';
 
 const isoTime = z.iso.datetime().describe('ISO 8601, UTC, millisecond precision');
@@ -153,6 +154,42 @@ const templateAbout = {
   provider_template_id: z.string(),
 };
 
+/** A waiting mark as events and the contact view show it (domain/conversations/waiting.ts). */
+export const waitingSchema = z
+  .object({
+    id: z.string().describe('The waiting mark (wait_…)'),
+    state: z.enum(WAITING_STATES),
+    reason: z.string().describe('What the contact waits for: agent, callback, document, …'),
+    question: z.string().nullable().describe("The contact's pending question, in their words"),
+    metadata: z.record(z.string(), z.unknown()).nullable().describe('Yours, as given when marked'),
+    since: isoTime,
+    resume: z
+      .object({
+        template: z.object({ name: z.string(), language: z.string() }),
+        before_close_minutes: z
+          .number()
+          .int()
+          .describe('0: once the window has closed; N: N minutes before it closes'),
+        handoff: z.boolean().describe('A reply to the resume template also emits handoff.requested'),
+        source: z.enum(['mark', 'account']).describe("Given with the mark, or the account's rule"),
+      })
+      .nullable()
+      .describe('The resume-contact rule in force for this mark; null: none'),
+    resume_due_at: isoTimeOrNull.describe('When the resume template goes, if nothing changes'),
+    resume_message_id: z.string().nullable().describe('The resume template we sent (msg_…)'),
+    resume_sent_at: isoTimeOrNull,
+    resumed_at: isoTimeOrNull,
+    cleared_at: isoTimeOrNull,
+  })
+  .meta({ id: 'Waiting' });
+
+const windowTimer = {
+  account_id: z.string(),
+  contact: contactSchema,
+  window: windowSchema,
+  waiting: waitingSchema.nullable().describe("The contact's active waiting mark, if any"),
+};
+
 export const EVENT_SCHEMAS = {
   'message.status': messageSchema
     .extend({ previous_status: z.enum(MESSAGE_STATUSES) })
@@ -202,6 +239,83 @@ export const EVENT_SCHEMAS = {
       expires_at: isoTimeOrNull,
     })
     .describe('A contact whose window was closed wrote'),
+  'window.expiring': z
+    .object({
+      ...windowTimer,
+      remaining_seconds: z.number().int().describe('Until the window closes, when the event was made'),
+    })
+    .describe(
+      "A contact's window closes within the lead time (WINDOW_EXPIRING_LEAD, 1 h): the last moment for a free-form message",
+    ),
+  'window.expired': z
+    .object({ ...windowTimer, expired_at: isoTime })
+    .describe("A contact's window closed: from now on only a template reaches them"),
+  'conversation.waiting': z
+    .object({ account_id: z.string(), contact: contactSchema, waiting: waitingSchema })
+    .describe('A conversation was marked as waiting (for an agent, …)'),
+  'conversation.resume_sent': z
+    .object({
+      account_id: z.string(),
+      contact: contactSchema,
+      waiting: waitingSchema,
+      message: messageSchema.describe('The resume template, queued'),
+    })
+    .describe('The resume-contact rule sent its template to a waiting contact'),
+  'conversation.resumed': z
+    .object({
+      account_id: z.string(),
+      contact: contactSchema,
+      waiting: waitingSchema.describe('With the original question and metadata'),
+      reply: inboundSchema.describe('What the contact answered'),
+      resume_message_id: z.string().nullable(),
+      released_message_ids: z.array(z.string()).describe('Held messages released by this reply, in order'),
+      window: windowSchema,
+    })
+    .describe('A waiting contact answered the resume template: the conversation is back'),
+  'conversation.cleared': z
+    .object({
+      account_id: z.string(),
+      contact: contactSchema,
+      waiting: waitingSchema,
+      by: z.enum(['api', 'routing']).describe('Unmarked through the API, or by a reply routing rule'),
+    })
+    .describe('A waiting mark was cleared: the wait was answered'),
+  'handoff.requested': z
+    .object({
+      account_id: z.string(),
+      contact: contactSchema,
+      source: z.enum(['resume', 'routing']).describe('A resumed conversation, or a reply routing rule'),
+      reason: z.string().nullable(),
+      question: z.string().nullable().describe("The contact's original question, when known"),
+      metadata: z.record(z.string(), z.unknown()).nullable(),
+      reply: inboundSchema.nullable(),
+      waiting: waitingSchema.nullable(),
+      window: windowSchema,
+    })
+    .describe('A conversation should go to a human agent, with its context (Recontact is not a helpdesk)'),
+  'reply.routed': z
+    .object({
+      account_id: z.string(),
+      contact: contactSchema,
+      inbound_id: z.string().describe('The reply (inb_…)'),
+      message_id: z.string().nullable().describe('Our message it answers'),
+      template: z.object({ name: z.string(), language: z.string().nullable() }).nullable(),
+      rule: z.object({
+        source: z.enum(['template', 'message', 'campaign']).describe('Where the routing table came from'),
+        index: z.number().int().describe('The matching rule, counted from 0'),
+        match: z.string().describe('What matched: a payload, a text, or "any"'),
+      }),
+      actions: z.array(
+        z.object({
+          type: z
+            .string()
+            .describe('answer, set_attribute, tag, untag, opt_out, wait, clear_waiting, handoff'),
+          outcome: z.enum(['applied', 'skipped', 'failed']),
+          detail: z.string().nullable().describe('What was done, or why not'),
+        }),
+      ),
+    })
+    .describe("A reply matched a routing rule; every action's outcome is listed"),
   'template.status': z
     .object({
       ...templateAbout,

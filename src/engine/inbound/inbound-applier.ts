@@ -36,6 +36,7 @@ import {
   windowOpenedEvent,
   windowView,
 } from '../events/payloads';
+import type { AppliedInbound } from './inbound-followers';
 import { ANSWERABLE_STATUSES, attributeReply, candidateRange } from './reply-attribution';
 
 /** What the applier needs to know about accounts: which of ours a phone number id is. */
@@ -55,10 +56,11 @@ export async function applyInbound(
   accounts: InboundAccounts,
   db: Kysely<Database>,
   items: InboundItem[],
-): Promise<{ events: PendingEvent[]; timeline: NewMessageEvent[] }> {
+): Promise<{ events: PendingEvent[]; timeline: NewMessageEvent[]; applied: AppliedInbound[] }> {
   const now = ctx.clock();
   const events: PendingEvent[] = [];
   const timeline: NewMessageEvent[] = [];
+  const done: AppliedInbound[] = [];
 
   const known: Array<{ item: InboundItem; accountId: string }> = [];
   const seen = new Set<string>();
@@ -72,7 +74,7 @@ export async function applyInbound(
     seen.add(item.providerMessageId);
     known.push({ item, accountId: account.id });
   }
-  if (known.length === 0) return { events, timeline };
+  if (known.length === 0) return { events, timeline, applied: done };
 
   // A phone and a BSUID in one message are one person: link (or merge) them first, so that the
   // contacts resolved below are the surviving ones (contacts-repo linkAddresses).
@@ -122,7 +124,7 @@ export async function applyInbound(
   );
   // A message stored by an earlier delivery of the same webhook was applied then: skip it.
   const applied = entries.filter((e) => fresh.has(e.item.providerMessageId));
-  if (applied.length === 0) return { events, timeline };
+  if (applied.length === 0) return { events, timeline, applied: done };
 
   const sentTo = await replyCandidates(db, applied);
   const lastInbound = new Map(applied.map((e) => [e.contact.id, e.contact.last_inbound_at]));
@@ -140,7 +142,8 @@ export async function applyInbound(
     // retried it for a day, or we were down) opened a window that has already closed again:
     // the bot hears about it as a message, not as a window it could use.
     const before = windowState(previous, item.timestamp);
-    const window = windowView(windowState(latest, now));
+    const current = windowState(latest, now);
+    const window = windowView(current);
     const contactData = contactView(contact, item.profileName);
     if (!before.open && window.open) {
       events.push(windowOpenedEvent({ accountId, contact: contactData, openedAt: item.timestamp, window }));
@@ -173,6 +176,16 @@ export async function applyInbound(
         window,
       }),
     );
+    done.push({
+      accountId,
+      contact,
+      inboundId,
+      item,
+      reply,
+      answered,
+      windowBefore: before,
+      window: current,
+    });
   }
 
   await moveWindows(
@@ -200,7 +213,7 @@ export async function applyInbound(
       detail: r.detail,
     });
   }
-  return { events, timeline };
+  return { events, timeline, applied: done };
 }
 
 /** Every message the batch's replies may answer, by contact, in creation order: one query. */

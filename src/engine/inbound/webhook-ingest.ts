@@ -34,6 +34,7 @@ import { INGEST_TUNING } from '../tuning';
 import { applyConsentSignals } from './consent-applier';
 import { applyIdentityChanges } from './identity-applier';
 import { applyInbound } from './inbound-applier';
+import type { InboundFollower } from './inbound-followers';
 import { applyQualityPauses, qualityPauses } from './quality-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
@@ -61,6 +62,10 @@ export class WebhookIngest {
       onTemplatesChanged(): void;
       /** Campaigns to pause when the number's quality drops (quality-applier.ts); none: not paused. */
       campaigns?: CampaignDeps;
+      /** Conversations and reply routing, run after each batch's inbound messages (inbound-followers.ts). */
+      followers?: readonly InboundFollower[];
+      /** Followers queued messages: wake the dispatcher. */
+      onQueued?(): void;
     },
     private readonly opts: IngestOptions = INGEST_TUNING,
   ) {
@@ -155,12 +160,13 @@ export class WebhookIngest {
     }
   }
 
-  private pendingHooks = { events: false, templates: false };
+  private pendingHooks = { events: false, templates: false, queued: false };
 
   private async afterCommit(): Promise<void> {
     if (this.pendingHooks.events) this.hooks.onEvents();
     if (this.pendingHooks.templates) this.hooks.onTemplatesChanged();
-    this.pendingHooks = { events: false, templates: false };
+    if (this.pendingHooks.queued) this.hooks.onQueued?.();
+    this.pendingHooks = { events: false, templates: false, queued: false };
   }
 
   /** Applies stored bodies inside the caller's transaction and marks them processed there too. */
@@ -194,6 +200,13 @@ export class WebhookIngest {
     // After both: keywords need the contacts the inbound applier made, 131050 the failed message.
     const d = await applyConsentSignals(this.ctx, this.accounts, trx, items);
     const events: PendingEvent[] = [...a.events, ...b.events, ...c.events, ...d.events];
+    if (a.applied.length) {
+      for (const follower of this.hooks.followers ?? []) {
+        const f = await follower.afterInbound(trx, a.applied);
+        events.push(...f.events);
+        if (f.queued) this.pendingHooks.queued = true;
+      }
+    }
     await insertMessageEvents(trx, [...a.timeline, ...b.timeline]);
     await this.events.emit(trx, events);
     await markWebhooksProcessed(trx, applied, now);
