@@ -9,11 +9,15 @@
  *       all: [STOP_ALL]
  *     opt_in:
  *       marketing: [YES_PROMOS]
+ *     on_reply:                                            # domain/replies/reply-rules.ts
+ *       - match: { payload: [CONFIRM] }
+ *         actions: [ { answer: { text: "¡Gracias!" } }, { tag: [confirmed] } ]
  *
  * Without routing, a MARKETING template's quick reply whose text reads as an opt-out ("No
  * quiero promociones", "Stop", "Sair": isOptOutLabel) still opts out of marketing when tapped.
  */
 import type { ConsentChange, ConsentScope } from '../contacts/consent';
+import { checkRules, type ReplyRule } from '../replies/reply-rules';
 import { isOptOutLabel } from './lint/recontact';
 import type { TemplateComponent } from './model';
 
@@ -22,6 +26,8 @@ export type ConsentRouting = Partial<Record<ConsentScope, string[]>>;
 export interface TemplateRouting {
   opt_out?: ConsentRouting;
   opt_in?: ConsentRouting;
+  /** What a reply does (answer, tag, opt out, wait, hand off…): the first matching rule's actions. */
+  on_reply?: ReplyRule[];
 }
 
 const DIRECTIONS = ['opt_out', 'opt_in'] as const;
@@ -48,10 +54,15 @@ export function checkRouting(raw: unknown): RoutingCheck {
   }
   const value: TemplateRouting = {};
   for (const [key, part] of Object.entries(raw as Record<string, unknown>)) {
+    if (key === 'on_reply') {
+      const rules = checkRules(part, 'routing.on_reply', problems);
+      if (rules) value.on_reply = rules;
+      continue;
+    }
     if (!(DIRECTIONS as readonly string[]).includes(key)) {
       problems.push({
         path: `routing.${key}`,
-        message: `unknown key; routing knows ${DIRECTIONS.join(' and ')}`,
+        message: `unknown key; routing knows ${DIRECTIONS.join(', ')} and on_reply`,
       });
       continue;
     }

@@ -12,7 +12,8 @@ export const routingGroup: RuleGroup = {
     {
       id: 'routing',
       severity: 'error',
-      description: "A template's routing (opt-out and opt-in replies) is not in the shape Recontact reads",
+      description:
+        "A template's routing (opt-out and opt-in replies, on_reply rules) is not in the shape Recontact reads",
     },
   ],
   check({ t, report }) {
@@ -22,7 +23,9 @@ export const routingGroup: RuleGroup = {
       report('routing', {
         path: p.path,
         message: p.message,
-        fix: 'write routing: { opt_out: { marketing: [PAYLOAD or button text, …], all: […] }, opt_in: {…} }',
+        fix: p.path.startsWith('routing.on_reply')
+          ? 'write on_reply as a list of { match: { payload: [CONFIRM] } | { text: [sí] } | { any: true }, actions: [ { answer: { text } }, { tag: [x] }, … ] }'
+          : 'write routing: { opt_out: { marketing: [PAYLOAD or button text, …], all: […] }, opt_in: {…}, on_reply: […] }',
       });
     }
   },
