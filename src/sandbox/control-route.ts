@@ -3,11 +3,12 @@
  * demo, scripts). No auth: the sandbox is a local test double. Errors: `{error: {message}}`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { SandboxClock } from './clock';
 import type { SandboxState } from './state';
 import { templateView } from './state';
 import type { TemplateManager } from './template-manager';
 import { changeNumber, changeUserId, usernames } from './usernames';
-import type { Users } from './users';
+import type { Users, UserWriteOptions } from './users';
 import type { WebhookEmitter } from './webhook-emitter';
 
 export interface ControlRouteDeps {
@@ -15,6 +16,7 @@ export interface ControlRouteDeps {
   users: Users;
   manager: TemplateManager;
   emitter: WebhookEmitter;
+  clock: SandboxClock;
 }
 
 type Obj = Record<string, unknown>;
@@ -36,7 +38,7 @@ export function isLoopbackPeer(address: string | undefined): boolean {
 }
 
 export function registerControlRoutes(app: FastifyInstance, d: ControlRouteDeps): void {
-  const { state, users, manager, emitter } = d;
+  const { state, users, manager, emitter, clock } = d;
 
   // The control endpoints make users write and templates change without auth: when the sandbox
   // listens beyond loopback (a container, a LAN demo), only this machine may call them.
@@ -75,12 +77,64 @@ export function registerControlRoutes(app: FastifyInstance, d: ControlRouteDeps)
     if (typeof b.phone_number_id !== 'string' || typeof b.text !== 'string') {
       return fail(reply, 400, 'phone_number_id and text are required');
     }
+    const opts: UserWriteOptions = {};
+    if (typeof b.context_wamid === 'string') opts.contextWamid = b.context_wamid;
+    if (b.timestamp !== undefined) {
+      const seconds = unixSeconds(b.timestamp);
+      if (typeof seconds === 'string') return fail(reply, 400, seconds);
+      opts.at = seconds * 1000;
+    }
     try {
-      const opts = typeof b.context_wamid === 'string' ? { contextWamid: b.context_wamid } : {};
-      return { id: users.sendText(b.phone_number_id, req.params.waId, b.text, opts) };
+      const id = users.sendText(b.phone_number_id, req.params.waId, b.text, opts);
+      return { id, timestamp: String(Math.floor((opts.at ?? clock.now()) / 1000)) };
     } catch (err) {
       return fail(reply, 400, (err as Error).message);
     }
+  });
+
+  // The sandbox's view of time (clock.ts): what it stamps and how it judges windows and limits.
+  const clockView = () => {
+    const v = clock.view();
+    return {
+      now: Math.floor(v.now / 1000),
+      now_iso: new Date(v.now).toISOString(),
+      frozen: v.frozen,
+      offset_seconds: Math.round(v.offsetMs / 1000),
+    };
+  };
+  app.get('/_sandbox/clock', clockView);
+  app.post('/_sandbox/clock', (req, reply) => {
+    const b = bodyOf(req.body);
+    const given = ['advance_seconds', 'set', 'freeze'].filter((k) => b[k] !== undefined);
+    if (given.length !== 1)
+      return fail(
+        reply,
+        400,
+        `give exactly one of {"advance_seconds": n}, {"set": unix seconds}, {"freeze": true|false}; got ${given.length ? given.join(', ') : 'none'}`,
+      );
+    try {
+      if (b.freeze !== undefined) {
+        if (typeof b.freeze !== 'boolean') return fail(reply, 400, 'freeze must be true or false');
+        if (b.freeze) clock.freeze();
+        else clock.unfreeze();
+      } else if (b.advance_seconds !== undefined) {
+        const n = b.advance_seconds;
+        if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+          return fail(
+            reply,
+            400,
+            `advance_seconds must be a number of seconds ≥ 0, got ${JSON.stringify(n)}`,
+          );
+        clock.advance(n * 1000);
+      } else {
+        const seconds = unixSeconds(b.set);
+        if (typeof seconds === 'string') return fail(reply, 400, seconds.replace('timestamp', 'set'));
+        clock.set(seconds * 1000);
+      }
+    } catch (err) {
+      return fail(reply, 400, (err as Error).message);
+    }
+    return clockView();
   });
 
   app.post<{ Params: { waId: string } }>('/_sandbox/users/:waId/tap', (req, reply) => {
@@ -175,4 +229,18 @@ export function registerControlRoutes(app: FastifyInstance, d: ControlRouteDeps)
       return { success: true };
     },
   );
+}
+
+/**
+ * Meta's webhook timestamps are Unix seconds, as a string; either form is taken here. Returns
+ * the seconds, or what was wrong (milliseconds are the usual mistake, so that is named).
+ */
+export function unixSeconds(v: unknown): number | string {
+  const n =
+    typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 0)
+    return `timestamp must be Unix seconds, an integer or a string of digits (as in Meta's webhooks), got ${JSON.stringify(v)}`;
+  if (n > 100_000_000_000)
+    return `timestamp ${n} looks like milliseconds; give Unix seconds (${Math.floor(n / 1000)})`;
+  return n;
 }

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TemplateDefinition } from '../domain/templates/model';
 import { Activity } from './activity';
+import { SandboxClock } from './clock';
 import { registerControlRoutes } from './control-route';
 import { MetaError, paramError, unknownPathError } from './errors';
 import { registerFaultInjection } from './fault-injection';
@@ -67,7 +68,11 @@ export interface SandboxOptions {
   /** Default true; benchmarks may turn status webhooks off (inbound and template webhooks still go). */
   statusWebhooks?: boolean;
   logger?: boolean;
-  /** The sandbox's clock (timestamps, windows, rate limits). Default Date.now. */
+  /**
+   * The time the sandbox's clock starts from (timestamps, windows, rate limits). Default
+   * Date.now. The clock control (`sandbox.clock`, `/_sandbox/clock`) runs ahead of it or
+   * freezes it (clock.ts).
+   */
   now?: () => number;
   /** HTTP status per error code, over Meta's documented ones (e.g. {130429: 429}). */
   httpStatusByCode?: Record<number, number>;
@@ -106,13 +111,16 @@ export interface Sandbox {
     phoneNumberId: string,
     update: { event: QualityEvent; currentLimit?: string; oldLimit?: string },
   ): void;
+  /** The sandbox's view of time: advance or freeze it (clock.ts says what it does not move). */
+  clock: SandboxClock;
   /** Resolves when no status, review, webhook delivery or scripted user handler is pending. */
   drainWebhooks(): Promise<void>;
   stats(): SandboxStats;
 }
 
 export function createSandbox(opts: SandboxOptions): Sandbox {
-  const now = opts.now ?? Date.now;
+  const clock = new SandboxClock(opts.now ?? Date.now);
+  const now = clock.now;
   const state = new SandboxState(now);
   const limits = new MetaLimits(now);
   const activity = new Activity();
@@ -255,7 +263,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     syncWindowError: opts.syncWindowError === true,
   });
   registerTemplateRoutes(app, { state, manager });
-  registerControlRoutes(app, { state, users, manager, emitter });
+  registerControlRoutes(app, { state, users, manager, emitter, clock });
   registerFaultInjection(app);
   const setQuality: Sandbox['setQuality'] = (phoneNumberId, update) => {
     const a = state.accounts.get(phoneNumberId);
@@ -279,6 +287,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     },
     app,
     users,
+    clock,
     async listen(port = 0, host = '127.0.0.1') {
       await app.listen({ port, host });
       const addr = app.server.address();

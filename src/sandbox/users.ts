@@ -3,6 +3,10 @@
  * happens; they answer by text or by tapping a button, by script (`onMessage`) or by hand
  * (control endpoints). Every inbound message opens the user's 24-hour window with that number,
  * marks what they had received from it as read, and goes to the number's webhook.
+ *
+ * A message may be dated in the past (`at`), as if it had been written then and only now
+ * arrived: its webhook carries that timestamp, and the window runs from it, so a test can make
+ * a window 23 h 59 min old. A back-dated message never shortens a window a later one opened.
  */
 import { makeWamid } from './ids';
 import type { AccountState, InboxButton, InboxMessage, MessageState, SandboxState } from './state';
@@ -10,11 +14,22 @@ import { usernames } from './usernames';
 
 export type UserMessageHandler = (message: InboxMessage & { waId: string }) => void | Promise<void>;
 
+export interface UserWriteOptions {
+  contextWamid?: string;
+  /** When the user wrote it, ms on the sandbox clock (default now); see MAX_BACKDATE_MS. */
+  at?: number;
+}
+
+/** How far back a message may be dated: older than 30 days is a mistake, not a scenario. */
+export const MAX_BACKDATE_MS = 30 * 24 * 3600_000;
+/** How far ahead: a few minutes of clock skew between a test and the sandbox, no more. */
+export const MAX_FUTURE_MS = 5 * 60_000;
+
 export interface SimulatedUsers {
   /** Messages the user received, oldest first (live objects: `read` changes). */
   inbox(waId: string): InboxMessage[];
-  /** The user writes to the business; returns the inbound wamid. */
-  sendText(phoneNumberId: string, waId: string, text: string, opts?: { contextWamid?: string }): string;
+  /** The user writes to the business (now, or dated `opts.at`); returns the inbound wamid. */
+  sendText(phoneNumberId: string, waId: string, text: string, opts?: UserWriteOptions): string;
   /**
    * The user taps a button of a message in their inbox: a template quick reply (inbound
    * `button`), an interactive reply button (`button_reply`) or list row (`list_reply`).
@@ -164,10 +179,10 @@ export class Users implements SimulatedUsers {
     for (const h of this.handlers) this.runHandler(h, view);
   }
 
-  sendText(phoneNumberId: string, waId: string, text: string, opts: { contextWamid?: string } = {}): string {
+  sendText(phoneNumberId: string, waId: string, text: string, opts: UserWriteOptions = {}): string {
     if (typeof text !== 'string' || text === '') throw new Error('text must be a non-empty string');
     const message: Record<string, unknown> = { type: 'text', text: { body: text } };
-    return this.inbound(phoneNumberId, waId, message, opts.contextWamid);
+    return this.inbound(phoneNumberId, waId, message, opts.contextWamid, opts.at);
   }
 
   tapButton(phoneNumberId: string, waId: string, wamid: string, button: number | string): string {
@@ -200,10 +215,14 @@ export class Users implements SimulatedUsers {
     waId: string,
     body: Record<string, unknown>,
     contextWamid: string | undefined,
+    at?: number,
   ): string {
     const account = this.d.state.accounts.get(phoneNumberId);
     if (!account) throw new Error(`unknown phone number id ${phoneNumberId}`);
     if (!WA_ID.test(waId)) throw new Error(`wa_id must be 7 to 15 digits, got ${waId}`);
+    const now = this.d.now();
+    const written = at ?? now;
+    checkWrittenAt(written, now);
     const user = this.d.state.user(waId);
     // Answering means the chat is open: everything received from this number is now read.
     for (let i = user.inbox.length - 1; i >= 0; i--) {
@@ -212,14 +231,15 @@ export class Users implements SimulatedUsers {
       const m = this.d.state.messages.get(entry.wamid);
       if (m) this.d.markRead(m);
     }
-    const now = this.d.now();
-    this.d.state.lastInbound.set(`${phoneNumberId}:${waId}`, now);
+    const key = `${phoneNumberId}:${waId}`;
+    const previous = this.d.state.lastInbound.get(key);
+    if (previous === undefined || written > previous) this.d.state.lastInbound.set(key, written);
     const wamid = makeWamid(waId, 'inbound');
     this.d.state.inbound.set(wamid, { phoneNumberId, waId, readByBusiness: false });
     const message: Record<string, unknown> = {
       from: waId,
       id: wamid,
-      timestamp: String(Math.floor(now / 1000)),
+      timestamp: String(Math.floor(written / 1000)),
       type: body.type,
     };
     if (contextWamid !== undefined) message.context = { from: account.displayPhoneNumber, id: contextWamid };
@@ -252,6 +272,19 @@ export class Users implements SimulatedUsers {
     this.running--;
     this.d.onChange();
   }
+}
+
+/** The bounds of a dated message, said with the allowed range in Meta's unit (Unix seconds). */
+function checkWrittenAt(at: number, now: number): void {
+  const range = () =>
+    `between ${Math.ceil((now - MAX_BACKDATE_MS) / 1000)} (30 days ago) and ${Math.floor((now + MAX_FUTURE_MS) / 1000)} (5 minutes ahead of the sandbox clock, now ${Math.floor(now / 1000)})`;
+  if (!Number.isFinite(at)) throw new Error(`timestamp must be a number of Unix seconds ${range()}`);
+  if (at > now + MAX_FUTURE_MS)
+    throw new Error(
+      `timestamp ${Math.floor(at / 1000)} is ${Math.round((at - now) / 1000)} s in the future; it must be ${range()}`,
+    );
+  if (at < now - MAX_BACKDATE_MS)
+    throw new Error(`timestamp ${Math.floor(at / 1000)} is more than 30 days old; it must be ${range()}`);
 }
 
 /** A failing script must not stop the sandbox, but must not go unnoticed either. */
