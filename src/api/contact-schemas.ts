@@ -4,7 +4,7 @@
  * name) are the domain's, applied by the engine with the same JSON paths in their errors.
  */
 import { z } from 'zod';
-import { ATTRIBUTE_OPS, EXCLUSION_REASONS } from '../domain/contacts/audience';
+import { ATTRIBUTE_OPS, EXCLUSION_REASONS, WINDOW_QUERY_FORMS } from '../domain/contacts/audience';
 import { CONSENT_SCOPES, CONSENT_SOURCES, CONSENT_STATES } from '../domain/contacts/consent';
 import { LIST_LIMITS } from '../engine/contacts/contact-book';
 import { cursorParam } from './schemas';
@@ -101,7 +101,13 @@ export const listContactsQuery = z
       .transform((v) => v === 'true')
       .optional()
       .describe('true: opted out of marketing or of everything; false: neither'),
-    window: z.enum(['open', 'closed']).optional().describe('The 24-hour customer-service window now'),
+    window: z
+      .string()
+      .max(100)
+      .optional()
+      .describe(
+        `The 24-hour customer-service window now: ${WINDOW_QUERY_FORMS}. Example: window=expiring_within=PT1H lists who loses the window within the hour`,
+      ),
     q: z
       .string()
       .min(1)

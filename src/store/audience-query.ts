@@ -100,6 +100,10 @@ export async function filterCondition(
   for (const c of f.attributes) conds.push(attributeCondition(pg, c));
   const windowStart = now - WHATSAPP_WINDOW.durationMs;
   if (f.window === 'open') conds.push(sql<SqlBool>`contacts.last_inbound_at > ${windowStart}`);
+  // Closing within d: last + 24 h - now <= d. Both bounds are one range on (account_id,
+  // last_inbound_at), so the few contacts about to lose their window are read from that index.
+  if (f.windowClosesWithinMs !== undefined)
+    conds.push(sql<SqlBool>`contacts.last_inbound_at <= ${windowStart + f.windowClosesWithinMs}`);
   if (f.window === 'closed') {
     conds.push(
       sql<SqlBool>`(contacts.last_inbound_at IS NULL OR contacts.last_inbound_at <= ${windowStart})`,

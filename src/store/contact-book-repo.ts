@@ -9,14 +9,14 @@
  * - Pages are keyset on (account_id, id): ids grow with time, so a contact created while a
  *   client pages appears at the end instead of shifting the pages, and no OFFSET is ever read.
  */
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { CompiledQuery, type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type { AudienceFilter } from '../domain/contacts/audience';
 import type { Attributes } from '../domain/contacts/contact-fields';
 import { filterCondition } from './audience-query';
 import { chunks } from './chunks';
 import { storedAttributes } from './contact-columns';
 import type { ContactRow } from './contacts-repo';
-import { type RowLock, withRowLock } from './row-locks';
+import { type RowLock, takesRowLocks, withRowLock } from './row-locks';
 import type { Database } from './schema';
 
 export type ContactRef =
@@ -132,6 +132,30 @@ export async function updateContactProfile(
   return updated;
 }
 
+/**
+ * Writes only tags and attributes over a contact read (and locked) in the same transaction: a
+ * reply routing rule labels the person without touching the name, whose lock says who set it.
+ */
+export async function updateContactLabels(
+  db: Kysely<Database>,
+  row: ContactRow,
+  labels: { tags: string[]; attributes: Attributes },
+  now: number,
+): Promise<ContactRow> {
+  const updated = await db
+    .updateTable('contacts')
+    .set({
+      tags: JSON.stringify(labels.tags),
+      attributes: storedAttributes(labels.attributes),
+      updated_at: now,
+    })
+    .where('id', '=', row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await writeTagRows(db, row.account_id, row.id, readTags(row), labels.tags);
+  return updated;
+}
+
 function profileColumns(p: ContactProfile) {
   return {
     name: p.name,
@@ -187,6 +211,20 @@ export interface ContactListQuery {
 
 /** One page, in id (creation) order; ask for one more than shown to know whether more follow. */
 export async function listContactPage(db: Kysely<Database>, q: ContactListQuery): Promise<ContactRow[]> {
+  return (await contactPageQuery(db, q)).execute();
+}
+
+/** The database's plan for one page (tests check that a window filter reads an index). */
+export async function explainContactPage(db: Kysely<Database>, q: ContactListQuery): Promise<string> {
+  const query = (await contactPageQuery(db, q)).compile();
+  const pg = takesRowLocks(db);
+  const result = await db.executeQuery<Record<string, unknown>>(
+    CompiledQuery.raw((pg ? 'EXPLAIN ' : 'EXPLAIN QUERY PLAN ') + query.sql, [...query.parameters]),
+  );
+  return result.rows.map((r) => String(pg ? r['QUERY PLAN'] : r.detail)).join('\n');
+}
+
+async function contactPageQuery(db: Kysely<Database>, q: ContactListQuery) {
   let query = db
     .selectFrom('contacts')
     .selectAll()
@@ -205,7 +243,7 @@ export async function listContactPage(db: Kysely<Database>, q: ContactListQuery)
     const digits = /^\+?[\d\s\-().]+$/.test(text) ? text.replace(/\D/g, '') : '';
     query = query.where(digits ? sql<SqlBool>`(${byName} OR contacts.wa_id LIKE ${`${digits}%`})` : byName);
   }
-  return query.orderBy('id').limit(q.limit).execute();
+  return query.orderBy('id').limit(q.limit);
 }
 
 export interface RecentOutbound {

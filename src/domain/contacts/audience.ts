@@ -16,6 +16,8 @@
  * an entry naming nobody in the contact book).
  */
 import { cut, isRecord as isObject } from '../input-words';
+import { parseIsoDuration } from '../iso-duration';
+import { WHATSAPP_WINDOW } from '../window';
 import { type AttributeValue, CONTACT_LIMITS, checkAttributeName, checkTag } from './contact-fields';
 
 export const ATTRIBUTE_OPS = ['=', '!=', '<', '>', 'in', 'exists'] as const;
@@ -42,6 +44,12 @@ export interface AudienceFilter {
   tags: TagCondition;
   attributes: AttributeCondition[];
   window?: 'open' | 'closed';
+  /**
+   * Open now and closing within this many ms (the contact list's `window=expiring_within=PT1H`;
+   * audience definitions do not take it: a campaign's audience is fixed at launch, a window
+   * about to close is a moment, not a segment).
+   */
+  windowClosesWithinMs?: number;
   /** Milliseconds since the epoch. */
   lastInboundBefore?: number;
   lastInboundAfter?: number;
@@ -466,6 +474,37 @@ export function definitionToJson(d: AudienceDefinition): Record<string, unknown>
   if (f.lastInboundAfter !== undefined)
     filter.last_inbound_after = new Date(f.lastInboundAfter).toISOString();
   return { filter };
+}
+
+/** What `window=` takes on the contact list, for errors and the API's description. */
+export const WINDOW_QUERY_FORMS =
+  '"open", "closed" or "expiring_within=<ISO 8601 duration>" (open now and closing within it, e.g. expiring_within=PT1H, PT30M, PT90S, P1D; at most the 24-hour window)';
+
+/**
+ * The contact list's `window=` value: open, closed, or expiring_within=<duration> up to the
+ * window's own length (a longer one would be every open window, and likely a mistake).
+ */
+export function parseWindowQuery(
+  text: string,
+):
+  | { ok: true; value: Pick<AudienceFilter, 'window' | 'windowClosesWithinMs'> }
+  | { ok: false; problem: string } {
+  const t = text.trim();
+  if (t === 'open' || t === 'closed') return { ok: true, value: { window: t } };
+  const m = /^expiring_within=(.*)$/i.exec(t);
+  if (!m) return { ok: false, problem: `must be ${WINDOW_QUERY_FORMS}; got ${JSON.stringify(cut(text))}` };
+  const ms = parseIsoDuration(m[1] ?? '');
+  if (ms === null)
+    return {
+      ok: false,
+      problem: `expiring_within takes an ISO 8601 duration above zero in weeks, days, hours, minutes or seconds (PT1H, PT30M, PT90S, P1D); got ${JSON.stringify(cut(m[1] ?? ''))}`,
+    };
+  if (ms > WHATSAPP_WINDOW.durationMs)
+    return {
+      ok: false,
+      problem: `expiring_within is at most the 24-hour window (PT24H or P1D); got ${cut(m[1] ?? '')} (${ms / 3_600_000} h)`,
+    };
+  return { ok: true, value: { window: 'open', windowClosesWithinMs: ms } };
 }
 
 /** An empty filter: every contact (the list's base case). */

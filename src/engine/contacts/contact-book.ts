@@ -15,6 +15,7 @@ import {
   emptyFilter,
   type Problem,
   parseAttributeQuery,
+  parseWindowQuery,
 } from '../../domain/contacts/audience';
 import type { ConsentState } from '../../domain/contacts/consent';
 import {
@@ -456,7 +457,8 @@ export interface ContactListInput {
   tag_none?: string[];
   attr?: string[];
   opted_out?: boolean;
-  window?: 'open' | 'closed';
+  /** open, closed or expiring_within=<ISO 8601 duration> (parseWindowQuery). */
+  window?: string;
   q?: string;
   limit: number;
   /** The id the previous page ended with (decoded from its cursor). */
@@ -496,11 +498,15 @@ export function filterFromQuery(
     if (c) conditions.push(c);
   });
   filter.attributes = conditions;
-  if (input.window) filter.window = input.window;
+  if (input.window !== undefined) {
+    const w = parseWindowQuery(input.window);
+    if (w.ok) Object.assign(filter, w.value);
+    else problems.push({ path: 'querystring.window', message: w.problem });
+  }
   if (problems.length) {
     throw new RecontactError('INPUT_INVALID', 'Invalid request query string: see details', {
       details: problems,
-      hint: 'Filters: tag=T (repeatable, all of), tag_any=A,B, tag_none=C, attr=name:op:value (op eq, ne, lt, gt, in, exists).',
+      hint: 'Filters: tag=T (repeatable, all of), tag_any=A,B, tag_none=C, attr=name:op:value (op eq, ne, lt, gt, in, exists), window=open|closed|expiring_within=PT1H.',
     });
   }
   return filter;
