@@ -59,6 +59,9 @@ const canonical = (set: readonly ProviderStatus[]) => CANONICAL.filter((s) => se
  */
 const ORDER: Readonly<Record<MessageStatus, number>> = {
   queued: 0,
+  held: 0,
+  cancelled: 0,
+  expired: 0,
   sending: 1,
   unconfirmed: 1,
   in_doubt: 1,

@@ -20,6 +20,9 @@ export const ERROR_CODES = {
   CSV_INVALID:
     'The file cannot be imported as a contact CSV (not UTF-8 text, no header, no phone column…); no row of it was written.',
   MESSAGE_NOT_FOUND: 'No message with that id.',
+  WAITING_ACTIVE:
+    'The contact already has an active waiting mark; clear it first (DELETE /v1/contacts/{contact}/waiting).',
+  RESUME_RULE_NOT_FOUND: 'This account has no resume-contact rule.',
   MESSAGE_NOT_IN_DOUBT: 'Only a message held in_doubt can be resent.',
   TEMPLATE_NOT_FOUND: 'No template with that name and language on this account.',
   TEMPLATE_NOT_APPROVED: 'The template exists but Meta has not approved it for sending.',

@@ -18,6 +18,13 @@
  *                                                                 (held for a person or the bot; a late
  *                                                                  webhook still settles it; resend on request)
  *
+ * Send when allowed (engine/conversations/held-messages.ts): a free-form message for a closed
+ * window waits, never posted, while a template asks the contact to write:
+ *
+ *   held ──the contact writes; its turn comes (the one before it left the outbox)──▶ queued ─▶ …
+ *     ├── hold_until passed before the contact wrote ──▶ expired
+ *     └── cancelled on request ──▶ cancelled
+ *
  * "sending" is written before the POST leaves, so after a crash only rows that may really have
  * reached Meta are in doubt. Webhook statuses arrive late, twice and out of order; `mergeStatus`
  * (status-merge.ts) keeps the lifecycle monotonic. "replied" is recorded beside the message.
@@ -32,6 +39,9 @@ export const MESSAGE_STATUSES = [
   'delivered',
   'read',
   'failed',
+  'held',
+  'cancelled',
+  'expired',
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
@@ -46,6 +56,10 @@ export const ACCEPTABLE_FROM = [
   'unconfirmed',
   'in_doubt',
 ] as const satisfies readonly MessageStatus[];
+
+/** Statuses of a message that was never posted and never will be, or not yet: held back, or withdrawn. */
+export const UNPOSTED_STATUSES = ['held', 'cancelled', 'expired'] as const satisfies readonly MessageStatus[];
+export type UnpostedStatus = (typeof UNPOSTED_STATUSES)[number];
 
 /** What happens to a message still unconfirmed once the grace has passed with no proof. */
 export type InDoubtPolicy = 'resend' | 'fail';

@@ -11,6 +11,10 @@ import type { MessageStatus, ProviderStatus } from './message';
  */
 export const STATUS_RANK: Readonly<Record<Exclude<MessageStatus, 'failed'>, number>> = Object.freeze({
   queued: 0,
+  // Never posted (held back, then released, withdrawn or expired): Meta has no status for them.
+  held: 0,
+  cancelled: 0,
+  expired: 0,
   sending: 1,
   // Posted, outcome unknown: any status from Meta is news.
   unconfirmed: 1,

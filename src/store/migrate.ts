@@ -14,6 +14,7 @@ import * as m0012 from './migrations/0012-message-pricing';
 import * as m0013 from './migrations/0013-event-order';
 import * as m0014 from './migrations/0014-conversations';
 import * as m0015 from './migrations/0015-reply-routing';
+import * as m0016 from './migrations/0016-held-messages';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-event-order': m0013,
   '0014-conversations': m0014,
   '0015-reply-routing': m0015,
+  '0016-held-messages': m0016,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {

@@ -233,6 +233,14 @@ export interface MessagesTable {
   pricing_category: Generated<string | null>;
   /** Meta's `pricing.billable`: 1 or 0; null until a status carried it. */
   billable: Generated<number | null>;
+  /** A held message (send when allowed): when it expires unless released first. */
+  hold_until: Generated<number | null>;
+  /** A held message: the template queued in its place when it was held. */
+  fallback_message_id: Generated<string | null>;
+  /** A held message: the inbound message (inb_…) that released it; set before its turn comes. */
+  released_by: Generated<string | null>;
+  /** A held message: when it went back to the queue (held → queued). */
+  released_at: Generated<number | null>;
 }
 
 export interface MessageEventsTable {

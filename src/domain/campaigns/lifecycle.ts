@@ -162,6 +162,13 @@ export function recipientStateOf(status: MessageStatus): RecipientState {
     case 'read':
     case 'failed':
       return status;
+    // A campaign never holds its messages (only POST /v1/messages with when_closed does);
+    // named so that a status cannot be added without deciding what it means here.
+    case 'held':
+      return 'queued';
+    case 'cancelled':
+    case 'expired':
+      return status;
   }
 }
 

@@ -1,0 +1,208 @@
+/**
+ * Held messages' side of the messages table (send when allowed; lifecycle in domain/message.ts
+ * and engine/conversations/held-messages.ts). A held message is a `held` row; the contact's next
+ * inbound message stamps `released_by` on every held message of theirs at once, and the release
+ * loop moves them to `queued` one at a time, in created order, each only after the one before it
+ * left the outbox. Every write is guarded by the status it expects, so two processes doing the
+ * same step change a row once.
+ */
+import { type Kysely, sql } from 'kysely';
+import { chunks } from './chunks';
+import type { MessageRow } from './messages-repo';
+import type { Database } from './schema';
+
+/** A literal, not a parameter: SQLite uses a partial index only when it can see the condition. */
+const HELD = sql.lit('held' as const);
+/** Statuses of a released message still in the outbox: the next one waits for it. */
+const IN_OUTBOX = sql.join(['queued', 'sending', 'unconfirmed'].map((s) => sql.lit(s)));
+
+/** Marks freshly inserted (queued) rows held, in the transaction that inserted them. */
+export async function holdMessages(
+  db: Kysely<Database>,
+  rows: ReadonlyArray<{ id: string; holdUntil: number; fallbackMessageId: string }>,
+): Promise<MessageRow[]> {
+  const out: MessageRow[] = [];
+  for (const r of rows) {
+    const row = await db
+      .updateTable('messages')
+      .set({ status: 'held', hold_until: r.holdUntil, fallback_message_id: r.fallbackMessageId })
+      .where('id', '=', r.id)
+      .where('status', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new Error(`message ${r.id} was not queued when it was to be held`);
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * What is held for a contact, in release order (created order): those still waiting for the
+ * contact to write (`released_by` null) and those already released but waiting their turn.
+ */
+export async function listHeld(db: Kysely<Database>, contactId: string): Promise<MessageRow[]> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('contact_id', '=', contactId)
+    .where('status', '=', HELD)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * The messages each inbound message released, per inbound id, in release order; those still
+ * waiting their turn (`held`) are included. An inbound id that released nothing is absent.
+ */
+export async function releasedByInbound(
+  db: Kysely<Database>,
+  inboundIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const part of chunks([...new Set(inboundIds)], 400)) {
+    const rows = await db
+      .selectFrom('messages')
+      .select(['id', 'released_by'])
+      .where('released_by', 'in', part)
+      .orderBy('released_by')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    for (const r of rows) {
+      const list = out.get(r.released_by!) ?? [];
+      list.push(r.id);
+      out.set(r.released_by!, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * Stamps the inbound message that releases each contact's held messages (those not yet
+ * released and not expired at `now`). Returns the stamped rows, by contact then created order.
+ */
+export async function markReleased(
+  db: Kysely<Database>,
+  releases: ReadonlyArray<{ contactId: string; inboundId: string }>,
+  now: number,
+): Promise<MessageRow[]> {
+  const out: MessageRow[] = [];
+  for (const r of releases) {
+    const rows = await db
+      .updateTable('messages')
+      .set({ released_by: r.inboundId, updated_at: now })
+      .where('contact_id', '=', r.contactId)
+      .where('status', '=', HELD)
+      .where('released_by', 'is', null)
+      .where('hold_until', '>', now)
+      .returningAll()
+      .execute();
+    out.push(...rows.sort(byCreated));
+  }
+  return out;
+}
+
+/**
+ * The released messages whose turn has come: per contact, the first one still held, when no
+ * message released before it, nor the template sent in its place, is still in the outbox
+ * (queued, sending or unconfirmed): the template goes first, then each answer in turn. Only
+ * the contacts given, when given (a webhook batch releases its own contacts).
+ */
+export async function findReleasable(
+  db: Kysely<Database>,
+  limit: number,
+  contactIds?: readonly string[],
+): Promise<MessageRow[]> {
+  if (contactIds?.length === 0) return [];
+  const only = contactIds ? sql`AND m.contact_id IN (${sql.join([...contactIds])})` : sql``;
+  const res = await sql<MessageRow>`
+    SELECT m.* FROM messages m
+     WHERE m.status = ${HELD} AND m.released_by IS NOT NULL ${only}
+       AND NOT EXISTS (
+         SELECT 1 FROM messages e
+          WHERE e.contact_id = m.contact_id AND e.status = ${HELD} AND e.released_by IS NOT NULL
+            AND (e.created_at < m.created_at OR (e.created_at = m.created_at AND e.id < m.id)))
+       AND NOT EXISTS (
+         SELECT 1 FROM messages o
+          WHERE o.contact_id = m.contact_id
+            AND (o.released_at IS NOT NULL OR o.id = m.fallback_message_id)
+            AND o.status IN (${IN_OUTBOX}))
+     ORDER BY m.created_at, m.id
+     LIMIT ${limit}`.execute(db);
+  return res.rows;
+}
+
+/** held → queued, due now. Returns the rows that moved (another process may have moved one first). */
+export async function moveToQueue(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  now: number,
+): Promise<MessageRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable('messages')
+    .set({ status: 'queued', released_at: now, next_attempt_at: now, updated_at: now })
+    .where('id', 'in', [...ids])
+    .where('status', '=', HELD)
+    .where('released_by', 'is not', null)
+    .returningAll()
+    .execute();
+  return rows.sort(byCreated);
+}
+
+/** held → expired for those past their hold and not released; returns them. */
+export async function expireHeld(db: Kysely<Database>, now: number, limit: number): Promise<MessageRow[]> {
+  const due = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('status', '=', HELD)
+    .where('hold_until', '<=', now)
+    .where('released_by', 'is', null)
+    .orderBy('hold_until')
+    .limit(limit)
+    .execute();
+  if (due.length === 0) return [];
+  const rows = await db
+    .updateTable('messages')
+    .set({ status: 'expired', updated_at: now })
+    .where(
+      'id',
+      'in',
+      due.map((d) => d.id),
+    )
+    .where('status', '=', HELD)
+    .where('released_by', 'is', null)
+    .returningAll()
+    .execute();
+  return rows.sort(byCreated);
+}
+
+/** held → cancelled; undefined when the message was not held (the caller says what it was). */
+export async function cancelHeld(
+  db: Kysely<Database>,
+  id: string,
+  now: number,
+): Promise<MessageRow | undefined> {
+  return db
+    .updateTable('messages')
+    .set({ status: 'cancelled', updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', HELD)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The earliest hold_until among unreleased held messages: when the expiry sweep has work next. */
+export async function nextHoldExpiry(db: Kysely<Database>): Promise<number | null> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.min('hold_until').as('at'))
+    .where('status', '=', HELD)
+    .where('released_by', 'is', null)
+    .executeTakeFirst();
+  return row?.at == null ? null : Number(row.at);
+}
+
+const byCreated = (a: MessageRow, b: MessageRow) =>
+  a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
