@@ -24,6 +24,8 @@ export const ERROR_CODES = {
     'The contact already has an active waiting mark; clear it first (DELETE /v1/contacts/{contact}/waiting).',
   RESUME_RULE_NOT_FOUND: 'This account has no resume-contact rule.',
   MESSAGE_NOT_IN_DOUBT: 'Only a message held in_doubt can be resent.',
+  MESSAGE_NOT_HELD:
+    'Only a held message (sent with when_closed, waiting for the contact to write) can be cancelled.',
   TEMPLATE_NOT_FOUND: 'No template with that name and language on this account.',
   TEMPLATE_NOT_APPROVED: 'The template exists but Meta has not approved it for sending.',
   TEMPLATE_PARAMS_INVALID: 'The values given do not fit the template.',

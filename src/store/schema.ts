@@ -7,6 +7,7 @@
 import type { Generated } from 'kysely';
 import type { CampaignState, StoredRecipientState } from '../domain/campaigns/lifecycle';
 import type { ConsentChange, ConsentScope, ConsentSource, ConsentState } from '../domain/contacts/consent';
+import type { WaitingState } from '../domain/conversations/waiting';
 import type { ImportState } from '../domain/contacts/import-job';
 import type { DeliveryStatus } from '../domain/event-delivery';
 import type { MessageKind, MessageStatus } from '../domain/message';
@@ -241,6 +242,8 @@ export interface MessagesTable {
   released_by: Generated<string | null>;
   /** A held message: when it went back to the queue (held → queued). */
   released_at: Generated<number | null>;
+  /** JSON: the reply routing given with the send (domain/replies/reply-rules.ts); null: none. */
+  routing: Generated<string | null>;
 }
 
 export interface MessageEventsTable {
@@ -282,6 +285,23 @@ export interface EventsTable {
   type: string;
   payload: string;
   created_at: number;
+  /** Global order, given by the sequencer once the causing transaction committed; null until then. */
+  position: Generated<number | null>;
+  /** "contact:ctc_…", "campaign:cmp_…", "template:…", "endpoint:ep_…"; null for events older than it. */
+  ordering_key: Generated<string | null>;
+  /** Consecutive per ordering key (1, 2, 3…), given with the position. */
+  sequence: Generated<number | null>;
+}
+
+/** The one row the sequencer locks, with the last position it gave. */
+export interface EventSequencerTable {
+  id: number;
+  last_position: number;
+}
+
+export interface EventKeySequencesTable {
+  ordering_key: string;
+  last_sequence: number;
 }
 
 export interface EventEndpointsTable {
@@ -314,6 +334,11 @@ export interface EventDeliveriesTable {
   delivered_at: number | null;
   /** Set by each claim; the result is recorded only under the same token (fencing). */
   lease_token: Generated<string | null>;
+  /** The event's: a delivery waits while an earlier one of its key to its endpoint is pending. */
+  ordering_key: Generated<string | null>;
+  position: Generated<number | null>;
+  /** 1: made by a replay request. */
+  replay: Generated<number>;
 }
 
 /** One row per attempt to deliver an event: the delivery log. */
@@ -350,6 +375,75 @@ export interface ApiKeyRevisionTable {
   revision: number;
 }
 
+/** Window timers (0014): window.expiring / window.expired of a contact's current window. */
+export interface WindowTimersTable {
+  /** `{contact_id}:{kind}`: one row per contact and kind, rewritten for each new window. */
+  id: string;
+  account_id: string;
+  contact_id: string;
+  kind: 'expiring' | 'expired';
+  /** The window this timer belongs to. */
+  last_inbound_at: number;
+  due_at: number;
+  fired_at: number | null;
+  /** fired, skipped (after a downtime through the whole lead time) or gone (contact merged/erased). */
+  outcome: string | null;
+}
+
+/** Waiting marks (0014): domain/conversations/waiting.ts has the lifecycle. */
+export interface WaitingMarksTable {
+  id: string;
+  account_id: string;
+  contact_id: string;
+  state: WaitingState;
+  reason: string;
+  question: string | null;
+  /** JSON object, or null. */
+  metadata: string | null;
+  /** JSON: the resume rule in force (domain/conversations/resume.ts), or null for none. */
+  resume: string | null;
+  /** Set while the resume template is still to be sent. */
+  resume_due_at: number | null;
+  resume_message_id: string | null;
+  /** Why the resume template was not sent (template no longer approved, opted out, …). */
+  resume_failure: string | null;
+  created_at: number;
+  updated_at: number;
+  resume_sent_at: number | null;
+  resumed_at: number | null;
+  cleared_at: number | null;
+  cleared_by: string | null;
+}
+
+/** Per-account resume-contact rules (0014). */
+export interface ResumeRulesTable {
+  account_id: string;
+  /** JSON (domain/conversations/resume.ts ResumeSpec). */
+  rule: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** What a reply routing rule did for one reply: one row per action, never two (0015). */
+export interface ReplyActionsTable {
+  inbound_id: string;
+  action_index: number;
+  account_id: string;
+  contact_id: string;
+  message_id: string | null;
+  /** template, message or campaign: whose table the rule came from. */
+  rule_source: string;
+  rule_index: number;
+  rule_match: string;
+  type: string;
+  /** applied, skipped or failed. */
+  outcome: string;
+  detail: string | null;
+  /** What the action made: the answer (msg_…), the waiting mark (wait_…), the ledger entry (cns_…). */
+  ref: string | null;
+  created_at: number;
+}
+
 export interface AccountLeasesTable {
   account_id: string;
   holder: string;
@@ -369,6 +463,8 @@ export interface Database {
   event_endpoints: EventEndpointsTable;
   event_deliveries: EventDeliveriesTable;
   event_delivery_attempts: EventDeliveryAttemptsTable;
+  event_sequencer: EventSequencerTable;
+  event_key_sequences: EventKeySequencesTable;
   api_keys: ApiKeysTable;
   api_key_revision: ApiKeyRevisionTable;
   contact_tags: ContactTagsTable;
@@ -379,4 +475,8 @@ export interface Database {
   audiences: AudiencesTable;
   campaigns: CampaignsTable;
   campaign_recipients: CampaignRecipientsTable;
+  window_timers: WindowTimersTable;
+  waiting_marks: WaitingMarksTable;
+  resume_rules: ResumeRulesTable;
+  reply_actions: ReplyActionsTable;
 }

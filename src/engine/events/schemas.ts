@@ -47,6 +47,16 @@ export const messageSchema = z
     doubt_until: isoTimeOrNull.describe(
       'unconfirmed only: until when Recontact waits for Meta to prove the send before DISPATCH_IN_DOUBT applies',
     ),
+    hold_until: isoTimeOrNull.describe(
+      'A message sent with when_closed and held: when it expires unless the contact writes first',
+    ),
+    released_by: z
+      .string()
+      .nullable()
+      .describe(
+        'A held message: the inbound message (inb_…) that released it; set while it still waits its turn (status held)',
+      ),
+    released_at: isoTimeOrNull.describe('A held message: when its turn came and it went to the queue'),
   })
   .meta({ id: 'Message', description: 'An outbound message, as the API and events show it' });
 
@@ -177,6 +187,10 @@ export const waitingSchema = z
       .describe('The resume-contact rule in force for this mark; null: none'),
     resume_due_at: isoTimeOrNull.describe('When the resume template goes, if nothing changes'),
     resume_message_id: z.string().nullable().describe('The resume template we sent (msg_…)'),
+    resume_failure: z
+      .string()
+      .nullable()
+      .describe('Why the resume template was not sent (template not approved, opted out, …); the mark stays waiting'),
     resume_sent_at: isoTimeOrNull,
     resumed_at: isoTimeOrNull,
     cleared_at: isoTimeOrNull,
@@ -391,11 +405,29 @@ export type EventData<T extends EventType> = z.output<(typeof EVENT_SCHEMAS)[T]>
 /** An event as built, before the bus writes it: the type decides the shape of its data. */
 export type PendingEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
 
-/** What the bot receives: the envelope the deliverer writes around each payload. */
+/** What the bot receives: the envelope the deliverer (and the stream) writes around each payload. */
 export function eventEnvelopeSchema<T extends EventType>(type: T) {
   return z.object({
+    id: z.string().describe('The event id (evt_…), also the webhook-id header; the same in a replay'),
     type: z.literal(type),
     timestamp: isoTime.describe('When Recontact recorded the event'),
+    position: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Global position: every event has one, increasing in the order events were committed'),
+    ordering_key: z
+      .string()
+      .nullable()
+      .describe('What the event is ordered with: contact:ctc_…, campaign:cmp_…, template:…, endpoint:ep_…'),
+    contact_id: z.string().nullable().describe('The contact the event is about (ctc_…), when it is about one'),
+    sequence: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .describe('1, 2, 3… per ordering key, over every event type: a jump means an event you did not get'),
+    replay: z.boolean().describe('Sent again by a replay request (POST /v1/webhook-endpoints/{id}/replay)'),
     data: EVENT_SCHEMAS[type],
   });
 }
