@@ -19,12 +19,7 @@ import { metadataProblems } from '../../domain/metadata-limits';
 import { findLiveContact } from '../../store/contact-book-repo';
 import type { ContactRow } from '../../store/contacts-repo';
 import type { Database } from '../../store/schema';
-import {
-  activeWaiting,
-  getResumeRule,
-  insertWaiting,
-  moveWaiting,
-} from '../../store/waiting-repo';
+import { activeWaiting, getResumeRule, insertWaiting, moveWaiting } from '../../store/waiting-repo';
 import { parseContactRef } from '../contacts/contact-book';
 import type { EngineContext } from '../context';
 import type { PendingEvent } from '../events/schemas';
