@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { RequestDeadlines } from './api/request-deadlines';
+import { eventRoutes } from './api/routes/events';
 import { type ApiDeps, buildApi } from './api/server';
 import type { Channel, TemplateProvider } from './channels/channel';
 import { safeConnector } from './channels/safe-dispatcher';
@@ -26,7 +27,9 @@ import type { ImportService } from './engine/contacts/import/imports';
 import type { EngineContext } from './engine/context';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/events/deliverer';
 import { EventBus } from './engine/events/event-bus';
+import { EventSequencer } from './engine/events/sequencer';
 import { newEndpointSecret } from './engine/events/signing';
+import { EventStreamHub } from './engine/events/stream';
 import type { InboundFollower } from './engine/inbound/inbound-followers';
 import { WebhookIngest } from './engine/inbound/webhook-ingest';
 import { Dispatcher, type DispatcherOptions } from './engine/outbound/dispatcher';
@@ -48,7 +51,7 @@ export interface AppOptions {
   channel?: Channel & TemplateProvider;
   dispatcher?: Partial<DispatcherOptions>;
   deliverer?: Partial<DelivererOptions>;
-  /** How often event subscriptions are re-read (tests set 0 to re-read inside every transaction). */
+  /** Unused: events are no longer routed to endpoints inside the causing transaction (the sequencer does it). */
   eventEndpointRefreshMs?: number;
   /** How long request bodies may take (tests shorten them). */
   requestDeadlines?: RequestDeadlines;
@@ -118,15 +121,24 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const accounts = new AccountRegistry(ctx, secrets);
   await accounts.reload();
-  const events = new EventBus(ctx, opts.eventEndpointRefreshMs);
-  await events.refresh();
+  const events = new EventBus(ctx);
+  // Positions, sequence numbers and deliveries of committed events: shared by the deliverer's
+  // loop, the event stream and GET /v1/events in this process.
+  const sequencer = new EventSequencer(ctx);
+  const eventStream = new EventStreamHub(ctx, sequencer);
   const channel =
     opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) });
-  const deliverer = new EventDeliverer(ctx, {
-    ...DEFAULT_DELIVERER_OPTIONS,
-    connect: safeConnector({ allowPrivate: config.allowPrivateTargets }),
-    ...opts.deliverer,
-  });
+  const deliverer = new EventDeliverer(
+    ctx,
+    {
+      ...DEFAULT_DELIVERER_OPTIONS,
+      connect: safeConnector({ allowPrivate: config.allowPrivateTargets }),
+      retentionMs: config.eventRetentionMs,
+      ...opts.deliverer,
+    },
+    events,
+    sequencer,
+  );
   const dispatcher = new Dispatcher(ctx, accounts, channel, events, {
     workerId: config.workerId,
     concurrency: config.dispatch.concurrency,
@@ -188,6 +200,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     allowPrivateTargets: config.allowPrivateTargets,
     imports,
     campaigns: campaignDeps,
+    plugins: [
+      async (api) => {
+        await api.register(eventRoutes(apiDeps, { sequencer, stream: eventStream }));
+      },
+    ],
     ...(opts.requestDeadlines ? { requestDeadlines: opts.requestDeadlines } : {}),
     campaignPlan: {
       rateCard,
@@ -229,6 +246,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return http.listen({ port, host });
     },
     async stop() {
+      // Open event streams first: the HTTP server's close waits for every connection to end.
+      await eventStream.stop();
       await http.close();
       // Accepted imports stop after their current batch and resume at the next start.
       await imports.runner.stop();

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseQuietHoursText, type QuietHours } from './domain/campaigns/schedule';
 import { RecontactError } from './domain/errors';
+import { parseIsoDuration } from './domain/iso-duration';
 import { type MessagingLimit, parseMessagingLimit } from './domain/pacing/messaging-limit';
 import { KEY_FORMAT_HINT, parseSecretKey } from './domain/secret-box';
 import { checkTargetUrl } from './domain/url-policy';
@@ -66,6 +67,7 @@ const envSchema = z.object({
   RATE_CARD_FILE: z.string().min(1).optional(),
   MESSAGING_LIMIT: z.string().optional(),
   CAMPAIGN_QUIET_HOURS: z.string().optional(),
+  EVENT_RETENTION: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -97,6 +99,8 @@ export interface Config {
    */
   secrets: { key: Buffer | undefined; previous: readonly Buffer[] };
   events: { url: string; secret: string | undefined } | undefined;
+  /** How long events stay readable and replayable (EVENT_RETENTION, default P30D), in ms. */
+  eventRetentionMs: number;
   /** Meta credentials; when absent, `serve` embeds the sandbox and points the account at it. */
   whatsapp: WhatsAppAccountConfig | undefined;
   sandbox: { port: number; graphVersion: string; throughputMps: number };
@@ -209,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   const campaigns = campaignSettings(e, whatsapp !== undefined);
+  const eventRetentionMs = eventRetention(e.EVENT_RETENTION);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -226,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     events: e.RECONTACT_EVENTS_URL
       ? { url: e.RECONTACT_EVENTS_URL, secret: e.RECONTACT_EVENTS_SECRET }
       : undefined,
+    eventRetentionMs,
     whatsapp,
     sandbox: {
       port: e.SANDBOX_PORT,
@@ -283,6 +289,30 @@ function campaignSettings(e: Env, meta: boolean): Config['campaigns'] {
     });
   }
   return { rateCardFile, messagingLimit: limit.value, messagingLimitSource: 'configured', quietHours };
+}
+
+const DEFAULT_EVENT_RETENTION_MS = 30 * 86_400_000;
+/** Below an hour a bot back from a short outage could not replay what it missed. */
+const MIN_EVENT_RETENTION_MS = 3_600_000;
+
+function eventRetention(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_EVENT_RETENTION_MS;
+  const ms = parseIsoDuration(text);
+  if (ms === null || ms < MIN_EVENT_RETENTION_MS) {
+    throw new RecontactError('CONFIG_INVALID', 'Invalid EVENT_RETENTION', {
+      details: [
+        {
+          path: 'EVENT_RETENTION',
+          message:
+            ms === null
+              ? `must be an ISO 8601 duration in weeks, days, hours, minutes or seconds, got "${text}"`
+              : `must be at least one hour (PT1H), got "${text}"`,
+        },
+      ],
+      hint: 'Write how long events stay readable and replayable, e.g. P30D (the default), P7D or PT12H.',
+    });
+  }
+  return ms;
 }
 
 /** Uploads live beside the SQLite file they are imported into; PostgreSQL and :memory: use ./data. */

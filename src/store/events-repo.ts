@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { withRowLock } from './row-locks';
 import type { Database, EventEndpointsTable } from './schema';
 
@@ -35,6 +35,12 @@ export async function updateEndpointSecret(db: Kysely<Database>, id: string, sec
 
 export async function deleteEndpoint(db: Kysely<Database>, id: string): Promise<boolean> {
   const res = await db.deleteFrom('event_endpoints').where('id', '=', id).executeTakeFirst();
+  // Nobody will deliver them, and a pending delivery keeps its event from being pruned.
+  await db
+    .deleteFrom('event_deliveries')
+    .where('endpoint_id', '=', id)
+    .where('status', '=', 'pending')
+    .execute();
   return Number(res.numDeletedRows) > 0;
 }
 
@@ -42,33 +48,143 @@ export interface NewEvent {
   id: string;
   type: string;
   payload: string;
-  endpointIds: string[];
-  deliveryIds: string[];
+  /** Events of one key reach each endpoint in position order; null: unordered. */
+  orderingKey: string | null;
 }
 
+/**
+ * Writes events in the caller's transaction, without position: the sequencer gives positions,
+ * sequence numbers and deliveries once the transaction committed (sequencePending).
+ */
 export async function insertEvents(db: Kysely<Database>, events: NewEvent[], now: number): Promise<void> {
   if (events.length === 0) return;
   for (let i = 0; i < events.length; i += 200) {
-    const part = events.slice(i, i + 200);
     await db
       .insertInto('events')
-      .values(part.map((e) => ({ id: e.id, type: e.type, payload: e.payload, created_at: now })))
+      .values(
+        events.slice(i, i + 200).map((e) => ({
+          id: e.id,
+          type: e.type,
+          payload: e.payload,
+          created_at: now,
+          ordering_key: e.orderingKey,
+        })),
+      )
       .execute();
-    const deliveries = part.flatMap((e) =>
-      e.endpointIds.map((endpointId, k) => ({
-        id: e.deliveryIds[k]!,
-        event_id: e.id,
-        endpoint_id: endpointId,
-        status: 'pending' as const,
-        next_attempt_at: now,
-        locked_until: null,
-        last_error: null,
-        created_at: now,
-        delivered_at: null,
-      })),
-    );
-    if (deliveries.length) await db.insertInto('event_deliveries').values(deliveries).execute();
   }
+}
+
+/** Whether committed events wait for a position (cheap: a partial index holds only those). */
+export async function hasUnsequencedEvents(db: Kysely<Database>): Promise<boolean> {
+  const row = await db
+    .selectFrom('events')
+    .select('id')
+    .where('position', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The sequencer's step, in one short transaction of its own: takes the one-row lock, gives the committed events that have no
+ * position yet, in (created_at, id) order, the next positions and the next sequence number of
+ * their key, and creates their deliveries to the endpoints subscribed now. Returns how many
+ * events were sequenced. A reader that saw position N has seen every event up to N: positions
+ * are given only here, one transaction after another, and become visible at its commit.
+ */
+export async function sequencePending(
+  db: Kysely<Database>,
+  p: { now: number; limit: number; newDeliveryId: () => string },
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    // A write first: it takes the row lock on PostgreSQL and the write lock on SQLite before
+    // anything is read, so two sequencers (processes) never work from the same snapshot.
+    const lock = await trx
+      .updateTable('event_sequencer')
+      .set((eb) => ({ last_position: eb.ref('last_position') }))
+      .where('id', '=', 1)
+      .returning('last_position')
+      .executeTakeFirstOrThrow();
+    const events = await trx
+      .selectFrom('events')
+      .select(['id', 'type', 'ordering_key'])
+      .where('position', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(p.limit)
+      .execute();
+    if (events.length === 0) return 0;
+    const keys = [...new Set(events.flatMap((e) => (e.ordering_key === null ? [] : [e.ordering_key])))];
+    const last = new Map<string, number>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await trx
+        .selectFrom('event_key_sequences')
+        .select(['ordering_key', 'last_sequence'])
+        .where('ordering_key', 'in', keys.slice(i, i + 500))
+        .execute();
+      for (const r of rows) last.set(r.ordering_key, Number(r.last_sequence));
+    }
+    let position = Number(lock.last_position);
+    const assigned = events.map((e) => {
+      position += 1;
+      let sequence: number | null = null;
+      if (e.ordering_key !== null) {
+        sequence = (last.get(e.ordering_key) ?? 0) + 1;
+        last.set(e.ordering_key, sequence);
+      }
+      return { ...e, position, sequence };
+    });
+    for (let i = 0; i < assigned.length; i += 300) {
+      const part = assigned.slice(i, i + 300);
+      const values = sql.join(
+        part.map((a) => sql`(${a.id}, cast(${a.position} as bigint), cast(${a.sequence} as bigint))`),
+      );
+      // column1..3 are the names both databases give the columns of a VALUES list.
+      await sql`UPDATE events SET position = v.column2, sequence = v.column3 FROM (VALUES ${values}) AS v WHERE events.id = v.column1`.execute(
+        trx,
+      );
+    }
+    const touched = keys.map((k) => ({ ordering_key: k, last_sequence: last.get(k)! }));
+    for (let i = 0; i < touched.length; i += 500) {
+      await trx
+        .insertInto('event_key_sequences')
+        .values(touched.slice(i, i + 500))
+        .onConflict((oc) =>
+          oc
+            .column('ordering_key')
+            .doUpdateSet((eb) => ({ last_sequence: eb.ref('excluded.last_sequence') })),
+        )
+        .execute();
+    }
+    const endpoints = (
+      await trx.selectFrom('event_endpoints').select(['id', 'event_types']).where('enabled', '=', 1).execute()
+    ).map((ep) => ({ id: ep.id, types: new Set(JSON.parse(ep.event_types) as string[]) }));
+    const deliveries = assigned.flatMap((a) =>
+      endpoints
+        .filter((ep) => ep.types.has('*') || ep.types.has(a.type))
+        .map((ep) => ({
+          id: p.newDeliveryId(),
+          event_id: a.id,
+          endpoint_id: ep.id,
+          status: 'pending' as const,
+          next_attempt_at: p.now,
+          locked_until: null,
+          last_error: null,
+          created_at: p.now,
+          delivered_at: null,
+          ordering_key: a.ordering_key,
+          position: a.position,
+        })),
+    );
+    for (let i = 0; i < deliveries.length; i += 200) {
+      await trx
+        .insertInto('event_deliveries')
+        .values(deliveries.slice(i, i + 200))
+        .execute();
+    }
+    await trx.updateTable('event_sequencer').set({ last_position: position }).where('id', '=', 1).execute();
+    return events.length;
+  });
 }
 
 export interface DueDelivery {
@@ -79,6 +195,10 @@ export interface DueDelivery {
   type: string;
   payload: string;
   created_at: number;
+  position: number | null;
+  ordering_key: string | null;
+  sequence: number | null;
+  replay: number;
   url: string;
   secret: string;
   /** This claim's token: the result is recorded only under it. */
@@ -110,9 +230,11 @@ export async function listDeliveryEndpoints(db: Kysely<Database>): Promise<Deliv
 
 /**
  * Leases up to `limit` due deliveries of one endpoint (endpoints are claimed apart, so one with
- * a backlog never crowds out the others). The lease is one UPDATE whose WHERE re-checks every
- * row, so a row another worker leased meanwhile is left out; the rows that carry our token are
- * ours.
+ * a backlog never crowds out the others), in position order, and only the head of each ordering
+ * key: a delivery waits while an earlier delivery of its key to this endpoint is pending (in
+ * flight, or waiting for its retry), so one contact's failing event holds back that contact's
+ * later events only. The lease is one UPDATE whose WHERE re-checks every row, so a row another
+ * worker leased meanwhile is left out; the rows that carry our token are ours.
  */
 export async function claimDueDeliveries(
   db: Kysely<Database>,
@@ -120,14 +242,26 @@ export async function claimDueDeliveries(
 ): Promise<DueDelivery[]> {
   if (p.limit <= 0) return [];
   const candidates = await db
-    .selectFrom('event_deliveries')
-    .select('id')
-    .where('endpoint_id', '=', p.endpointId)
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', p.now)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', p.now)]))
-    .orderBy('next_attempt_at')
-    .orderBy('id')
+    .selectFrom('event_deliveries as d')
+    .select('d.id')
+    .where('d.endpoint_id', '=', p.endpointId)
+    .where('d.status', '=', 'pending')
+    .where('d.next_attempt_at', '<=', p.now)
+    .where((eb) => eb.or([eb('d.locked_until', 'is', null), eb('d.locked_until', '<=', p.now)]))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('event_deliveries as e')
+            .select('e.id')
+            .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
+            .whereRef('e.ordering_key', '=', 'd.ordering_key')
+            .where('e.status', '=', 'pending')
+            .whereRef('e.position', '<', 'd.position'),
+        ),
+      ),
+    )
+    .orderBy('d.position')
+    .orderBy('d.id')
     .limit(p.limit)
     .execute();
   if (candidates.length === 0) return [];
@@ -151,9 +285,13 @@ export async function claimDueDeliveries(
       'd.attempts',
       'd.event_id',
       'd.endpoint_id',
+      'd.replay',
       'e.type',
       'e.payload',
       'e.created_at',
+      'e.position',
+      'e.ordering_key',
+      'e.sequence',
       'ep.url',
       'ep.secret',
     ])
@@ -163,7 +301,7 @@ export async function claimDueDeliveries(
       candidates.map((c) => c.id),
     )
     .where('d.lease_token', '=', p.token)
-    .orderBy('d.next_attempt_at')
+    .orderBy('d.position')
     .orderBy('d.id')
     .execute();
   return rows.map((r) => ({ ...r, lease_token: p.token }));
@@ -329,4 +467,234 @@ export async function attemptsOfDelivery(db: Kysely<Database>, deliveryId: strin
 
 export async function deliveriesOfEvent(db: Kysely<Database>, eventId: string) {
   return db.selectFrom('event_deliveries').selectAll().where('event_id', '=', eventId).execute();
+}
+
+/** A sequenced event as replay, the stream and the API read it. */
+export interface StoredEvent {
+  id: string;
+  type: string;
+  payload: string;
+  created_at: number;
+  position: number;
+  ordering_key: string | null;
+  sequence: number | null;
+}
+
+/** Sequenced events after `after`, by position; only those of `types` / `orderingKey` when given. */
+export async function listEventsAfter(
+  db: Kysely<Database>,
+  p: { after: number; limit: number; types?: readonly string[]; orderingKey?: string; until?: number },
+): Promise<StoredEvent[]> {
+  let q = db
+    .selectFrom('events')
+    .select(['id', 'type', 'payload', 'created_at', 'position', 'ordering_key', 'sequence'])
+    .where('position', '>', p.after)
+    .orderBy('position')
+    .limit(p.limit);
+  if (p.until !== undefined) q = q.where('position', '<=', p.until);
+  if (p.types?.length) q = q.where('type', 'in', [...p.types]);
+  if (p.orderingKey !== undefined) q = q.where('ordering_key', '=', p.orderingKey);
+  const rows = await q.execute();
+  return rows as StoredEvent[];
+}
+
+/** The position of an event, null when it is unknown (pruned, or never was) or not yet sequenced. */
+export async function positionOfEvent(db: Kysely<Database>, id: string): Promise<number | null | undefined> {
+  const row = await db.selectFrom('events').select('position').where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : row.position;
+}
+
+/** The last position of the events created before `time` (0 when none): a time as a cursor. */
+export async function lastPositionBefore(db: Kysely<Database>, time: number): Promise<number> {
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max('position').as('p'))
+    .where('created_at', '<', time)
+    .where('position', 'is not', null)
+    .executeTakeFirst();
+  return Number(row?.p ?? 0);
+}
+
+/** The last position given so far. */
+export async function lastPosition(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('event_sequencer')
+    .select('last_position')
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  return Number(row?.last_position ?? 0);
+}
+
+export async function findEndpoint(db: Kysely<Database>, id: string) {
+  return db.selectFrom('event_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * New deliveries to one endpoint of the events with a position in (after, until] and one of
+ * `types`, marked as replays; the events keep their id, so the bot can tell a replay from news.
+ * Written page by page, each page in its own statement. Returns how many.
+ */
+export async function insertReplayDeliveries(
+  db: Kysely<Database>,
+  p: { endpointId: string; after: number; until: number; types: readonly string[] | null; now: number },
+  newId: () => string,
+): Promise<number> {
+  let cursor = p.after;
+  let count = 0;
+  for (;;) {
+    let q = db
+      .selectFrom('events')
+      .select(['id', 'position', 'ordering_key'])
+      .where('position', '>', cursor)
+      .where('position', '<=', p.until)
+      .orderBy('position')
+      .limit(500);
+    if (p.types) q = q.where('type', 'in', [...p.types]);
+    const page = await q.execute();
+    if (page.length === 0) return count;
+    await db
+      .insertInto('event_deliveries')
+      .values(
+        page.map((e) => ({
+          id: newId(),
+          event_id: e.id,
+          endpoint_id: p.endpointId,
+          status: 'pending' as const,
+          next_attempt_at: p.now,
+          locked_until: null,
+          last_error: null,
+          created_at: p.now,
+          delivered_at: null,
+          ordering_key: e.ordering_key,
+          position: e.position,
+          replay: 1,
+        })),
+      )
+      .execute();
+    count += page.length;
+    cursor = Number(page[page.length - 1]!.position);
+  }
+}
+
+export type DeliveryStatusFilter = 'pending' | 'delivered' | 'failed';
+
+/** One endpoint's deliveries, newest first, each with its attempts (oldest first). */
+export async function listDeliveriesOfEndpoint(
+  db: Kysely<Database>,
+  p: { endpointId: string; status?: DeliveryStatusFilter; before?: string; limit: number },
+) {
+  let q = db
+    .selectFrom('event_deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .select([
+      'd.id',
+      'd.event_id',
+      'd.status',
+      'd.attempts',
+      'd.next_attempt_at',
+      'd.last_error',
+      'd.created_at',
+      'd.delivered_at',
+      'd.replay',
+      'e.type',
+      'e.position',
+      'e.ordering_key',
+      'e.sequence',
+    ])
+    .where('d.endpoint_id', '=', p.endpointId)
+    .orderBy('d.id', 'desc')
+    .limit(p.limit);
+  if (p.status) q = q.where('d.status', '=', p.status);
+  if (p.before) q = q.where('d.id', '<', p.before);
+  const deliveries = await q.execute();
+  const attempts =
+    deliveries.length === 0
+      ? []
+      : await db
+          .selectFrom('event_delivery_attempts')
+          .selectAll()
+          .where(
+            'delivery_id',
+            'in',
+            deliveries.map((d) => d.id),
+          )
+          .orderBy('attempt')
+          .orderBy('started_at')
+          .execute();
+  const byDelivery = new Map<string, typeof attempts>();
+  for (const a of attempts) {
+    const list = byDelivery.get(a.delivery_id) ?? [];
+    list.push(a);
+    byDelivery.set(a.delivery_id, list);
+  }
+  return deliveries.map((d) => ({ ...d, attempt_log: byDelivery.get(d.id) ?? [] }));
+}
+
+/**
+ * Deletes up to `limit` sequenced events created before `before` with their settled deliveries
+ * and attempt logs. An event with a pending delivery is kept, whatever its age: a delivery is
+ * never lost to retention. Returns how many events were deleted.
+ */
+export async function pruneEvents(
+  db: Kysely<Database>,
+  p: { before: number; limit: number },
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const old = await trx
+      .selectFrom('events as e')
+      .select('e.id')
+      .where('e.created_at', '<', p.before)
+      .where('e.position', 'is not', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('event_deliveries as d')
+              .select('d.id')
+              .whereRef('d.event_id', '=', 'e.id')
+              .where('d.status', '=', 'pending'),
+          ),
+        ),
+      )
+      .orderBy('e.created_at')
+      .orderBy('e.id')
+      .limit(p.limit)
+      .execute();
+    if (old.length === 0) return 0;
+    const ids = old.map((e) => e.id);
+    // Re-checked in each statement: a replay may have added a pending delivery meanwhile.
+    await trx
+      .deleteFrom('event_delivery_attempts')
+      .where('event_id', 'in', ids)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('event_deliveries as d')
+              .select('d.id')
+              .whereRef('d.id', '=', 'event_delivery_attempts.delivery_id')
+              .where('d.status', '=', 'pending'),
+          ),
+        ),
+      )
+      .execute();
+    await trx
+      .deleteFrom('event_deliveries')
+      .where('event_id', 'in', ids)
+      .where('status', '!=', 'pending')
+      .execute();
+    const res = await trx
+      .deleteFrom('events')
+      .where('id', 'in', ids)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('event_deliveries as d')
+              .select('d.id')
+              .whereRef('d.event_id', '=', 'events.id')
+              .where('d.status', '=', 'pending'),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  });
 }

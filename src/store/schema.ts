@@ -7,8 +7,8 @@
 import type { Generated } from 'kysely';
 import type { CampaignState, StoredRecipientState } from '../domain/campaigns/lifecycle';
 import type { ConsentChange, ConsentScope, ConsentSource, ConsentState } from '../domain/contacts/consent';
-import type { WaitingState } from '../domain/conversations/waiting';
 import type { ImportState } from '../domain/contacts/import-job';
+import type { WaitingState } from '../domain/conversations/waiting';
 import type { DeliveryStatus } from '../domain/event-delivery';
 import type { MessageKind, MessageStatus } from '../domain/message';
 import type { TemplateStatus } from '../domain/templates/model';

@@ -35,7 +35,6 @@ export const adminRoutes =
         // Recontact will POST to this URL from inside your network: never to a private address.
         const created = await createEndpoint(
           deps.ctx,
-          deps.events,
           { url: req.body.url, events: req.body.events },
           { allowPrivate: deps.allowPrivateTargets === true },
         );
@@ -76,7 +75,7 @@ export const adminRoutes =
         },
       },
       async (req, reply) => {
-        await removeEndpoint(deps.ctx, deps.events, req.params.id);
+        await removeEndpoint(deps.ctx, req.params.id);
         return reply.status(204).send();
       },
     );

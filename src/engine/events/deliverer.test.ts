@@ -22,6 +22,7 @@ import {
 import type { EngineContext } from '../context';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './deliverer';
 import { EventBus } from './event-bus';
+import { EventSequencer } from './sequencer';
 import { newEndpointSecret, signPayload } from './signing';
 
 interface Received {
@@ -59,11 +60,14 @@ describe.each(DIALECTS)('event delivery on %s', (dialect) => {
     await insertEndpoint(store.db, { id, url: `${botUrl}${path}`, secret, eventTypes: types }, now);
     return id;
   };
-  const emit = (type: 'message.reply' | 'message.status', n = 1) =>
-    new EventBus(ctx(), 0).emit(
+  /** Emits (its own commit), then sequences, as the deliverer's next pass would: deliveries exist. */
+  const emit = async (type: 'message.reply' | 'message.status', n = 1) => {
+    await new EventBus(ctx()).emit(
       store.db,
       Array.from({ length: n }, (_, i) => ({ type, data: { n: i } }) as never),
     );
+    await new EventSequencer(ctx()).run();
+  };
   const deliveriesTo = (endpointId: string) =>
     store.db
       .selectFrom('event_deliveries')

@@ -1,5 +1,10 @@
 /**
  * Delivers the outbox to the bot's endpoints, each endpoint apart from the others:
+ * - in order per ordering key (ordering.ts: per contact, campaign, template, endpoint): each pass
+ *   first runs the sequencer (positions and deliveries for newly committed events), then claims
+ *   only the head of each key, so a contact's events arrive one after another in position order,
+ *   also after an outage of the bot, and a failing event holds back only its own key's later
+ *   events (until it is delivered or its retries are used up);
  * - a steady number of requests in flight (no batches: a finished delivery frees its slot for
  *   the next at once), at most `perEndpoint` of them to one endpoint, so a slow or failing
  *   endpoint delays only its own events;
@@ -44,7 +49,10 @@ import {
 import type { EngineContext } from '../context';
 import { DEFAULT_LOOP_OPTIONS, LoopRunner } from '../loop-runner';
 import { EventBus } from './event-bus';
+import { contactOfKey } from './ordering';
 import { endpointFailingEvent } from './payloads';
+import { DEFAULT_EVENT_RETENTION_MS, EventPruner } from './retention';
+import { EventSequencer } from './sequencer';
 import { signPayload } from './signing';
 
 export interface DelivererOptions {
@@ -67,6 +75,8 @@ export interface DelivererOptions {
    * which refuses private addresses after DNS); undici's own when absent.
    */
   connect?: buildConnector.connector;
+  /** Events older than this are pruned (EVENT_RETENTION). */
+  retentionMs: number;
 }
 
 export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
@@ -78,6 +88,7 @@ export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
   pollMs: 500,
   flushMs: 10,
   stopGraceMs: 5_000,
+  retentionMs: DEFAULT_EVENT_RETENTION_MS,
 };
 
 /** The lease outlives the deadline by this much: recording a result may wait on the database. */
@@ -96,6 +107,9 @@ export class EventDeliverer {
   private readonly pools = new Map<string, Pool>();
   private readonly runner: LoopRunner;
   private readonly bus: EventBus;
+  /** Gives committed events their positions and deliveries, before each claim. */
+  readonly sequencer: EventSequencer;
+  readonly pruner: EventPruner;
   private readonly inflightByEndpoint = new Map<string, number>();
   private inflight = 0;
   private readonly requests = new Set<Promise<void>>();
@@ -113,8 +127,11 @@ export class EventDeliverer {
     private readonly ctx: EngineContext,
     private readonly opts: DelivererOptions = DEFAULT_DELIVERER_OPTIONS,
     bus?: EventBus,
+    sequencer?: EventSequencer,
   ) {
     this.bus = bus ?? new EventBus(ctx);
+    this.sequencer = sequencer ?? new EventSequencer(ctx);
+    this.pruner = new EventPruner(ctx, opts.retentionMs);
     this.runner = new LoopRunner('event deliverer', ctx.log, () => this.pass(), {
       ...DEFAULT_LOOP_OPTIONS,
       idleMs: opts.pollMs,
@@ -174,8 +191,11 @@ export class EventDeliverer {
       await releaseLeaseToken(this.ctx.store.db, this.unsettledClaims[0]!);
       this.unsettledClaims.shift();
     }
+    if (this.stopping) return 0;
+    await this.sequencer.run();
+    await this.pruner.maybeRun();
     const free = this.opts.concurrency - this.inflight;
-    if (free <= 0 || this.stopping) return 0;
+    if (free <= 0) return 0;
     const endpoints = await listDeliveryEndpoints(this.ctx.store.db);
     if (endpoints.length === 0) return 0;
     const now = this.ctx.clock();
@@ -246,7 +266,7 @@ export class EventDeliverer {
     const startedAt = this.ctx.clock();
     const t0 = performance.now();
     const ts = Math.floor(startedAt / 1000);
-    const body = `{"type":${JSON.stringify(d.type)},"timestamp":${JSON.stringify(new Date(d.created_at).toISOString())},"data":${d.payload}}`;
+    const body = envelopeText(d);
     const controller = new AbortController();
     this.controllers.add(controller);
     const deadline = setTimeout(
@@ -433,6 +453,30 @@ export class EventDeliverer {
     }
     return out;
   }
+}
+
+/** The envelope (schemas.ts, eventEnvelopeSchema) around a stored payload, without re-parsing it. */
+export function envelopeText(e: {
+  event_id: string;
+  type: string;
+  created_at: number;
+  position: number | null;
+  ordering_key: string | null;
+  sequence: number | null;
+  replay: number;
+  payload: string;
+}): string {
+  const head = {
+    id: e.event_id,
+    type: e.type,
+    timestamp: new Date(e.created_at).toISOString(),
+    position: e.position,
+    ordering_key: e.ordering_key,
+    contact_id: contactOfKey(e.ordering_key),
+    sequence: e.sequence,
+    replay: e.replay === 1,
+  };
+  return `${JSON.stringify(head).slice(0, -1)},"data":${e.payload}}`;
 }
 
 function healthOf(r: EndpointHealthRow): EndpointHealth {

@@ -1,14 +1,14 @@
 /**
  * The bot's event subscriptions (webhook endpoints): created with a signing secret shown once,
- * listed with their health, removed. Every change is followed by a refresh of the EventBus, so
- * events written from then on in this process go to the endpoints as they are now.
+ * listed with their health, removed. Deliveries are made by the sequencer for the endpoints
+ * subscribed when it sequences an event, so a new endpoint receives the events sequenced after
+ * it was created (earlier ones through a replay).
  */
 import { RecontactError } from '../../domain/errors';
 import { isoTimeOrNull } from '../../domain/iso-time';
 import { checkTargetUrl } from '../../domain/url-policy';
 import { deleteEndpoint, type EndpointRow, insertEndpoint, listEndpoints } from '../../store/events-repo';
 import type { EngineContext } from '../context';
-import type { EventBus } from './event-bus';
 import { newEndpointSecret } from './signing';
 
 export interface NewEndpoint {
@@ -31,7 +31,6 @@ export interface CreatedEndpoint {
  */
 export async function createEndpoint(
   ctx: EngineContext,
-  events: EventBus,
   e: NewEndpoint,
   opts: { allowPrivate: boolean },
 ): Promise<CreatedEndpoint> {
@@ -46,7 +45,6 @@ export async function createEndpoint(
   const id = ctx.id('ep');
   const secret = newEndpointSecret();
   await insertEndpoint(ctx.store.db, { id, url: e.url, secret, eventTypes: e.events }, ctx.clock());
-  await events.refresh();
   return { id, url: e.url, events: e.events, secret };
 }
 
@@ -66,13 +64,12 @@ export async function listEndpointsWithHealth(ctx: EngineContext) {
 export type EndpointListing = Awaited<ReturnType<typeof listEndpointsWithHealth>>[number];
 
 /** Removes a subscription; WEBHOOK_ENDPOINT_NOT_FOUND if there is none with this id. */
-export async function removeEndpoint(ctx: EngineContext, events: EventBus, id: string): Promise<void> {
+export async function removeEndpoint(ctx: EngineContext, id: string): Promise<void> {
   if (!(await deleteEndpoint(ctx.store.db, id))) {
     throw new RecontactError('WEBHOOK_ENDPOINT_NOT_FOUND', `No webhook endpoint "${id}"`, {
       hint: 'GET /v1/webhook-endpoints lists the subscriptions and their ids (ep_…).',
     });
   }
-  await events.refresh();
 }
 
 /**

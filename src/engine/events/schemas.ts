@@ -190,7 +190,9 @@ export const waitingSchema = z
     resume_failure: z
       .string()
       .nullable()
-      .describe('Why the resume template was not sent (template not approved, opted out, …); the mark stays waiting'),
+      .describe(
+        'Why the resume template was not sent (template not approved, opted out, …); the mark stays waiting',
+      ),
     resume_sent_at: isoTimeOrNull,
     resumed_at: isoTimeOrNull,
     cleared_at: isoTimeOrNull,
@@ -420,7 +422,10 @@ export function eventEnvelopeSchema<T extends EventType>(type: T) {
       .string()
       .nullable()
       .describe('What the event is ordered with: contact:ctc_…, campaign:cmp_…, template:…, endpoint:ep_…'),
-    contact_id: z.string().nullable().describe('The contact the event is about (ctc_…), when it is about one'),
+    contact_id: z
+      .string()
+      .nullable()
+      .describe('The contact the event is about (ctc_…), when it is about one'),
     sequence: z
       .number()
       .int()
