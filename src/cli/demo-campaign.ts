@@ -6,19 +6,9 @@
  * declines it, and one texts STOP before their turn (skipped: opted out after launch). The
  * live funnel is printed as it moves, then the final counts, replies by payload and reply rate.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
-import { createApp } from '../app';
-import { loadConfig } from '../config';
-import { startEmbeddedSandbox } from '../embedded-sandbox';
-import { pullTemplates } from '../engine/templates/sync';
-
-// The demo reads our own API's JSON field by field, only to print it.
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Json = Record<string, any>;
+import { type DemoOptions, type Json, startDemo } from './demo-kit';
 
 const CONTACTS_CSV = fileURLToPath(new URL('../../examples/campaign-contacts.csv', import.meta.url));
 const PACE = 5;
@@ -45,53 +35,21 @@ const FUNNEL = [
 ] as const;
 
 export async function demoCampaign(
-  opts: { database?: string; port?: number; sandboxPort?: number },
+  opts: DemoOptions,
   out = (s: string) => process.stdout.write(s),
 ): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'recontact-demo-campaign-'));
-  const t0 = Date.now();
-  const stamp = () => `+${((Date.now() - t0) / 1000).toFixed(2)}s`.padStart(8);
-  const say = (who: string, text: string) => out(`${stamp()}  ${who.padEnd(10)} ${text}\n`);
-  const failures: string[] = [];
-  const check = (ok: boolean, what: string) => {
-    if (!ok) failures.push(what);
-  };
-
-  const base = loadConfig({
-    PORT: String(opts.port ?? 0),
-    SANDBOX_PORT: String(opts.sandboxPort ?? 0),
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: opts.database ?? join(dir, 'demo.db'),
-  });
-  const embedded = await startEmbeddedSandbox(base, {
-    delays: { sentMs: 150, deliveredMs: 400, readMs: 900, templateReviewMs: 500 },
-    webhookBatchMs: 5,
-  });
-  const config = Object.freeze({ ...base, whatsapp: embedded.whatsapp });
-  const app = await createApp({ config, campaignRunner: { pollMs: 50, checkEveryMs: 200 } });
-  const url = await app.listen(opts.port ?? 0, '127.0.0.1');
-  embedded.connect(url);
-  await pullTemplates(app.ctx, app.channel, app.accounts.all()[0]!);
-  app.startWorkers();
-  const key = (await app.apiKeys.create('demo campaign', 'admin')).key;
-  const api = async (method: 'GET' | 'POST', path: string, body?: unknown, type = 'application/json') => {
-    const res = await request(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': type }) },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    return { status: res.statusCode, json: (await res.body.json()) as Json };
-  };
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    failures.push(`timed out waiting for ${what}`);
-    return undefined;
-  };
+  const run = await startDemo(
+    opts,
+    {
+      name: 'demo-campaign',
+      key: { name: 'demo campaign', role: 'admin' },
+      app: { campaignRunner: { pollMs: 50, checkEveryMs: 200 } },
+    },
+    out,
+  );
+  const { embedded, url, say, check, failures, waitFor } = run;
+  const api = (method: 'GET' | 'POST', path: string, body?: unknown, type?: string) =>
+    run.api(method, path, body, type ? { type } : {});
   const users = embedded.sandbox.users;
   const phoneId = embedded.whatsapp.phoneNumberId;
 
@@ -217,20 +175,14 @@ export async function demoCampaign(
     failures.push(err instanceof Error ? err.message : String(err));
     return finish(1);
   } finally {
-    await embedded.sandbox.close();
-    await app.stop();
-    if (!opts.database) rmSync(dir, { recursive: true, force: true });
+    await run.close();
   }
 
   function finish(code: number): number {
-    if (failures.length || code !== 0) {
-      out(`\nDemo FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
-      return 1;
-    }
-    out(
-      '\nDemo finished: the offer went out at its pace, the taps came back as replies, the STOP was honoured.\n',
+    if (code !== 0 && failures.length === 0) failures.push('the campaign did not complete');
+    return run.finish(
+      'Demo finished: the offer went out at its pace, the taps came back as replies, the STOP was honoured.',
     );
-    return 0;
   }
 }
 

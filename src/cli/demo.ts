@@ -3,115 +3,29 @@
  * sandbox over real HTTP — Recontact's API, its dispatcher, Meta's stand-in, signed webhooks
  * both ways, and a small bot that reacts to the events the way a real one would.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Fastify from 'fastify';
-import { request } from 'undici';
-import { createApp } from '../app';
-import { loadConfig } from '../config';
-import { startEmbeddedSandbox } from '../embedded-sandbox';
 import { importContact } from '../engine/contacts/contact-import';
-import { newEndpointSecret, verifyEvent } from '../engine/events/signing';
-import { pullTemplates } from '../engine/templates/sync';
-
-// The demo reads our own API's JSON field by field, only to print it.
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Json = Record<string, any>;
+import { type BotEvent, type DemoOptions, type Json, startDemo, startDemoBot } from './demo-kit';
 
 const EMILIA = { phone: '+54 9 11 5555-1234', waId: '5491155551234', name: 'Emilia' };
 const DAY = 24 * 3600_000;
 
-interface BotEvent {
-  type: string;
-  data: Record<string, unknown>;
-}
-
-export async function demo(
-  opts: { database?: string; port?: number; sandboxPort?: number },
-  out = (s: string) => process.stdout.write(s),
-): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'recontact-demo-'));
-  const t0 = Date.now();
-  const say = (who: string, text: string) =>
-    out(`${`+${((Date.now() - t0) / 1000).toFixed(2)}s`.padStart(8)}  ${who.padEnd(10)} ${text}\n`);
-  const failures: string[] = [];
-  const check = (ok: boolean, what: string) => {
-    if (!ok) failures.push(what);
-  };
-
+export async function demo(opts: DemoOptions, out = (s: string) => process.stdout.write(s)): Promise<number> {
   // The bot: receives Recontact's signed events and answers a confirmation with a free-form text.
-  const secret = newEndpointSecret();
-  const events: BotEvent[] = [];
-  const bot = Fastify();
+  const bot = await startDemoBot();
+  const run = await startDemo(opts, { name: 'demo', key: { name: 'demo bot', role: 'sender' }, bot }, out);
+  const { app, embedded, url, say, check, api, waitFor } = run;
+  const events = bot.events;
   const printStatus = async (e: BotEvent) => {
     if (e.type === 'message.status')
       say('event', `message.status ${e.data.previous_status} → ${e.data.status}`);
   };
-  let onEvent: (e: BotEvent) => Promise<void> = printStatus;
-  // Signatures are checked over the raw bytes, as any Standard Webhooks receiver does.
-  bot.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  bot.post('/events', async (req, reply) => {
-    const raw = req.body as string;
-    if (!verifyEvent(secret, req.headers, raw)) return reply.status(401).send();
-    const e = JSON.parse(raw) as BotEvent;
-    events.push(e);
-    void onEvent(e);
-    return reply.status(204).send();
-  });
-  const botUrl = await bot.listen({ port: 0, host: '127.0.0.1' });
-
-  const base = loadConfig({
-    // 0 (the default) lets the system pick free ports, so the demo runs beside `npm start`.
-    PORT: String(opts.port ?? 0),
-    SANDBOX_PORT: String(opts.sandboxPort ?? 0),
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: opts.database ?? join(dir, 'demo.db'),
-    RECONTACT_EVENTS_URL: `${botUrl}/events`,
-    RECONTACT_EVENTS_SECRET: secret,
-  });
-  const embedded = await startEmbeddedSandbox(base, {
-    delays: { sentMs: 150, deliveredMs: 400, readMs: 900, templateReviewMs: 500 },
-    webhookBatchMs: 5,
-  });
-  const config = Object.freeze({ ...base, whatsapp: embedded.whatsapp });
-  const app = await createApp({ config, deliverer: { pollMs: 50 } });
-  const url = await app.listen(opts.port ?? 0, '127.0.0.1');
-  embedded.connect(url);
-  await pullTemplates(app.ctx, app.channel, app.accounts.all()[0]!);
-  app.startWorkers();
-  const key = (await app.apiKeys.create('demo bot', 'sender')).key;
-  const api = async (
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    const res = await request(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.statusCode, json: (await res.body.json()) as Json };
-  };
-  const waitFor = async <T>(
-    what: string,
-    probe: () => T | undefined | Promise<T | undefined>,
-    ms = 10_000,
-  ) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    failures.push(`timed out waiting for ${what}`);
-    return undefined;
-  };
+  bot.onEvent = printStatus;
 
   try {
     out('Recontact demo — appointment confirmation (SaludCenter ↔ Emilia)\n');
-    out(`Recontact ${url} · sandbox ${embedded.whatsapp.baseUrl} · bot ${botUrl}\n\n`);
+    out(
+      `Recontact ${url} · sandbox ${embedded.whatsapp.baseUrl} · bot ${bot.url.replace(/\/events$/, '')}\n\n`,
+    );
 
     // History: Emilia booked weeks ago and last wrote three days ago, so her window is closed.
     await importContact(app.ctx, {
@@ -149,10 +63,11 @@ export async function demo(
       },
       metadata: { appointment_id: 'appt-123' },
     };
-    const sent = await api('POST', '/v1/messages', sendBody, { 'idempotency-key': 'appt-123-reminder' });
+    const idempotent = { headers: { 'idempotency-key': 'appt-123-reminder' } };
+    const sent = await api('POST', '/v1/messages', sendBody, idempotent);
     say('bot', `template appointment_reminder → HTTP ${sent.status}, ${sent.json.id} (${sent.json.status})`);
     check(sent.status === 202, 'template send should be accepted with 202');
-    const again = await api('POST', '/v1/messages', sendBody, { 'idempotency-key': 'appt-123-reminder' });
+    const again = await api('POST', '/v1/messages', sendBody, idempotent);
     say(
       'bot',
       `same request again (retry) → HTTP ${again.status}, same id: ${again.json.id === sent.json.id}`,
@@ -172,7 +87,7 @@ export async function demo(
     );
 
     const answered = new Promise<void>((resolve) => {
-      onEvent = async (e) => {
+      bot.onEvent = async (e) => {
         await printStatus(e);
         if (e.type === 'window.opened') say('event', `window.opened, until ${e.data.expires_at}`);
         if (e.type !== 'message.reply') return;
@@ -228,15 +143,9 @@ export async function demo(
     }
     check(m.json.replied_at !== null, 'the reminder should be marked replied');
   } finally {
-    await embedded.sandbox.close();
-    await app.stop();
-    await bot.close();
-    if (!opts.database) rmSync(dir, { recursive: true, force: true });
+    await run.close();
   }
-  if (failures.length) {
-    out(`\nDemo FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
-    return 1;
-  }
-  out('\nDemo finished: the template reopened the conversation and the bot answered in the window.\n');
-  return 0;
+  return run.finish(
+    'Demo finished: the template reopened the conversation and the bot answered in the window.',
+  );
 }
