@@ -128,12 +128,13 @@ ${EXIT_CODES}`,
 program
   .command('demo')
   .description(
-    'Play a story against the sandbox: the appointment confirmation (default) and its timeline, or ' +
-      '"campaign": the taxi-discount campaign with its live funnel',
+    'Play a story against the sandbox: the appointment confirmation (default) and its timeline, ' +
+      '"campaign": the taxi-discount campaign with its live funnel, or "resume": a window that closes ' +
+      'while Emilia waits for an agent, the resume template, her reply and the held answer released',
   )
-  .argument('[story]', 'appointment | campaign', (v: string) => {
-    if (v !== 'appointment' && v !== 'campaign')
-      throw new InvalidArgumentError('must be "appointment" (the default) or "campaign"');
+  .argument('[story]', 'appointment | campaign | resume', (v: string) => {
+    if (v !== 'appointment' && v !== 'campaign' && v !== 'resume')
+      throw new InvalidArgumentError('must be "appointment" (the default), "campaign" or "resume"');
     return v;
   })
   .option('--database <url>', 'database URL (default: a temporary SQLite file)')
@@ -143,7 +144,9 @@ program
     process.exit(
       story === 'campaign'
         ? await (await import('./demo-campaign')).demoCampaign(opts)
-        : await (await import('./demo')).demo(opts),
+        : story === 'resume'
+          ? await (await import('./demo-resume')).demoResume(opts)
+          : await (await import('./demo')).demo(opts),
     ),
   );
 

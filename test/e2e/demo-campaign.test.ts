@@ -31,6 +31,6 @@ describe('recontact demo campaign', () => {
   it('keeps `recontact demo` the appointment story and refuses an unknown one', async () => {
     const bad = await runCli(['demo', 'newsletter']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('must be "appointment" (the default) or "campaign"');
+    expect(bad.stderr).toContain('must be "appointment" (the default), "campaign" or "resume"');
   });
 });
