@@ -25,12 +25,25 @@ import {
 import { ImportRunner } from './engine/contacts/import/import-runner';
 import type { ImportService } from './engine/contacts/import/imports';
 import type { EngineContext } from './engine/context';
+import { ConversationFollower } from './engine/conversations/conversation-follower';
+import {
+  DEFAULT_HELD_LOOP_OPTIONS,
+  type HeldLoopOptions,
+  HeldMessageLoop,
+  heldReleaseFollower,
+} from './engine/conversations/held-messages';
+import {
+  type ConversationTimerOptions,
+  ConversationTimers,
+  DEFAULT_TIMER_OPTIONS,
+} from './engine/conversations/timer-worker';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/events/deliverer';
 import { EventBus } from './engine/events/event-bus';
 import { EventSequencer } from './engine/events/sequencer';
 import { newEndpointSecret } from './engine/events/signing';
 import { EventStreamHub } from './engine/events/stream';
 import type { InboundFollower } from './engine/inbound/inbound-followers';
+import { ReplyRouter } from './engine/inbound/reply-router';
 import { WebhookIngest } from './engine/inbound/webhook-ingest';
 import { Dispatcher, type DispatcherOptions } from './engine/outbound/dispatcher';
 import { SendService } from './engine/outbound/send-service';
@@ -59,6 +72,10 @@ export interface AppOptions {
   runDispatcher?: boolean;
   /** Tests: campaign runner timings (poll, heartbeat, guard), in the real shape. */
   campaignRunner?: Partial<CampaignRunnerOptions>;
+  /** Tests: the conversations' timer worker (batch size, longest sleep). */
+  conversationTimers?: Partial<ConversationTimerOptions>;
+  /** Tests: how often held messages are looked at (releases in turn, expiry). */
+  heldMessages?: Partial<HeldLoopOptions>;
 }
 
 export interface App {
@@ -69,8 +86,12 @@ export interface App {
   sendService: SendService;
   dispatcher: Dispatcher;
   campaigns: CampaignRunner;
+  /** Window timers and resume-contact sends (engine/conversations/timer-worker.ts). */
+  conversations: ConversationTimers;
   ingest: WebhookIngest;
   deliverer: EventDeliverer;
+  /** Held messages (send when allowed): releases in turn, and expiry. */
+  heldMessages: HeldMessageLoop;
   apiKeys: ApiKeys;
   /** CSV contact imports: the jobs this process runs, and the limits of an upload. */
   imports: ImportService;
@@ -174,6 +195,30 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // Run in this order after each webhook batch's inbound messages: conversations (timers, held
   // messages, resume) before reply routing, whose actions may clear what resuming just set.
   const inboundFollowers: InboundFollower[] = [];
+  const heldMessages = new HeldMessageLoop(
+    ctx,
+    events,
+    { onQueued: () => dispatcher.wake(), onEvents: () => deliverer.wake() },
+    { ...DEFAULT_HELD_LOOP_OPTIONS, ...opts.heldMessages },
+  );
+  // First: a contact's held answers are queued before anything a later follower sends them.
+  inboundFollowers.push(heldReleaseFollower(ctx, () => heldMessages.wake()));
+  const conversations = new ConversationTimers(
+    ctx,
+    {
+      events,
+      accountIds: () => accounts.all().map((a) => a.id),
+      onEvents: () => deliverer.wake(),
+      onQueued: () => dispatcher.wake(),
+    },
+    { ...DEFAULT_TIMER_OPTIONS, leadMs: config.windowExpiringLeadMs, ...opts.conversationTimers },
+  );
+  // Second: window timers moved, a waiting contact resumed (with what the release just queued).
+  inboundFollowers.push(
+    new ConversationFollower(ctx, config.windowExpiringLeadMs, () => conversations.wake()),
+  );
+  // Reply routing stays last: its actions (clear waiting, answer) act on what the others just did.
+  inboundFollowers.push(new ReplyRouter(ctx));
   const ingest = new WebhookIngest(ctx, accounts, channel, events, {
     onEvents: () => deliverer.wake(),
     // A template leaving APPROVED is seen by the runner at its next pass: wake it at once.
@@ -200,6 +245,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     allowPrivateTargets: config.allowPrivateTargets,
     imports,
     campaigns: campaignDeps,
+    conversations,
     plugins: [
       async (api) => {
         await api.register(eventRoutes(apiDeps, { sequencer, stream: eventStream }));
@@ -224,8 +270,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     sendService,
     dispatcher,
     campaigns,
+    conversations,
     ingest,
     deliverer,
+    heldMessages,
     apiKeys,
     imports,
     channel,
@@ -238,7 +286,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
         campaigns.start();
       }
       ingest.start();
+      conversations.start();
       deliverer.start();
+      heldMessages.start();
       // Imports left running by a stopped or dead process are taken over.
       imports.runner.start();
     },
@@ -255,6 +305,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
         await campaigns.stop();
         await dispatcher.stop();
         await ingest.stop();
+        await conversations.stop();
+        await heldMessages.stop();
         await deliverer.stop();
       }
       await channel.close();

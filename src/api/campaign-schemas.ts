@@ -76,6 +76,13 @@ export const campaignBody = z
       .unknown()
       .optional()
       .describe('Optional: "MARKETING" or "UTILITY", the category you expect the template to have'),
+    routing: z
+      .unknown()
+      .optional()
+      .describe(
+        "Optional: what a reply to this campaign's messages does, replacing the template's table whole: " +
+          '{"on_reply": [{"match": {"payload": [...]} | {"text": [...]} | {"any": true}, "actions": [...]}]}, as on POST /v1/messages',
+      ),
     metadata: z
       .unknown()
       .optional()

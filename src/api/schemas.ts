@@ -16,6 +16,42 @@ const media = z.object({
   filename: z.string().optional(),
 });
 
+/** A template and the values that fill it: a template send, or a when_closed fallback. */
+const templateSend = z.object({
+  name: z.string().min(1).max(512),
+  language: z.string().min(2).max(10).describe('Exact language code of the approved translation, e.g. es_AR'),
+  header: z
+    .object({
+      text: z.string().optional(),
+      image: media.optional(),
+      video: media.optional(),
+      document: media.optional(),
+      location: z
+        .object({
+          latitude: z.union([z.number(), z.string()]),
+          longitude: z.union([z.number(), z.string()]),
+          name: z.string().optional(),
+          address: z.string().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  body: z.union([z.array(paramValue), z.record(z.string(), paramValue)]).optional(),
+  buttons: z
+    .array(
+      z
+        .object({
+          payload: z.string().max(256).optional(),
+          url_suffix: z.string().optional(),
+          coupon_code: z.string().optional(),
+        })
+        .nullable(),
+    )
+    .max(10)
+    .optional()
+    .describe('Index-aligned with the template buttons: quick-reply payloads, URL suffixes, coupon codes'),
+});
+
 export const sendMessageBody = z
   .object({
     to: z
@@ -30,48 +66,7 @@ export const sendMessageBody = z
           '(RECIPIENT_BSUID_UNSUPPORTED) and a malformed BSUID gets BSUID_INVALID.',
       ),
     account_id: z.string().optional().describe('Channel account; defaults to the first one'),
-    template: z
-      .object({
-        name: z.string().min(1).max(512),
-        language: z
-          .string()
-          .min(2)
-          .max(10)
-          .describe('Exact language code of the approved translation, e.g. es_AR'),
-        header: z
-          .object({
-            text: z.string().optional(),
-            image: media.optional(),
-            video: media.optional(),
-            document: media.optional(),
-            location: z
-              .object({
-                latitude: z.union([z.number(), z.string()]),
-                longitude: z.union([z.number(), z.string()]),
-                name: z.string().optional(),
-                address: z.string().optional(),
-              })
-              .optional(),
-          })
-          .optional(),
-        body: z.union([z.array(paramValue), z.record(z.string(), paramValue)]).optional(),
-        buttons: z
-          .array(
-            z
-              .object({
-                payload: z.string().max(256).optional(),
-                url_suffix: z.string().optional(),
-                coupon_code: z.string().optional(),
-              })
-              .nullable(),
-          )
-          .max(10)
-          .optional()
-          .describe(
-            'Index-aligned with the template buttons: quick-reply payloads, URL suffixes, coupon codes',
-          ),
-      })
-      .optional(),
+    template: templateSend.optional(),
     text: z
       .object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() })
       .optional()
@@ -89,6 +84,37 @@ export const sendMessageBody = z
       .optional()
       .describe('Reply buttons: only inside the 24-hour window'),
     reply_to: z.string().optional().describe('Provider id (wamid) of an inbound message to quote'),
+    when_closed: z
+      .object({
+        template: templateSend.describe(
+          'The fallback: sent now if the window is closed, exactly as a template send (name, language, values)',
+        ),
+        hold_for: z
+          .string()
+          .max(40)
+          .optional()
+          .describe(
+            'ISO 8601 duration the free-form message waits for the contact to write: P7D by default, PT1M to P30D',
+          ),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'Send when allowed, with text or interactive: if the window is open (closing in more than 10 s) the message goes now ' +
+          '(path "now"); if it is closed the template goes now and the message is held (status held, path ' +
+          '"template_then_held") until the contact writes, then released in order, or expired after hold_for.',
+      ),
+    routing: z
+      .unknown()
+      .optional()
+      .describe(
+        "What a reply to this message does, replacing its template's (and campaign's) table whole: " +
+          '{ on_reply: [ { match: { payload: [CONFIRM] } | { text: ["sí"] } | { any: true }, actions: [ ' +
+          '{ answer: { text } }, { set_attribute: { name: value } }, { tag: [t] }, { untag: [t] }, ' +
+          '{ opt_out: marketing | all }, { wait: { reason, question?, metadata? } }, { clear_waiting: true }, ' +
+          '{ handoff: { reason? } } ] } ] }. The first matching rule runs. `{ on_reply: [] }` routes nothing. ' +
+          'Every problem is answered at once (400 INPUT_INVALID) with its path, e.g. body.routing.on_reply[2].actions[0].tag',
+      ),
     metadata: z
       .record(z.string(), z.unknown())
       .superRefine((m, ctx) => {
@@ -150,6 +176,24 @@ export const timelineEntrySchema = z.object({
   source: z.string().describe('Who recorded it: api, dispatcher, webhook, …'),
   detail: z.unknown().describe("Facts of this step: Meta's status and pricing, an error, the reply"),
 });
+
+export const sendAnswerSchema = messageSchema
+  .extend({
+    path: z
+      .enum(['now', 'template_then_held'])
+      .optional()
+      .describe(
+        'With when_closed only. "now": the window was open, this is the free-form message, queued. ' +
+          '"template_then_held": the window was closed; this is the held message (id = held_id, status held) ' +
+          'and template_message_id the fallback template, queued',
+      ),
+    held_id: z.string().optional().describe('template_then_held: the held message (msg_…), the same as id'),
+    template_message_id: z
+      .string()
+      .optional()
+      .describe('template_then_held: the fallback template queued now (msg_…)'),
+  })
+  .meta({ id: 'SendAnswer' });
 
 export const messageDetailSchema = messageSchema
   .extend({

@@ -38,8 +38,10 @@ import { campaignResultRoutes } from './routes/campaign-results';
 import { campaignRoutes } from './routes/campaigns';
 import { consentRoutes } from './routes/consent';
 import { contactRoutes } from './routes/contacts';
+import { conversationRoutes } from './routes/conversations';
 import { importRoutes } from './routes/imports';
 import { messageRoutes } from './routes/messages';
+import { replyRoutes } from './routes/replies';
 import { templateRoutes } from './routes/templates';
 import { whatsappWebhookRoutes } from './routes/whatsapp-webhook';
 import { responseHeadersHook } from './security-headers';
@@ -63,6 +65,8 @@ export interface ApiDeps {
   campaignPlan?: PlanSettings;
   /** Launch, pause, resume, cancel; absent: those routes are not served. */
   campaigns?: CampaignDeps;
+  /** The conversations' timer worker, woken when a mark is due at once; absent: it finds it at its next look. */
+  conversations?: { wake(): void };
   /** How long a request body may take (DEFAULT_REQUEST_DEADLINES when absent). */
   requestDeadlines?: RequestDeadlines;
   /** Extra route plugins (e.g. the template routes of later modules). */
@@ -188,6 +192,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   });
   await app.register(messageRoutes(deps));
   await app.register(contactRoutes(deps));
+  await app.register(conversationRoutes(deps));
   await app.register(consentRoutes(deps));
   await app.register(audienceRoutes(deps));
   await app.register(campaignRoutes(deps));
@@ -196,6 +201,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(campaignResultRoutes(deps));
   if (deps.imports) await app.register(importRoutes(deps));
   await app.register(templateRoutes(deps));
+  await app.register(replyRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(whatsappWebhookRoutes(deps, authFailures));
   for (const p of deps.plugins ?? []) await app.register(p);

@@ -1,5 +1,6 @@
 /** Request schemas of the /v1/templates routes (OpenAPI at /docs). */
 import { z } from 'zod';
+import { templateRoutingSchema } from './reply-schemas';
 import { sendMessageBody } from './schemas';
 
 /** The send request's template values, so a preview takes exactly what a send takes. */
@@ -89,6 +90,7 @@ export const templateSchema = z
     rejected_reason: z.string().nullable(),
     provider_template_id: z.string().nullable().describe("Meta's template id"),
     components: z.array(z.record(z.string(), z.unknown())).describe("In Meta's own component shape"),
+    routing: templateRoutingSchema,
     updated_at: isoTime,
   })
   .meta({ id: 'Template' });

@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { MessageKind, MessageStatus } from '../domain/message';
+import type { ReplyRouting } from '../domain/replies/reply-rules';
 import { chunks } from './chunks';
 import { type RowLock, withRowLock } from './row-locks';
 import type { Database, MessageEventsTable, MessagesTable } from './schema';
@@ -27,6 +28,8 @@ export interface NewMessage {
   dueAt?: number;
   /** The campaign that queued it. */
   campaignId?: string;
+  /** Reply routing given with the send, overriding its template's and campaign's. */
+  routing?: ReplyRouting | null;
 }
 export type NewMessageEvent = Selectable<MessageEventsTable>;
 
@@ -67,6 +70,7 @@ export async function insertMessages(db: Kysely<Database>, messages: NewMessage[
           next_attempt_at: m.dueAt ?? m.queuedAt,
           created_at: m.queuedAt,
           campaign_id: m.campaignId ?? null,
+          routing: m.routing ? JSON.stringify(m.routing) : null,
           updated_at: m.queuedAt,
         })),
       )

@@ -272,3 +272,19 @@ export async function setTemplateRouting(
     .where('language', '=', key.language)
     .execute();
 }
+
+/** The routing of every template of an account that has one, by "name\0language". */
+export async function listTemplateRoutings(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<Map<string, TemplateRouting>> {
+  const rows = await db
+    .selectFrom('templates')
+    .select(['name', 'language', 'routing'])
+    .where('account_id', '=', accountId)
+    .where('routing', 'is not', null)
+    .execute();
+  return new Map(
+    rows.map((r) => [`${r.name}\u0000${r.language}`, JSON.parse(r.routing!) as TemplateRouting]),
+  );
+}

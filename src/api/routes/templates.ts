@@ -5,6 +5,8 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { TemplateRecord } from '../../domain/templates/model';
+import type { TemplateRouting } from '../../domain/templates/routing';
+import { routingOf, templateRouting, templateRoutings } from '../../engine/inbound/reply-reads';
 import { readTemplateInput, type TemplateSource } from '../../engine/templates/input';
 import { previewTemplate } from '../../engine/templates/preview';
 import { diffTemplates, pushTemplates } from '../../engine/templates/push';
@@ -26,7 +28,7 @@ import {
   templateSchema,
 } from '../template-schemas';
 
-export function templateView(t: TemplateRecord) {
+export function templateView(t: TemplateRecord, routing: TemplateRouting | null = null) {
   return {
     account_id: t.accountId,
     name: t.name,
@@ -39,6 +41,7 @@ export function templateView(t: TemplateRecord) {
     provider_template_id: t.providerTemplateId,
     // Meta's own shape, documented loosely: Meta adds component fields over time.
     components: t.components as unknown as Array<Record<string, unknown>>,
+    routing,
     updated_at: new Date(t.updatedAt).toISOString(),
   };
 }
@@ -81,7 +84,12 @@ export const templateRoutes =
       },
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);
-        return { data: (await templatesOf(deps.ctx, account.id)).map(templateView) };
+        const routings = await templateRoutings(deps.ctx, account.id);
+        return {
+          data: (await templatesOf(deps.ctx, account.id)).map((t) =>
+            templateView(t, routingOf(routings, t.name, t.language)),
+          ),
+        };
       },
     );
 
@@ -109,7 +117,8 @@ export const templateRoutes =
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);
         const { name, language } = req.params;
-        return templateView(await readTemplate(deps.ctx, account.id, name, language));
+        const t = await readTemplate(deps.ctx, account.id, name, language);
+        return templateView(t, await templateRouting(deps.ctx, account.id, name, language));
       },
     );
 

@@ -17,6 +17,7 @@
  *   frequency_cap_hours: 24
  *   category: MARKETING
  *   metadata: { offer: taxi10, customer: { attribute: customer_id } }
+ *   routing: { on_reply: [ { match: { payload: [TAXI_YES] }, actions: [ { tag: [taxi] } ] } ] }
  *
  * The template part mirrors the `template` of `POST /v1/messages` (header, body as an array for
  * {{1}}… or an object for {{name}}…, buttons index-aligned), except that each value is a
@@ -54,6 +55,7 @@ import {
 import { checkAttributeName } from '../contacts/contact-fields';
 import { cut } from '../input-words';
 import { METADATA_LIMITS } from '../metadata-limits';
+import { checkReplyRouting, type ReplyRouting } from '../replies/reply-rules';
 import { storableText } from '../storable-text';
 import {
   BODY_PARAM_MAX,
@@ -144,6 +146,8 @@ export interface CampaignDefinition {
   frequencyCapHours?: number;
   category?: CampaignCategory;
   metadata: Record<string, MetadataSource>;
+  /** What replies to its messages do, instead of the template's table (domain/replies). */
+  routing?: ReplyRouting;
 }
 
 export type CheckedCampaign = { ok: true; value: CampaignDefinition } | { ok: false; problems: Problem[] };
@@ -184,6 +188,7 @@ const TOP_KEYS = [
   'frequency_cap_hours',
   'category',
   'metadata',
+  'routing',
 ] as const;
 const TEMPLATE_KEYS = ['name', 'language', 'header', 'body', 'buttons'] as const;
 const VARIANT_KEYS = ['label', 'weight', 'template'] as const;
@@ -240,6 +245,7 @@ export function parseCampaignDefinition(input: unknown, at = ''): CheckedCampaig
   const cap = readCap(input.frequency_cap_hours, p('frequency_cap_hours'), report);
   const category = readCategory(input.category, p('category'), report);
   const metadata = readMetadata(input.metadata, p('metadata'), report);
+  const routing = readRouting(input.routing, p('routing'), problems);
 
   if (problems.length > 0 || name === undefined || !variants || !audience) return { ok: false, problems };
   const value: CampaignDefinition = { name, variants, audience, metadata };
@@ -248,7 +254,17 @@ export function parseCampaignDefinition(input: unknown, at = ''): CheckedCampaig
   if (pace !== undefined) value.pacePerSecond = pace;
   if (cap !== undefined) value.frequencyCapHours = cap;
   if (category !== undefined) value.category = category;
+  if (routing !== undefined) value.routing = routing;
   return { ok: true, value };
+}
+
+/** A reply routing table, checked by its own rules with paths under `path`; absent or null: none. */
+function readRouting(v: unknown, path: string, problems: Problem[]): ReplyRouting | undefined {
+  if (v === undefined || v === null) return undefined;
+  const checked = checkReplyRouting(v, path);
+  if (checked.ok) return checked.value;
+  problems.push(...checked.problems.map((p) => ({ path: p.path ?? path, message: p.message })));
+  return undefined;
 }
 
 function readName(v: unknown, path: string, report: Report): string | undefined {

@@ -12,16 +12,19 @@ import {
   deriveConsent,
   type SendCategory,
 } from '../../domain/contacts/consent';
+import { chooseHeldPath, type HeldPath, holdDuration } from '../../domain/conversations/held';
 import { RecontactError } from '../../domain/errors';
+import { checkReplyRouting, type ReplyRouting } from '../../domain/replies/reply-rules';
 import { bindTemplate } from '../../domain/templates/bind';
 import type { TemplateParams, TemplateRecord } from '../../domain/templates/model';
 import { windowState } from '../../domain/window';
 import { consentHistory } from '../../store/consent-repo';
-import type { ContactRow } from '../../store/contacts-repo';
+import type { ContactRow, NewContact } from '../../store/contacts-repo';
 import { findByIdempotencyKey, type MessageRow, type NewMessage } from '../../store/messages-repo';
 import { getTemplate } from '../../store/templates-repo';
 import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
+import { queueTemplateAndHold } from '../conversations/held-messages';
 import { templateNotFound } from '../templates/not-found';
 import { resendInDoubt } from './doubts';
 import { IntakeWriter } from './intake-writer';
@@ -41,12 +44,23 @@ export interface SendRequest {
   /** Provider id (wamid) of an inbound message to quote. */
   reply_to?: string;
   metadata?: Record<string, unknown>;
+  /**
+   * Send when allowed: if the window is closed, queue this template now and hold the free-form
+   * message until the contact writes (engine/conversations/held-messages.ts). ISO 8601 `hold_for`.
+   */
+  when_closed?: { template: { name: string; language: string } & TemplateParams; hold_for?: string };
+  /** What replies to this message do (domain/replies/reply-rules.ts): overrides its template's. */
+  routing?: unknown;
 }
 
 export interface SendOutcome {
   message: MessageRow;
   /** True when an earlier request with the same Idempotency-Key produced this message. */
   replayed: boolean;
+  /** With when_closed: which way it went; `message` is the held one on template_then_held. */
+  path?: HeldPath;
+  /** template_then_held: the fallback template queued in its place. */
+  templateMessageId?: string;
 }
 
 const TEMPLATE_CACHE_MS = 2_000;
@@ -69,10 +83,11 @@ export class SendService {
   async send(req: SendRequest, idempotencyKey?: string): Promise<SendOutcome> {
     const { db } = this.ctx.store;
     const account = this.accounts.resolve(req.account_id);
+    const routing = req.routing === undefined ? null : checkedRouting(req.routing);
     const requestHash = idempotencyKey === undefined ? null : hashRequest(req);
     if (idempotencyKey !== undefined) {
       const existing = await findByIdempotencyKey(db, account.id, idempotencyKey);
-      if (existing) return this.replay(existing, requestHash!, idempotencyKey);
+      if (existing) return this.replay(existing, requestHash!, idempotencyKey, req);
     }
     const now = this.ctx.clock();
     // `to`: a phone, a BSUID or a contact id (recipient.ts); posted to the phone when known.
@@ -84,7 +99,16 @@ export class SendService {
       : 'SERVICE';
     if (known) await this.checkConsent(known, category, req.to);
     checkBsuidAllowed(recipient, category, req.to);
-    const content = await this.buildContent(account.id, req, known?.last_inbound_at ?? null, now);
+    const fallback =
+      req.when_closed && (await this.fallback(account.id, req, known?.last_inbound_at ?? null, now));
+    if (fallback?.path === 'template_then_held') {
+      if (known) await this.checkConsent(known, fallback.category, req.to);
+      checkBsuidAllowed(recipient, fallback.category, req.to);
+    }
+    const content =
+      fallback?.path === 'template_then_held'
+        ? freeFormContent(req)
+        : await this.buildContent(account.id, req, known?.last_inbound_at ?? null, now);
     const id = this.ctx.id('msg');
     const queued: NewMessage = {
       id,
@@ -98,7 +122,11 @@ export class SendService {
       requestHash,
       replyToProviderId: req.reply_to ?? null,
       queuedAt: now,
+      routing,
     };
+    if (fallback?.path === 'template_then_held') {
+      return this.hold(queued, fallback, newContact, idempotencyKey, requestHash, req);
+    }
     let message: MessageRow;
     try {
       message = await this.writer.write({
@@ -118,12 +146,104 @@ export class SendService {
       // Two requests with one key raced: the loser answers with the winner's message.
       if (idempotencyKey !== undefined) {
         const winner = await findByIdempotencyKey(db, account.id, idempotencyKey);
-        if (winner) return this.replay(winner, requestHash!, idempotencyKey);
+        if (winner) return this.replay(winner, requestHash!, idempotencyKey, req);
       }
       throw err;
     }
     this.onQueued();
-    return { message, replayed: false };
+    return { message, replayed: false, ...(fallback ? { path: 'now' as const } : {}) };
+  }
+
+  /**
+   * when_closed: the fallback template is checked whatever the window (a mistake is found now,
+   * not on the day it is needed), and the path chosen with WINDOW_SAFETY_MARGIN_MS.
+   */
+  private async fallback(accountId: string, req: SendRequest, lastInboundAt: number | null, now: number) {
+    const wc = req.when_closed!;
+    if (req.text === undefined && req.interactive === undefined) {
+      throw new RecontactError(
+        'INPUT_INVALID',
+        'when_closed is for a free-form message (text or interactive): a template is sent whatever the window',
+        {
+          details: [
+            {
+              path: 'when_closed',
+              message: req.template ? 'given with a template' : 'no text or interactive',
+            },
+          ],
+          hint: 'Send the template alone, or give text (or interactive) with when_closed.template as its fallback.',
+        },
+      );
+    }
+    const holdMs = holdDuration(wc.hold_for);
+    const template = await this.bindFallback(accountId, wc.template);
+    const tpl = await this.template(accountId, wc.template.name, wc.template.language);
+    return {
+      ...chooseHeldPath(lastInboundAt, now),
+      holdMs,
+      template,
+      category: tpl?.category ?? 'UTILITY',
+    };
+  }
+
+  /** The template's errors, with their paths under when_closed (the binder names template.…). */
+  private async bindFallback(accountId: string, t: NonNullable<SendRequest['when_closed']>['template']) {
+    try {
+      return await this.bind(accountId, t, 'when_closed.template.language');
+    } catch (e) {
+      if (!(e instanceof RecontactError)) throw e;
+      const details = e.details.length
+        ? e.details.map((d) => ({
+            ...d,
+            path: d.path?.startsWith('template') ? `when_closed.${d.path}` : d.path,
+          }))
+        : [{ path: 'when_closed.template', message: e.message }];
+      throw new RecontactError(e.code, `when_closed.template: ${e.message}`, {
+        details,
+        ...(e.hint ? { hint: e.hint } : {}),
+        ...(e.data ? { data: e.data } : {}),
+        cause: e,
+      });
+    }
+  }
+
+  /** The closed path: the template queued and the free-form message held, in one transaction. */
+  private async hold(
+    queued: NewMessage,
+    fallback: NonNullable<Awaited<ReturnType<SendService['fallback']>>>,
+    newContact: NewContact | undefined,
+    idempotencyKey: string | undefined,
+    requestHash: string | null,
+    req: SendRequest,
+  ): Promise<SendOutcome> {
+    const wc = req.when_closed!;
+    const content: OutboundContent = { kind: 'template', template: fallback.template };
+    const template: NewMessage = {
+      ...queued,
+      id: this.ctx.id('msg'),
+      content,
+      template: { name: wc.template.name, language: wc.template.language, category: fallback.category },
+      idempotencyKey: null,
+      requestHash: null,
+      replyToProviderId: null,
+    };
+    try {
+      const { held, template: sent } = await queueTemplateAndHold(this.ctx, {
+        held: queued,
+        template,
+        holdMs: fallback.holdMs,
+        ...(newContact ? { newContact } : {}),
+        marketing: fallback.category === 'MARKETING',
+      });
+      this.onQueued();
+      return { message: held, replayed: false, path: 'template_then_held', templateMessageId: sent.id };
+    } catch (err) {
+      if (idempotencyKey !== undefined) {
+        const winner = await findByIdempotencyKey(this.ctx.store.db, queued.accountId, idempotencyKey);
+        if (winner) return this.replay(winner, requestHash!, idempotencyKey, req);
+      }
+      throw err;
+    }
   }
 
   /**
@@ -162,7 +282,7 @@ export class SendService {
     );
   }
 
-  private replay(existing: MessageRow, requestHash: string, key: string): SendOutcome {
+  private replay(existing: MessageRow, requestHash: string, key: string, req: SendRequest): SendOutcome {
     if (existing.request_hash !== requestHash) {
       throw new RecontactError(
         'IDEMPOTENCY_KEY_REUSED',
@@ -173,7 +293,16 @@ export class SendService {
         },
       );
     }
-    return { message: existing, replayed: true };
+    // The same answer as the first time: the held message names its template.
+    if (existing.fallback_message_id !== null) {
+      return {
+        message: existing,
+        replayed: true,
+        path: 'template_then_held',
+        templateMessageId: existing.fallback_message_id,
+      };
+    }
+    return { message: existing, replayed: true, ...(req.when_closed ? { path: 'now' as const } : {}) };
   }
 
   private async buildContent(
@@ -212,13 +341,7 @@ export class SendService {
         },
       );
     }
-    if (req.text) {
-      return {
-        kind: 'text',
-        text: { body: req.text.body, ...(req.text.preview_url ? { preview_url: true } : {}) },
-      };
-    }
-    return { kind: 'interactive', interactive: buildInteractive(req.interactive!) };
+    return freeFormContent(req);
   }
 
   /**
@@ -242,14 +365,14 @@ export class SendService {
     this.templates.clear();
   }
 
-  private async bind(accountId: string, t: NonNullable<SendRequest['template']>) {
+  private async bind(accountId: string, t: NonNullable<SendRequest['template']>, path = 'template.language') {
     const tpl = await this.template(accountId, t.name, t.language);
     if (!tpl) {
       throw await templateNotFound(this.ctx.store.db, {
         accountId,
         name: t.name,
         language: t.language,
-        path: 'template.language',
+        path,
       });
     }
     if (tpl.status !== 'APPROVED') {
@@ -268,6 +391,32 @@ export class SendService {
     const { name: _n, language: _l, ...params } = t;
     return bindTemplate(tpl, params);
   }
+}
+
+/** A send's reply routing, or INPUT_INVALID naming every problem by its path under `body.routing`. */
+function checkedRouting(raw: unknown): ReplyRouting {
+  const check = checkReplyRouting(raw, 'body.routing');
+  if (check.ok) return check.value;
+  const first = check.problems[0]!;
+  throw new RecontactError(
+    'INPUT_INVALID',
+    `The reply routing has ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'}: ${first.path}: ${first.message}${check.problems.length > 1 ? ' (see details for the others)' : ''}`,
+    {
+      details: check.problems,
+      hint: 'routing is { on_reply: [ { match: { payload: [CONFIRM] } | { text: [sí] } | { any: true }, actions: [ { answer: { text } }, { tag: [x] }, … ] } ] }; nothing was queued.',
+    },
+  );
+}
+
+/** A text or interactive message's content (the window was checked, or the message is held). */
+function freeFormContent(req: SendRequest): OutboundContent {
+  if (req.text) {
+    return {
+      kind: 'text',
+      text: { body: req.text.body, ...(req.text.preview_url ? { preview_url: true } : {}) },
+    };
+  }
+  return { kind: 'interactive', interactive: buildInteractive(req.interactive!) };
 }
 
 function buildInteractive(i: NonNullable<SendRequest['interactive']>): Record<string, unknown> {
