@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { bsuidProblem, isBsuid, looksLikeBsuid } from '../../domain/bsuid';
 import { RecontactError } from '../../domain/errors';
 import { normalizePhone } from '../../domain/phone';
+import { cancelHeldMessage } from '../../engine/conversations/held-messages';
 import { messageView } from '../../engine/events/payloads';
 import { getMessageWithTimeline, listMessagePage } from '../../engine/outbound/message-queries';
-import type { SendRequest } from '../../engine/outbound/send-service';
+import type { SendOutcome, SendRequest } from '../../engine/outbound/send-service';
 import { answer, errorAnswers } from '../openapi';
 import {
   encodeCursor,
@@ -14,6 +15,7 @@ import {
   messageIdParams,
   messageListSchema,
   messageSchema,
+  sendAnswerSchema,
   sendMessageBody,
 } from '../schemas';
 import type { ApiDeps } from '../server';
@@ -31,15 +33,21 @@ export const messageRoutes =
           description:
             'Validates everything Meta would reject (phone, template approval, values, window) before queueing. ' +
             'With an Idempotency-Key, the same key and body return the same message (200, Idempotent-Replayed: true); ' +
-            'the same key with another body is refused (422).',
+            'the same key with another body is refused (422). ' +
+            'With when_closed (text or interactive only), a closed window is no refusal: the template is queued ' +
+            'and the message held until the contact writes (`path`, `held_id`, `template_message_id`); ' +
+            'a window closing within 10 s counts as closed. Without it, a closed window is 409 WINDOW_CLOSED.',
           headers: idempotencyHeaders,
           body: sendMessageBody,
           response: {
-            202: answer('Queued: stored durably, to be sent to Meta', messageSchema),
+            202: answer(
+              'Queued (or, on template_then_held, held behind its template): stored durably',
+              sendAnswerSchema,
+            ),
             200: answer(
-              'An idempotent replay: the message first queued with this Idempotency-Key and body ' +
-                '(header Idempotent-Replayed: true); nothing is sent again',
-              messageSchema,
+              'An idempotent replay: the message first queued with this Idempotency-Key and body, with the ' +
+                'same path (header Idempotent-Replayed: true); nothing is sent again',
+              sendAnswerSchema,
             ),
             ...errorAnswers({
               body: true,
@@ -62,9 +70,9 @@ export const messageRoutes =
       },
       async (req, reply) => {
         const key = req.headers['idempotency-key'];
-        const { message, replayed } = await deps.sendService.send(req.body as SendRequest, key);
-        if (replayed) reply.header('idempotent-replayed', 'true');
-        return reply.status(replayed ? 200 : 202).send(messageView(message));
+        const outcome = await deps.sendService.send(req.body as SendRequest, key);
+        if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+        return reply.status(outcome.replayed ? 200 : 202).send(sendAnswer(outcome));
       },
     );
 
@@ -157,7 +165,36 @@ export const messageRoutes =
         return reply.status(202).send(messageView(m));
       },
     );
+
+    app.post(
+      '/v1/messages/:id/cancel',
+      {
+        config: { role: 'sender' },
+        schema: {
+          tags: ['messages'],
+          summary: 'Cancel a held message',
+          description:
+            'A message held by when_closed (status held) is withdrawn: status cancelled, a message.status event, ' +
+            'never sent. Any other status is refused with 409 MESSAGE_NOT_HELD, which names it (a released message ' +
+            'is on its way to Meta).',
+          params: messageIdParams,
+          response: {
+            200: answer('Cancelled', messageSchema),
+            ...errorAnswers({ input: true, codes: ['MESSAGE_NOT_FOUND', 'MESSAGE_NOT_HELD'] }),
+          },
+        },
+      },
+      async (req) => messageView(await cancelHeldMessage(deps.ctx, deps.events, req.params.id)),
+    );
   };
+
+/** The message, and with when_closed the path taken (the held message names its template). */
+function sendAnswer(o: SendOutcome) {
+  const view = messageView(o.message);
+  if (o.path === undefined) return view;
+  if (o.path === 'now') return { ...view, path: o.path };
+  return { ...view, path: o.path, held_id: o.message.id, template_message_id: o.templateMessageId! };
+}
 
 /**
  * The address `to` names, as a query value: wa_id digits for a phone in any readable form, or a

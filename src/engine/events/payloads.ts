@@ -45,6 +45,9 @@ export function messageView(m: MessageRow): MessageView {
     replied_at: isoTimeOrNull(m.replied_at),
     posted_at: isoTimeOrNull(m.posted_at),
     doubt_until: isoTimeOrNull(m.doubt_until),
+    hold_until: isoTimeOrNull(m.hold_until),
+    released_by: m.released_by,
+    released_at: isoTimeOrNull(m.released_at),
   };
 }
 

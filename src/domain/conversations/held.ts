@@ -1,0 +1,55 @@
+/**
+ * Send when allowed: the rules of a held message (lifecycle in domain/message.ts). A free-form
+ * message sent with a fallback template goes now while the window is open; otherwise the
+ * template goes now and the message waits, held, until the contact writes or `hold_until`.
+ */
+import { RecontactError } from '../errors';
+import { parseIsoDuration } from '../iso-duration';
+import { type WindowState, windowState } from '../window';
+
+const DAY_MS = 86_400_000;
+
+/** How long a message is held when the request does not say (`hold_for` absent). */
+export const DEFAULT_HOLD_MS = 7 * DAY_MS;
+/** The longest hold: an answer older than a month is no longer an answer. */
+export const MAX_HOLD_MS = 30 * DAY_MS;
+/** The shortest hold worth a template: less cannot wait for anyone to read it and reply. */
+export const MIN_HOLD_MS = 60_000;
+
+/**
+ * A window that closes within this margin counts as closed: the message is queued, claimed,
+ * paced and posted after the decision, and a send that reaches Meta after the close fails with
+ * 131047 instead of being held. Ten seconds covers a busy dispatcher's queue and one retry of a
+ * refused POST; a message in that last moment is held and goes when the contact writes again.
+ */
+export const WINDOW_SAFETY_MARGIN_MS = 10_000;
+
+/** Which way a free-form message with a fallback goes: now, or held behind the template. */
+export type HeldPath = 'now' | 'template_then_held';
+
+export function chooseHeldPath(
+  lastInboundAt: number | null,
+  now: number,
+): { path: HeldPath; window: WindowState } {
+  const window = windowState(lastInboundAt, now + WINDOW_SAFETY_MARGIN_MS);
+  return { path: window.open ? 'now' : 'template_then_held', window };
+}
+
+/** `hold_for` in milliseconds: an ISO 8601 duration between MIN_HOLD_MS and MAX_HOLD_MS. */
+export function holdDuration(holdFor: string | undefined): number {
+  if (holdFor === undefined) return DEFAULT_HOLD_MS;
+  const ms = parseIsoDuration(holdFor);
+  const problem =
+    ms === null
+      ? `"${holdFor.slice(0, 40)}" is not an ISO 8601 duration in weeks, days, hours, minutes or seconds`
+      : ms > MAX_HOLD_MS
+        ? `"${holdFor}" is longer than the longest hold, P30D`
+        : ms < MIN_HOLD_MS
+          ? `"${holdFor}" is shorter than the shortest hold, PT1M`
+          : null;
+  if (problem === null) return ms!;
+  throw new RecontactError('INPUT_INVALID', `when_closed.hold_for ${problem}`, {
+    details: [{ path: 'when_closed.hold_for', message: problem }],
+    hint: 'Give how long to hold the message for the contact to write, e.g. "P7D" (the default), "PT12H" or "P30D" (the longest).',
+  });
+}
