@@ -68,6 +68,7 @@ const envSchema = z.object({
   MESSAGING_LIMIT: z.string().optional(),
   CAMPAIGN_QUIET_HOURS: z.string().optional(),
   EVENT_RETENTION: z.string().optional(),
+  WINDOW_EXPIRING_LEAD: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -101,6 +102,8 @@ export interface Config {
   events: { url: string; secret: string | undefined } | undefined;
   /** How long events stay readable and replayable (EVENT_RETENTION, default P30D), in ms. */
   eventRetentionMs: number;
+  /** window.expiring comes this long before a window closes (WINDOW_EXPIRING_LEAD, default PT1H), in ms. */
+  windowExpiringLeadMs: number;
   /** Meta credentials; when absent, `serve` embeds the sandbox and points the account at it. */
   whatsapp: WhatsAppAccountConfig | undefined;
   sandbox: { port: number; graphVersion: string; throughputMps: number };
@@ -214,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const campaigns = campaignSettings(e, whatsapp !== undefined);
   const eventRetentionMs = eventRetention(e.EVENT_RETENTION);
+  const windowExpiringLeadMs = windowExpiringLead(e.WINDOW_EXPIRING_LEAD);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -232,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { url: e.RECONTACT_EVENTS_URL, secret: e.RECONTACT_EVENTS_SECRET }
       : undefined,
     eventRetentionMs,
+    windowExpiringLeadMs,
     whatsapp,
     sandbox: {
       port: e.SANDBOX_PORT,
@@ -310,6 +315,30 @@ function eventRetention(text: string | undefined): number {
         },
       ],
       hint: 'Write how long events stay readable and replayable, e.g. P30D (the default), P7D or PT12H.',
+    });
+  }
+  return ms;
+}
+
+const DEFAULT_WINDOW_EXPIRING_LEAD_MS = 3_600_000;
+/** A window lasts 24 hours: the warning must come after it opened. */
+const MAX_WINDOW_EXPIRING_LEAD_MS = 23 * 3_600_000;
+
+function windowExpiringLead(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_WINDOW_EXPIRING_LEAD_MS;
+  const ms = parseIsoDuration(text);
+  if (ms === null || ms < 60_000 || ms > MAX_WINDOW_EXPIRING_LEAD_MS) {
+    throw new RecontactError('CONFIG_INVALID', 'Invalid WINDOW_EXPIRING_LEAD', {
+      details: [
+        {
+          path: 'WINDOW_EXPIRING_LEAD',
+          message:
+            ms === null
+              ? `must be an ISO 8601 duration in hours, minutes or seconds, got "${text}"`
+              : `must be from one minute (PT1M) to 23 hours (PT23H), got "${text}"`,
+        },
+      ],
+      hint: 'Write how long before a window closes window.expiring should come, e.g. PT1H (the default) or PT15M.',
     });
   }
   return ms;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ATTRIBUTE_OPS, EXCLUSION_REASONS, WINDOW_QUERY_FORMS } from '../domain/contacts/audience';
 import { CONSENT_SCOPES, CONSENT_SOURCES, CONSENT_STATES } from '../domain/contacts/consent';
 import { LIST_LIMITS } from '../engine/contacts/contact-book';
+import { messageSchema, waitingSchema } from '../engine/events/schemas';
 import { cursorParam } from './schemas';
 
 const isoTime = z.iso.datetime().describe('ISO 8601, UTC');
@@ -189,6 +190,19 @@ export const contactDetailSchema = contactSchema
         }),
       )
       .describe('The last 20 messages both ways, newest first'),
+    window: contactSchema.shape.window.extend({
+      expiring_at: isoTime
+        .nullable()
+        .describe(
+          'When window.expiring is due for this window (WINDOW_EXPIRING_LEAD before the close); null once sent or skipped',
+        ),
+    }),
+    waiting: waitingSchema
+      .nullable()
+      .describe("The contact's active waiting mark: since, rule, resume due time, what was sent"),
+    held: z
+      .array(messageSchema)
+      .describe('Messages held until the contact writes (send when allowed), in release order'),
   })
   .meta({ id: 'ContactDetail' });
 

@@ -8,6 +8,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { TimerDue } from '../domain/conversations/timers';
 import { chunks } from './chunks';
+import type { ContactRow } from './contacts-repo';
 import { withRowLock } from './row-locks';
 import type { Database, WindowTimersTable } from './schema';
 
@@ -153,4 +154,17 @@ export async function windowsWithoutTimers(
   if (p.after !== null) q = q.where('contacts.id', '>', p.after);
   const rows = await q.execute();
   return rows.map((r) => ({ id: r.id, last_inbound_at: Number(r.last_inbound_at) }));
+}
+
+/** The contacts a batch of timers or marks is about (erased ones included: the caller decides). */
+export async function contactsByIds(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Map<string, ContactRow>> {
+  const out = new Map<string, ContactRow>();
+  for (const part of chunks([...new Set(ids)], 300)) {
+    for (const r of await db.selectFrom('contacts').selectAll().where('id', 'in', part).execute())
+      out.set(r.id, r);
+  }
+  return out;
 }

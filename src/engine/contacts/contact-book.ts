@@ -48,7 +48,12 @@ import {
   updateContactProfile,
 } from '../../store/contact-book-repo';
 import type { ContactRow } from '../../store/contacts-repo';
+import { listHeld } from '../../store/held-messages-repo';
+import { activeWaiting } from '../../store/waiting-repo';
+import { timersOf } from '../../store/window-timers-repo';
 import type { EngineContext } from '../context';
+import { waitingView } from '../conversations/conversation-events';
+import { messageView } from '../events/payloads';
 import { consentEntryView } from './consent';
 
 /** Reads a path's `{contact}`: an id, a BSUID or a phone number (PHONE_INVALID otherwise). */
@@ -377,6 +382,9 @@ export interface ContactDetail extends ContactView {
     created_at: string;
     snippet: string | null;
   }>;
+  window: ContactView['window'] & { expiring_at: string | null };
+  waiting: ReturnType<typeof waitingView> | null;
+  held: Array<ReturnType<typeof messageView>>;
 }
 
 export const RECENT_MESSAGES = 20;
@@ -420,6 +428,10 @@ export async function getContactDetail(
     .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
     .slice(0, RECENT_MESSAGES)
     .map(({ at: _at, ...m }) => m);
+  const timers = await timersOf(db, row.id);
+  const expiring = timers.find(
+    (t) => t.kind === 'expiring' && t.fired_at === null && t.last_inbound_at === Number(row.last_inbound_at),
+  );
   return {
     ...view,
     consent: {
@@ -427,7 +439,14 @@ export async function getContactDetail(
       history: history.map(consentEntryView),
     },
     messages,
+    window: { ...view.window, expiring_at: expiring ? isoTime(expiring.due_at) : null },
+    waiting: waitingOf(await activeWaiting(db, row.id)),
+    held: (await listHeld(db, row.id)).map(messageView),
   };
+}
+
+function waitingOf(row: Awaited<ReturnType<typeof activeWaiting>>) {
+  return row ? waitingView(row) : null;
 }
 
 /** What a person would read: a text's body, or a template's parameter texts. */

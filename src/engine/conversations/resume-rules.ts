@@ -72,7 +72,8 @@ export async function checkResumeRule(
 
 export interface ResumeRuleView {
   account_id: string;
-  rule: ResumeSpec;
+  /** As saved (ResumeSpec), defaults filled in. */
+  rule: { template: Record<string, unknown>; before_close_minutes: number; handoff: boolean };
   created_at: string;
   updated_at: string;
 }
@@ -80,7 +81,7 @@ export interface ResumeRuleView {
 function view(r: ResumeRuleRecord): ResumeRuleView {
   return {
     account_id: r.accountId,
-    rule: r.rule as ResumeSpec,
+    rule: r.rule as ResumeRuleView['rule'],
     created_at: new Date(r.createdAt).toISOString(),
     updated_at: new Date(r.updatedAt).toISOString(),
   };
