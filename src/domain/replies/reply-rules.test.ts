@@ -28,7 +28,10 @@ describe('reply routing tables', () => {
     const c = checkReplyRouting(TABLE);
     expect(c.ok).toBe(true);
     if (!c.ok) return;
-    expect(c.value.on_reply[1]!.actions).toEqual([{ untag: ['confirmed'] }, { handoff: { reason: 'cancel' } }]);
+    expect(c.value.on_reply[1]!.actions).toEqual([
+      { untag: ['confirmed'] },
+      { handoff: { reason: 'cancel' } },
+    ]);
     expect(c.value.on_reply[3]!.match).toEqual({ any: true });
   });
 
@@ -104,12 +107,19 @@ describe('reply routing tables', () => {
     expect(matchReply(rules, reply({ text: '  SÍ ' }))).toMatchObject({ index: 2, matched: 'text:Sí' });
     expect(matchReply(rules, reply({ payload: 'P', buttonText: 'si' }))).toMatchObject({ index: 2 });
     expect(matchReply(rules.slice(0, 3), reply({ text: 'hola' }))).toBeUndefined();
+    const byPrefix = [{ match: { payload: ['CONFIRM:*'] }, actions: [{ tag: ['x'] }] }];
+    expect(matchReply(byPrefix, reply({ payload: 'CONFIRM:appt-123' }))).toMatchObject({
+      matched: 'payload:CONFIRM:appt-123',
+    });
+    expect(matchReply(byPrefix, reply({ payload: 'CANCEL:appt-123' }))).toBeUndefined();
   });
 
   it('takes the message table over the campaign one over the template one, whole', () => {
     const t = { on_reply: [] };
     expect(routingInForce({ message: null, campaign: null, template: null })).toBeUndefined();
-    expect(routingInForce({ message: null, campaign: null, template: TABLE as never })?.source).toBe('template');
+    expect(routingInForce({ message: null, campaign: null, template: TABLE as never })?.source).toBe(
+      'template',
+    );
     expect(routingInForce({ message: null, campaign: t, template: TABLE as never })).toEqual({
       source: 'campaign',
       routing: t,

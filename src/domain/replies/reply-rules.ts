@@ -18,8 +18,10 @@
  * Decisions where the issue is silent:
  *   - The first rule whose match fits wins; the rest are not looked at.
  *   - A match lists payloads, texts or both (either fits); `any: true` stands alone. A payload
- *     is compared exactly (it is ours); a text is compared trimmed and case-insensitively, and
- *     is also compared with a tapped button's label, so `text: [Confirmar]` fits the button.
+ *     is compared exactly (it is ours), or by its start when written with a final "*"
+ *     ("CONFIRM:*" fits "CONFIRM:appt-123": payloads often carry an id); a text is compared
+ *     trimmed and case-insensitively, and also with a tapped button's label, so
+ *     `text: [Confirmar]` fits the button.
  *   - Each rule does 1 to 10 actions, in order; `wait` and `clear_waiting` together, or the same
  *     tag added and removed, contradict each other and are refused when saved.
  *   - Every value is held to what it is written into: an answer to Meta's 4096 characters, a tag
@@ -434,11 +436,16 @@ export interface ReplyFacts {
 export interface RuleHit {
   index: number;
   rule: ReplyRule;
-  /** What matched: "payload:CONFIRM", "text:sí" or "any". */
+  /** What matched: "payload:" and the reply's payload, "text:" and the rule's text, or "any". */
   matched: string;
 }
 
 const fold = (s: string) => s.normalize('NFC').trim().toLocaleLowerCase();
+
+/** "CONFIRM:*" fits every payload starting "CONFIRM:" (payloads often carry an id); others exactly. */
+function payloadFits(pattern: string, payload: string): boolean {
+  return pattern.endsWith('*') ? payload.startsWith(pattern.slice(0, -1)) : pattern === payload;
+}
 
 /** The first rule that fits the reply, or undefined when none does. */
 export function matchReply(rules: readonly ReplyRule[], reply: ReplyFacts): RuleHit | undefined {
@@ -446,8 +453,10 @@ export function matchReply(rules: readonly ReplyRule[], reply: ReplyFacts): Rule
   for (const [index, rule] of rules.entries()) {
     const m = rule.match;
     if (m.any) return { index, rule, matched: 'any' };
-    const payload = reply.payload === null ? undefined : m.payload?.find((p) => p === reply.payload);
-    if (payload !== undefined) return { index, rule, matched: `payload:${payload}` };
+    const payload = reply.payload;
+    if (payload !== null && m.payload?.some((p) => payloadFits(p, payload))) {
+      return { index, rule, matched: `payload:${payload}` };
+    }
     const text = m.text?.find((t) => texts.includes(fold(t)));
     if (text !== undefined) return { index, rule, matched: `text:${text}` };
   }
