@@ -122,6 +122,8 @@ export async function startDemo(
     SANDBOX_PORT: String(opts.sandboxPort ?? 0),
     LOG_LEVEL: 'silent',
     DATABASE_URL: opts.database ?? join(dir, 'demo.db'),
+    // PostgreSQL (--database postgres://…) needs the key that encrypts the stored credentials.
+    ...(process.env.RECONTACT_SECRET_KEY ? { RECONTACT_SECRET_KEY: process.env.RECONTACT_SECRET_KEY } : {}),
     ...(setup.bot ? { RECONTACT_EVENTS_URL: setup.bot.url, RECONTACT_EVENTS_SECRET: setup.bot.secret } : {}),
   });
   const embedded = await startEmbeddedSandbox(base, {

@@ -117,13 +117,13 @@ export async function demoResume(
 
     // 3. The window's last hour: window.expiring (the lead time is 1 h, she has a minute).
     const expiring = got(await event('window.expiring', ofEmilia));
-    say(
-      'event',
-      `window.expiring: ${expiring.data.remaining_seconds} s left, waiting for ${expiring.data.waiting?.reason ?? 'nothing'}`,
-    );
+    const waitingFor = expiring.data.waiting ? `, she waits for an ${expiring.data.waiting.reason}` : '';
+    say('event', `window.expiring: ${expiring.data.remaining_seconds} s left${waitingFor}`);
 
     // 4. The shared clock passes the close.
     offsetMs += STEP_MS;
+    // The timer worker sleeps until the next due time by real timers: a clock moved by hand wakes it.
+    run.app.conversations.wake();
     say('clock', `+${STEP_MS / 1000} s on the shared clock: past the close of Emilia's window`);
     const expired = got(await event('window.expired', ofEmilia));
     say('event', `window.expired at ${expired.data.expired_at}`);
@@ -170,8 +170,6 @@ export async function demoResume(
       ),
     );
     say('emilia', `receives: "${invite.text}" [${invite.buttons.map((b) => b.text).join(' | ')}]`);
-    const invites = users.inbox(EMILIA.waId).filter((m) => m.type === 'template').length;
-    check(invites === 1, `Emilia should get one template, not ${invites}`);
     const waiting = (await api('GET', contactPath)).json.waiting;
     if (waiting)
       say(
@@ -193,8 +191,8 @@ export async function demoResume(
       (d.released_message_ids ?? []).includes(heldId),
       'conversation.resumed should name the released answer',
     );
-    const handoff = bot.events.find((e) => e.type === 'handoff.requested' && ofEmilia(e));
-    if (handoff) say('event', `handoff.requested (${handoff.data.source}) with her question and ticket`);
+    const handoff = got(await event('handoff.requested', ofEmilia));
+    say('event', `handoff.requested (${handoff.data.source}) with her question and ticket, for an agent`);
     const answered = got(
       await waitFor("the agent's answer on Emilia's phone", () =>
         users.inbox(EMILIA.waId).find((m) => m.type === 'text' && m.text === ANSWER),
@@ -204,6 +202,12 @@ export async function demoResume(
     const after = (await api('GET', `/v1/messages/${heldId}`)).json;
     say('agent', `GET /v1/messages/${heldId} → ${after.status}`);
     check(after.status !== 'held', 'the answer should have left "held"');
+    const phone = users.inbox(EMILIA.waId);
+    const templates = phone.filter((m) => m.type === 'template').map((m) => m.template?.name);
+    say(
+      'emilia',
+      `her phone: ${templates.length} template${templates.length === 1 ? '' : 's'} (${templates.join(', ')}), ${phone.length - templates.length} text`,
+    );
   } catch (err) {
     if (!(err instanceof StepFailed)) run.failures.push(err instanceof Error ? err.message : String(err));
     else if (err.message) run.failures.push(err.message);
