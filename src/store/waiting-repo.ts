@@ -5,7 +5,7 @@
  * `resume_due_at` is non-null only while a mark is `waiting` with its template still to send:
  * it is the worker's queue, claimed like window timers (window-timers-repo.ts).
  */
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { ACTIVE_WAITING_STATES, type WaitingState } from '../domain/conversations/waiting';
 import { chunks } from './chunks';
 import { withRowLock } from './row-locks';
@@ -28,30 +28,36 @@ export interface NewWaiting {
 
 /** Inserts a mark; undefined when the contact already has an active one. */
 export async function insertWaiting(db: Kysely<Database>, w: NewWaiting): Promise<WaitingRow | undefined> {
-  return db
-    .insertInto('waiting_marks')
-    .values({
-      id: w.id,
-      account_id: w.accountId,
-      contact_id: w.contactId,
-      state: 'waiting',
-      reason: w.reason,
-      question: w.question,
-      metadata: w.metadata === null ? null : JSON.stringify(w.metadata),
-      resume: w.resume === null ? null : JSON.stringify(w.resume),
-      resume_due_at: w.resumeDueAt,
-      resume_message_id: null,
-      resume_failure: null,
-      created_at: w.now,
-      updated_at: w.now,
-      resume_sent_at: null,
-      resumed_at: null,
-      cleared_at: null,
-      cleared_by: null,
-    })
-    .onConflict((oc) => oc.column('contact_id').where('state', '<>', 'cleared').doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  return (
+    db
+      .insertInto('waiting_marks')
+      .values({
+        id: w.id,
+        account_id: w.accountId,
+        contact_id: w.contactId,
+        state: 'waiting',
+        reason: w.reason,
+        question: w.question,
+        metadata: w.metadata === null ? null : JSON.stringify(w.metadata),
+        resume: w.resume === null ? null : JSON.stringify(w.resume),
+        resume_due_at: w.resumeDueAt,
+        resume_message_id: null,
+        resume_failure: null,
+        created_at: w.now,
+        updated_at: w.now,
+        resume_sent_at: null,
+        resumed_at: null,
+        cleared_at: null,
+        cleared_by: null,
+      })
+      // The target repeats the partial index's predicate as written (a literal, not a parameter),
+      // or SQLite cannot match it to the index.
+      .onConflict((oc) =>
+        oc.column('contact_id').where(sql.ref('state'), '<>', sql.lit('cleared')).doNothing(),
+      )
+      .returningAll()
+      .executeTakeFirst()
+  );
 }
 
 /** The contact's active mark (not cleared), if any; locked with `forUpdate` on PostgreSQL. */
