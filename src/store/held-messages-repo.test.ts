@@ -119,6 +119,10 @@ describe.each(DIALECTS)('held messages repository on %s', (dialect) => {
     expect(await findReleasable(store.db, 10)).toEqual([]);
     await setStatus('msg_1_tpl', 'accepted');
     expect((await findReleasable(store.db, 10)).map((m) => m.id)).toEqual(['msg_1']);
+    // A webhook batch looks at its own contacts only.
+    expect((await findReleasable(store.db, 10, ['ctc_a', 'ctc_b'])).map((m) => m.id)).toEqual(['msg_1']);
+    expect(await findReleasable(store.db, 10, ['ctc_b'])).toEqual([]);
+    expect(await findReleasable(store.db, 10, [])).toEqual([]);
   });
 
   it('expires unreleased held messages past their hold, not released ones, and names the next expiry', async () => {

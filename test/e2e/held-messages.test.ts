@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WINDOW_SAFETY_MARGIN_MS } from '../../src/domain/conversations/held';
 import { releasedByInbound } from '../../src/store/held-messages-repo';
-import { type BotEvent, type Harness, REMINDER, startHarness } from '../support/harness';
+import { type BotEvent, type Harness, REMINDER, startHarness, taxiDiscount } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
 const HOUR = 3600_000;
@@ -232,6 +232,48 @@ describe.each(DIALECTS)('held messages (send when allowed) on %s', (dialect) => 
     await h.waitFor('template on the phone', () => received(c.waId).length === 1);
     const rows = await h.store.db.selectFrom('messages').select('id').where('to_wa', '=', c.waId).execute();
     expect(rows).toHaveLength(2);
+  });
+
+  it('a message delivered late, dated before the close, releases nothing', async () => {
+    const c = contact();
+    const res = await h.api('POST', '/v1/messages', heldSend(c.phone, 'Sigo esperando tu respuesta'));
+    expect(res.json.path).toBe('template_then_held');
+    const sent = await fetch(`${h.embedded.whatsapp.baseUrl}/_sandbox/users/${c.waId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        phone_number_id: h.embedded.whatsapp.phoneNumberId,
+        text: 'Mensaje viejo',
+        timestamp: Math.floor((clock() - 25 * HOUR) / 1000),
+      }),
+    });
+    expect(sent.status).toBe(200);
+    await inboundOf(c.waId, 'Mensaje viejo');
+    await h.app.heldMessages.idle();
+    const m = await h.api('GET', `/v1/messages/${res.json.id}`);
+    expect(m.json).toMatchObject({ status: 'held', released_by: null });
+    write(c.waId, 'Ahora sí');
+    await h.waitFor('the held answer on the phone', () => received(c.waId).find((r) => r.id === res.json.id));
+  });
+
+  it("a contact who opted out of the fallback template's category gets nothing held", async () => {
+    const c = contact();
+    const optOut = await h.api('POST', `/v1/contacts/${c.phone}/consent`, {
+      scope: 'marketing',
+      state: 'opted_out',
+      source: 'agent',
+      note: 'no promotions',
+    });
+    expect(optOut.status, JSON.stringify(optOut.json)).toBe(201);
+    const res = await h.api('POST', '/v1/messages', {
+      to: c.phone,
+      text: { body: 'Tenemos un descuento' },
+      when_closed: { template: taxiDiscount(c.phone).template },
+    });
+    expect(res.status, JSON.stringify(res.json)).toBe(422);
+    expect(res.json.error.code).toBe('CONTACT_OPTED_OUT');
+    const rows = await h.store.db.selectFrom('messages').select('id').where('to_wa', '=', c.waId).execute();
+    expect(rows).toEqual([]);
   });
 
   it('refuses bad inputs, naming the field, and queues nothing', async () => {
