@@ -29,6 +29,11 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
     h.waitFor(type, () => h.events.find((e) => e.type === type && match(e.data)));
 
   it('emits every type of the catalogue, each matching its schema exactly', async () => {
+    // Her tap is routed: reply.routed, and handoff.requested from the rule's handoff.
+    const routing = await h.api('PUT', '/v1/templates/appointment_reminder/es_AR/routing', {
+      on_reply: [{ match: { payload: ['CONFIRM:*'] }, actions: [{ tag: ['confirmed'] }, { handoff: true }] }],
+    });
+    expect(routing.status, JSON.stringify(routing.json)).toBe(200);
     const sent = await h.api('POST', '/v1/messages', REMINDER);
     expect(sent.status).toBe(202);
     await seen('message.status', (d) => d.id === sent.json.id && d.status === 'read');
@@ -40,6 +45,8 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
       'Confirmar',
     );
     await seen('message.reply');
+    await seen('reply.routed');
+    await seen('handoff.requested', (d) => d.source === 'routing');
     await seen('message.received');
     await seen('window.opened');
     // She texts STOP, then START: the consent ledger tells the bot both.

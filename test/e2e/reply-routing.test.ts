@@ -5,6 +5,7 @@
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EventType, eventEnvelopeSchema } from '../../src/engine/events/schemas';
 import { type Harness, REMINDER, startHarness } from '../support/harness';
 import { inboundTextBody, signedHeaders } from '../support/meta-webhooks';
 import { DIALECTS } from '../support/stores';
@@ -283,6 +284,17 @@ describe.each(DIALECTS)('reply routing on %s', (dialect) => {
     );
     const none = await h.api('GET', '/v1/templates/appointment_reminder/replies?language=pt_BR');
     expect(none.json.languages).toEqual([]);
+  });
+
+  it('every event routing emitted matches the catalogue, with no undocumented field', () => {
+    const ours = h.events.filter((e) => e.type === 'reply.routed' || e.type === 'handoff.requested');
+    expect(ours.length).toBeGreaterThanOrEqual(7);
+    for (const event of ours) {
+      const envelope = event as typeof event & { timestamp: string };
+      const parsed = eventEnvelopeSchema(event.type as EventType).safeParse(envelope);
+      expect(parsed.error, `${event.type} ${JSON.stringify(event.data)}`).toBeUndefined();
+      expect(parsed.data).toEqual(envelope);
+    }
   });
 
   it('refuses a bad table when saved, naming each path', async () => {
