@@ -38,7 +38,7 @@ describe.each(DIALECTS)('conversation timers with two workers on %s', (dialect) 
   const worker = (s: Store) =>
     new ConversationTimers(
       ctxOf(s),
-      { events: new EventBus(ctxOf(s), 0), accountIds: () => [ACCOUNT], onEvents() {}, onQueued() {} },
+      { events: new EventBus(ctxOf(s)), accountIds: () => [ACCOUNT], onEvents() {}, onQueued() {} },
       { leadMs: HOUR, batchSize: 3, maxIdleMs: 60_000 },
     );
   let a: ConversationTimers;
