@@ -184,7 +184,7 @@ export async function demoResume(
     const d = resumed.data;
     say(
       'event',
-      `conversation.resumed: "${d.waiting?.question}" (ticket ${d.waiting?.metadata?.ticket}), she answered "${d.reply?.text ?? d.reply?.payload}", released ${(d.released_message_ids ?? []).join(', ') || 'nothing'}`,
+      `conversation.resumed: "${d.waiting?.question}" (ticket ${d.waiting?.metadata?.ticket}), she answered "${d.reply?.text ?? d.reply?.button_text ?? d.reply?.payload}", released ${(d.released_message_ids ?? []).join(', ') || 'nothing'}`,
     );
     check(d.waiting?.question === QUESTION, 'conversation.resumed should carry her original question');
     check(
