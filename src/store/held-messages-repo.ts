@@ -9,6 +9,7 @@
 import { type Kysely, sql } from 'kysely';
 import { chunks } from './chunks';
 import type { MessageRow } from './messages-repo';
+import { withRowLock } from './row-locks';
 import type { Database } from './schema';
 
 /** A literal, not a parameter: SQLite uses a partial index only when it can see the condition. */
@@ -34,6 +35,32 @@ export async function holdMessages(
     out.push(row);
   }
   return out;
+}
+
+/**
+ * The contact's window as it stands, read with the contact's row locked (PostgreSQL): a webhook
+ * batch moving the window locks the same row, so it either committed before this read (and the
+ * caller sees its message) or waits for the caller's commit (and then finds the held row).
+ */
+export async function lockContactWindow(
+  db: Kysely<Database>,
+  contactId: string,
+): Promise<{ lastInboundAt: number | null; lastInboundId: string | null }> {
+  const contact = await withRowLock(
+    db,
+    db.selectFrom('contacts').select('last_inbound_at').where('id', '=', contactId),
+    { forUpdate: true },
+  ).executeTakeFirst();
+  const last = await db
+    .selectFrom('inbound_messages')
+    .select('id')
+    .where('contact_id', '=', contactId)
+    .orderBy('received_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const at = contact?.last_inbound_at;
+  return { lastInboundAt: at == null ? null : Number(at), lastInboundId: last?.id ?? null };
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   expireHeld,
   findReleasable,
   holdMessages,
+  lockContactWindow,
   markReleased,
   moveToQueue,
 } from '../../store/held-messages-repo';
@@ -72,8 +73,11 @@ export async function queueTemplateAndHold(
       r.held.contactId = id;
       r.template.contactId = id;
     }
+    // The path was chosen before this transaction: a message of the contact committed since
+    // then opened the window, and no later inbound may come to release what is held now.
+    const window = await lockContactWindow(trx, r.held.contactId);
     const [template] = await insertMessages(trx, [r.template, r.held]);
-    const [held] = await holdMessages(trx, [
+    let [held] = await holdMessages(trx, [
       { id: r.held.id, holdUntil: now + r.holdMs, fallbackMessageId: r.template.id },
     ]);
     await insertMessageEvents(trx, [
@@ -97,6 +101,14 @@ export async function queueTemplateAndHold(
         }),
       },
     ]);
+    if (window.lastInboundId !== null && chooseHeldPath(window.lastInboundAt, now).path === 'now') {
+      const stamped = await markReleased(
+        trx,
+        [{ contactId: held!.contact_id, inboundId: window.lastInboundId }],
+        now,
+      );
+      held = stamped.find((m) => m.id === held!.id) ?? held;
+    }
     if (r.marketing) await markMarketingQueued(trx, [held!.contact_id], now);
     return { held: held!, template: template! };
   });
