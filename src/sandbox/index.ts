@@ -1,3 +1,4 @@
+export type { ClockView, SandboxClock } from './clock';
 export type {
   InboxButton,
   InboxMessage,
@@ -11,3 +12,4 @@ export type {
   UserMessageHandler,
 } from './sandbox';
 export { createSandbox } from './sandbox';
+export type { UserWriteOptions } from './users';
