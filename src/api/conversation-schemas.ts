@@ -39,8 +39,7 @@ export const resumeRuleBody = z
       .describe('0 (default): once the window has closed; N: N minutes before it closes (at most 1439)'),
     handoff: z.boolean().optional().describe('A reply to the resume template also emits handoff.requested'),
   })
-  .passthrough()
-  .meta({ id: 'ResumeRule' });
+  .passthrough();
 
 export const markWaitingBody = z
   .object({
