@@ -428,9 +428,10 @@ export async function mergeContacts(
 }
 
 /**
- * Messages of a contact still waiting to leave (queued) follow its new address: after a number
- * change the old number may soon be someone else's, and a phone, once known, is preferred to the
- * BSUID. Messages already posted keep the address they were posted to.
+ * Messages of a contact still waiting to leave (queued, or held for the contact to write) follow
+ * its new address: after a number change the old number may soon be someone else's, and a
+ * phone, once known, is preferred to the BSUID. Messages already posted keep the address they
+ * were posted to.
  */
 export async function readdressQueued(
   db: Kysely<Database>,
@@ -444,7 +445,7 @@ export async function readdressQueued(
     .updateTable('messages')
     .set({ to_wa: to, updated_at: now })
     .where('contact_id', '=', contactId)
-    .where('status', '=', 'queued')
+    .where('status', 'in', ['queued', 'held'])
     .where('to_wa', '=', from)
     .executeTakeFirst();
   return Number(r.numUpdatedRows);

@@ -120,7 +120,8 @@ export async function eraseContact(
     audiences: 0,
   };
 
-  // A message not yet handed to the dispatcher must not leave for an erased person.
+  // A message not yet handed to the dispatcher (or held for the contact to write) must not leave
+  // for an erased person.
   const cancelled = await db
     .updateTable('messages')
     .set({
@@ -131,7 +132,7 @@ export async function eraseContact(
       updated_at: now,
     })
     .where('contact_id', '=', id)
-    .where('status', '=', 'queued')
+    .where('status', 'in', ['queued', 'held'])
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
     .executeTakeFirst();
   counts.messages_cancelled = Number(cancelled.numUpdatedRows);

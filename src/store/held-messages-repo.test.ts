@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
+import { readdressQueued } from './contacts-repo';
 import {
   cancelHeld,
   expireHeld,
@@ -139,6 +140,12 @@ describe.each(DIALECTS)('held messages repository on %s', (dialect) => {
     expect(await markReleased(store.db, [{ contactId: 'ctc_c', inboundId: 'inb_2' }], T0 + 2 * HOUR)).toEqual(
       [],
     );
+  });
+
+  it('a held message follows its contact to a new address, as a queued one does', async () => {
+    await held('msg_1', 'ctc_a', T0);
+    expect(await readdressQueued(store.db, 'ctc_a', '5491155551234', '5491166660000', T0 + 1)).toBe(2);
+    expect((await listHeld(store.db, 'ctc_a'))[0]).toMatchObject({ id: 'msg_1', to_wa: '5491166660000' });
   });
 
   it('cancels only a held message', async () => {

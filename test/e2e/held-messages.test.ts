@@ -276,6 +276,16 @@ describe.each(DIALECTS)('held messages (send when allowed) on %s', (dialect) => 
     expect(rows).toEqual([]);
   });
 
+  it('erasing the contact fails what is held for them: it is never sent', async () => {
+    const c = contact();
+    const res = await h.api('POST', '/v1/messages', heldSend(c.phone, 'Datos de tu consulta'));
+    expect(res.json.status).toBe('held');
+    const erased = await h.api('DELETE', `/v1/contacts/${c.phone}`);
+    expect(erased.status, JSON.stringify(erased.json)).toBe(200);
+    const m = await h.api('GET', `/v1/messages/${res.json.id}`);
+    expect(m.json).toMatchObject({ status: 'failed', error: { class: 'erased' } });
+  });
+
   it('refuses bad inputs, naming the field, and queues nothing', async () => {
     const c = contact();
     const cases: Array<[unknown, number, string, string]> = [
