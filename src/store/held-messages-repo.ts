@@ -220,16 +220,5 @@ export async function cancelHeld(
     .executeTakeFirst();
 }
 
-/** The earliest hold_until among unreleased held messages: when the expiry sweep has work next. */
-export async function nextHoldExpiry(db: Kysely<Database>): Promise<number | null> {
-  const row = await db
-    .selectFrom('messages')
-    .select((eb) => eb.fn.min('hold_until').as('at'))
-    .where('status', '=', HELD)
-    .where('released_by', 'is', null)
-    .executeTakeFirst();
-  return row?.at == null ? null : Number(row.at);
-}
-
 const byCreated = (a: MessageRow, b: MessageRow) =>
   a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
