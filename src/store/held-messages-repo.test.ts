@@ -145,6 +145,33 @@ describe.each(DIALECTS)('held messages repository on %s', (dialect) => {
     expect((await listHeld(store.db, 'ctc_a'))[0]).toMatchObject({ id: 'msg_1', to_wa: '5491166660000' });
   });
 
+  it('two processes releasing and expiring at once move each message once', async () => {
+    for (const [i, id] of ['msg_1', 'msg_2'].entries()) await held(id, 'ctc_a', T0 + i);
+    await held('msg_e', 'ctc_e', T0, HOUR);
+    await setStatus('msg_1_tpl', 'accepted');
+    await setStatus('msg_2_tpl', 'accepted');
+    await markReleased(store.db, [{ contactId: 'ctc_a', inboundId: 'inb_1' }], T0 + 1);
+    const worker = () =>
+      store.db.transaction().execute(async (trx) => {
+        const expired = await expireHeld(trx, T0 + HOUR, 10);
+        const due = await findReleasable(trx, 10);
+        const moved = await moveToQueue(
+          trx,
+          due.map((m) => m.id),
+          T0 + 2,
+        );
+        return [...expired, ...moved].map((m) => m.id);
+      });
+    const results = await Promise.all([worker(), worker(), worker()]);
+    expect(results.flat().sort()).toEqual(['msg_1', 'msg_e']);
+    const rows = await store.db.selectFrom('messages').select(['id', 'status']).orderBy('id').execute();
+    expect(rows.filter((r) => !r.id.endsWith('_tpl'))).toEqual([
+      { id: 'msg_1', status: 'queued' },
+      { id: 'msg_2', status: 'held' },
+      { id: 'msg_e', status: 'expired' },
+    ]);
+  });
+
   it('cancels only a held message', async () => {
     await held('msg_1', 'ctc_a', T0);
     expect(await cancelHeld(store.db, 'msg_1_tpl', T0 + 1)).toBeUndefined();
