@@ -41,7 +41,7 @@ import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from
 import { EventBus } from './engine/events/event-bus';
 import { EventSequencer } from './engine/events/sequencer';
 import { newEndpointSecret } from './engine/events/signing';
-import { EventStreamHub } from './engine/events/stream';
+import { DEFAULT_STREAM_OPTIONS, EventStreamHub, type StreamOptions } from './engine/events/stream';
 import type { InboundFollower } from './engine/inbound/inbound-followers';
 import { ReplyRouter } from './engine/inbound/reply-router';
 import { WebhookIngest } from './engine/inbound/webhook-ingest';
@@ -66,6 +66,8 @@ export interface AppOptions {
   deliverer?: Partial<DelivererOptions>;
   /** Unused: events are no longer routed to endpoints inside the causing transaction (the sequencer does it). */
   eventEndpointRefreshMs?: number;
+  /** Tests: the event stream's limits (streams at once, keep-alive, page size). */
+  eventStream?: Partial<StreamOptions>;
   /** How long request bodies may take (tests shorten them). */
   requestDeadlines?: RequestDeadlines;
   /** Run the dispatcher in this process (serve: yes; an API-only process: no). */
@@ -146,7 +148,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // Positions, sequence numbers and deliveries of committed events: shared by the deliverer's
   // loop, the event stream and GET /v1/events in this process.
   const sequencer = new EventSequencer(ctx);
-  const eventStream = new EventStreamHub(ctx, sequencer);
+  const eventStream = new EventStreamHub(ctx, sequencer, { ...DEFAULT_STREAM_OPTIONS, ...opts.eventStream });
   const channel =
     opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) });
   const deliverer = new EventDeliverer(

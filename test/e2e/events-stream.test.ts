@@ -156,3 +156,43 @@ describe.each(DIALECTS)('event stream on %s', (dialect) => {
     await h.waitFor('the stream ended', () => open.ended(), 5_000);
   });
 });
+
+describe.each(DIALECTS)('event stream limits on %s', (dialect) => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness(dialect, { app: { eventStream: { maxStreams: 1, keepAliveMs: 100 } } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('keeps an idle stream open with comments, and refuses a stream beyond the cap until one ends', async () => {
+    const first = await openStream(h, '/v1/events/stream');
+    expect(first.status).toBe(200);
+    await h.waitFor(
+      'keep-alive comments',
+      () => first.frames.filter((f) => f.comment === 'keep-alive').length >= 2,
+    );
+    const second = await request(`${h.url}/v1/events/stream`, {
+      headers: { authorization: `Bearer ${h.key}` },
+    });
+    expect(second.statusCode).toBe(429);
+    expect(second.headers['retry-after']).toBe('5');
+    const body = (await second.body.json()) as { error: { code: string; hint: string } };
+    expect(body.error.code).toBe('RATE_LIMITED');
+    expect(body.error.hint).toMatch(/At most 1 streams/);
+    await first.close();
+    await h.waitFor('the slot given back', async () => {
+      const again = await request(`${h.url}/v1/events/stream`, {
+        headers: { authorization: `Bearer ${h.key}` },
+      });
+      if (again.statusCode !== 200) {
+        await again.body.dump();
+        return false;
+      }
+      again.body.destroy();
+      return true;
+    });
+  });
+});
