@@ -14,7 +14,10 @@ import type { Database } from './schema';
 
 /** A literal, not a parameter: SQLite uses a partial index only when it can see the condition. */
 const HELD = sql.lit('held' as const);
-/** Statuses of a released message still in the outbox: the next one waits for it. */
+/**
+ * Statuses of a released message still in the outbox: the next one waits for it. Not in_doubt:
+ * that one waits for a person, possibly for days, and the answers behind it would expire.
+ */
 const IN_OUTBOX = sql.join(['queued', 'sending', 'unconfirmed'].map((s) => sql.lit(s)));
 
 /** Marks freshly inserted (queued) rows held, in the transaction that inserted them. */
