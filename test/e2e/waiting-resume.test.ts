@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
 import { openStore, type Store } from '../../src/store/database';
-import { type Harness, startHarness } from '../support/harness';
+import { type Harness, REMINDER, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
 const MIN = 60_000;
@@ -126,6 +126,18 @@ describe.each(DIALECTS)('waiting and the resume-contact rule on %s', (dialect) =
         .find((r) => r.to === waId && r.type === 'template' && r.errorCode === undefined),
     );
     expect(template.bizOpaque).toBe(messageId);
+    // The window's close came first in the same pass, naming the mark still waiting.
+    const expired = await written('window.expired', contactId);
+    expect(expired).toHaveLength(1);
+    expect(expired[0].waiting).toMatchObject({ id: res.json.id, state: 'waiting' });
+
+    // The agent's answer, written while the window is closed, is held for her reply.
+    const answer = await h.api('POST', '/v1/messages', {
+      to: `+${waId}`,
+      text: { body: 'Sí, podés pasarlo al martes.' },
+      when_closed: { template: REMINDER.template },
+    });
+    expect(answer.json.path, JSON.stringify(answer.json)).toBe('template_then_held');
     const view = await contactView(contactId);
     expect(view.waiting).toMatchObject({
       state: 'resume_sent',
@@ -133,6 +145,7 @@ describe.each(DIALECTS)('waiting and the resume-contact rule on %s', (dialect) =
       resume_due_at: null,
     });
     expect(view.window.open).toBe(false);
+    expect(view.held.map((m: { id: string }) => m.id)).toEqual([answer.json.held_id]);
 
     await write(waId, 'Sí, sigo necesitando ayuda');
     const resumed = await h.waitFor(
@@ -147,7 +160,7 @@ describe.each(DIALECTS)('waiting and the resume-contact rule on %s', (dialect) =
       },
       reply: { text: 'Sí, sigo necesitando ayuda' },
       resume_message_id: messageId,
-      released_message_ids: [],
+      released_message_ids: [answer.json.held_id],
       window: { open: true },
     });
     const handoff = await h.waitFor('handoff.requested', () => delivered('handoff.requested', contactId)[0]);
@@ -161,7 +174,14 @@ describe.each(DIALECTS)('waiting and the resume-contact rule on %s', (dialect) =
     await race();
     expect(await written('conversation.resume_sent', contactId)).toHaveLength(1);
     expect(await written('conversation.resumed', contactId)).toHaveLength(1);
-    expect(h.embedded.sandbox.sent().filter((r) => r.to === waId && r.type === 'template')).toHaveLength(1);
+    const resumeMessages = await h.store.db
+      .selectFrom('messages')
+      .select('id')
+      .where('contact_id', '=', contactId)
+      .where('template_name', '=', 'resume_conversation')
+      .execute();
+    expect(resumeMessages).toEqual([{ id: messageId }]);
+    expect(h.embedded.sandbox.countsByCallbackData().get(messageId)).toBe(1);
 
     const cleared = await h.api('DELETE', `/v1/contacts/${contactId}/waiting`);
     expect(cleared.json).toMatchObject({ cleared: true, waiting: { state: 'cleared' } });
