@@ -7,6 +7,10 @@
  *      │                                                                  │
  *      └──────────── answered (DELETE …/waiting, a routing rule) ──▶ cleared ◀┘
  *
+ * When the resume template cannot go (no longer APPROVED, the contact opted out, a value
+ * missing), the mark stays `waiting` with the reason recorded (`resume_failure`); the contact's
+ * next message schedules it again for the new window.
+ *
  * `resume_sent` happens at most once per mark: the template is the business's one chance to
  * bring the person back, and a second copy reads as spam. A reply while still `waiting` (the
  * window was open) does not resume anything: the person is already here. `resumed` stays open
