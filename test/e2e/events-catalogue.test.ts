@@ -1,6 +1,6 @@
 /**
  * What the bot really receives matches the catalogue: a run that emits every kind of event
- * (the appointment story, a STOP and a START, a failed send, template review, quality and category changes,
+ * (the appointment story, a STOP and a START, a window closing on a waiting contact who is resumed, a failed send, template review, quality and category changes,
  * campaigns started, paused, resumed, progressing, completed, cancelled, expired and failing to start), each
  * payload checked against its schema — and against undocumented fields, which a bot could
  * come to rely on without the reference ever naming them.
@@ -29,6 +29,34 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
     h.waitFor(type, () => h.events.find((e) => e.type === type && match(e.data)));
 
   it('emits every type of the catalogue, each matching its schema exactly', async () => {
+    // A window that closes a few seconds from now, with a waiting mark whose resume goes at the
+    // close: window.expiring at once (within the lead time), window.expired and
+    // conversation.resume_sent when it closes, while the story below runs.
+    const waiter = '16505553100';
+    h.embedded.sandbox.users.sendText(h.embedded.whatsapp.phoneNumberId, waiter, 'Quiero un asesor', {
+      at: Date.now() - 24 * 3_600_000 + 8_000,
+    });
+    const waiterId = (await seen('message.received', (d) => d.contact.wa_id === waiter)).data.contact.id;
+    const waiting = await h.api('POST', `/v1/contacts/${waiterId}/waiting`, {
+      reason: 'agent',
+      question: '¿Puedo cambiar el turno?',
+      metadata: { topic: 'tu turno' },
+      resume: {
+        template: {
+          name: 'resume_conversation',
+          language: 'es_AR',
+          body: {
+            first_name: { from: 'contact.first_name', default: 'Hola' },
+            topic: { from: 'waiting.metadata.topic' },
+          },
+        },
+        handoff: true,
+      },
+    });
+    expect(waiting.status, JSON.stringify(waiting.json)).toBe(201);
+    await seen('conversation.waiting');
+    await seen('window.expiring');
+
     // Her tap is routed: reply.routed, and handoff.requested from the rule's handoff.
     const routing = await h.api('PUT', '/v1/templates/appointment_reminder/es_AR/routing', {
       on_reply: [{ match: { payload: ['CONFIRM:*'] }, actions: [{ tag: ['confirmed'] }, { handoff: true }] }],
@@ -124,6 +152,15 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
       },
       schedule: { at: later },
     });
+
+    // The waiting contact's window closed meanwhile: the resume template went; her reply resumes.
+    await h.waitFor('window.expired', () => h.events.find((e) => e.type === 'window.expired'), 30_000);
+    await h.waitFor('resume_sent', () => h.events.find((e) => e.type === 'conversation.resume_sent'), 30_000);
+    h.embedded.sandbox.users.sendText(h.embedded.whatsapp.phoneNumberId, waiter, 'Sí, sigo acá');
+    await seen('conversation.resumed');
+    await seen('handoff.requested', (d) => d.source === 'resume');
+    expect((await h.api('DELETE', `/v1/contacts/${waiterId}/waiting`)).json.cleared).toBe(true);
+    await seen('conversation.cleared');
 
     // Meta pauses a template and its webhook is lost: the next send fails at Meta (132015).
     h.embedded.sandbox.setWebhookUrl(SANDBOX_ACCOUNT.phoneNumberId, 'http://127.0.0.1:9/unreachable');
