@@ -191,7 +191,16 @@ export const sendAnswerSchema = messageSchema
     template_message_id: z
       .string()
       .optional()
-      .describe('template_then_held: the fallback template queued now (msg_…)'),
+      .describe(
+        'template_then_held: the template the contact is to answer (msg_…): queued now, or their open invitation',
+      ),
+    template_reused: z
+      .boolean()
+      .optional()
+      .describe(
+        'template_then_held: true when no template was queued because one sent since the window closed ' +
+          "(the resume-contact template, an earlier held answer's) is still unanswered: the contact gets one invitation",
+      ),
   })
   .meta({ id: 'SendAnswer' });
 

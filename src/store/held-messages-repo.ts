@@ -225,3 +225,28 @@ export async function cancelHeld(
 
 const byCreated = (a: MessageRow, b: MessageRow) =>
   a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Statuses of a template the contact may still answer: on its way, or taken by Meta. */
+const INVITING = ['queued', 'sending', 'unconfirmed', 'accepted', 'sent', 'delivered', 'read'] as const;
+
+/**
+ * The contact's open invitation (domain/conversations/held.ts): the newest template created at
+ * or after `since` that is still on its way or delivered, and not answered.
+ */
+export async function findOpenInvitation(
+  db: Kysely<Database>,
+  p: { contactId: string; since: number },
+): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('contact_id', '=', p.contactId)
+    .where('kind', '=', 'template')
+    .where('created_at', '>=', p.since)
+    .where('status', 'in', INVITING)
+    .where('replied_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -138,6 +138,8 @@ describe.each(DIALECTS)('waiting and the resume-contact rule on %s', (dialect) =
       when_closed: { template: REMINDER.template },
     });
     expect(answer.json.path, JSON.stringify(answer.json)).toBe('template_then_held');
+    // The resume template is her invitation: the answer waits behind it, no second template.
+    expect(answer.json).toMatchObject({ template_message_id: messageId, template_reused: true });
     const view = await contactView(contactId);
     expect(view.waiting).toMatchObject({
       state: 'resume_sent',
@@ -182,6 +184,8 @@ describe.each(DIALECTS)('waiting and the resume-contact rule on %s', (dialect) =
       .execute();
     expect(resumeMessages).toEqual([{ id: messageId }]);
     expect(h.embedded.sandbox.countsByCallbackData().get(messageId)).toBe(1);
+    const templates = h.embedded.sandbox.sent().filter((r) => r.to === waId && r.type === 'template');
+    expect(templates.map((r) => r.bizOpaque)).toEqual([messageId]);
 
     const cleared = await h.api('DELETE', `/v1/contacts/${contactId}/waiting`);
     expect(cleared.json).toMatchObject({ cleared: true, waiting: { state: 'cleared' } });
@@ -195,6 +199,34 @@ describe.each(DIALECTS)('waiting and the resume-contact rule on %s', (dialect) =
       waiting: null,
     });
     expect((await contactView(contactId)).waiting).toBeNull();
+  });
+
+  it('an answer held first is the invitation: the resume rule sends no second template', async () => {
+    const waId = user();
+    const contactId = await write(waId, 'Busco a un asesor humano', 25 * HOUR);
+    const answer = await h.api('POST', '/v1/messages', {
+      to: contactId,
+      text: { body: 'Te escribe un asesor.' },
+      when_closed: { template: REMINDER.template },
+    });
+    expect(answer.json).toMatchObject({ path: 'template_then_held', template_reused: false });
+    const res = await mark(contactId, { reason: 'agent', question: '¿Me llaman?' });
+    expect(res.status, JSON.stringify(res.json)).toBe(201);
+    await race();
+    const sent = await written('conversation.resume_sent', contactId);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].message.id).toBe(answer.json.template_message_id);
+    expect((await contactView(contactId)).waiting).toMatchObject({
+      state: 'resume_sent',
+      resume_message_id: answer.json.template_message_id,
+    });
+    const resumeMessages = await h.store.db
+      .selectFrom('messages')
+      .select('id')
+      .where('contact_id', '=', contactId)
+      .where('kind', '=', 'template')
+      .execute();
+    expect(resumeMessages).toEqual([{ id: answer.json.template_message_id }]);
   });
 
   it("a mark's own rule replaces the account's; null resumes nothing; a closed window resumes at once", async () => {

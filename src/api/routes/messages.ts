@@ -193,7 +193,13 @@ function sendAnswer(o: SendOutcome) {
   const view = messageView(o.message);
   if (o.path === undefined) return view;
   if (o.path === 'now') return { ...view, path: o.path };
-  return { ...view, path: o.path, held_id: o.message.id, template_message_id: o.templateMessageId! };
+  return {
+    ...view,
+    path: o.path,
+    held_id: o.message.id,
+    template_message_id: o.templateMessageId!,
+    template_reused: o.templateReused ?? false,
+  };
 }
 
 /**

@@ -24,6 +24,22 @@ export const MIN_HOLD_MS = 60_000;
  */
 export const WINDOW_SAFETY_MARGIN_MS = 10_000;
 
+/**
+ * One invitation at a time: a template that went to the contact since their window closed, and
+ * that they have not answered yet, is the invitation every held message waits behind. A second
+ * template would only repeat the question (and be billed again): an agent's three answers, or
+ * an answer after the resume-contact template, all wait for the one reply. After a day without
+ * an answer the invitation is stale and a new one goes.
+ */
+export const INVITATION_REUSE_MS = DAY_MS;
+
+/** Templates created at or after this time may serve as the contact's open invitation. */
+export function invitationSince(lastInboundAt: number | null, now: number): number {
+  const closedAt =
+    lastInboundAt === null ? Number.NEGATIVE_INFINITY : windowState(lastInboundAt, now).expiresAt!;
+  return Math.max(closedAt, now - INVITATION_REUSE_MS);
+}
+
 /** Which way a free-form message with a fallback goes: now, or held behind the template. */
 export type HeldPath = 'now' | 'template_then_held';
 

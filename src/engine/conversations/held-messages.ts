@@ -17,13 +17,14 @@
  * emits `message.status` with `previous_status: "held"` in the transaction of the move.
  */
 import type { Kysely } from 'kysely';
-import { chooseHeldPath } from '../../domain/conversations/held';
+import { chooseHeldPath, invitationSince } from '../../domain/conversations/held';
 import { RecontactError } from '../../domain/errors';
 import { markMarketingQueued } from '../../store/consent-repo';
 import { contactKey, ensureContacts, type NewContact } from '../../store/contacts-repo';
 import {
   cancelHeld,
   expireHeld,
+  findOpenInvitation,
   findReleasable,
   holdMessages,
   lockContactWindow,
@@ -59,11 +60,14 @@ export interface HoldRequest {
   marketing: boolean;
 }
 
-/** Queues the template and holds the free-form message, in one transaction. */
+/**
+ * Queues the template (or finds the contact's open invitation) and holds the free-form message,
+ * in one transaction.
+ */
 export async function queueTemplateAndHold(
   ctx: EngineContext,
   r: HoldRequest,
-): Promise<{ held: MessageRow; template: MessageRow }> {
+): Promise<{ held: MessageRow; template: MessageRow; reused: boolean }> {
   const now = r.held.queuedAt;
   return ctx.store.db.transaction().execute(async (trx) => {
     if (r.newContact) {
@@ -76,19 +80,30 @@ export async function queueTemplateAndHold(
     // The path was chosen before this transaction: a message of the contact committed since
     // then opened the window, and no later inbound may come to release what is held now.
     const window = await lockContactWindow(trx, r.held.contactId);
-    const [template] = await insertMessages(trx, [r.template, r.held]);
+    // An invitation still unanswered (the resume template, an earlier answer's template) is the
+    // one this message waits behind too: the contact gets one template, not one per answer.
+    const invitation = await findOpenInvitation(trx, {
+      contactId: r.held.contactId,
+      since: invitationSince(window.lastInboundAt, now),
+    });
+    const inserted = await insertMessages(trx, invitation ? [r.held] : [r.template, r.held]);
+    const template = invitation ?? inserted[0]!;
     let [held] = await holdMessages(trx, [
-      { id: r.held.id, holdUntil: now + r.holdMs, fallbackMessageId: r.template.id },
+      { id: r.held.id, holdUntil: now + r.holdMs, fallbackMessageId: template.id },
     ]);
     await insertMessageEvents(trx, [
-      {
-        id: ctx.id('mev'),
-        message_id: r.template.id,
-        status: 'queued',
-        at: now,
-        source: 'api',
-        detail: JSON.stringify({ fallback_for: r.held.id }),
-      },
+      ...(invitation
+        ? []
+        : [
+            {
+              id: ctx.id('mev'),
+              message_id: r.template.id,
+              status: 'queued' as const,
+              at: now,
+              source: 'api',
+              detail: JSON.stringify({ fallback_for: r.held.id }),
+            },
+          ]),
       {
         id: ctx.id('mev'),
         message_id: r.held.id,
@@ -96,7 +111,8 @@ export async function queueTemplateAndHold(
         at: now,
         source: 'api',
         detail: JSON.stringify({
-          template_message_id: r.template.id,
+          template_message_id: template.id,
+          ...(invitation ? { template_reused: true } : {}),
           hold_until: new Date(now + r.holdMs).toISOString(),
         }),
       },
@@ -109,8 +125,8 @@ export async function queueTemplateAndHold(
       );
       held = stamped.find((m) => m.id === held!.id) ?? held;
     }
-    if (r.marketing) await markMarketingQueued(trx, [held!.contact_id], now);
-    return { held: held!, template: template! };
+    if (r.marketing && !invitation) await markMarketingQueued(trx, [held!.contact_id], now);
+    return { held: held!, template, reused: invitation !== undefined };
   });
 }
 

@@ -18,6 +18,7 @@
 
 import type { Kysely } from 'kysely';
 import type { OutboundContent } from '../../channels/channel';
+import { invitationSince } from '../../domain/conversations/held';
 import { fillResumeTemplate, type ResumeInForce } from '../../domain/conversations/resume';
 import { timerOutcome, windowTimers } from '../../domain/conversations/timers';
 import { RecontactError } from '../../domain/errors';
@@ -25,6 +26,8 @@ import { bindTemplate } from '../../domain/templates/bind';
 import { WHATSAPP_WINDOW, windowState } from '../../domain/window';
 import { readAttributes } from '../../store/contact-book-repo';
 import type { ContactRow } from '../../store/contacts-repo';
+import { findOpenInvitation } from '../../store/held-messages-repo';
+import type { MessageRow } from '../../store/messages-repo';
 import type { Database } from '../../store/schema';
 import { getTemplate } from '../../store/templates-repo';
 import {
@@ -260,6 +263,13 @@ export class ConversationTimers {
     if (tpl.category === 'MARKETING' && contact.marketing_consent === 'opted_out') {
       return 'the contact opted out of marketing messages and the template is MARKETING';
     }
+    // The agent's answer may have gone first with its own fallback template (when_closed): that
+    // template is the invitation, and a second one would only repeat it.
+    const invitation = await findOpenInvitation(db, {
+      contactId: contact.id,
+      since: invitationSince(contact.last_inbound_at, now),
+    });
+    if (invitation) return this.markResumeSent(db, mark, contact, invitation, now);
     const filled = fillResumeTemplate(rule.template, {
       contact: {
         name: contact.name,
@@ -298,14 +308,24 @@ export class ConversationTimers {
         detail: { waiting_id: mark.id },
       },
     ]);
+    return this.markResumeSent(db, mark, contact, message!, now);
+  }
+
+  private async markResumeSent(
+    db: Kysely<Database>,
+    mark: WaitingRow,
+    contact: ContactRow,
+    message: MessageRow,
+    now: number,
+  ): Promise<PendingEvent> {
     const moved = await moveWaiting(db, {
       id: mark.id,
       from: ['waiting'],
       to: 'resume_sent',
       now,
-      set: { resume_message_id: message!.id, resume_sent_at: now },
+      set: { resume_message_id: message.id, resume_sent_at: now },
     });
     // Claimed in this transaction while `waiting`: nothing else can have moved it.
-    return resumeSentEvent(mark.account_id, contact, moved!, message!);
+    return resumeSentEvent(mark.account_id, contact, moved!, message);
   }
 }

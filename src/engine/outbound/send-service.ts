@@ -20,7 +20,12 @@ import type { TemplateParams, TemplateRecord } from '../../domain/templates/mode
 import { windowState } from '../../domain/window';
 import { consentHistory } from '../../store/consent-repo';
 import type { ContactRow, NewContact } from '../../store/contacts-repo';
-import { findByIdempotencyKey, type MessageRow, type NewMessage } from '../../store/messages-repo';
+import {
+  findByIdempotencyKey,
+  getMessage,
+  type MessageRow,
+  type NewMessage,
+} from '../../store/messages-repo';
 import { getTemplate } from '../../store/templates-repo';
 import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
@@ -61,6 +66,8 @@ export interface SendOutcome {
   path?: HeldPath;
   /** template_then_held: the fallback template queued in its place. */
   templateMessageId?: string;
+  /** template_then_held: the template is the contact's open invitation, not queued by this request. */
+  templateReused?: boolean;
 }
 
 const TEMPLATE_CACHE_MS = 2_000;
@@ -228,7 +235,11 @@ export class SendService {
       replyToProviderId: null,
     };
     try {
-      const { held, template: sent } = await queueTemplateAndHold(this.ctx, {
+      const {
+        held,
+        template: sent,
+        reused,
+      } = await queueTemplateAndHold(this.ctx, {
         held: queued,
         template,
         holdMs: fallback.holdMs,
@@ -236,7 +247,13 @@ export class SendService {
         marketing: fallback.category === 'MARKETING',
       });
       this.onQueued();
-      return { message: held, replayed: false, path: 'template_then_held', templateMessageId: sent.id };
+      return {
+        message: held,
+        replayed: false,
+        path: 'template_then_held',
+        templateMessageId: sent.id,
+        templateReused: reused,
+      };
     } catch (err) {
       if (idempotencyKey !== undefined) {
         const winner = await findByIdempotencyKey(this.ctx.store.db, queued.accountId, idempotencyKey);
@@ -282,7 +299,12 @@ export class SendService {
     );
   }
 
-  private replay(existing: MessageRow, requestHash: string, key: string, req: SendRequest): SendOutcome {
+  private async replay(
+    existing: MessageRow,
+    requestHash: string,
+    key: string,
+    req: SendRequest,
+  ): Promise<SendOutcome> {
     if (existing.request_hash !== requestHash) {
       throw new RecontactError(
         'IDEMPOTENCY_KEY_REUSED',
@@ -295,11 +317,14 @@ export class SendService {
     }
     // The same answer as the first time: the held message names its template.
     if (existing.fallback_message_id !== null) {
+      const template = await getMessage(this.ctx.store.db, existing.fallback_message_id);
       return {
         message: existing,
         replayed: true,
         path: 'template_then_held',
         templateMessageId: existing.fallback_message_id,
+        // Queued by the first request in its transaction (the same instant), or found there.
+        templateReused: template !== undefined && template.created_at < existing.created_at,
       };
     }
     return { message: existing, replayed: true, ...(req.when_closed ? { path: 'now' as const } : {}) };
