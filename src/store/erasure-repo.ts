@@ -43,7 +43,10 @@ export type ErasureCounts = Record<
   | 'events'
   | 'webhook_inbox'
   | 'import_rejects'
-  | 'audiences',
+  | 'audiences'
+  | 'waiting_marks'
+  | 'window_timers'
+  | 'reply_actions',
   number
 >;
 
@@ -104,6 +107,16 @@ export async function eraseContact(
     add(m.payload);
   }
   for (const m of messages) for (const s of valuesIn(safeParse(m.content))) add(s);
+  // The question a waiting mark carried is in conversation events too.
+  const marks = await db
+    .selectFrom('waiting_marks')
+    .select(['question', 'metadata'])
+    .where('contact_id', '=', id)
+    .execute();
+  for (const m of marks) {
+    add(m.question);
+    if (m.metadata !== null) for (const s of valuesIn(safeParse(m.metadata))) add(s);
+  }
   const redactor = redactorFor([...needles]);
 
   const counts: ErasureCounts = {
@@ -118,6 +131,9 @@ export async function eraseContact(
     webhook_inbox: 0,
     import_rejects: 0,
     audiences: 0,
+    waiting_marks: 0,
+    window_timers: 0,
+    reply_actions: 0,
   };
 
   // A message not yet handed to the dispatcher (or held for the contact to write) must not leave
@@ -250,6 +266,47 @@ export async function eraseContact(
       .where('id', '=', a.id)
       .execute();
     counts.audiences++;
+  }
+
+  // A waiting mark keeps the person's question in their own words: it is cleared (no resume
+  // template may go to an erased person) and its question and metadata are dropped.
+  await db
+    .updateTable('waiting_marks')
+    .set({ state: 'cleared', cleared_at: now, cleared_by: 'erasure', resume_due_at: null, updated_at: now })
+    .where('contact_id', '=', id)
+    .where('state', '!=', 'cleared')
+    .execute();
+  const dropped = await db
+    .updateTable('waiting_marks')
+    .set({ question: null, metadata: null, updated_at: now })
+    .where('contact_id', '=', id)
+    .executeTakeFirst();
+  counts.waiting_marks = Number(dropped.numUpdatedRows);
+  // Their window's timers would announce an erased person's window: they are spent, unfired.
+  const timers = await db
+    .updateTable('window_timers')
+    .set({ fired_at: now, outcome: 'gone' })
+    .where('contact_id', '=', id)
+    .where('fired_at', 'is', null)
+    .executeTakeFirst();
+  counts.window_timers = Number(timers.numUpdatedRows);
+  // What routing rules did with their replies may quote them (an attribute set, a tag).
+  const actions = await db
+    .selectFrom('reply_actions')
+    .select(['inbound_id', 'action_index', 'detail'])
+    .where('contact_id', '=', id)
+    .execute();
+  for (const a of actions) {
+    if (a.detail === null) continue;
+    const redacted = redactor.text(a.detail);
+    if (redacted === a.detail) continue;
+    await db
+      .updateTable('reply_actions')
+      .set({ detail: redacted })
+      .where('inbound_id', '=', a.inbound_id)
+      .where('action_index', '=', a.action_index)
+      .execute();
+    counts.reply_actions++;
   }
 
   const tags = await db.deleteFrom('contact_tags').where('contact_id', '=', id).executeTakeFirst();

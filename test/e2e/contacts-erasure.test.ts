@@ -53,6 +53,8 @@ describe.each(DIALECTS)('erasing a contact on %s', (dialect) => {
     param: 'Zárate turno 8F',
     reply: 'Mi DNI es 30111222',
     metadata: 'historia-clinica-55',
+    question: '¿Me pueden recetar clonazepam?',
+    waitingTicket: 'ticket-psiquiatria-9',
   };
 
   beforeAll(async () => {
@@ -129,6 +131,14 @@ describe.each(DIALECTS)('erasing a contact on %s', (dialect) => {
         queuedAt: Date.now() + 86_400_000,
       },
     ]);
+    // Waiting for an agent, with her question in her words: dropped, and no resume goes.
+    const waiting = await h.api('POST', `/v1/contacts/${contactId}/waiting`, {
+      reason: 'agent',
+      question: SECRETS.question,
+      metadata: { ticket: SECRETS.waitingTicket },
+      resume: null,
+    });
+    expect(waiting.status, JSON.stringify(waiting.json)).toBe(201);
     await h.api('POST', '/v1/audiences', {
       name: 'Emilia only',
       definition: { list: { contacts: [EMILIA.phone, contactId] } },
@@ -157,6 +167,8 @@ describe.each(DIALECTS)('erasing a contact on %s', (dialect) => {
       inbound_messages: 1,
       consent_events: 1,
       audiences: 1,
+      waiting_marks: 1,
+      window_timers: 2,
     });
     expect(erased.json.erased.events).toBeGreaterThan(0);
     expect(erased.json.erased.webhook_inbox).toBeGreaterThan(0);
