@@ -451,6 +451,77 @@ describe.each(DIALECTS)('contacts by BSUID (usernames) on %s', (dialect) => {
     expect((await consentHistory(store.db, 'ctc_phone')).map((e) => e.id)).toEqual(['cev_1']);
   });
 
+  it("merge: the later window's timers and the waiting marks follow; the survivor's active mark wins", async () => {
+    const alias = await ensureContact(store.db, bsuidOnly(), T0);
+    const ph = await ensureContact(store.db, phone(), T0);
+    await store.db
+      .updateTable('contacts')
+      .set({ last_inbound_at: T0 + HOUR })
+      .where('id', '=', alias.id)
+      .execute();
+    await store.db.updateTable('contacts').set({ last_inbound_at: T0 }).where('id', '=', ph.id).execute();
+    const timer = (contactId: string, kind: 'expiring' | 'expired', at: number) => ({
+      id: `${contactId}:${kind}`,
+      account_id: 'acc_1',
+      contact_id: contactId,
+      kind,
+      last_inbound_at: at,
+      due_at: at + 24 * HOUR,
+      fired_at: null,
+      outcome: null,
+    });
+    await store.db
+      .insertInto('window_timers')
+      .values([timer(ph.id, 'expired', T0), timer(alias.id, 'expired', T0 + HOUR)])
+      .execute();
+    const mark = (id: string, contactId: string) => ({
+      id,
+      account_id: 'acc_1',
+      contact_id: contactId,
+      state: 'waiting' as const,
+      reason: 'agent',
+      question: null,
+      metadata: null,
+      resume: null,
+      resume_due_at: null,
+      resume_message_id: null,
+      resume_failure: null,
+      created_at: T0,
+      updated_at: T0,
+      resume_sent_at: null,
+      resumed_at: null,
+      cleared_at: null,
+      cleared_by: null,
+    });
+    await store.db
+      .insertInto('waiting_marks')
+      .values([mark('wait_phone', ph.id), mark('wait_alias', alias.id)])
+      .execute();
+
+    const [a, p] = await Promise.all(
+      [alias.id, ph.id].map((id) =>
+        store.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+      ),
+    );
+    await store.db.transaction().execute((trx) => mergeContacts(trx, p!, a!, T0 + 2 * HOUR));
+
+    const timers = await store.db.selectFrom('window_timers').select(['id', 'last_inbound_at']).execute();
+    expect(timers.map((t) => ({ ...t, last_inbound_at: Number(t.last_inbound_at) }))).toEqual([
+      { id: `${ph.id}:expired`, last_inbound_at: T0 + HOUR },
+    ]);
+    const marks = await store.db
+      .selectFrom('waiting_marks')
+      .select(['id', 'contact_id', 'state', 'cleared_by'])
+      .orderBy('id')
+      .execute();
+    expect(marks).toEqual([
+      { id: 'wait_alias', contact_id: ph.id, state: 'cleared', cleared_by: 'merge' },
+      { id: 'wait_phone', contact_id: ph.id, state: 'waiting', cleared_by: null },
+    ]);
+    await store.db.deleteFrom('waiting_marks').execute();
+    await store.db.deleteFrom('window_timers').execute();
+  });
+
   it('merge refuses a contact into itself', async () => {
     const c = await ensureContact(store.db, phone(), T0);
     await expect(mergeContacts(store.db, c, c, T0)).rejects.toThrow(/into itself/);

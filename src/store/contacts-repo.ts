@@ -397,6 +397,7 @@ export async function mergeContacts(
     .onConflict((oc) => oc.doNothing())
     .execute();
   await db.deleteFrom('contact_tags').where('contact_id', '=', from).execute();
+  await mergeConversations(db, survivor, loser, now);
   await db.deleteFrom('contacts').where('id', '=', from).execute();
 
   const tags = [...new Set([...parseList(survivor.tags), ...parseList(loser.tags)])].sort();
@@ -425,6 +426,49 @@ export async function mergeContacts(
     .execute();
   if (Number(moved.numUpdatedRows) > 0) await rederiveConsent(db, [to], now);
   return updateAddress(db, to, set, now);
+}
+
+/**
+ * Conversations follow the merge: routing records and waiting marks move to the survivor (one
+ * mark may be active per contact: the survivor's own wins, the loser's is cleared), and the
+ * window timers are those of the later window, so the merged window is announced once.
+ */
+async function mergeConversations(
+  db: Kysely<Database>,
+  survivor: ContactRow,
+  loser: ContactRow,
+  now: number,
+) {
+  const to = survivor.id;
+  const from = loser.id;
+  await db.updateTable('reply_actions').set({ contact_id: to }).where('contact_id', '=', from).execute();
+  const active = await db
+    .selectFrom('waiting_marks')
+    .select('id')
+    .where('contact_id', '=', to)
+    .where('state', '!=', 'cleared')
+    .executeTakeFirst();
+  if (active) {
+    await db
+      .updateTable('waiting_marks')
+      .set({ state: 'cleared', cleared_at: now, cleared_by: 'merge', resume_due_at: null, updated_at: now })
+      .where('contact_id', '=', from)
+      .where('state', '!=', 'cleared')
+      .execute();
+  }
+  await db.updateTable('waiting_marks').set({ contact_id: to }).where('contact_id', '=', from).execute();
+  const loserLater = (loser.last_inbound_at ?? -1) > (survivor.last_inbound_at ?? -1);
+  if (loserLater) {
+    await db.deleteFrom('window_timers').where('contact_id', '=', to).execute();
+    for (const kind of ['expiring', 'expired'] as const) {
+      await db
+        .updateTable('window_timers')
+        .set({ id: `${to}:${kind}`, contact_id: to })
+        .where('id', '=', `${from}:${kind}`)
+        .execute();
+    }
+  }
+  await db.deleteFrom('window_timers').where('contact_id', '=', from).execute();
 }
 
 /**

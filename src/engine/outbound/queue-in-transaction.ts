@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { OutboundContent } from '../../channels/channel';
+import { markMarketingQueued } from '../../store/consent-repo';
 import { insertMessageEvents, insertMessages, type MessageRow } from '../../store/messages-repo';
 import type { Database } from '../../store/schema';
 import type { EngineContext } from '../context';
@@ -58,5 +59,8 @@ export async function queueInTransaction(
       detail: s.detail === undefined ? null : JSON.stringify(s.detail),
     })),
   );
+  // A marketing template counts for the contact's frequency cap, whoever queued it.
+  const marketing = sends.filter((s) => s.template?.category === 'MARKETING').map((s) => s.contact.id);
+  if (marketing.length) await markMarketingQueued(db, marketing, now);
   return rows;
 }
