@@ -8,18 +8,18 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RecontactError } from '../../domain/errors';
 import {
+  currentPosition,
   deliveryLog,
   EVENTS_PAGE_MAX,
-  eventEnvelope,
   listEvents,
   parseTypes,
   replayToEndpoint,
   resolveCursor,
+  streamPage,
 } from '../../engine/events/replay';
 import { EVENT_TYPES } from '../../engine/events/schemas';
 import type { EventSequencer } from '../../engine/events/sequencer';
 import type { EventStreamHub } from '../../engine/events/stream';
-import { lastPosition, listEventsAfter } from '../../store/events-repo';
 import { answer, errorAnswers } from '../openapi';
 import type { ApiDeps } from '../server';
 
@@ -184,7 +184,7 @@ export const eventRoutes =
         if (given === undefined) await ev.sequencer.run();
         const start =
           given === undefined
-            ? await lastPosition(ctx.store.db)
+            ? await currentPosition(ctx)
             : await resolveCursor(ctx, given, where, { times: false });
         const raw = reply.raw;
         let closed = false;
@@ -225,20 +225,12 @@ export const eventRoutes =
           let cursor = start;
           const page = ev.stream.opts.pageSize;
           while (!closed) {
-            const end = await lastPosition(ctx.store.db);
-            const rows = await listEventsAfter(ctx.store.db, {
-              after: cursor,
-              until: end,
-              limit: page,
-              ...(types ? { types } : {}),
-            });
-            for (const r of rows) {
-              await write(
-                `id: ${r.position}\nevent: ${r.type}\ndata: ${JSON.stringify(eventEnvelope(r))}\n\n`,
-              );
+            const next = await streamPage(ctx, { after: cursor, limit: page, ...(types ? { types } : {}) });
+            for (const e of next.events) {
+              await write(`id: ${e.position}\nevent: ${e.type}\ndata: ${JSON.stringify(e.envelope)}\n\n`);
             }
-            cursor = rows.length === page ? rows[rows.length - 1]!.position : Math.max(cursor, end);
-            if (rows.length === page) continue;
+            cursor = next.cursor;
+            if (next.full) continue;
             const news = await Promise.race([
               ev.stream.waitForNews(cursor, ev.stream.opts.keepAliveMs),
               closedSignal.then(() => false),

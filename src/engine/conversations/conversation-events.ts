@@ -9,6 +9,7 @@ import type { MessageRow } from '../../store/messages-repo';
 import type { WaitingRow } from '../../store/waiting-repo';
 import { contactView, messageView, windowView } from '../events/payloads';
 import type { EventData, PendingEvent } from '../events/schemas';
+import { handoffRequestedEvent } from '../inbound/reply-events';
 
 type WaitingView = EventData<'conversation.waiting'>['waiting'];
 type ContactRef = { id: string; wa_id: string; bsuid: string | null; name: string | null };
@@ -151,19 +152,13 @@ export function resumeHandoffEvent(p: {
   reply: InboundView;
   window: WindowState;
 }): PendingEvent {
-  return {
-    type: 'handoff.requested',
-    data: {
-      account_id: p.accountId,
-      contact: contactView(p.contact),
-      source: 'resume',
-      reason: p.waiting.reason,
-      question: p.waiting.question,
-      metadata:
-        p.waiting.metadata === null ? null : (JSON.parse(p.waiting.metadata) as Record<string, unknown>),
-      reply: p.reply,
-      waiting: waitingView(p.waiting),
-      window: windowView(p.window),
-    },
-  };
+  return handoffRequestedEvent({
+    ...p,
+    source: 'resume',
+    reason: p.waiting.reason,
+    question: p.waiting.question,
+    metadata:
+      p.waiting.metadata === null ? null : (JSON.parse(p.waiting.metadata) as Record<string, unknown>),
+    waiting: waitingView(p.waiting),
+  });
 }

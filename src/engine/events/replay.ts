@@ -114,6 +114,31 @@ export async function listEvents(
   };
 }
 
+/** The newest position given so far: a stream without a cursor starts after it. */
+export function currentPosition(ctx: EngineContext): Promise<number> {
+  return lastPosition(ctx.store.db);
+}
+
+/**
+ * One page of the live stream after `after`, up to the newest position read first (so a page
+ * never runs past an end it did not see), with where the stream stands afterwards.
+ */
+export async function streamPage(ctx: EngineContext, q: { after: number; limit: number; types?: string[] }) {
+  const end = await lastPosition(ctx.store.db);
+  const rows = await listEventsAfter(ctx.store.db, {
+    after: q.after,
+    until: end,
+    limit: q.limit,
+    ...(q.types ? { types: q.types } : {}),
+  });
+  const full = rows.length === q.limit;
+  return {
+    events: rows.map((r) => ({ position: r.position, type: r.type, envelope: eventEnvelope(r) })),
+    full,
+    cursor: full ? rows[rows.length - 1]!.position : Math.max(q.after, end),
+  };
+}
+
 export interface ReplayRange {
   after: string | number;
   until?: string | number | undefined;

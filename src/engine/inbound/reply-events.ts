@@ -41,9 +41,11 @@ export function replyRoutedEvent(p: {
   };
 }
 
-export function routingHandoffEvent(p: {
+/** `handoff.requested`, from a routing rule or a resumed conversation: one shape for both. */
+export function handoffRequestedEvent(p: {
   accountId: string;
   contact: ContactRef;
+  source: 'routing' | 'resume';
   reason: string | null;
   question: string | null;
   metadata: Record<string, unknown> | null;
@@ -56,7 +58,7 @@ export function routingHandoffEvent(p: {
     data: {
       account_id: p.accountId,
       contact: contactView(p.contact),
-      source: 'routing',
+      source: p.source,
       reason: p.reason,
       question: p.question,
       metadata: p.metadata,

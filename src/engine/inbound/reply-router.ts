@@ -49,7 +49,7 @@ import { waitingView } from '../conversations/conversation-events';
 import { clearWaiting, markWaiting } from '../conversations/waiting-service';
 import { queueInTransaction } from '../outbound/queue-in-transaction';
 import type { AppliedInbound, FollowUp, InboundFollower } from './inbound-followers';
-import { type RoutedAction, replyRoutedEvent, routingHandoffEvent } from './reply-events';
+import { handoffRequestedEvent, type RoutedAction, replyRoutedEvent } from './reply-events';
 
 interface Outcome extends RoutedAction {
   ref?: string | null;
@@ -199,7 +199,8 @@ export class ReplyRouter implements InboundFollower {
       }
       const mark = await activeWaiting(db, a.contact.id);
       out.events.push(
-        routingHandoffEvent({
+        handoffRequestedEvent({
+          source: 'routing',
           accountId: a.accountId,
           contact: { ...a.contact, name: a.item.profileName ?? a.contact.name },
           reason: action.handoff.reason ?? null,
