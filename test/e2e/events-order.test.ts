@@ -103,7 +103,15 @@ describe.each(DIALECTS)('events a bot can trust on %s', (dialect) => {
       expect(a.duration_ms).toBeGreaterThanOrEqual(0);
     }
     expect(d.attempts).toBe(d.attempt_log.length);
-    // Filtered by status; paged with next_before.
+    // Filtered by status; paged with next_before. A delivery is recorded as delivered a moment
+    // after the bot answered it: wait until three are.
+    await h.waitFor('three deliveries recorded as delivered', async () => {
+      const some = await h.api(
+        'GET',
+        `/v1/webhook-endpoints/${endpointId}/deliveries?status=delivered&limit=3`,
+      );
+      return some.json.data.length === 3;
+    });
     const delivered = await h.api(
       'GET',
       `/v1/webhook-endpoints/${endpointId}/deliveries?status=delivered&limit=2`,

@@ -114,8 +114,11 @@ export async function unsettled(h: Harness, ids: readonly string[], inboundCount
     .select(['id', 'status', 'attempts', 'last_error', 'locked_until', 'lease_token', 'next_attempt_at'])
     .where('status', '!=', 'delivered')
     .execute();
+  // An event gets its deliveries when the sequencer reaches it: until then it has none to wait for.
+  const unsequenced = await db.selectFrom('events').select('id').where('position', 'is', null).execute();
   const inbound = await db.selectFrom('inbound_messages').select('id').execute();
   const out: Record<string, unknown> = {};
+  if (unsequenced.length) out.unsequenced_events = unsequenced.length;
   if (messages.length) out.messages = messages;
   if (webhooks.length) out.webhooks = webhooks;
   if (deliveries.length) out.deliveries = deliveries;
