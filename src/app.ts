@@ -64,8 +64,6 @@ export interface AppOptions {
   channel?: Channel & TemplateProvider;
   dispatcher?: Partial<DispatcherOptions>;
   deliverer?: Partial<DelivererOptions>;
-  /** Unused: events are no longer routed to endpoints inside the causing transaction (the sequencer does it). */
-  eventEndpointRefreshMs?: number;
   /** Tests: the event stream's limits (streams at once, keep-alive, page size). */
   eventStream?: Partial<StreamOptions>;
   /** How long request bodies may take (tests shorten them). */

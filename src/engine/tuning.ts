@@ -24,8 +24,5 @@ export const INGEST_TUNING = {
   maxAttempts: 5,
 } as const;
 
-/** How often event subscriptions are re-read from the database by each process. */
-export const EVENT_ENDPOINT_REFRESH_MS = 5_000;
-
 /** A second SIGINT/SIGTERM, or this long after the first, ends the process at once. */
 export const SHUTDOWN_DEADLINE_MS = 20_000;

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import { withRowLock } from './row-locks';
 import type { Database, EventEndpointsTable } from './schema';
 
@@ -667,12 +667,7 @@ export async function pruneEvents(
       .where('event_id', 'in', ids)
       .where(({ not, exists, selectFrom }) =>
         not(
-          exists(
-            selectFrom('event_deliveries as d')
-              .select('d.id')
-              .whereRef('d.id', '=', 'event_delivery_attempts.delivery_id')
-              .where('d.status', '=', 'pending'),
-          ),
+          exists(pendingDeliveries(selectFrom).whereRef('d.id', '=', 'event_delivery_attempts.delivery_id')),
         ),
       )
       .execute();
@@ -685,16 +680,14 @@ export async function pruneEvents(
       .deleteFrom('events')
       .where('id', 'in', ids)
       .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('event_deliveries as d')
-              .select('d.id')
-              .whereRef('d.event_id', '=', 'events.id')
-              .where('d.status', '=', 'pending'),
-          ),
-        ),
+        not(exists(pendingDeliveries(selectFrom).whereRef('d.event_id', '=', 'events.id'))),
       )
       .executeTakeFirst();
     return Number(res.numDeletedRows);
   });
+}
+
+/** Pending deliveries, for "keep what one still waits for": a subquery the pruner correlates. */
+function pendingDeliveries(selectFrom: ExpressionBuilder<Database, keyof Database>['selectFrom']) {
+  return selectFrom('event_deliveries as d').select('d.id').where('d.status', '=', 'pending');
 }

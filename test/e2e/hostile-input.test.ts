@@ -336,7 +336,6 @@ async function startStrict(dialect: (typeof DIALECTS)[number], env: Record<strin
     config,
     store,
     logger,
-    eventEndpointRefreshMs: 0,
     deliverer: { pollMs: 20 },
   });
   return { app, store, lines, config };
@@ -471,7 +470,6 @@ describe.each(DIALECTS)('connect-time target checks on %s', (dialect) => {
       store,
       // Failed attempts are logged at debug level, with the reason.
       logger: pino({ level: 'debug' }, { write: (l: string) => lines.push(JSON.parse(l)) }),
-      eventEndpointRefreshMs: 0,
       // The app's connector, with a resolver that answers what a rebinding DNS server would.
       deliverer: {
         pollMs: 20,

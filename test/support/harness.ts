@@ -100,9 +100,6 @@ export async function startHarness(
       breaker: { failureThreshold: 5, openMs: 200, maxOpenMs: 1_000, failingAfterOpens: 10 },
       ...deliverer,
     },
-    // Re-read subscriptions inside every transaction: guards against querying the root handle
-    // from within a transaction, which deadlocks SQLite's single connection.
-    eventEndpointRefreshMs: 0,
     dispatcher: { pollMs: 20, retryBaseMs: 20, retryCapMs: 200, ...dispatcher },
     ...appOptions,
   });
