@@ -9,6 +9,7 @@ import type { RequestDeadlines } from './api/request-deadlines';
 import { eventRoutes } from './api/routes/events';
 import { type ApiDeps, buildApi } from './api/server';
 import type { Channel, TemplateProvider } from './channels/channel';
+import { type ChannelSet, createChannelSet } from './channels/router';
 import { safeConnector } from './channels/safe-dispatcher';
 import { createWhatsAppChannel } from './channels/whatsapp/client';
 import type { Config } from './config';
@@ -95,7 +96,8 @@ export interface App {
   apiKeys: ApiKeys;
   /** CSV contact imports: the jobs this process runs, and the limits of an upload. */
   imports: ImportService;
-  channel: Channel & TemplateProvider;
+  /** Every channel's adapter behind one face, picked by the account (channels/router.ts). */
+  channel: ChannelSet;
   http: FastifyInstance;
   /** A key created on first start when none existed; shown once. */
   createdApiKey: string | undefined;
@@ -134,7 +136,20 @@ export async function createApp(opts: AppOptions): Promise<App> {
     await upsertAccount(
       store.db,
       secrets,
-      { id: 'acc_default', name: 'default', ...config.whatsapp },
+      {
+        id: 'acc_default',
+        name: 'default',
+        channel: 'whatsapp',
+        externalId: config.whatsapp.phoneNumberId,
+        wabaId: config.whatsapp.wabaId,
+        accessToken: config.whatsapp.accessToken,
+        appSecret: config.whatsapp.appSecret,
+        verifyToken: config.whatsapp.verifyToken,
+        baseUrl: config.whatsapp.baseUrl,
+        graphVersion: config.whatsapp.graphVersion,
+        throughputMps: config.whatsapp.throughputMps,
+        source: 'env',
+      },
       clock(),
     );
   }
@@ -147,8 +162,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // loop, the event stream and GET /v1/events in this process.
   const sequencer = new EventSequencer(ctx);
   const eventStream = new EventStreamHub(ctx, sequencer, { ...DEFAULT_STREAM_OPTIONS, ...opts.eventStream });
-  const channel =
-    opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) });
+  const channel = createChannelSet({
+    whatsapp:
+      opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) }),
+  });
   const deliverer = new EventDeliverer(
     ctx,
     {

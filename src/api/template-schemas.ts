@@ -138,7 +138,7 @@ const planEntry = z.object({
 
 const diffFields = {
   account_id: z.string(),
-  waba_id: z.string(),
+  waba_id: z.string().nullable(),
   file: z.string(),
   source: z.string(),
   lint: lintSummary,
@@ -183,7 +183,7 @@ export const templatePushSchema = z
 export const templatePullSchema = z
   .object({
     account_id: z.string(),
-    waba_id: z.string(),
+    waba_id: z.string().nullable(),
     at_meta: z.number().int(),
     added: z.number().int(),
     changed: z.number().int(),

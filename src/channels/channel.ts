@@ -1,16 +1,23 @@
 /**
  * The Channel port: what the engine needs from a messaging provider. One implementation per
- * folder (whatsapp/ now, messenger/ later). Adapters never touch storage: they turn our
- * outbound messages into HTTP calls and provider payloads into WebhookItems, nothing more.
+ * folder (whatsapp/, messenger/); router.ts picks one by the account's channel and by the
+ * webhook body's `object`. Adapters never touch storage: they turn our outbound messages into
+ * HTTP calls and provider payloads into WebhookItems, nothing more.
  */
+import type { ChannelKind } from '../domain/channels/channel-kind';
+import type { MessengerMessaging } from '../domain/channels/send-policy';
 import type { ProviderStatus } from '../domain/message';
 import type { CloudTemplate } from '../domain/templates/model';
 
-/** Everything an adapter needs to talk to one sending identity (a WhatsApp phone number). */
+/** Everything an adapter needs to talk to one sending identity (a WhatsApp number, a Messenger page). */
 export interface ChannelAccount {
   id: string;
-  phoneNumberId: string;
-  wabaId: string;
+  channel: ChannelKind;
+  /** Meta's id of the identity: the phone-number id (WhatsApp) or the page id (Messenger). */
+  externalId: string;
+  /** WhatsApp Business Account id; null for a Messenger page. */
+  wabaId: string | null;
+  /** WhatsApp: the access token; Messenger: the page access token. */
   accessToken: string;
   /** Meta app secret: verifies X-Hub-Signature-256 on webhooks. */
   appSecret: string;
@@ -22,19 +29,24 @@ export interface ChannelAccount {
   graphVersion: string;
 }
 
-/** Send payloads, already bound and validated by the domain: the adapter only wraps them. */
-export type OutboundContent =
+/**
+ * Send payloads, already bound and validated by the domain: the adapter only wraps them.
+ * `messaging` is Messenger's delivery mode as the send policy decided it when the message was
+ * queued (domain/channels/send-policy.ts); WhatsApp has none.
+ */
+export type OutboundContent = (
   | { kind: 'template'; template: CloudTemplate }
   | { kind: 'text'; text: { body: string; preview_url?: boolean } }
-  | { kind: 'interactive'; interactive: Record<string, unknown> };
+  | { kind: 'interactive'; interactive: Record<string, unknown> }
+) & { messaging?: MessengerMessaging };
 
 export interface OutboundMessage {
   /** Our message id; travels as biz_opaque_callback_data and comes back on every status. */
   messageId: string;
   /**
-   * The recipient: a wa_id (Meta's digits-only form, E.164 without "+"), posted as `to`, or a
-   * business-scoped user id ("US.1349…", domain/bsuid.ts), posted as `recipient`. The two
-   * shapes cannot be confused, so the address needs no separate kind.
+   * The recipient. WhatsApp: a wa_id (Meta's digits-only form, E.164 without "+"), posted as
+   * `to`, or a business-scoped user id ("US.1349…", domain/bsuid.ts), posted as `recipient`.
+   * Messenger: the page-scoped id (PSID), posted as `recipient.id`.
    */
   to: string;
   content: OutboundContent;
@@ -65,7 +77,8 @@ export type SendResult =
 
 export interface InboundItem {
   kind: 'inbound';
-  phoneNumberId: string;
+  /** The account's externalId: the phone-number id or the page id the person wrote to. */
+  externalId: string;
   providerMessageId: string;
   /**
    * The user's wa_id (digits), or their BSUID when Meta omitted the wa_id (a user with a
@@ -77,10 +90,18 @@ export interface InboundItem {
   profileName?: string;
   /** Milliseconds since the epoch. */
   timestamp: number;
-  /** Meta's message type: text, button, interactive, image, ... */
+  /**
+   * Meta's message type: text, button, interactive, image, ...; on Messenger also postback,
+   * quick_reply, reaction and referral (each reopens the window there).
+   */
   type: string;
+  /**
+   * False for an action that reopens the window but is not a message (a Messenger reaction,
+   * postback or referral): Messenger's HUMAN_AGENT 7 days count from messages only.
+   */
+  isMessage?: boolean;
   text?: string;
-  /** Quick-reply button tap on a template (type "button"). */
+  /** Quick-reply button tap on a template (type "button"); Messenger quick replies and postbacks too. */
   button?: { payload: string; text: string };
   /** Reply-button or list choice on an interactive message. */
   interactiveReply?: { id: string; title: string; description?: string };
@@ -91,7 +112,7 @@ export interface InboundItem {
 
 export interface StatusItem {
   kind: 'status';
-  phoneNumberId: string;
+  externalId: string;
   providerMessageId: string;
   status: ProviderStatus;
   /** Milliseconds since the epoch. */
@@ -143,7 +164,7 @@ export interface TemplateCategoryItem {
 
 export interface SystemErrorItem {
   kind: 'system_error';
-  phoneNumberId?: string;
+  externalId?: string;
   errors: Array<{ code: number; title: string; message?: string; details?: string }>;
   raw: unknown;
 }
@@ -155,7 +176,7 @@ export interface SystemErrorItem {
  */
 export interface UserPreferenceItem {
   kind: 'user_preference';
-  phoneNumberId: string;
+  externalId: string;
   /** The user's wa_id (digits), when Meta sent it. */
   waId?: string;
   /** The user's business-scoped user id (BSUID), when Meta sent it. */
@@ -177,7 +198,7 @@ export interface UserPreferenceItem {
  */
 export interface IdentityChangeItem {
   kind: 'identity_change';
-  phoneNumberId: string;
+  externalId: string;
   /** `number`: the user moved to another phone; `user_id`: only their BSUID changed. */
   change: 'number' | 'user_id';
   /** Meta's id of the system message; absent for a forwarded user_id_update. */
@@ -212,7 +233,26 @@ export interface PhoneQualityItem {
   raw: unknown;
 }
 
+/**
+ * Messenger's delivery and read receipts: not per message but a watermark, "everything sent to
+ * this person before `watermark` was delivered (read)"; applied to every earlier message.
+ */
+export interface WatermarkItem {
+  kind: 'watermark';
+  /** The page id. */
+  externalId: string;
+  /** The person's PSID. */
+  recipientId: string;
+  status: 'delivered' | 'read';
+  /** Milliseconds since the epoch. */
+  watermark: number;
+  /** When the receipt was sent, ms. */
+  timestamp: number;
+  raw: unknown;
+}
+
 export type WebhookItem =
+  | WatermarkItem
   | PhoneQualityItem
   | InboundItem
   | UserPreferenceItem

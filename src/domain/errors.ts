@@ -6,7 +6,12 @@
 export const ERROR_CODES = {
   INPUT_INVALID: 'The request does not match the expected shape.',
   PHONE_INVALID: 'The phone number cannot be read as a valid international number.',
-  ACCOUNT_NOT_FOUND: 'No channel account with that id.',
+  ACCOUNT_NOT_FOUND: 'No channel account with that id or name.',
+  ACCOUNT_DISABLED: 'The channel account is disabled: it sends nothing and takes no new work.',
+  ACCOUNT_CONFLICT:
+    'Another channel account already has that name, or that phone-number id or page id on its channel.',
+  SEND_POLICY_REFUSED:
+    "Meta's rules for this channel allow no such send now (a retired Messenger tag, HUMAN_AGENT from automation, a marketing template on Messenger); data.rule names the rule.",
   CONTACT_NOT_FOUND: 'No contact with that id or number.',
   AUDIENCE_NOT_FOUND: 'No saved audience with that id on this account.',
   AUDIENCE_NAME_TAKEN: 'Another saved audience of this account already has that name.',

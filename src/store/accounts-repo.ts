@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ChannelAccount } from '../channels/channel';
+import type { AccountSource } from '../domain/channels/channel-kind';
 import { PLAIN_PREFIX, type SecretBox } from '../domain/secret-box';
 import type { ChannelAccountsTable, Database } from './schema';
 
@@ -8,6 +9,13 @@ export type AccountRow = Selectable<ChannelAccountsTable>;
 export interface AccountWithLimits extends ChannelAccount {
   name: string;
   throughputMps: number;
+  /** WhatsApp's messaging limit as declared for this number; null: the process-wide setting. */
+  messagingLimit: number | null;
+  source: AccountSource;
+  /** A disabled account sends nothing and takes no new work; null while enabled. */
+  disabledAt: number | null;
+  createdAt: number;
+  updatedAt: number;
 }
 
 /** The credentials, encrypted in the row (SecretBox); everything else is stored as it is. */
@@ -29,8 +37,9 @@ function seal(box: SecretBox, plain: string, column: SecretColumn): string {
 function toAccount(row: AccountRow, box: SecretBox): AccountWithLimits {
   return {
     id: row.id,
+    channel: row.channel,
     name: row.name,
-    phoneNumberId: row.phone_number_id,
+    externalId: row.external_id,
     wabaId: row.waba_id,
     accessToken: open(box, row, 'access_token'),
     appSecret: open(box, row, 'app_secret'),
@@ -38,21 +47,35 @@ function toAccount(row: AccountRow, box: SecretBox): AccountWithLimits {
     baseUrl: row.base_url,
     graphVersion: row.graph_version,
     throughputMps: row.throughput_mps,
+    messagingLimit: row.messaging_limit,
+    source: row.source,
+    disabledAt: row.disabled_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
-/** Inserts or refreshes an account by its phone-number id (credentials and URLs may change). */
+export type AccountDeclaration = Omit<
+  AccountWithLimits,
+  'id' | 'disabledAt' | 'createdAt' | 'updatedAt' | 'messagingLimit'
+> & { id: string; messagingLimit?: number | null };
+
+/**
+ * Inserts or refreshes a declared account (the WHATSAPP_* shortcut, the config file) by its
+ * channel and external id: credentials and URLs may change between starts. A disabled account
+ * stays disabled; `id` is used only for a new row.
+ */
 export async function upsertAccount(
   db: Kysely<Database>,
   box: SecretBox,
-  a: Omit<AccountWithLimits, 'id'> & { id: string },
+  a: AccountDeclaration,
   now: number,
 ): Promise<AccountWithLimits> {
   const values = {
     id: a.id,
-    channel: 'whatsapp',
+    channel: a.channel,
     name: a.name,
-    phone_number_id: a.phoneNumberId,
+    external_id: a.externalId,
     waba_id: a.wabaId,
     access_token: seal(box, a.accessToken, 'access_token'),
     app_secret: seal(box, a.appSecret, 'app_secret'),
@@ -60,18 +83,22 @@ export async function upsertAccount(
     base_url: a.baseUrl,
     graph_version: a.graphVersion,
     throughput_mps: a.throughputMps,
+    messaging_limit: a.messagingLimit ?? null,
+    source: a.source,
     created_at: now,
+    updated_at: now,
   };
   const { id: _id, created_at: _c, ...update } = values;
   await db
     .insertInto('channel_accounts')
     .values(values)
-    .onConflict((oc) => oc.column('phone_number_id').doUpdateSet(update))
+    .onConflict((oc) => oc.columns(['channel', 'external_id']).doUpdateSet(update))
     .execute();
   const row = await db
     .selectFrom('channel_accounts')
     .selectAll()
-    .where('phone_number_id', '=', a.phoneNumberId)
+    .where('channel', '=', a.channel)
+    .where('external_id', '=', a.externalId)
     .executeTakeFirstOrThrow();
   return toAccount(row, box);
 }

@@ -15,6 +15,7 @@ import * as m0013 from './migrations/0013-event-order';
 import * as m0014 from './migrations/0014-conversations';
 import * as m0015 from './migrations/0015-reply-routing';
 import * as m0016 from './migrations/0016-held-messages';
+import * as m0017 from './migrations/0017-channel-accounts';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-conversations': m0014,
   '0015-reply-routing': m0015,
   '0016-held-messages': m0016,
+  '0017-channel-accounts': m0017,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {

@@ -6,6 +6,7 @@
 
 import type { Generated } from 'kysely';
 import type { CampaignState, StoredRecipientState } from '../domain/campaigns/lifecycle';
+import type { AccountSource, ChannelKind } from '../domain/channels/channel-kind';
 import type { ConsentChange, ConsentScope, ConsentSource, ConsentState } from '../domain/contacts/consent';
 import type { ImportState } from '../domain/contacts/import-job';
 import type { WaitingState } from '../domain/conversations/waiting';
@@ -17,18 +18,26 @@ import type { InboxStatus } from '../domain/webhook-inbox';
 
 export interface ChannelAccountsTable {
   id: string;
-  channel: string;
+  channel: ChannelKind;
   name: string;
-  phone_number_id: string;
-  waba_id: string;
+  /** Meta's id of the sending identity: a WhatsApp phone-number id, a Messenger page id. */
+  external_id: string;
+  /** WhatsApp Business Account id; null for a Messenger page. */
+  waba_id: string | null;
+  /** WhatsApp: the system-user access token; Messenger: the page access token. Sealed (SecretBox). */
   access_token: string;
   app_secret: string;
   verify_token: string;
   base_url: string;
   graph_version: string;
-  /** Messages per second this number may send (Meta: 80 by default, 1,000 after upgrade). */
+  /** Messages per second this identity may send (WhatsApp: 80 by default, 1,000 after upgrade). */
   throughput_mps: number;
+  /** WhatsApp's messaging limit (unique users a day) as declared; null: MESSAGING_LIMIT. */
+  messaging_limit: number | null;
+  source: AccountSource;
+  disabled_at: number | null;
   created_at: number;
+  updated_at: number;
 }
 
 export interface ContactsTable {
@@ -38,6 +47,8 @@ export interface ContactsTable {
   phone_e164: string | null;
   name: string | null;
   last_inbound_at: number | null;
+  /** The person's last message (not a reaction or postback): Messenger's HUMAN_AGENT 7 days count from it. */
+  last_user_message_at: Generated<number | null>;
   /** Unused since 0001 (consent lives in marketing_consent / all_consent, derived from the ledger). */
   opted_out: Generated<number>;
   /** A flat JSON object: string, number, boolean or ISO-date values. */

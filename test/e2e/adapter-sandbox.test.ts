@@ -23,7 +23,8 @@ describe('WhatsApp adapter ↔ sandbox', () => {
     const url = await sandbox.listen(0, '127.0.0.1');
     account = {
       id: 'acc',
-      phoneNumberId: SANDBOX_ACCOUNT.phoneNumberId,
+      channel: 'whatsapp',
+      externalId: SANDBOX_ACCOUNT.phoneNumberId,
       wabaId: SANDBOX_ACCOUNT.wabaId,
       accessToken: SANDBOX_ACCOUNT.accessToken,
       appSecret: SANDBOX_ACCOUNT.appSecret,

@@ -12,6 +12,7 @@
  *   replies per button payload
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTerminalCampaign } from '../../src/domain/campaigns/lifecycle';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
 import { getTemplate } from '../../src/store/templates-repo';
 import { type Harness, startHarness } from '../support/harness';
@@ -99,12 +100,20 @@ describe.each(DIALECTS)('campaign lifecycle on %s', SLOW, (dialect) => {
     await h.app.campaigns.runOnce();
     return get(id);
   };
-  /** Runs the runner until the campaign is in `state` (sends happen on real time meanwhile). */
+  /**
+   * Runs the runner until the campaign is in `state` (sends happen on real time meanwhile). A
+   * campaign that ends in another state never gets there: that is said at once, with why.
+   */
   const drive = (id: string, state: string, ms = 30_000) =>
     h.waitFor(
       `campaign ${id} ${state}`,
       async () => {
         const c = await step(id);
+        if (c.state !== state && isTerminalCampaign(c.state)) {
+          throw new Error(
+            `campaign ${id} ended ${c.state} (${c.state_reason}) while waiting for ${state}; counts ${JSON.stringify(c.counts)}`,
+          );
+        }
         return c.state === state ? c : undefined;
       },
       ms,
@@ -192,6 +201,48 @@ describe.each(DIALECTS)('campaign lifecycle on %s', SLOW, (dialect) => {
     expect(c.finished_at).not.toBeNull();
     await h.waitFor('campaign.completed', () => eventsOf(id).includes('campaign.completed'));
     expect(eventsOf(id)).toEqual(['campaign.started', 'campaign.completed']);
+  });
+
+  it('the guard judges the last recipients to settle: failures over its threshold pause, never complete', async () => {
+    // The dispatcher is not running yet: the outcomes are written here, the last six at once,
+    // so whatever order the runner reads things in, they settle together with the campaign.
+    for (let i = 0; i < 8; i++) await contact('last');
+    const id = await create(TAXI('last to settle', 'last'));
+    expect((await ok(id, 'launch')).state).toBe('running');
+    expect((await step(id)).counts).toMatchObject({ pending: 0, queued: 8 });
+    const messages = await messagesOf(id);
+    const settle = (ids: string[], set: { status: 'sent' } | { status: 'failed'; error_code: number }) =>
+      h.store.db.updateTable('messages').set(set).where('id', 'in', ids).execute();
+    await settle(
+      messages.slice(0, 2).map((m) => m.id),
+      { status: 'sent' },
+    );
+    // Two sends judged: fewer than the guard's six, so no verdict yet.
+    expect((await step(id)).state).toBe('running');
+    await settle(
+      messages.slice(2).map((m) => m.id),
+      { status: 'failed', error_code: 131026 },
+    );
+    const paused = await step(id);
+    expect(paused.state).toBe('paused');
+    expect(paused.state_reason).toMatch(/^6 of the last 8 sends failed \(75%; the campaign pauses at 50%\)/);
+    expect(paused.state_reason).toMatch(/131026/);
+    expect(paused.counts).toMatchObject({ pending: 0, queued: 0, sent: 2, failed: 6 });
+    await h.waitFor('campaign.paused', () => eventsOf(id).includes('campaign.paused'));
+    const event = h.events.find((e) => e.type === 'campaign.paused' && e.data.campaign?.id === id)!;
+    expect(event.data).toMatchObject({ by: 'guard', reason: paused.state_reason });
+
+    // Nothing is left to send: once a person has seen why, resuming completes it.
+    expect((await ok(id, 'resume')).state).toBe('running');
+    const done = await step(id);
+    expect(done.state).toBe('completed');
+    await h.waitFor('campaign.completed', () => eventsOf(id).includes('campaign.completed'));
+    expect(eventsOf(id)).toEqual([
+      'campaign.started',
+      'campaign.paused',
+      'campaign.resumed',
+      'campaign.completed',
+    ]);
   });
 
   it('draft → scheduled → running when the start time is reached, then completed once all are sent', async () => {

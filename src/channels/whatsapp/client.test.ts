@@ -201,10 +201,11 @@ async function startServer(): Promise<void> {
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 }
 
-function account(phoneNumberId: string, overrides: Partial<ChannelAccount> = {}): ChannelAccount {
+function account(externalId: string, overrides: Partial<ChannelAccount> = {}): ChannelAccount {
   return {
     id: 'acc-1',
-    phoneNumberId,
+    channel: 'whatsapp',
+    externalId,
     wabaId: 'waba-1',
     accessToken: TOKEN,
     appSecret: 's',

@@ -84,7 +84,7 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions = {}): WhatsA
         error: localError('Invalid outbound message', e instanceof Error ? e.message : String(e)),
       };
     }
-    const path = `/${encodeURIComponent(account.graphVersion)}/${encodeURIComponent(account.phoneNumberId)}/messages`;
+    const path = `/${encodeURIComponent(account.graphVersion)}/${encodeURIComponent(account.externalId)}/messages`;
     const res = await http.request(account.baseUrl, 'POST', path, account.accessToken, body, signal);
     return res.ok ? parseSendResponse(res) : res;
   }

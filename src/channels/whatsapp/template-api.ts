@@ -91,7 +91,7 @@ export function createTemplateApi(http: GraphHttp): TemplateProvider {
       const res = await http.request(
         account.baseUrl,
         'POST',
-        `/${seg(account.graphVersion)}/${seg(account.wabaId)}/message_templates`,
+        `/${seg(account.graphVersion)}/${seg(templateOwner(account))}/message_templates`,
         account.accessToken,
         JSON.stringify(definition),
       );
@@ -113,7 +113,7 @@ export function createTemplateApi(http: GraphHttp): TemplateProvider {
       } catch {
         return { ok: false, error: localError('Invalid account baseUrl', account.baseUrl) };
       }
-      const listPath = `/${seg(account.graphVersion)}/${seg(account.wabaId)}/message_templates`;
+      const listPath = `/${seg(account.graphVersion)}/${seg(templateOwner(account))}/message_templates`;
       const firstQuery = `?fields=${seg(TEMPLATE_LIST_FIELDS)}&limit=${TEMPLATE_PAGE_SIZE}`;
       let path = listPath + firstQuery;
       let absolute = false;
@@ -195,4 +195,9 @@ export function createTemplateApi(http: GraphHttp): TemplateProvider {
       return { ok: true, value: { success: body.json.success } };
     },
   };
+}
+
+/** Templates belong to the WhatsApp Business Account, or to the page on Messenger. */
+function templateOwner(account: ChannelAccount): string {
+  return account.wabaId ?? account.externalId;
 }

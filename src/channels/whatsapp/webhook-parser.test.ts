@@ -26,7 +26,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('statuses-batched-two-wabas.json'))).toStrictEqual([
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABEYEjQ1QjdDOTFBMkQzRTRGNUE2AA==',
         status: 'sent',
         timestamp: 1764061200000,
@@ -37,7 +37,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMhUCABEYEjdGOEE5QjBDMUQyRTNGNEE1AA==',
         status: 'sent',
         timestamp: 1764061201000,
@@ -48,7 +48,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABEYEjQ1QjdDOTFBMkQzRTRGNUE2AA==',
         status: 'delivered',
         timestamp: 1764061203000,
@@ -60,7 +60,7 @@ describe('parseWebhook: fixtures', () => {
       // The duplicate is reported as is: deduplication belongs to webhook ingestion.
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABEYEjQ1QjdDOTFBMkQzRTRGNUE2AA==',
         status: 'delivered',
         timestamp: 1764061203000,
@@ -71,7 +71,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'status',
-        phoneNumberId: '118273645500192',
+        externalId: '118273645500192',
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDEwMBUCABEYEkExQjJDM0Q0RTVGNkE3QjhDOQA=',
         status: 'read',
         timestamp: 1764061260000,
@@ -94,7 +94,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('statuses-out-of-order.json'))).toStrictEqual([
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMxUCABEYEjJBM0I0QzVENkU3RjhBOUIwAA==',
         status: 'read',
         timestamp: 1764061500000,
@@ -105,7 +105,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMxUCABEYEjJBM0I0QzVENkU3RjhBOUIwAA==',
         status: 'delivered',
         timestamp: 1764061490000,
@@ -116,7 +116,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwNBUCABEYEjNCNEM1RDZFN0Y4QTlCMEMxAA==',
         status: 'failed',
         timestamp: 1764061520000,
@@ -134,7 +134,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwNBUCABEYEjNCNEM1RDZFN0Y4QTlCMEMxAA==',
         status: 'delivered',
         timestamp: 1764061525000,
@@ -151,7 +151,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('status-failed-131047.json'))).toStrictEqual([
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwNRUCABEYEjRDNUQ2RTdGOEE5QjBDMUQyAA==',
         status: 'failed',
         timestamp: 1764062000000,
@@ -176,7 +176,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('inbound-text-unicode.json'))).toStrictEqual([
       {
         kind: 'inbound',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABIYFDNBMDVDNjk5QUVFMDM4MTAxNDRGAA==',
         from: '5491155550001',
         profileName: 'Emilia Dueñas',
@@ -193,7 +193,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('inbound-button-context.json'))).toStrictEqual([
       {
         kind: 'inbound',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABIYFjNFQjBDNzk4RjJBOUQ0RTVGNkE3QjgA',
         from: '5491155550001',
         profileName: 'Emilia',
@@ -211,7 +211,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('inbound-interactive-replies.json'))).toStrictEqual([
       {
         kind: 'inbound',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABIYFjNFQjBENjY3RjhBOUIwQzFEMkUzRjQA',
         from: '5491155550001',
         profileName: 'Emilia',
@@ -223,7 +223,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'inbound',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwNhUCABIYFjNFQjBFNzc4QTlCMEMxRDJFM0Y0QTUA',
         from: '5491155550006',
         profileName: 'Martín',
@@ -241,7 +241,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('inbound-image-unsupported.json'))).toStrictEqual([
       {
         kind: 'inbound',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABIYFjNFQjBGODg5QjBDMUQyRTNGNEE1QjYA',
         from: '5491155550001',
         profileName: 'Emilia',
@@ -251,7 +251,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'inbound',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNNTQ5MTE1NTU1MDAwMRUCABIYFjNFQjBBOTlDQzBEMUUyRjNBNEI1QzcA',
         from: '5491155550001',
         profileName: 'Emilia',
@@ -270,7 +270,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('inbound-bsuid.json'))).toStrictEqual([
       {
         kind: 'inbound',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNQVIuMTM0OTEyMDg2NTUzMDI3NDE5MTgVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=',
         from: 'AR.13491208655302741918',
         profileName: 'Sofía',
@@ -282,7 +282,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'status',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.HBgNQVIuMTM0OTEyMDg2NTUzMDI3NDE5MTgVAgARGBI5QTBDQTA1RjZGMEREMkU4RjYA',
         status: 'delivered',
         timestamp: 1764063401000,
@@ -329,7 +329,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('system-identity-changes.json'))).toStrictEqual([
       {
         kind: 'identity_change',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         change: 'number',
         providerMessageId: 'wamid.SYSTEM1',
         timestamp: 1764063600000,
@@ -342,7 +342,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'identity_change',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         change: 'number',
         providerMessageId: 'wamid.SYSTEM2',
         timestamp: 1764063660000,
@@ -354,7 +354,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'identity_change',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         change: 'user_id',
         providerMessageId: 'wamid.SYSTEM3',
         timestamp: 1764063720000,
@@ -364,7 +364,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'inbound',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         providerMessageId: 'wamid.SYSTEM4',
         from: '5491155550004',
         timestamp: 1764063780000,
@@ -379,7 +379,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('user-id-update.json'))).toStrictEqual([
       {
         kind: 'identity_change',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         change: 'user_id',
         previousUserId: 'AR.111',
         userId: 'AR.112',
@@ -389,7 +389,7 @@ describe('parseWebhook: fixtures', () => {
       },
       {
         kind: 'identity_change',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         change: 'user_id',
         previousUserId: 'AR.777',
         userId: 'AR.778',
@@ -472,7 +472,7 @@ describe('parseWebhook: fixtures', () => {
     expect(parseWebhook(raw('system-error.json'))).toStrictEqual([
       {
         kind: 'system_error',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         errors: [
           {
             code: 131042,
@@ -564,7 +564,7 @@ describe('parseWebhook: user_preferences (marketing stop / resume)', () => {
     expect(parseWebhook(raw('user-preferences.json'))).toStrictEqual([
       {
         kind: 'user_preference',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         waId: '5491155550001',
         category: 'marketing_messages',
         value: 'stop',
@@ -574,7 +574,7 @@ describe('parseWebhook: user_preferences (marketing stop / resume)', () => {
       },
       {
         kind: 'user_preference',
-        phoneNumberId: PHONE_A,
+        externalId: PHONE_A,
         userId: 'AR.13491208655302741918',
         category: 'marketing_messages',
         value: 'resume',

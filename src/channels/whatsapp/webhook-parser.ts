@@ -248,16 +248,16 @@ const IDENTITY_SYSTEM_TYPES: ReadonlyMap<string, IdentityChangeItem['change']> =
 function message(
   m: Obj,
   path: string,
-  phoneNumberId: string,
+  externalId: string,
   contacts: unknown[] | undefined,
 ): InboundItem | IdentityChangeItem {
   if (m.type === 'system') {
     const sp = `${path}.system`;
     const system = obj(m.system, sp);
     const change = IDENTITY_SYSTEM_TYPES.get(system.type as string);
-    if (change !== undefined) return identitySystemMessage(m, system, change, path, phoneNumberId);
+    if (change !== undefined) return identitySystemMessage(m, system, change, path, externalId);
   }
-  return inbound(m, path, phoneNumberId, contacts);
+  return inbound(m, path, externalId, contacts);
 }
 
 /**
@@ -271,12 +271,12 @@ function identitySystemMessage(
   system: Obj,
   change: IdentityChangeItem['change'],
   path: string,
-  phoneNumberId: string,
+  externalId: string,
 ): IdentityChangeItem {
   const sp = `${path}.system`;
   const item: IdentityChangeItem = {
     kind: 'identity_change',
-    phoneNumberId,
+    externalId,
     change,
     providerMessageId: str(m, 'id', path),
     timestamp: timestampMs(m, 'timestamp', path),
@@ -312,7 +312,7 @@ function identitySystemMessage(
  * and the wa_id when Meta shares it. Timestamps: the entry's, else the entry[].time.
  */
 function userIdUpdateChange(value: Obj, vp: string, entryTime: number | undefined, out: WebhookItem[]): void {
-  const phoneNumberId = str(obj(value.metadata, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
+  const externalId = str(obj(value.metadata, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
   const list = arr(value.user_id_update, `${vp}.user_id_update`);
   for (let k = 0; k < list.length; k++) {
     const p = `${vp}.user_id_update[${k}]`;
@@ -332,7 +332,7 @@ function userIdUpdateChange(value: Obj, vp: string, entryTime: number | undefine
       u.timestamp !== undefined || entryTime === undefined ? timestampMs(u, 'timestamp', p) : entryTime;
     const item: IdentityChangeItem = {
       kind: 'identity_change',
-      phoneNumberId,
+      externalId,
       change: 'user_id',
       previousUserId,
       userId,
@@ -345,7 +345,7 @@ function userIdUpdateChange(value: Obj, vp: string, entryTime: number | undefine
   }
 }
 
-function inbound(m: Obj, path: string, phoneNumberId: string, contacts: unknown[] | undefined): InboundItem {
+function inbound(m: Obj, path: string, externalId: string, contacts: unknown[] | undefined): InboundItem {
   const providerMessageId = str(m, 'id', path);
   const from = optStr(m, 'from', path) ?? optStr(m, 'from_user_id', path);
   if (from === undefined) throw invalid(`${path}.from`, 'is missing (and there is no from_user_id)');
@@ -353,7 +353,7 @@ function inbound(m: Obj, path: string, phoneNumberId: string, contacts: unknown[
   const type = str(m, 'type', path);
   const item: InboundItem = {
     kind: 'inbound',
-    phoneNumberId,
+    externalId,
     providerMessageId,
     from,
     timestamp,
@@ -395,7 +395,7 @@ function inbound(m: Obj, path: string, phoneNumberId: string, contacts: unknown[
   return item;
 }
 
-function status(s: Obj, path: string, phoneNumberId: string): StatusItem {
+function status(s: Obj, path: string, externalId: string): StatusItem {
   const providerMessageId = str(s, 'id', path);
   const st = str(s, 'status', path);
   // A status Meta adds later must not make the whole body unprocessable (Meta would retry it
@@ -403,7 +403,7 @@ function status(s: Obj, path: string, phoneNumberId: string): StatusItem {
   if (!PROVIDER_STATUSES.has(st)) unknownStatuses.add(st);
   const item: StatusItem = {
     kind: 'status',
-    phoneNumberId,
+    externalId,
     providerMessageId,
     status: st as ProviderStatus,
     timestamp: timestampMs(s, 'timestamp', path),
@@ -440,25 +440,25 @@ function messagesChange(value: Obj, vp: string, out: WebhookItem[]): void {
   const { messages, statuses, errors } = value;
   if (messages === undefined && statuses === undefined && errors === undefined) return;
   const meta = value.metadata;
-  let phoneNumberId: string | undefined;
+  let externalId: string | undefined;
   if (messages !== undefined || statuses !== undefined) {
-    phoneNumberId = str(obj(meta, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
+    externalId = str(obj(meta, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
   } else if (meta !== undefined) {
-    phoneNumberId = optStr(obj(meta, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
+    externalId = optStr(obj(meta, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
   }
   if (messages !== undefined) {
     const list = arr(messages, `${vp}.messages`);
     const contacts = value.contacts === undefined ? undefined : arr(value.contacts, `${vp}.contacts`);
     for (let k = 0; k < list.length; k++) {
       const p = `${vp}.messages[${k}]`;
-      out.push(message(obj(list[k], p), p, phoneNumberId!, contacts));
+      out.push(message(obj(list[k], p), p, externalId!, contacts));
     }
   }
   if (statuses !== undefined) {
     const list = arr(statuses, `${vp}.statuses`);
     for (let k = 0; k < list.length; k++) {
       const p = `${vp}.statuses[${k}]`;
-      out.push(status(obj(list[k], p), p, phoneNumberId!));
+      out.push(status(obj(list[k], p), p, externalId!));
     }
   }
   if (errors !== undefined) {
@@ -467,7 +467,7 @@ function messagesChange(value: Obj, vp: string, out: WebhookItem[]): void {
       errors: parseErrors(errors, `${vp}.errors`),
       raw: value,
     };
-    if (phoneNumberId !== undefined) item.phoneNumberId = phoneNumberId;
+    if (externalId !== undefined) item.externalId = externalId;
     out.push(item);
   }
 }
@@ -479,7 +479,7 @@ function messagesChange(value: Obj, vp: string, out: WebhookItem[]): void {
  * acknowledged (Meta would retry it for days) and kept as received in the inbox.
  */
 function userPreferencesChange(value: Obj, vp: string, out: WebhookItem[]): void {
-  const phoneNumberId = str(obj(value.metadata, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
+  const externalId = str(obj(value.metadata, `${vp}.metadata`), 'phone_number_id', `${vp}.metadata`);
   const list = arr(value.user_preferences, `${vp}.user_preferences`);
   for (let k = 0; k < list.length; k++) {
     const p = `${vp}.user_preferences[${k}]`;
@@ -498,7 +498,7 @@ function userPreferencesChange(value: Obj, vp: string, out: WebhookItem[]): void
     }
     const item: UserPreferenceItem = {
       kind: 'user_preference',
-      phoneNumberId,
+      externalId,
       category,
       value: v,
       at,

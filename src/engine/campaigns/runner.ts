@@ -316,6 +316,12 @@ export class CampaignRunner {
   private async check(c: CampaignRecord, run: RunState, now: number): Promise<boolean> {
     run.checkedAt = now;
     const { db } = this.ctx.store;
+    // Whether every recipient is settled is asked before the counts are read, never after: a
+    // settled outcome stays settled, so the counts then hold every outcome the completion rests
+    // on, and the guard judges them before the campaign may complete. Asked after, the last
+    // sends (failures the guard must see) could settle in between, unjudged, and complete a
+    // campaign the guard would have paused: what it decides must not depend on that timing.
+    const settled = await this.settled(c.id);
     const started = performance.now();
     const tally = await campaignTally(db, c);
     // The tally reads every recipient: a large campaign is counted no more than a tenth of the
@@ -328,7 +334,7 @@ export class CampaignRunner {
       await pauseCampaign(this.ctx, this.deps, c.accountId, c.id, { kind: 'guard', reason });
       return true;
     }
-    if (await this.completeIfSettled(c)) return true;
+    if (settled && (await advanceCampaign(this.ctx, this.deps, c, 'completed')) !== undefined) return true;
     const key = JSON.stringify(tally.counts);
     if (now - run.progressAt >= this.opts.progressEveryMs && key !== run.progressCounts) {
       run.progressAt = now;
@@ -338,11 +344,10 @@ export class CampaignRunner {
     return false;
   }
 
-  /** Completed, once nothing is pending and no message owes an outcome (two index probes). */
-  private async completeIfSettled(c: CampaignRecord): Promise<boolean> {
+  /** Nothing pending and no message owing an outcome: the campaign may complete (two index probes). */
+  private async settled(campaignId: string): Promise<boolean> {
     const { db } = this.ctx.store;
-    if ((await hasPending(db, c.id)) || (await hasOpenMessages(db, c.id))) return false;
-    return (await advanceCampaign(this.ctx, this.deps, c, 'completed')) !== undefined;
+    return !(await hasPending(db, campaignId)) && !(await hasOpenMessages(db, campaignId));
   }
 
   /** Records the outcomes settled since the last look; the guard's reason to pause, or null. */

@@ -49,7 +49,7 @@ export async function applyConsentSignals(
       continue;
     }
     if (item.kind !== 'inbound' && item.kind !== 'user_preference') continue;
-    const account = accounts.byPhoneNumberId(item.phoneNumberId);
+    const account = accounts.byExternalId(item.externalId);
     if (!account) continue; // logged by the inbound applier
     if (item.kind === 'user_preference') {
       if (item.category === 'marketing_messages') preferences.push({ item, accountId: account.id });

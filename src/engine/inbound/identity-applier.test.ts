@@ -16,7 +16,7 @@ import { insertMessages } from '../../store/messages-repo';
 import type { EngineContext } from '../context';
 import { applyIdentityChanges } from './identity-applier';
 
-const ACCOUNTS = { byPhoneNumberId: (id: string) => (id === 'pn_1' ? { id: 'acc_1' } : undefined) };
+const ACCOUNTS = { byExternalId: (id: string) => (id === 'pn_1' ? { id: 'acc_1' } : undefined) };
 const T0 = 1_764_000_000_000;
 
 describe.each(DIALECTS)('identity applier on %s', (dialect) => {
@@ -37,7 +37,7 @@ describe.each(DIALECTS)('identity applier on %s', (dialect) => {
     store.db.transaction().execute((trx) => applyIdentityChanges(ctx, ACCOUNTS, trx, items));
   const change = (over: Partial<IdentityChangeItem>): IdentityChangeItem => ({
     kind: 'identity_change',
-    phoneNumberId: 'pn_1',
+    externalId: 'pn_1',
     change: 'number',
     timestamp: T0,
     raw: {},
@@ -147,7 +147,7 @@ describe.each(DIALECTS)('identity applier on %s', (dialect) => {
     await apply([
       change({ waId: '5491100000000', newWaId: '5491100000001' }),
       change({ change: 'user_id', previousUserId: 'AR.8', userId: 'AR.9' }),
-      change({ phoneNumberId: 'pn_other', waId: '5491155550001', newWaId: '5491155550005' }),
+      change({ externalId: 'pn_other', waId: '5491155550001', newWaId: '5491155550005' }),
     ]);
     expect(await all()).toMatchObject([{ id: 'ctc_a', wa_id: '5491155550001', bsuid: null }]);
   });

@@ -33,9 +33,9 @@ export async function applyIdentityChanges(
   // In the order Meta says they happened: a number changed twice ends at the last one.
   const ordered = [...items].sort((a, b) => a.timestamp - b.timestamp);
   for (const item of ordered) {
-    const account = accounts.byPhoneNumberId(item.phoneNumberId);
+    const account = accounts.byExternalId(item.externalId);
     if (!account) {
-      ctx.log.warn({ phone_number_id: item.phoneNumberId }, 'address change for an unknown phone number id');
+      ctx.log.warn({ phone_number_id: item.externalId }, 'address change for an unknown phone number id');
       continue;
     }
     const outcome =

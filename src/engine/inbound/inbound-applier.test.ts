@@ -19,7 +19,7 @@ import { applyInbound } from './inbound-applier';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
-const ACCOUNTS = { byPhoneNumberId: (id: string) => (id === 'pn_1' ? { id: 'acc_1' } : undefined) };
+const ACCOUNTS = { byExternalId: (id: string) => (id === 'pn_1' ? { id: 'acc_1' } : undefined) };
 
 describe.each(DIALECTS)('inbound applier on %s', (dialect) => {
   let store: TestStore;
@@ -49,7 +49,7 @@ describe.each(DIALECTS)('inbound applier on %s', (dialect) => {
 
   const msg = (from: string, at: number, over: Partial<InboundItem> = {}): InboundItem => ({
     kind: 'inbound',
-    phoneNumberId: 'pn_1',
+    externalId: 'pn_1',
     providerMessageId: `wamid.IN-${++seq}`,
     from,
     profileName: 'Emilia',

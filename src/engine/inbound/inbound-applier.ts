@@ -41,7 +41,7 @@ import { ANSWERABLE_STATUSES, attributeReply, candidateRange } from './reply-att
 
 /** What the applier needs to know about accounts: which of ours a phone number id is. */
 export interface InboundAccounts {
-  byPhoneNumberId(phoneNumberId: string): { id: string } | undefined;
+  byExternalId(externalId: string): { id: string } | undefined;
 }
 
 interface Entry {
@@ -65,9 +65,9 @@ export async function applyInbound(
   const known: Array<{ item: InboundItem; accountId: string }> = [];
   const seen = new Set<string>();
   for (const item of items) {
-    const account = accounts.byPhoneNumberId(item.phoneNumberId);
+    const account = accounts.byExternalId(item.externalId);
     if (!account) {
-      ctx.log.warn({ phone_number_id: item.phoneNumberId }, 'inbound message for an unknown phone number id');
+      ctx.log.warn({ phone_number_id: item.externalId }, 'inbound message for an unknown phone number id');
       continue;
     }
     if (seen.has(item.providerMessageId)) continue; // Meta delivered it twice in this batch

@@ -58,7 +58,7 @@ describe.each(DIALECTS)('reply router, exactly once, on %s', (dialect) => {
     ]);
     const item: InboundItem = {
       kind: 'inbound',
-      phoneNumberId: 'pn_1',
+      externalId: 'pn_1',
       providerMessageId: 'wamid.tap-1',
       from: contact.wa_id,
       timestamp: now,

@@ -150,7 +150,7 @@ function addressPairs(accounts: AccountRegistry, items: StatusItem[]) {
   return items.flatMap((i) => {
     if (i.recipientId === undefined || i.recipientUserId === undefined || i.recipientId === i.recipientUserId)
       return [];
-    const account = accounts.byPhoneNumberId(i.phoneNumberId);
+    const account = accounts.byExternalId(i.externalId);
     return account ? [{ accountId: account.id, waId: i.recipientId, bsuid: i.recipientUserId }] : [];
   });
 }
@@ -167,7 +167,7 @@ async function findByRecipients(
 ): Promise<MessageRow[]> {
   const byAccount = new Map<string, Set<string>>();
   for (const i of items) {
-    const account = accounts.byPhoneNumberId(i.phoneNumberId);
+    const account = accounts.byExternalId(i.externalId);
     if (!account || !i.recipientId) continue;
     byAccount.set(account.id, (byAccount.get(account.id) ?? new Set()).add(i.recipientId));
   }

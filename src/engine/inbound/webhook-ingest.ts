@@ -8,13 +8,9 @@
  */
 
 import type { Kysely } from 'kysely';
-import type {
-  Channel,
-  IdentityChangeItem,
-  InboundItem,
-  StatusItem,
-  WebhookItem,
-} from '../../channels/channel';
+import type { IdentityChangeItem, InboundItem, StatusItem, WebhookItem } from '../../channels/channel';
+import type { ChannelSet } from '../../channels/router';
+import type { ChannelKind } from '../../domain/channels/channel-kind';
 import { RecontactError } from '../../domain/errors';
 import { clampProviderTime } from '../../domain/provider-time';
 import {
@@ -55,7 +51,7 @@ export class WebhookIngest {
   constructor(
     private readonly ctx: EngineContext,
     private readonly accounts: AccountRegistry,
-    private readonly channel: Channel,
+    private readonly channel: Pick<ChannelSet, 'verifySignature' | 'parseWebhook'>,
     private readonly events: EventBus,
     private readonly hooks: {
       onEvents(): void;
@@ -75,7 +71,15 @@ export class WebhookIngest {
     });
   }
 
-  async accept(raw: Buffer, signature: string | undefined): Promise<{ id: string; items: number }> {
+  /**
+   * `kind`: the channel whose webhook path the body arrived on (Meta posts each product's
+   * webhooks to its own URL); the body is parsed, and later applied, as that channel's.
+   */
+  async accept(
+    raw: Buffer,
+    signature: string | undefined,
+    kind: ChannelKind = 'whatsapp',
+  ): Promise<{ id: string; items: number }> {
     const secrets = this.accounts.appSecrets();
     if (!secrets.some((s) => this.channel.verifySignature(s, raw, signature))) {
       throw new RecontactError(
@@ -84,11 +88,11 @@ export class WebhookIngest {
         { hint: "Check that the account's app secret matches the Meta app that sends these webhooks." },
       );
     }
-    const items = this.channel.parseWebhook(raw);
+    const items = this.channel.parseWebhook(kind, raw);
     const id = this.ctx.id('whk');
     await insertWebhook(
       this.ctx.store.db,
-      { id, channel: 'whatsapp', body: raw.toString('utf8') },
+      { id, channel: kind, body: raw.toString('utf8') },
       this.ctx.clock(),
     );
     // Another process may apply this body (PostgreSQL, several API processes): then the entry
@@ -170,13 +174,18 @@ export class WebhookIngest {
   }
 
   /** Applies stored bodies inside the caller's transaction and marks them processed there too. */
-  private async applyRows(trx: Kysely<Database>, rows: Array<{ id: string; body: string }>): Promise<void> {
+  private async applyRows(
+    trx: Kysely<Database>,
+    rows: Array<{ id: string; channel: string; body: string }>,
+  ): Promise<void> {
     const items: WebhookItem[] = [];
     const applied: string[] = [];
     const now = this.ctx.clock();
     for (const r of rows) {
       try {
-        const parsed = this.parsed.get(r.id) ?? this.channel.parseWebhook(Buffer.from(r.body, 'utf8'));
+        const parsed =
+          this.parsed.get(r.id) ??
+          this.channel.parseWebhook(r.channel as ChannelKind, Buffer.from(r.body, 'utf8'));
         items.push(...withProviderTimes(parsed, now));
         applied.push(r.id);
       } catch (err) {

@@ -166,7 +166,7 @@ export class Dispatcher {
   constructor(
     private readonly ctx: EngineContext,
     private readonly accounts: AccountRegistry,
-    private readonly channel: Channel,
+    private readonly channel: Pick<Channel, 'send'>,
     private readonly events: EventBus,
     private readonly opts: DispatcherOptions,
   ) {

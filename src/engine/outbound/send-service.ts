@@ -89,7 +89,7 @@ export class SendService {
 
   async send(req: SendRequest, idempotencyKey?: string): Promise<SendOutcome> {
     const { db } = this.ctx.store;
-    const account = this.accounts.resolve(req.account_id);
+    const account = this.accounts.resolveForSending(req.account_id);
     const routing = req.routing === undefined ? null : checkedRouting(req.routing);
     const requestHash = idempotencyKey === undefined ? null : hashRequest(req);
     if (idempotencyKey !== undefined) {

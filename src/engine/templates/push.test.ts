@@ -16,7 +16,8 @@ import { pushTemplates } from './push';
 const ACCOUNT: AccountWithLimits = {
   id: 'acc_test',
   name: 'test',
-  phoneNumberId: '1',
+  channel: 'whatsapp',
+  externalId: '1',
   wabaId: '2',
   accessToken: 't',
   appSecret: 's',
@@ -24,6 +25,11 @@ const ACCOUNT: AccountWithLimits = {
   baseUrl: 'http://meta.invalid',
   graphVersion: 'v25.0',
   throughputMps: 80,
+  messagingLimit: null,
+  source: 'api',
+  disabledAt: null,
+  createdAt: 0,
+  updatedAt: 0,
 };
 
 const DEF: TemplateDefinition = {

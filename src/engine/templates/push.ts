@@ -29,7 +29,7 @@ import { listProviderTemplates, recordFromProvider } from './sync';
 
 export interface DiffReport {
   account_id: string;
-  waba_id: string;
+  waba_id: string | null;
   file: string;
   source: string;
   lint: LintSummary;

@@ -38,7 +38,7 @@ export interface PullChange {
 
 export interface PullReport {
   account_id: string;
-  waba_id: string;
+  waba_id: string | null;
   /** Templates Meta lists (every language counts). */
   at_meta: number;
   added: number;
