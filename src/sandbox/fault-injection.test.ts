@@ -51,6 +51,26 @@ describe('sandbox fault injection', () => {
     expect(JSON.parse(text).messages[0].id).toMatch(/^wamid\./);
   });
 
+  it('applies a fault with a sender only to that number, leaving the others healthy', async () => {
+    await call(h.base, 'POST', '/_sandbox/faults', { status: 503, sender: '999999999999999', count: 5 }, null);
+    await call(h.base, 'POST', '/_sandbox/faults', { status: 500, sender: PHONE_ID }, null);
+    // The other number's fault stays queued; this number's send takes the fault meant for it.
+    expect((await send(h.base, reminder())).status).toBe(500);
+    expect((await send(h.base, reminder())).status).toBe(200);
+    expect((await call(h.base, 'GET', '/_sandbox/faults', undefined, null)).json).toEqual({
+      data: [{ status: 503, delay_ms: 0, count: 5, sender: '999999999999999' }],
+    });
+    await call(h.base, 'DELETE', '/_sandbox/faults', undefined, null);
+    const bad = await call<{ error: { message: string } }>(
+      h.base,
+      'POST',
+      '/_sandbox/faults',
+      { delay_ms: 10, sender: 'me' },
+      null,
+    );
+    expect(bad.json.error.message).toBe('sender must be a phone-number id or page id (digits), got "me"');
+  });
+
   it('lists, clears, and refuses a fault it cannot apply, saying why', async () => {
     await call(h.base, 'POST', '/_sandbox/faults', { status: 500, count: 3 }, null);
     expect((await call(h.base, 'GET', '/_sandbox/faults', undefined, null)).json).toEqual({

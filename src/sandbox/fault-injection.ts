@@ -9,7 +9,10 @@
  * - `delay_ms`: wait this long before answering (with `status`) or before handling the send
  *   (without: the message is accepted late, as after a slow Meta);
  * - `trickle`: send the answer's body one byte every `trickle` ms;
- * - `count`: how many sends this applies to (default 1). Faults queue up in order.
+ * - `count`: how many sends this applies to (default 1). Faults queue up in order;
+ * - `sender`: only sends from this phone-number id (or page id), the id in the send's path, so
+ *   one account can be slow or broken while the others are not; a send takes the first queued
+ *   fault that applies to it.
  * `GET /_sandbox/faults` lists what is left, `DELETE /_sandbox/faults` clears it.
  * Sends are `POST /{version}/{phone-number-id}/messages`; nothing else is affected.
  */
@@ -21,9 +24,10 @@ interface Fault {
   delayMs: number;
   trickleMs: number | undefined;
   left: number;
+  sender: string | undefined;
 }
 
-const SEND_PATH = /^\/v\d+\.\d+\/[^/?]+\/messages(\?|$)/;
+const SEND_PATH = /^\/v\d+\.\d+\/([^/?]+)\/messages(\?|$)/;
 
 type Obj = Record<string, unknown>;
 
@@ -96,6 +100,9 @@ export function registerFaultInjection(app: FastifyInstance): void {
       intField(b, 'trickle', 1, 60_000),
       intField(b, 'count', 1, 100_000),
     ].filter((p): p is string => p !== undefined);
+    if (b.sender !== undefined && (typeof b.sender !== 'string' || !/^\d{1,40}$/.test(b.sender))) {
+      problems.push(`sender must be a phone-number id or page id (digits), got ${JSON.stringify(b.sender)}`);
+    }
     if (b.status === undefined && b.delay_ms === undefined && b.trickle === undefined) {
       problems.push('give at least one of status, delay_ms, trickle');
     }
@@ -105,6 +112,7 @@ export function registerFaultInjection(app: FastifyInstance): void {
       delayMs: (b.delay_ms as number | undefined) ?? 0,
       trickleMs: b.trickle as number | undefined,
       left: (b.count as number | undefined) ?? 1,
+      sender: b.sender as string | undefined,
     };
     faults.push(fault);
     return { queued: view(fault), pending: faults.reduce((n, f) => n + f.left, 0) };
@@ -116,9 +124,13 @@ export function registerFaultInjection(app: FastifyInstance): void {
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    if (req.method !== 'POST' || faults.length === 0 || !SEND_PATH.test(req.url)) return;
-    const fault = faults[0]!;
-    if (--fault.left === 0) faults.shift();
+    if (req.method !== 'POST' || faults.length === 0) return;
+    const sender = SEND_PATH.exec(req.url)?.[1];
+    if (sender === undefined) return;
+    const at = faults.findIndex((f) => f.sender === undefined || f.sender === decodeURIComponent(sender));
+    if (at < 0) return;
+    const fault = faults[at]!;
+    if (--fault.left === 0) faults.splice(at, 1);
     if (fault.trickleMs !== undefined) trickling.set(req, fault.trickleMs);
     if (fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault.status === undefined) return;
@@ -143,5 +155,6 @@ function view(f: Fault) {
     delay_ms: f.delayMs,
     ...(f.trickleMs === undefined ? {} : { trickle: f.trickleMs }),
     count: f.left,
+    ...(f.sender === undefined ? {} : { sender: f.sender }),
   };
 }
