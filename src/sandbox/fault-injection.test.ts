@@ -52,7 +52,13 @@ describe('sandbox fault injection', () => {
   });
 
   it('applies a fault with a sender only to that number, leaving the others healthy', async () => {
-    await call(h.base, 'POST', '/_sandbox/faults', { status: 503, sender: '999999999999999', count: 5 }, null);
+    await call(
+      h.base,
+      'POST',
+      '/_sandbox/faults',
+      { status: 503, sender: '999999999999999', count: 5 },
+      null,
+    );
     await call(h.base, 'POST', '/_sandbox/faults', { status: 500, sender: PHONE_ID }, null);
     // The other number's fault stays queued; this number's send takes the fault meant for it.
     expect((await send(h.base, reminder())).status).toBe(500);
