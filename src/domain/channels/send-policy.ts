@@ -8,11 +8,13 @@
  *   whatsapp   bot_reply     free-form               refused: window_closed     refused: window_closed
  *   whatsapp   human_reply   free-form               refused: window_closed     refused: window_closed
  *   whatsapp   utility       template                template                   template
- *   whatsapp   marketing     template                template                   template
+ *   whatsapp   marketing     template (or free-form  template                   template
+ *                            while open)             (free-form: window_closed) (free-form: window_closed)
  *   messenger  bot_reply     RESPONSE                refused: window_closed     refused: window_closed
  *   messenger  human_reply   RESPONSE (no tag)       MESSAGE_TAG HUMAN_AGENT    refused: human_agent_expired
  *   messenger  utility       UTILITY (template)      UTILITY (template)         UTILITY (template)
  *   messenger  marketing     UPDATE (free-form)      refused: marketing_closed  refused: marketing_closed
+ *              (a template:  refused: marketing_template_on_messenger, at any time)
  *
  * Tags asked for by name: on Messenger HUMAN_AGENT is the only one left (ACCOUNT_UPDATE,
  * CONFIRMED_EVENT_UPDATE and POST_PURCHASE_UPDATE are rejected with error 100 since
@@ -23,8 +25,12 @@
  * sent from a page.
  *
  * Windows: WhatsApp and Messenger both close 24 h after the person's last qualifying action
- * (`lastInboundAt`; on Messenger a postback, reaction or m.me referral counts too). HUMAN_AGENT
- * counts 7 days from the person's last *message* (`lastUserMessageAt`).
+ * (`lastInboundAt`; on Messenger a postback, reaction or m.me referral counts too), closed AT
+ * that instant. HUMAN_AGENT counts 7 days from the person's last *message*
+ * (`lastUserMessageAt`), never from a tap or a reaction: someone who only tapped a button has
+ * written nothing a person could be answering. Messenger's "up to 7 days after a
+ * Click-to-Messenger ad" window (Sep 2026) is not applied: Meta does not say when it applies.
+ * Tag names are read case-insensitively (Meta's are upper case).
  */
 import type { ChannelKind } from './channel-kind';
 
@@ -77,6 +83,8 @@ export type PolicyVerdict =
       windowClosed: boolean;
       reason: string;
       hint: string;
+      /** tag_retired: the day Meta began rejecting the tag (YYYY-MM-DD). */
+      retiredOn?: string;
     };
 
 /** Tags Meta retired, and since when their sends fail. */
@@ -114,11 +122,12 @@ export function decideSend(input: PolicyInput): PolicyVerdict {
   const tagRefusal = checkTag(input, intent);
   if (tagRefusal) return tagRefusal;
   const open = input.lastInboundAt !== null && input.now < input.lastInboundAt + MESSAGING_WINDOW_MS;
-  return input.channel === 'whatsapp' ? whatsapp(intent, open) : messenger(input, intent, open);
+  return input.channel === 'whatsapp' ? whatsapp(input, intent, open) : messenger(input, intent, open);
 }
 
-function whatsapp(intent: SendIntent, open: boolean): PolicyVerdict {
-  if (intent === 'utility' || intent === 'marketing' || open) return { ok: true, intent, messaging: null };
+function whatsapp(input: PolicyInput, intent: SendIntent, open: boolean): PolicyVerdict {
+  // A template goes whatever the window; a free-form message (marketing or not) only inside it.
+  if (input.content === 'template' || open) return { ok: true, intent, messaging: null };
   return refuse(
     intent,
     'window_closed',
@@ -163,7 +172,7 @@ function messenger(input: PolicyInput, intent: SendIntent, open: boolean): Polic
           );
     case 'human_reply': {
       if (open) return { ok: true, intent, messaging: { type: 'RESPONSE' } };
-      const since = input.lastUserMessageAt ?? input.lastInboundAt;
+      const since = input.lastUserMessageAt;
       if (since !== null && input.now < since + HUMAN_AGENT_WINDOW_MS) {
         return { ok: true, intent, messaging: { type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' } };
       }
@@ -172,42 +181,45 @@ function messenger(input: PolicyInput, intent: SendIntent, open: boolean): Polic
         'human_agent_expired',
         true,
         since === null
-          ? 'This Messenger user has never written, so not even a person may write to them'
-          : 'More than 7 days passed since the person’s last message: the HUMAN_AGENT tag no longer applies',
-        'Send an approved utility template that invites a reply.',
+          ? 'This Messenger user has never sent the page a message (a tap or a reaction is not one), so HUMAN_AGENT does not apply after the 24-hour window'
+          : `More than 7 days passed since the person’s last message (${new Date(since).toISOString()}): the HUMAN_AGENT tag no longer applies`,
+        'Send an approved utility template that invites a reply; their reply reopens the window.',
       );
     }
   }
 }
 
 function checkTag(input: PolicyInput, intent: SendIntent): PolicyVerdict | undefined {
-  const tag = input.tag;
-  if (tag === undefined) return undefined;
+  if (input.tag === undefined) return undefined;
+  const tag = input.tag.trim().toUpperCase();
   if (input.channel === 'whatsapp') {
     return refuse(
       intent,
       'tags_not_on_whatsapp',
       false,
-      `WhatsApp has no message tags ("${tag}")`,
+      `WhatsApp has no message tags ("${input.tag}")`,
       'Remove `tag`; outside the window WhatsApp takes only approved templates.',
     );
   }
-  const retired = RETIRED_MESSENGER_TAGS[tag];
+  const retired = Object.hasOwn(RETIRED_MESSENGER_TAGS, tag) ? RETIRED_MESSENGER_TAGS[tag] : undefined;
   if (retired) {
-    return refuse(
-      intent,
-      'tag_retired',
-      false,
-      `The Messenger tag ${tag} was retired: Meta rejects it since ${retired} (error 100)`,
-      'HUMAN_AGENT (a person, within 7 days) is the only tag left; for automated updates after 24 hours use a utility template.',
-    );
+    return {
+      ...refuse(
+        intent,
+        'tag_retired',
+        false,
+        `The Messenger tag ${tag} was retired: Meta rejects it since ${retired}${retired >= '2026' ? ' (error 100)' : ''}`,
+        'HUMAN_AGENT (a person, within 7 days) is the only tag left; for automated updates after 24 hours use a utility template.',
+      ),
+      retiredOn: retired,
+    };
   }
   if (tag !== 'HUMAN_AGENT') {
     return refuse(
       intent,
       'tag_unsupported',
       false,
-      `Recontact does not send the Messenger tag "${tag}"`,
+      `Recontact does not send the Messenger tag "${input.tag}"`,
       'HUMAN_AGENT (sent_by "human", within 7 days) is the only tag Recontact sends; utility templates cover automated updates.',
     );
   }
@@ -216,7 +228,9 @@ function checkTag(input: PolicyInput, intent: SendIntent): PolicyVerdict | undef
       intent,
       'human_agent_requires_person',
       false,
-      'HUMAN_AGENT is for messages written by a person; automation may not use it',
+      input.content === 'template'
+        ? 'HUMAN_AGENT is for a free-form answer a person wrote, not for a template'
+        : 'HUMAN_AGENT is for messages written by a person; automation may not use it',
       'Mark a message a person wrote with sent_by "human"; automated updates after 24 hours need a utility template.',
     );
   }
