@@ -73,19 +73,21 @@ export interface PolicyInput {
   now: number;
 }
 
+export type PolicyRefusal = {
+  ok: false;
+  intent: SendIntent;
+  rule: PolicyRule;
+  /** True when the refusal is "the window is closed" (the API answers WINDOW_CLOSED). */
+  windowClosed: boolean;
+  reason: string;
+  hint: string;
+  /** tag_retired: the day Meta began rejecting the tag (YYYY-MM-DD). */
+  retiredOn?: string;
+};
+
 export type PolicyVerdict =
   | { ok: true; intent: SendIntent; messaging: MessengerMessaging | null }
-  | {
-      ok: false;
-      intent: SendIntent;
-      rule: PolicyRule;
-      /** True when the refusal is "the window is closed" (the API answers WINDOW_CLOSED). */
-      windowClosed: boolean;
-      reason: string;
-      hint: string;
-      /** tag_retired: the day Meta began rejecting the tag (YYYY-MM-DD). */
-      retiredOn?: string;
-    };
+  | PolicyRefusal;
 
 /** Tags Meta retired, and since when their sends fail. */
 export const RETIRED_MESSENGER_TAGS: Readonly<Record<string, string>> = Object.freeze({
@@ -243,6 +245,6 @@ function refuse(
   windowClosed: boolean,
   reason: string,
   hint: string,
-): PolicyVerdict {
+): PolicyRefusal {
   return { ok: false, intent, rule, windowClosed, reason, hint };
 }
