@@ -199,6 +199,11 @@ export interface InboundMove {
   at: number;
   /** The WhatsApp profile name the message came with, if any. */
   name?: string | null | undefined;
+  /**
+   * False for an action that reopens the window without being a message (a Messenger reaction,
+   * postback or referral): last_user_message_at, from which HUMAN_AGENT's 7 days count, stays.
+   */
+  userMessage?: boolean;
 }
 
 /**
@@ -217,19 +222,26 @@ export async function moveWindows(
 ): Promise<void> {
   // Per contact: the newest time, and the name carried by the newest message that had one —
   // so the profile name shown is the latest the user had, whatever order webhooks arrive in.
-  const folded = new Map<string, { at: number; name: string | null; nameAt: number }>();
+  const folded = new Map<
+    string,
+    { at: number; name: string | null; nameAt: number; userAt: number | null }
+  >();
   for (const m of moves) {
     const prev = folded.get(m.contactId);
     const takesName = !!m.name && (prev === undefined || m.at >= prev.nameAt);
+    const userAt = prev?.userAt ?? null;
     folded.set(m.contactId, {
       at: Math.max(prev?.at ?? m.at, m.at),
       name: takesName ? (m.name ?? null) : (prev?.name ?? null),
       nameAt: takesName ? m.at : (prev?.nameAt ?? Number.NEGATIVE_INFINITY),
+      userAt: m.userMessage === false ? userAt : Math.max(userAt ?? m.at, m.at),
     });
   }
   for (const part of chunks([...folded], 300)) {
     const values = sql.join(
-      part.map(([id, m]) => sql`(${id}, ${m.at}, ${m.name}, ${m.name === null ? m.at : m.nameAt})`),
+      part.map(
+        ([id, m]) => sql`(${id}, ${m.at}, ${m.name}, ${m.name === null ? m.at : m.nameAt}, ${m.userAt})`,
+      ),
     );
     // VALUES columns arrive untyped on PostgreSQL, hence the casts; the SQL is the same on both.
     await sql`
@@ -238,6 +250,12 @@ export async function moveWindows(
                WHEN contacts.last_inbound_at IS NULL OR contacts.last_inbound_at < CAST(v.column2 AS BIGINT)
                THEN CAST(v.column2 AS BIGINT)
                ELSE contacts.last_inbound_at
+             END,
+             last_user_message_at = CASE
+               WHEN v.column5 IS NOT NULL AND (contacts.last_user_message_at IS NULL
+                     OR contacts.last_user_message_at < CAST(v.column5 AS BIGINT))
+               THEN CAST(v.column5 AS BIGINT)
+               ELSE contacts.last_user_message_at
              END,
              name = CASE
                WHEN v.column3 IS NOT NULL

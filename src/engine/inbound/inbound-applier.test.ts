@@ -19,7 +19,14 @@ import { applyInbound } from './inbound-applier';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
-const ACCOUNTS = { byExternalId: (id: string) => (id === 'pn_1' ? { id: 'acc_1' } : undefined) };
+const ACCOUNTS = {
+  byExternalId: (id: string) =>
+    id === 'pn_1'
+      ? { id: 'acc_1' }
+      : id === 'page_1'
+        ? { id: 'acc_page', channel: 'messenger' as const }
+        : undefined,
+};
 
 describe.each(DIALECTS)('inbound applier on %s', (dialect) => {
   let store: TestStore;
@@ -199,6 +206,42 @@ describe.each(DIALECTS)('inbound applier on %s', (dialect) => {
     const again = await apply([{ ...tap, providerMessageId: 'wamid.TAP-AGAIN', timestamp: now }]);
     expect(ofType(again.events, 'message.reply')).toHaveLength(1);
     expect(again.timeline).toEqual([]);
+  });
+
+  it('a WhatsApp message moves both the window and the last user message', async () => {
+    await apply([msg('5491100000021', now - 2 * HOUR)]);
+    const c = await findContact(store.db, 'acc_1', '5491100000021');
+    expect(c).toMatchObject({ last_inbound_at: now - 2 * HOUR, last_user_message_at: now - 2 * HOUR });
+    expect(c!.phone_e164).toBe('+5491100000021');
+  });
+
+  it('Messenger: a reaction, postback or referral reopens the window but is not the last user message', async () => {
+    const psid = '5491100000031'; // a PSID that would read as a phone number: it is not one
+    const on = (at: number, over: Partial<InboundItem>) =>
+      msg(psid, at, { externalId: 'page_1', profileName: undefined, ...over });
+    const { events } = await apply([
+      on(now - 5 * HOUR, { type: 'text', isMessage: true }),
+      on(now - 3 * HOUR, { type: 'reaction', isMessage: false, text: '❤️' }),
+    ]);
+    expect(ofType(events, 'message.received')).toHaveLength(2);
+    const c = await findContact(store.db, 'acc_page', psid);
+    expect(c).toMatchObject({ last_inbound_at: now - 3 * HOUR, last_user_message_at: now - 5 * HOUR });
+    expect(c!.phone_e164).toBeNull();
+
+    await apply([
+      on(now - 2 * HOUR, { type: 'postback', isMessage: false, button: { payload: 'GO', text: 'Go' } }),
+      on(now - HOUR, { type: 'referral', isMessage: false, text: undefined }),
+    ]);
+    expect(await findContact(store.db, 'acc_page', psid)).toMatchObject({
+      last_inbound_at: now - HOUR,
+      last_user_message_at: now - 5 * HOUR,
+    });
+    // A later message moves it; a reordered older one moves neither back.
+    await apply([on(now - 30 * 60_000, { isMessage: true }), on(now - 6 * HOUR, { isMessage: true })]);
+    expect(await findContact(store.db, 'acc_page', psid)).toMatchObject({
+      last_inbound_at: now - 30 * 60_000,
+      last_user_message_at: now - 30 * 60_000,
+    });
   });
 
   it('costs the same statements for 3 messages as for 60 (batched, not one query per message)', async () => {

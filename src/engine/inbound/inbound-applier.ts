@@ -8,6 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { InboundItem } from '../../channels/channel';
 import { isBsuid } from '../../domain/bsuid';
+import type { ChannelKind } from '../../domain/channels/channel-kind';
 import { waIdToE164 } from '../../domain/phone';
 import { laterInbound, windowState } from '../../domain/window';
 import { recordRecipientReply } from '../../store/campaign-recipients-repo';
@@ -39,9 +40,9 @@ import {
 import type { AppliedInbound } from './inbound-followers';
 import { ANSWERABLE_STATUSES, attributeReply, candidateRange } from './reply-attribution';
 
-/** What the applier needs to know about accounts: which of ours a phone number id is. */
+/** What the applier needs to know about accounts: which of ours a phone-number id or page id is. */
 export interface InboundAccounts {
-  byExternalId(externalId: string): { id: string } | undefined;
+  byExternalId(externalId: string): { id: string; channel?: ChannelKind } | undefined;
 }
 
 interface Entry {
@@ -62,17 +63,20 @@ export async function applyInbound(
   const timeline: NewMessageEvent[] = [];
   const done: AppliedInbound[] = [];
 
-  const known: Array<{ item: InboundItem; accountId: string }> = [];
+  const known: Array<{ item: InboundItem; accountId: string; channel: ChannelKind }> = [];
   const seen = new Set<string>();
   for (const item of items) {
     const account = accounts.byExternalId(item.externalId);
     if (!account) {
-      ctx.log.warn({ phone_number_id: item.externalId }, 'inbound message for an unknown phone number id');
+      ctx.log.warn(
+        { external_id: item.externalId },
+        'inbound message for an unknown phone-number id or page id',
+      );
       continue;
     }
     if (seen.has(item.providerMessageId)) continue; // Meta delivered it twice in this batch
     seen.add(item.providerMessageId);
-    known.push({ item, accountId: account.id });
+    known.push({ item, accountId: account.id, channel: account.channel ?? 'whatsapp' });
   }
   if (known.length === 0) return { events, timeline, applied: done };
 
@@ -90,13 +94,14 @@ export async function applyInbound(
   // Locked (PostgreSQL) until the batch commits: the windows read here are the ones moved below.
   const contacts = await ensureContacts(
     db,
-    known.map(({ item, accountId }) => ({
+    known.map(({ item, accountId, channel }) => ({
       id: ctx.id('ctc'),
       accountId,
       waId: item.from,
-      phoneE164: safeE164(item.from),
+      // A PSID is digits too, and some would read as a phone number: only WhatsApp's are phones.
+      phoneE164: channel === 'whatsapp' ? safeE164(item.from) : null,
       name: item.profileName ?? null,
-      bsuid: bsuidOf(item),
+      bsuid: channel === 'whatsapp' ? bsuidOf(item) : null,
     })),
     now,
     { forUpdate: true },
@@ -188,9 +193,15 @@ export async function applyInbound(
     });
   }
 
+  // Every item reopens the window; only messages move last_user_message_at (HUMAN_AGENT's 7 days).
   await moveWindows(
     db,
-    applied.map((e) => ({ contactId: e.contact.id, at: e.item.timestamp, name: e.item.profileName })),
+    applied.map((e) => ({
+      contactId: e.contact.id,
+      at: e.item.timestamp,
+      name: e.item.profileName,
+      userMessage: e.item.isMessage !== false,
+    })),
     now,
   );
   await linkReplies(db, links);

@@ -58,10 +58,11 @@ export async function applyTemplateItems(
 
 function whereOf(accounts: AccountRegistry, item: TemplateItem): TemplateWhere {
   return {
-    // One WABA may hold several of our numbers (accounts): the template is shared by them.
+    // One WABA may hold several of our numbers (accounts): the template is shared by them. A
+    // Messenger page owns its own templates: its item names the page id (no WABA).
     accountIds: accounts
       .all()
-      .filter((a) => a.wabaId === item.wabaId)
+      .filter((a) => (a.wabaId ?? a.externalId) === item.wabaId)
       .map((a) => a.id),
     providerTemplateId: item.providerTemplateId,
     name: item.name,
