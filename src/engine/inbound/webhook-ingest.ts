@@ -8,7 +8,13 @@
  */
 
 import type { Kysely } from 'kysely';
-import type { IdentityChangeItem, InboundItem, StatusItem, WebhookItem } from '../../channels/channel';
+import type {
+  IdentityChangeItem,
+  InboundItem,
+  StatusItem,
+  WatermarkItem,
+  WebhookItem,
+} from '../../channels/channel';
 import type { ChannelSet } from '../../channels/router';
 import type { ChannelKind } from '../../domain/channels/channel-kind';
 import { RecontactError } from '../../domain/errors';
@@ -34,6 +40,7 @@ import type { InboundFollower } from './inbound-followers';
 import { applyQualityPauses, qualityPauses } from './quality-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
+import { applyWatermarks } from './watermark-applier';
 
 export interface IngestOptions {
   batchSize: number;
@@ -205,10 +212,17 @@ export class WebhookIngest {
     // Inbound first: a reply in the same batch as its message's statuses still finds the message.
     const a = await applyInbound(this.ctx, this.accounts, trx, inbound);
     const b = await applyStatuses(this.ctx, this.accounts, trx, statuses);
+    // Messenger's receipts, by watermark: after inbound, like statuses.
+    const w = await applyWatermarks(
+      this.ctx,
+      this.accounts,
+      trx,
+      items.filter((i): i is WatermarkItem => i.kind === 'watermark'),
+    );
     const c = await applyTemplateItems(this.ctx, this.accounts, trx, items);
     // After both: keywords need the contacts the inbound applier made, 131050 the failed message.
     const d = await applyConsentSignals(this.ctx, this.accounts, trx, items);
-    const events: PendingEvent[] = [...a.events, ...b.events, ...c.events, ...d.events];
+    const events: PendingEvent[] = [...a.events, ...b.events, ...w.events, ...c.events, ...d.events];
     if (a.applied.length) {
       for (const follower of this.hooks.followers ?? []) {
         const f = await follower.afterInbound(trx, a.applied);
@@ -216,7 +230,7 @@ export class WebhookIngest {
         if (f.queued) this.pendingHooks.queued = true;
       }
     }
-    await insertMessageEvents(trx, [...a.timeline, ...b.timeline]);
+    await insertMessageEvents(trx, [...a.timeline, ...b.timeline, ...w.timeline]);
     await this.events.emit(trx, events);
     await markWebhooksProcessed(trx, applied, now);
     for (const i of items) {
@@ -242,6 +256,13 @@ function withProviderTimes(items: WebhookItem[], now: number): WebhookItem[] {
     if (i.kind === 'user_preference') {
       const at = clampProviderTime(i.at, now);
       return at === i.at ? i : { ...i, at };
+    }
+    if (i.kind === 'watermark') {
+      // A watermark in the future would mark messages read before the person saw them; an old
+      // one is kept as it is (raising it would cover messages it does not).
+      const timestamp = clampProviderTime(i.timestamp, now);
+      const watermark = Math.min(i.watermark, clampProviderTime(i.watermark, now));
+      return timestamp === i.timestamp && watermark === i.watermark ? i : { ...i, timestamp, watermark };
     }
     if (i.kind !== 'inbound' && i.kind !== 'status') return i;
     const timestamp = clampProviderTime(i.timestamp, now);
