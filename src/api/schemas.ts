@@ -60,17 +60,46 @@ export const sendMessageBody = z
       .max(140)
       .describe(
         'Recipient: a phone in international form (+54 9 11 5555-1234), a business-scoped user id ' +
-          '(BSUID, e.g. "US.13491208655302741918", for a user known only by their WhatsApp username) ' +
-          'or a contact id (ctc_…). The message goes to the phone whenever it is known, else to the ' +
-          'BSUID (sent as `recipient`); authentication templates to a BSUID-only contact are refused ' +
-          '(RECIPIENT_BSUID_UNSUPPORTED) and a malformed BSUID gets BSUID_INVALID.',
+          '(BSUID, e.g. "US.13491208655302741918", for a user known only by their WhatsApp username), ' +
+          'a Messenger user as psid:<PSID> (e.g. "psid:6845719238451234"; the bare digits also do on a ' +
+          'Messenger account) or a contact id (ctc_…). The message goes to the phone whenever it is known, ' +
+          'else to the BSUID (sent as `recipient`); authentication templates to a BSUID-only contact are ' +
+          'refused (RECIPIENT_BSUID_UNSUPPORTED) and a malformed BSUID gets BSUID_INVALID. A page may ' +
+          'message only people who wrote to it: an unknown PSID is 404 CONTACT_NOT_FOUND; a phone or ' +
+          'BSUID on a page, or a psid: on a WhatsApp number, is 400 INPUT_INVALID.',
       ),
-    account_id: z.string().optional().describe('Channel account; defaults to the first one'),
+    account_id: z
+      .string()
+      .optional()
+      .describe(
+        "Channel account (id or name). Absent: the contact's account for a ctc_ id, the only Messenger page " +
+          'for a psid:, else the only account (or the only WhatsApp number beside pages)',
+      ),
+    sent_by: z
+      .enum(['bot', 'human'])
+      .optional()
+      .describe(
+        'Who wrote this free-form message: "bot" (automation, the default) or "human" (an agent). On Messenger ' +
+          "a person's answer may go after the 24-hour window, tagged HUMAN_AGENT, up to 7 days after the " +
+          "person's last message; automation may not. WhatsApp makes no difference.",
+      ),
+    tag: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        'A Messenger message tag. HUMAN_AGENT (with sent_by "human") is the only one left and is added by ' +
+          'itself when needed; ACCOUNT_UPDATE, CONFIRMED_EVENT_UPDATE and POST_PURCHASE_UPDATE are refused ' +
+          '(409 SEND_POLICY_REFUSED, rule tag_retired: Meta rejects them since 2026-04-27). WhatsApp has no tags.',
+      ),
     template: templateSend.optional(),
     text: z
       .object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() })
       .optional()
-      .describe('Free-form text: only inside the 24-hour window'),
+      .describe(
+        'Free-form text: only inside the 24-hour window (Messenger: a person within 7 days; at most 2,000 characters)',
+      ),
     interactive: z
       .object({
         body: z.string().min(1).max(1024),

@@ -5,6 +5,7 @@ import { normalizePhone } from '../../domain/phone';
 import { cancelHeldMessage } from '../../engine/conversations/held-messages';
 import { messageView } from '../../engine/events/payloads';
 import { getMessageWithTimeline, listMessagePage } from '../../engine/outbound/message-queries';
+import { PSID_PREFIX } from '../../engine/outbound/recipient';
 import type { SendOutcome, SendRequest } from '../../engine/outbound/send-service';
 import { answer, errorAnswers } from '../openapi';
 import {
@@ -36,7 +37,11 @@ export const messageRoutes =
             'the same key with another body is refused (422). ' +
             'With when_closed (text or interactive only), a closed window is no refusal: the template is queued ' +
             'and the message held until the contact writes (`path`, `held_id`, `template_message_id`); ' +
-            'a window closing within 10 s counts as closed. Without it, a closed window is 409 WINDOW_CLOSED.',
+            'a window closing within 10 s counts as closed. Without it, a closed window is 409 WINDOW_CLOSED ' +
+            '(data.rule names the rule). Every channel asks one send policy: on Messenger free-form goes as ' +
+            'RESPONSE inside the 24-hour window, a person\'s answer (sent_by "human") after it with the HUMAN_AGENT ' +
+            "tag up to 7 days after the person's last message, templates as Utility Messages (UTILITY) at any time; " +
+            'a marketing template on a page, a retired tag, or HUMAN_AGENT from automation is 409 SEND_POLICY_REFUSED.',
           headers: idempotencyHeaders,
           body: sendMessageBody,
           response: {
@@ -53,12 +58,14 @@ export const messageRoutes =
               body: true,
               codes: [
                 'ACCOUNT_NOT_FOUND',
+                'ACCOUNT_DISABLED',
                 'PHONE_INVALID',
                 'TEMPLATE_NOT_FOUND',
                 'TEMPLATE_NOT_APPROVED',
                 'TEMPLATE_PARAMS_INVALID',
                 'IDEMPOTENCY_KEY_REUSED',
                 'WINDOW_CLOSED',
+                'SEND_POLICY_REFUSED',
                 'CONTACT_OPTED_OUT',
                 'CONTACT_NOT_FOUND',
                 'BSUID_INVALID',
@@ -84,7 +91,7 @@ export const messageRoutes =
           tags: ['messages'],
           summary: 'Messages, newest first, filtered and paged',
           description:
-            'Filters combine: status (one or several, comma-separated), to (a phone, wa_id, BSUID or contact id), ' +
+            'Filters combine: status (one or several, comma-separated), to (a phone, wa_id, BSUID, psid:<PSID> or contact id), ' +
             'template (name), account_id. Pages end at `next_cursor`; pass it as `cursor` for the next one. ' +
             'Messages queued while paging appear on the first page, never in the middle of later ones.',
           querystring: listMessagesQuery,
@@ -203,11 +210,19 @@ function sendAnswer(o: SendOutcome) {
 }
 
 /**
- * The address `to` names, as a query value: wa_id digits for a phone in any readable form, or a
- * BSUID as given (a contact known by both is found by either).
+ * The address `to` names, as a query value: wa_id digits for a phone in any readable form, a
+ * BSUID as given (a contact known by both is found by either), or a PSID's digits.
  */
 function recipient(to: string): string {
   if (isBsuid(to)) return to;
+  if (to.slice(0, PSID_PREFIX.length).toLowerCase() === PSID_PREFIX) {
+    const psid = to.slice(PSID_PREFIX.length).trim();
+    if (/^\d{1,40}$/.test(psid)) return psid;
+    throw new RecontactError('INPUT_INVALID', `to "${to}" is not a PSID`, {
+      details: [{ path: 'query.to', message: 'a PSID is the digits Meta sends as sender.id' }],
+      hint: 'Give a Messenger user as psid:<digits>, e.g. psid:6845719238451234.',
+    });
+  }
   if (looksLikeBsuid(to)) {
     const problem = bsuidProblem(to) ?? 'is not a BSUID';
     throw new RecontactError('BSUID_INVALID', `to "${to}" ${problem}`, {

@@ -3,6 +3,12 @@
  * message sent with a fallback template goes now while the window is open; otherwise the
  * template goes now and the message waits, held, until the contact writes or `hold_until`.
  */
+import {
+  decideSend,
+  type MessengerMessaging,
+  type PolicyInput,
+  type PolicyVerdict,
+} from '../channels/send-policy';
 import { RecontactError } from '../errors';
 import { parseIsoDuration } from '../iso-duration';
 import { type WindowState, windowState } from '../window';
@@ -49,6 +55,28 @@ export function chooseHeldPath(
 ): { path: HeldPath; window: WindowState } {
   const window = windowState(lastInboundAt, now + WINDOW_SAFETY_MARGIN_MS);
   return { path: window.open ? 'now' : 'template_then_held', window };
+}
+
+/**
+ * The same choice asked of the send policy, for any channel: the message goes now when the
+ * policy allows it WINDOW_SAFETY_MARGIN_MS from now (on Messenger a person's answer within 7
+ * days goes now, tagged HUMAN_AGENT), else it is held. A refusal that is not about the window
+ * (a retired tag) is the caller's to answer: holding would not make it lawful. `heldMessaging`
+ * is how the message goes once released, which is when the contact has just written: inside a
+ * fresh window.
+ */
+export function heldPathByPolicy(input: Omit<PolicyInput, 'content'> & { content: 'free_form' }): {
+  path: HeldPath;
+  verdict: PolicyVerdict;
+  heldMessaging: MessengerMessaging | null;
+} {
+  const verdict = decideSend({ ...input, now: input.now + WINDOW_SAFETY_MARGIN_MS });
+  const released = decideSend({ ...input, lastInboundAt: input.now, lastUserMessageAt: input.now });
+  return {
+    path: verdict.ok ? 'now' : 'template_then_held',
+    verdict,
+    heldMessaging: released.ok ? released.messaging : null,
+  };
 }
 
 /** `hold_for` in milliseconds: an ISO 8601 duration between MIN_HOLD_MS and MAX_HOLD_MS. */

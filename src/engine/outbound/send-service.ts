@@ -1,25 +1,35 @@
 /**
  * Turns a send request into a queued message, or refuses it before anything leaves: bad phone,
- * unknown or unapproved template, values that do not fit it, free-form text outside the window.
- * The message row is the outbox: once it is written, the dispatcher owns it.
+ * unknown or unapproved template, values that do not fit it, anything the channel's send policy
+ * forbids now (domain/channels/send-policy.ts: free-form text outside the window, a retired
+ * Messenger tag, a marketing template on a page…). The message row is the outbox: once it is
+ * written, the dispatcher owns it. On Messenger the policy's verdict (RESPONSE, UTILITY,
+ * HUMAN_AGENT…) is stored in the content, and the adapter posts it as it is.
  */
 
 import { createHash } from 'node:crypto';
 import type { OutboundContent } from '../../channels/channel';
+import {
+  decideSend,
+  HUMAN_AGENT_WINDOW_MS,
+  MESSAGING_WINDOW_MS,
+  type MessengerMessaging,
+  type PolicyInput,
+  type PolicyRefusal,
+} from '../../domain/channels/send-policy';
 import {
   type ConsentSource,
   consentRefusal,
   deriveConsent,
   type SendCategory,
 } from '../../domain/contacts/consent';
-import { chooseHeldPath, type HeldPath, holdDuration } from '../../domain/conversations/held';
+import { type HeldPath, heldPathByPolicy, holdDuration } from '../../domain/conversations/held';
 import { RecontactError } from '../../domain/errors';
 import { checkReplyRouting, type ReplyRouting } from '../../domain/replies/reply-rules';
 import { bindTemplate } from '../../domain/templates/bind';
 import type { TemplateParams, TemplateRecord } from '../../domain/templates/model';
-import { windowState } from '../../domain/window';
 import { consentHistory } from '../../store/consent-repo';
-import type { ContactRow, NewContact } from '../../store/contacts-repo';
+import { type ContactRow, findContactById, type NewContact } from '../../store/contacts-repo';
 import {
   findByIdempotencyKey,
   getMessage,
@@ -33,7 +43,7 @@ import { queueTemplateAndHold } from '../conversations/held-messages';
 import { templateNotFound } from '../templates/not-found';
 import { resendInDoubt } from './doubts';
 import { IntakeWriter } from './intake-writer';
-import { checkBsuidAllowed, resolveRecipient } from './recipient';
+import { channelNamedBy, checkBsuidAllowed, resolveRecipient } from './recipient';
 
 export interface SendRequest {
   to: string;
@@ -56,7 +66,17 @@ export interface SendRequest {
   when_closed?: { template: { name: string; language: string } & TemplateParams; hold_for?: string };
   /** What replies to this message do (domain/replies/reply-rules.ts): overrides its template's. */
   routing?: unknown;
+  /**
+   * Who wrote a free-form message: automation (default) or a person, an agent. On Messenger a
+   * person's answer may go up to 7 days after the person's last message (HUMAN_AGENT).
+   */
+  sent_by?: 'bot' | 'human';
+  /** A Messenger message tag asked for by name; the send policy accepts HUMAN_AGENT only. */
+  tag?: string;
 }
+
+/** What the send policy is asked about a request, less what is sent. */
+type SendFacts = Omit<PolicyInput, 'content' | 'templateCategory'>;
 
 export interface SendOutcome {
   message: MessageRow;
@@ -89,16 +109,17 @@ export class SendService {
 
   async send(req: SendRequest, idempotencyKey?: string): Promise<SendOutcome> {
     const { db } = this.ctx.store;
-    const account = this.accounts.resolveForSending(req.account_id);
+    const account = await this.sendingAccount(req);
     const routing = req.routing === undefined ? null : checkedRouting(req.routing);
+    if (account.channel === 'messenger') checkMessengerText(req);
     const requestHash = idempotencyKey === undefined ? null : hashRequest(req);
     if (idempotencyKey !== undefined) {
       const existing = await findByIdempotencyKey(db, account.id, idempotencyKey);
       if (existing) return this.replay(existing, requestHash!, idempotencyKey, req);
     }
     const now = this.ctx.clock();
-    // `to`: a phone, a BSUID or a contact id (recipient.ts); posted to the phone when known.
-    const recipient = await resolveRecipient(db, account.id, req.to, () => this.ctx.id('ctc'));
+    // `to`: a phone, a BSUID, a PSID or a contact id (recipient.ts); posted to the phone when known.
+    const recipient = await resolveRecipient(db, account, req.to, () => this.ctx.id('ctc'));
     const { known, newContact } = recipient;
     // Consent first: an opted-out person is the reason, whatever else is wrong with the request.
     const category = req.template
@@ -106,16 +127,23 @@ export class SendService {
       : 'SERVICE';
     if (known) await this.checkConsent(known, category, req.to);
     checkBsuidAllowed(recipient, category, req.to);
-    const fallback =
-      req.when_closed && (await this.fallback(account.id, req, known?.last_inbound_at ?? null, now));
+    const facts: SendFacts = {
+      channel: account.channel,
+      byPerson: req.sent_by === 'human',
+      ...(req.tag !== undefined ? { tag: req.tag } : {}),
+      lastInboundAt: timeOrNull(known?.last_inbound_at),
+      lastUserMessageAt: timeOrNull(known?.last_user_message_at),
+      now,
+    };
+    const fallback = req.when_closed && (await this.fallback(account.id, req, facts));
     if (fallback?.path === 'template_then_held') {
       if (known) await this.checkConsent(known, fallback.category, req.to);
       checkBsuidAllowed(recipient, fallback.category, req.to);
     }
     const content =
       fallback?.path === 'template_then_held'
-        ? freeFormContent(req)
-        : await this.buildContent(account.id, req, known?.last_inbound_at ?? null, now);
+        ? withMessaging(freeFormContent(req), fallback.heldMessaging)
+        : await this.buildContent(account.id, req, facts, category);
     const id = this.ctx.id('msg');
     const queued: NewMessage = {
       id,
@@ -162,10 +190,27 @@ export class SendService {
   }
 
   /**
-   * when_closed: the fallback template is checked whatever the window (a mistake is found now,
-   * not on the day it is needed), and the path chosen with WINDOW_SAFETY_MARGIN_MS.
+   * The account a send goes from: the one named, else the one `to` implies (a `psid:` is a
+   * Messenger user, a contact id belongs to one account), else the only one. A disabled account
+   * is refused (ACCOUNT_DISABLED).
    */
-  private async fallback(accountId: string, req: SendRequest, lastInboundAt: number | null, now: number) {
+  private async sendingAccount(req: SendRequest) {
+    const channel = channelNamedBy(req.to);
+    let named = req.account_id;
+    const to = req.to.trim();
+    if (named === undefined && to.startsWith('ctc_')) {
+      named = (await findContactById(this.ctx.store.db, to))?.account_id;
+    }
+    return this.accounts.resolveForSending(named, channel ? { channel } : {});
+  }
+
+  /**
+   * when_closed: the fallback template is checked whatever the window (a mistake is found now,
+   * not on the day it is needed), and the path chosen by the send policy with
+   * WINDOW_SAFETY_MARGIN_MS: the message goes now when the policy allows it now (on Messenger a
+   * person's answer within 7 days, tagged HUMAN_AGENT), else it is held behind the template.
+   */
+  private async fallback(accountId: string, req: SendRequest, facts: SendFacts) {
     const wc = req.when_closed!;
     if (req.text === undefined && req.interactive === undefined) {
       throw new RecontactError(
@@ -185,11 +230,19 @@ export class SendService {
     const holdMs = holdDuration(wc.hold_for);
     const template = await this.bindFallback(accountId, wc.template);
     const tpl = await this.template(accountId, wc.template.name, wc.template.language);
+    const category = tpl?.category ?? 'UTILITY';
+    const templateVerdict = decideSend({ ...facts, content: 'template', templateCategory: category });
+    if (!templateVerdict.ok) throw policyRefused(templateVerdict, req.to, 'when_closed.template.name');
+    const chosen = heldPathByPolicy({ ...facts, content: 'free_form' });
+    if (!chosen.verdict.ok && !chosen.verdict.windowClosed) {
+      throw policyRefused(chosen.verdict, req.to, pathOf(chosen.verdict));
+    }
     return {
-      ...chooseHeldPath(lastInboundAt, now),
+      path: chosen.path,
       holdMs,
-      template,
-      category: tpl?.category ?? 'UTILITY',
+      template: withMessaging({ kind: 'template', template }, templateVerdict.messaging),
+      category,
+      heldMessaging: chosen.heldMessaging,
     };
   }
 
@@ -224,7 +277,7 @@ export class SendService {
     req: SendRequest,
   ): Promise<SendOutcome> {
     const wc = req.when_closed!;
-    const content: OutboundContent = { kind: 'template', template: fallback.template };
+    const content: OutboundContent = fallback.template;
     const template: NewMessage = {
       ...queued,
       id: this.ctx.id('msg'),
@@ -333,8 +386,8 @@ export class SendService {
   private async buildContent(
     accountId: string,
     req: SendRequest,
-    lastInboundAt: number | null,
-    now: number,
+    facts: SendFacts,
+    category: string,
   ): Promise<OutboundContent> {
     const kinds = (['template', 'text', 'interactive'] as const).filter((k) => req[k] !== undefined);
     if (kinds.length !== 1) {
@@ -348,25 +401,15 @@ export class SendService {
         },
       );
     }
-    if (req.template) return { kind: 'template', template: await this.bind(accountId, req.template) };
-    const window = windowState(lastInboundAt, now);
-    if (!window.open) {
-      throw new RecontactError(
-        'WINDOW_CLOSED',
-        lastInboundAt === null
-          ? `${req.to} has never written to this number, so only a template may be sent`
-          : `The customer-service window with ${req.to} closed at ${new Date(window.expiresAt ?? 0).toISOString()}`,
-        {
-          hint: 'Send an approved template that invites a reply; the reply reopens the window for 24 hours.',
-          data: {
-            window_open: false,
-            last_inbound_at: lastInboundAt === null ? null : new Date(lastInboundAt).toISOString(),
-            expired_at: window.expiresAt === null ? null : new Date(window.expiresAt).toISOString(),
-          },
-        },
-      );
+    if (req.template) {
+      const template = await this.bind(accountId, req.template);
+      const verdict = decideSend({ ...facts, content: 'template', templateCategory: category });
+      if (!verdict.ok) throw policyRefused(verdict, req.to, pathOf(verdict));
+      return withMessaging({ kind: 'template', template }, verdict.messaging);
     }
-    return freeFormContent(req);
+    const verdict = decideSend({ ...facts, content: 'free_form' });
+    if (!verdict.ok) throw policyRefused(verdict, req.to, pathOf(verdict), facts);
+    return withMessaging(freeFormContent(req), verdict.messaging);
   }
 
   /**
@@ -431,6 +474,108 @@ function checkedRouting(raw: unknown): ReplyRouting {
       hint: 'routing is { on_reply: [ { match: { payload: [CONFIRM] } | { text: [sí] } | { any: true }, actions: [ { answer: { text } }, { tag: [x] }, … ] } ] }; nothing was queued.',
     },
   );
+}
+
+/**
+ * The policy's refusal as the API answers it: WINDOW_CLOSED when the window is the reason (the
+ * shape WhatsApp clients know, with `rule`), SEND_POLICY_REFUSED for a rule about what is sent.
+ */
+function policyRefused(v: PolicyRefusal, to: string, path: string, facts?: SendFacts): RecontactError {
+  if (v.windowClosed && facts) {
+    const last = facts.lastInboundAt;
+    const expiredAt = last === null ? null : last + MESSAGING_WINDOW_MS;
+    const message =
+      facts.channel === 'whatsapp'
+        ? last === null
+          ? `${to} has never written to this number, so only a template may be sent`
+          : `The customer-service window with ${to} closed at ${new Date(expiredAt!).toISOString()}`
+        : `${v.reason} (${to}${last === null ? ' never wrote' : `: the window closed at ${new Date(expiredAt!).toISOString()}`})`;
+    const humanAgent =
+      facts.channel === 'messenger'
+        ? {
+            last_user_message_at: isoOrNull(facts.lastUserMessageAt),
+            human_agent_until: isoOrNull(
+              facts.lastUserMessageAt === null ? null : facts.lastUserMessageAt + HUMAN_AGENT_WINDOW_MS,
+            ),
+          }
+        : {};
+    return new RecontactError('WINDOW_CLOSED', message, {
+      hint: v.hint,
+      data: {
+        window_open: false,
+        last_inbound_at: isoOrNull(last),
+        expired_at: isoOrNull(expiredAt),
+        rule: v.rule,
+        channel: facts.channel,
+        intent: v.intent,
+        ...humanAgent,
+      },
+    });
+  }
+  return new RecontactError('SEND_POLICY_REFUSED', v.reason, {
+    details: [{ path, message: v.reason }],
+    hint: v.hint,
+    data: {
+      rule: v.rule,
+      intent: v.intent,
+      ...(v.retiredOn !== undefined ? { retired_on: v.retiredOn } : {}),
+    },
+  });
+}
+
+/** Meta: Messenger text "has a 2000 character limit" (WhatsApp takes 4,096). */
+const MESSENGER_TEXT_MAX = 2_000;
+
+/**
+ * Refuses now what a page would refuse at dispatch: a text over 2,000 characters (counted as
+ * Meta counts them, by code point). Buttons go as the text with quick replies, header and footer
+ * as its first and last paragraph, so their sum is what counts.
+ */
+function checkMessengerText(req: SendRequest): void {
+  const i = req.interactive;
+  const [path, text] = req.text
+    ? ['text.body', req.text.body]
+    : i
+      ? ['interactive.body', [i.header, i.body, i.footer].filter((x) => x).join('\n\n')]
+      : [undefined, ''];
+  const length = [...text].length;
+  if (path === undefined || length <= MESSENGER_TEXT_MAX) return;
+  throw new RecontactError(
+    'INPUT_INVALID',
+    `Messenger takes at most ${MESSENGER_TEXT_MAX} characters of text; this message has ${length}`,
+    {
+      details: [{ path, message: `${length} characters, at most ${MESSENGER_TEXT_MAX} on Messenger` }],
+      hint: 'Shorten the text, or split it into two messages.',
+    },
+  );
+}
+
+/** Where in the request the refused part is. */
+function pathOf(v: PolicyRefusal): string {
+  switch (v.rule) {
+    case 'marketing_template_on_messenger':
+      return 'template.name';
+    case 'human_agent_requires_person':
+    case 'tag_retired':
+    case 'tag_unsupported':
+    case 'tags_not_on_whatsapp':
+      return 'tag';
+    default:
+      return 'to';
+  }
+}
+
+function withMessaging(content: OutboundContent, messaging: MessengerMessaging | null): OutboundContent {
+  return messaging === null ? content : { ...content, messaging };
+}
+
+/** A stored time (BIGINT may come back as a string on some drivers) in ms, or null. */
+function timeOrNull(v: number | string | null | undefined): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
 }
 
 /** A text or interactive message's content (the window was checked, or the message is held). */
