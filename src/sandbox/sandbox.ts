@@ -14,6 +14,12 @@ import { sendMetaError } from './graph';
 import { MessageLifecycle } from './lifecycle';
 import { registerLimitsRoutes } from './limits-route';
 import { registerMessagesRoute } from './messages-route';
+import {
+  createMessengerSide,
+  type MessengerOptions,
+  type MessengerSandbox,
+  type SandboxPage,
+} from './messenger/messenger';
 import { type InjectedError, type InjectRequest, MetaLimits, type QualityEvent } from './meta-limits';
 import { defaultSeedTemplates } from './seed';
 import {
@@ -29,6 +35,14 @@ import { registerTemplateRoutes } from './templates-route';
 import { type SimulatedUsers, Users } from './users';
 import { WebhookEmitter, type WebhookItem, type WebhookStats } from './webhook-emitter';
 
+export type {
+  MessengerOptions,
+  MessengerSandbox,
+  SandboxPage,
+  SeedPageTemplate,
+} from './messenger/messenger';
+export type { MessengerInboxMessage, MessengerSentRecord } from './messenger/state';
+export type { MessengerMessageHandler, MessengerUserView, SimulatedMessengerUsers } from './messenger/users';
 export type { InjectedError, InjectRequest, QualityEvent } from './meta-limits';
 export type { InboxButton, InboxMessage, SandboxTemplate, SentRecord } from './state';
 export type { SimulatedUsers, UserMessageHandler } from './users';
@@ -54,6 +68,10 @@ export interface SandboxAccount {
 
 export interface SandboxOptions {
   accounts: SandboxAccount[];
+  /** Messenger pages (messenger/messenger.ts): Send API, webhooks, utility templates, people. */
+  pages?: SandboxPage[];
+  /** The Messenger side's switches (echoes, receipts, batching, template review). */
+  messenger?: MessengerOptions;
   /** Default: every template in examples/saludcenter.templates.yaml, APPROVED, for every WABA. */
   seedTemplates?: Array<TemplateDefinition & { wabaId?: string; status?: string }>;
   /** Defaults: sent 50 ms after accept, delivered 200 ms after sent, read 1,500 ms after delivered. */
@@ -91,8 +109,11 @@ export interface Sandbox {
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
   app: FastifyInstance;
-  setWebhookUrl(phoneNumberId: string, url: string): void;
+  /** Where a phone number's (or a page's) webhooks go. */
+  setWebhookUrl(phoneNumberIdOrPageId: string, url: string): void;
   users: SimulatedUsers;
+  /** The Messenger side: pages, their people, templates, sends (README, "Messenger"). */
+  messenger: MessengerSandbox;
   /** Every message the API accepted, in order. */
   sent(): SentRecord[];
   /** How many accepted sends carried each biz_opaque_callback_data. */
@@ -221,7 +242,22 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     onChange,
   });
 
+  const messenger = createMessengerSide({
+    pages: opts.pages ?? [],
+    options: opts.messenger ?? {},
+    emitter,
+    now,
+    batchMs: opts.webhookBatchMs ?? 5,
+    // Messenger has no `sent` receipt: delivery comes when WhatsApp's `delivered` would.
+    deliveryMs: (delays.sentMs ?? 50) + (delays.deliveredMs ?? 200),
+    readMs: delays.readMs === undefined ? 1500 : delays.readMs,
+    reviewMs: delays.templateReviewMs ?? 1000,
+    whatsappToken: (token) => state.tokens.has(token),
+    onChange,
+  });
+
   activity.register(() => lifecycle.pending());
+  activity.register(() => messenger.pending());
   activity.register(() => emitter.pending());
   activity.register(() => manager.pending());
   activity.register(() => users.pending());
@@ -255,6 +291,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     sendMetaError(reply, unknownPathError(req.url.split('?')[0] ?? ''), statusByCode),
   );
 
+  messenger.register(app);
   registerMessagesRoute(app, {
     state,
     lifecycle,
@@ -287,6 +324,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     },
     app,
     users,
+    messenger: messenger.api,
     clock,
     async listen(port = 0, host = '127.0.0.1') {
       await app.listen({ port, host });
@@ -302,11 +340,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       closed = true;
       lifecycle.clear();
       manager.clear();
+      messenger.clear();
       await emitter.close();
       activity.release();
       await app.close();
     },
     setWebhookUrl(phoneNumberId, webhookUrl) {
+      if (messenger.hasPage(phoneNumberId)) return messenger.api.setWebhookUrl(phoneNumberId, webhookUrl);
       const a = state.accounts.get(phoneNumberId);
       if (!a) throw new Error(`unknown phone number id ${phoneNumberId}`);
       a.webhookUrl = webhookUrl;
