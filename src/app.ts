@@ -49,7 +49,7 @@ import { WebhookIngest } from './engine/inbound/webhook-ingest';
 import { Dispatcher, type DispatcherOptions } from './engine/outbound/dispatcher';
 import { SendService } from './engine/outbound/send-service';
 import { DISPATCH_TUNING } from './engine/tuning';
-import { resealAccountSecrets, upsertAccount } from './store/accounts-repo';
+import { type AccountDeclaration, resealAccountSecrets, upsertAccount } from './store/accounts-repo';
 import { openStore, type Store } from './store/database';
 import { findEndpointByUrl, insertEndpoint, updateEndpointSecret } from './store/events-repo';
 import { migrateToLatest } from './store/migrate';
@@ -63,6 +63,11 @@ export interface AppOptions {
   store?: Store;
   pgSchema?: string;
   channel?: Channel & TemplateProvider;
+  /**
+   * Accounts this process declares besides WHATSAPP_* (the embedded sandbox's page), written
+   * at start after it, so the number stays the first account.
+   */
+  declaredAccounts?: AccountDeclaration[];
   dispatcher?: Partial<DispatcherOptions>;
   deliverer?: Partial<DelivererOptions>;
   /** Tests: the event stream's limits (streams at once, keep-alive, page size). */
@@ -153,6 +158,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       clock(),
     );
   }
+  for (const declared of opts.declaredAccounts ?? [])
+    await upsertAccount(store.db, secrets, declared, clock());
   if (config.events) await ensureEventEndpoint(ctx, config.events.url, config.events.secret);
 
   const accounts = new AccountRegistry(ctx, secrets);

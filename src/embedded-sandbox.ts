@@ -1,9 +1,17 @@
 /**
  * Runs the sandbox beside Recontact when no Meta credentials are configured, and points the
- * default account at it through its base URL — the same code path as graph.facebook.com.
+ * default account at it through its base URL — the same code path as graph.facebook.com. The
+ * sandbox also has one Messenger page, declared to Recontact as a second account
+ * (`sandbox-page`), after the WhatsApp number so that number stays the first account.
  */
 import type { Config, WhatsAppAccountConfig } from './config';
-import { createSandbox, type Sandbox, type SandboxAccount, type SandboxOptions } from './sandbox/sandbox';
+import {
+  createSandbox,
+  type Sandbox,
+  type SandboxAccount,
+  type SandboxOptions,
+  type SandboxPage,
+} from './sandbox/sandbox';
 
 export const SANDBOX_ACCOUNT = {
   phoneNumberId: '100000000000001',
@@ -13,6 +21,47 @@ export const SANDBOX_ACCOUNT = {
   verifyToken: 'sandbox-verify-token',
   displayPhoneNumber: '5491100000000',
 } as const;
+
+/** The sandbox's Messenger page. Its app secret is the number's: one Meta app serves both. */
+export const SANDBOX_PAGE = {
+  pageId: '300000000000001',
+  pageToken: 'sandbox-page-token',
+  appSecret: SANDBOX_ACCOUNT.appSecret,
+  verifyToken: 'sandbox-page-verify-token',
+  name: 'SaludCenter (sandbox)',
+  /** Recontact's name for the account. */
+  accountName: 'sandbox-page',
+} as const;
+
+/** The sandbox's side of that page. */
+export function sandboxPage(overrides: Partial<SandboxPage> = {}): SandboxPage {
+  return {
+    pageId: SANDBOX_PAGE.pageId,
+    pageToken: SANDBOX_PAGE.pageToken,
+    appSecret: SANDBOX_PAGE.appSecret,
+    name: SANDBOX_PAGE.name,
+    ...overrides,
+  };
+}
+
+/**
+ * The page as Recontact declares it (src/app.ts `declaredAccounts`): written at start like the
+ * WHATSAPP_* account, with source 'env'.
+ */
+export interface EmbeddedPageAccount {
+  id: string;
+  name: string;
+  channel: 'messenger';
+  externalId: string;
+  wabaId: null;
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+  baseUrl: string;
+  graphVersion: string;
+  throughputMps: number;
+  source: 'env';
+}
 
 /** The sandbox's side of that account, for every place that starts a sandbox. */
 export function sandboxAccount(overrides: Partial<SandboxAccount> = {}): SandboxAccount {
@@ -29,7 +78,9 @@ export function sandboxAccount(overrides: Partial<SandboxAccount> = {}): Sandbox
 export interface EmbeddedSandbox {
   sandbox: Sandbox;
   whatsapp: WhatsAppAccountConfig;
-  /** Tells the sandbox where Recontact's webhook endpoint listens. */
+  /** The sandbox page, for `createApp({declaredAccounts: [embedded.messenger]})`. */
+  messenger: EmbeddedPageAccount;
+  /** Tells the sandbox where Recontact's webhook endpoints listen (WhatsApp's and Messenger's). */
   connect(recontactUrl: string): void;
 }
 
@@ -39,6 +90,7 @@ export async function startEmbeddedSandbox(
 ): Promise<EmbeddedSandbox> {
   const sandbox = createSandbox({
     accounts: [sandboxAccount({ throughputMps: 0 })],
+    pages: [sandboxPage()],
     delays: { sentMs: 200, deliveredMs: 600, readMs: 1500, templateReviewMs: 2000 },
     ...overrides,
   });
@@ -55,11 +107,26 @@ export async function startEmbeddedSandbox(
       graphVersion: config.sandbox.graphVersion,
       throughputMps: config.sandbox.throughputMps,
     },
+    messenger: {
+      id: 'acc_sandbox_page',
+      name: SANDBOX_PAGE.accountName,
+      channel: 'messenger',
+      externalId: SANDBOX_PAGE.pageId,
+      wabaId: null,
+      accessToken: SANDBOX_PAGE.pageToken,
+      appSecret: SANDBOX_PAGE.appSecret,
+      verifyToken: SANDBOX_PAGE.verifyToken,
+      baseUrl: url,
+      graphVersion: config.sandbox.graphVersion,
+      // Meta's high-volume rule: a page beyond ~40 messages/s stops showing new messages (§6).
+      throughputMps: Math.min(40, config.sandbox.throughputMps),
+      source: 'env',
+    },
     connect(recontactUrl: string) {
-      sandbox.setWebhookUrl(
-        SANDBOX_ACCOUNT.phoneNumberId,
-        `${recontactUrl.replace(/\/$/, '')}/webhooks/whatsapp`,
-      );
+      const base = recontactUrl.replace(/\/$/, '');
+      sandbox.setWebhookUrl(SANDBOX_ACCOUNT.phoneNumberId, `${base}/webhooks/whatsapp`);
+      for (const page of sandbox.messenger.pages())
+        sandbox.setWebhookUrl(page.id, `${base}/webhooks/messenger`);
     },
   };
 }

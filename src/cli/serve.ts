@@ -14,7 +14,11 @@ export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
     embedded = await startEmbeddedSandbox(config);
     config = Object.freeze({ ...config, whatsapp: embedded.whatsapp });
   }
-  const app = await createApp({ config, runDispatcher: opts.dispatch !== false });
+  const app = await createApp({
+    config,
+    runDispatcher: opts.dispatch !== false,
+    ...(embedded ? { declaredAccounts: [embedded.messenger] } : {}),
+  });
   const url = await app.listen();
   const publicUrl = config.publicUrl ?? url;
   embedded?.connect(publicUrl);
@@ -38,7 +42,7 @@ export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
     `  Meta webhooks:   ${publicUrl}/webhooks/whatsapp`,
     `  Database:        ${app.ctx.store.location}`,
     embedded
-      ? `  Sandbox (Meta stand-in): ${embedded.whatsapp.baseUrl}  — no WHATSAPP_* credentials set`
+      ? `  Sandbox (Meta stand-in): ${embedded.whatsapp.baseUrl}  — no WHATSAPP_* credentials set (number ${embedded.whatsapp.phoneNumberId}, Messenger page ${embedded.messenger.externalId})`
       : `  WhatsApp:        ${redactUrl(config.whatsapp?.baseUrl ?? '')} (phone-number id ${config.whatsapp?.phoneNumberId})`,
     ...(opts.dispatch === false
       ? ['  Dispatcher:      off (--no-dispatch); run `recontact worker` to send']
