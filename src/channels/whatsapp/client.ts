@@ -85,7 +85,9 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions = {}): WhatsA
       };
     }
     const path = `/${encodeURIComponent(account.graphVersion)}/${encodeURIComponent(account.externalId)}/messages`;
-    const res = await http.request(account.baseUrl, 'POST', path, account.accessToken, body, signal);
+    const res = await http
+      .forAccount(account.id)
+      .request(account.baseUrl, 'POST', path, account.accessToken, body, signal);
     return res.ok ? parseSendResponse(res) : res;
   }
 

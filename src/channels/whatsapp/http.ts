@@ -45,9 +45,10 @@ export class GraphHttp {
   private readonly pools = new Map<string, Pool>();
   private readonly targets = new Map<string, Target>();
   private readonly poolOptions: Pool.Options;
+  private readonly perAccount = new Map<string, GraphHttp>();
   private closed = false;
 
-  constructor(opts: GraphHttpOptions = {}) {
+  constructor(private readonly opts: GraphHttpOptions = {}) {
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.poolOptions = {
       connections: opts.connections ?? DEFAULT_CONNECTIONS,
@@ -59,6 +60,22 @@ export class GraphHttp {
       // enough that we do not race a server closing an idle socket under our next POST.
       keepAliveTimeout: 4_000,
     };
+  }
+
+  /**
+   * The transport with sockets of its own for one sending account. Every number and page shares
+   * graph.facebook.com's origin: with one pool per origin, an account whose answers are slow
+   * (Meta throttling that number) would hold the sockets every other account sends on, and
+   * they would wait behind it. Sends take their account's own `connections`.
+   */
+  forAccount(accountId: string): GraphHttp {
+    let h = this.perAccount.get(accountId);
+    if (h === undefined) {
+      h = new GraphHttp(this.opts);
+      if (this.closed) h.closed = true;
+      this.perAccount.set(accountId, h);
+    }
+    return h;
   }
 
   /** Pool and path prefix for an account's base URL (parsed once, then cached). */
@@ -131,9 +148,11 @@ export class GraphHttp {
   async close(): Promise<void> {
     this.closed = true;
     const pools = [...this.pools.values()];
+    const children = [...this.perAccount.values()];
     this.pools.clear();
     this.targets.clear();
-    await Promise.all(pools.map((p) => p.close()));
+    this.perAccount.clear();
+    await Promise.all([...pools.map((p) => p.close()), ...children.map((h) => h.close())]);
   }
 }
 
