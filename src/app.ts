@@ -4,11 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { RequestDeadlines } from './api/request-deadlines';
 import { eventRoutes } from './api/routes/events';
 import { type ApiDeps, buildApi } from './api/server';
 import type { Channel, TemplateProvider } from './channels/channel';
+import { createMessengerChannel } from './channels/messenger/client';
 import { type ChannelSet, createChannelSet } from './channels/router';
 import { safeConnector } from './channels/safe-dispatcher';
 import { createWhatsAppChannel } from './channels/whatsapp/client';
@@ -38,6 +39,7 @@ import {
   ConversationTimers,
   DEFAULT_TIMER_OPTIONS,
 } from './engine/conversations/timer-worker';
+import { applyConfigAccounts } from './engine/declared-accounts';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/events/deliverer';
 import { EventBus } from './engine/events/event-bus';
 import { EventSequencer } from './engine/events/sequencer';
@@ -49,6 +51,7 @@ import { WebhookIngest } from './engine/inbound/webhook-ingest';
 import { Dispatcher, type DispatcherOptions } from './engine/outbound/dispatcher';
 import { SendService } from './engine/outbound/send-service';
 import { DISPATCH_TUNING } from './engine/tuning';
+import { createLogger } from './logger';
 import { type AccountDeclaration, resealAccountSecrets, upsertAccount } from './store/accounts-repo';
 import { openStore, type Store } from './store/database';
 import { findEndpointByUrl, insertEndpoint, updateEndpointSecret } from './store/events-repo';
@@ -68,6 +71,8 @@ export interface AppOptions {
    * at start after it, so the number stays the first account.
    */
   declaredAccounts?: AccountDeclaration[];
+  /** Tests: the Messenger adapter (otherwise built like the WhatsApp one). */
+  messengerChannel?: Channel & TemplateProvider;
   dispatcher?: Partial<DispatcherOptions>;
   deliverer?: Partial<DelivererOptions>;
   /** Tests: the event stream's limits (streams at once, keep-alive, page size). */
@@ -116,7 +121,7 @@ export interface App {
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
   const clock = opts.clock ?? Date.now;
-  const log = opts.logger ?? pino({ level: config.logLevel });
+  const log = opts.logger ?? createLogger(config.logLevel);
   // Before anything opens: a rate card with a mistake stops the start, naming each problem.
   const rateCard = loadRateCardFile(config.campaigns.rateCardFile);
   const store =
@@ -160,10 +165,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
   }
   for (const declared of opts.declaredAccounts ?? [])
     await upsertAccount(store.db, secrets, declared, clock());
+  if (config.accountsFile) await applyConfigAccounts(ctx, secrets, config.accountsFile);
   if (config.events) await ensureEventEndpoint(ctx, config.events.url, config.events.secret);
 
   const accounts = new AccountRegistry(ctx, secrets);
   await accounts.reload();
+  // What other processes change through the API is seen here within ACCOUNT_REFRESH_MS.
+  accounts.startRefresh();
   const events = new EventBus(ctx);
   // Positions, sequence numbers and deliveries of committed events: shared by the deliverer's
   // loop, the event stream and GET /v1/events in this process.
@@ -172,6 +180,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const channel = createChannelSet({
     whatsapp:
       opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) }),
+    messenger:
+      opts.messengerChannel ??
+      createMessengerChannel({ connections: Math.min(128, config.dispatch.concurrency) }),
   });
   const deliverer = new EventDeliverer(
     ctx,
@@ -334,6 +345,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         await deliverer.stop();
       }
       await channel.close();
+      accounts.stopRefresh();
       if (!opts.store) await store.close();
     },
   };

@@ -61,8 +61,18 @@ export interface ProviderErrorInfo {
   httpStatus: number | null;
   title: string;
   details?: string;
+  /**
+   * Meta's error_subcode, when it sent one. Messenger tells most of its refusals apart only by
+   * it (10/2018278 is the closed window, 551/1545041 an unavailable person).
+   */
+  subcode?: number;
   /** Seconds from a Retry-After header, when Meta sent one. */
   retryAfterSeconds?: number;
+  /**
+   * The adapter refused the message before anything was sent, because the provider would refuse
+   * it as it is (e.g. a text longer than Messenger's 2,000 characters): never retried.
+   */
+  rejectedLocally?: boolean;
   /**
    * The request may have reached the provider before it failed (a timeout or a reset after
    * the body was written, an abort): it may have been accepted. WhatsApp has no idempotency

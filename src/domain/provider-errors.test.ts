@@ -112,3 +112,97 @@ describe('classifyProviderError: unknown codes and transport errors', () => {
     expect(c.reason).toContain('999999');
   });
 });
+
+describe('classifyProviderError: Messenger', () => {
+  const messenger = (code: number | null, subcode?: number, httpStatus: number | null = 400) =>
+    classifyProviderError({ code, httpStatus, channel: 'messenger', ...(subcode ? { subcode } : {}) });
+
+  it('10/2018278 (outside the window) is permanent, never retried, and says what still reaches the person', () => {
+    const c = messenger(10, 2018278);
+    expect(c.class).toBe('permanent');
+    expect(c.minDelayMs).toBeUndefined();
+    expect(c.reason).toMatch(/24-hour window/);
+    expect(c.reason).toMatch(/utility template/);
+    expect(c.reason).toContain('Messenger error 10/2018278');
+  });
+
+  it('the same code 10 is fatal for a WhatsApp account: the channel decides', () => {
+    expect(classOf(10, 403)).toBe('account_fatal');
+    expect(classifyProviderError({ code: 10, httpStatus: 400, subcode: 2018278 }).class).toBe(
+      'account_fatal',
+    );
+    expect(messenger(10).class).toBe('permanent');
+  });
+
+  it.each([
+    [551, undefined],
+    [551, 1545041],
+    [200, 1545041],
+    [100, undefined],
+    [100, 1893061],
+    [100, 2018001],
+    [100, 1893029],
+    [10, 2018065],
+    [10, 2018108],
+    [10, 1893015],
+    [613, 2018338],
+  ])('%i/%s is permanent', (code, subcode) => {
+    expect(messenger(code, subcode).class).toBe('permanent');
+  });
+
+  it('551 says the person is not receiving messages; 1893061 names the retired tags', () => {
+    expect(messenger(551).reason).toMatch(/not receiving messages/);
+    expect(messenger(551, 1545041).reason).toMatch(/not available/);
+    expect(messenger(100, 1893061).reason).toMatch(/ACCOUNT_UPDATE.*27 April 2026/);
+  });
+
+  it.each([190, 368, 2022])('%i is fatal for the account', (code) => {
+    expect(messenger(code, undefined, 400).class).toBe('account_fatal');
+  });
+
+  it('190 asks to reconnect the page', () => {
+    expect(messenger(190).reason).toMatch(/page access token.*reconnect the page/);
+  });
+
+  it('an app without advanced access (200/2018028) and other 2xx codes are fatal', () => {
+    expect(messenger(200, 2018028).class).toBe('account_fatal');
+    expect(messenger(230).class).toBe('account_fatal');
+  });
+
+  it('a page restricted by Meta (10/1893063) stops the account for at least an hour', () => {
+    const c = messenger(10, 1893063);
+    expect(c.class).toBe('account_fatal');
+    expect(c.minDelayMs).toBe(HOUR);
+  });
+
+  it.each([613, 80006, 80001, 32, 4, 1, 2])('%i is retried later', (code) => {
+    expect(messenger(code).class).toBe('retry_later');
+  });
+
+  it('80006 waits at least a minute, longer when Meta says so', () => {
+    expect(messenger(80006).minDelayMs).toBe(60 * SECOND);
+    const c = classifyProviderError({
+      code: 80006,
+      httpStatus: 400,
+      channel: 'messenger',
+      retryAfterSeconds: 300,
+    });
+    expect(c.minDelayMs).toBe(300 * SECOND);
+  });
+
+  it('unknown codes and transport errors name Messenger', () => {
+    expect(messenger(999_999, undefined, 400).reason).toMatch(/Messenger refused the request with HTTP 400/);
+    expect(messenger(null, undefined, null).reason).toMatch(/answer from Messenger/);
+    expect(messenger(null, undefined, 503).class).toBe('retry_later');
+  });
+});
+
+describe('classifyProviderError: refused by the adapter before sending', () => {
+  it('is permanent on either channel, whatever the code fields say', () => {
+    for (const channel of ['whatsapp', 'messenger'] as const) {
+      const c = classifyProviderError({ code: null, httpStatus: null, channel, rejectedLocally: true });
+      expect(c.class).toBe('permanent');
+      expect(c.reason).toMatch(/Recontact did not send it/);
+    }
+  });
+});

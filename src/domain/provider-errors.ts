@@ -2,7 +2,13 @@
  * What to do about an error Meta reported, decided from its code (Meta says titles will be
  * deprecated, so the code is the only stable key), falling back on the HTTP status. The
  * reasons are written for a clinic operator reading a failed message in the dashboard.
+ *
+ * The same code means different things on the two channels: WhatsApp's 10 is a missing
+ * permission (the account is stuck), Messenger's 10 with subcode 2018278 is one person's closed
+ * window. So the channel picks the table, and on Messenger the subcode is read first (reference
+ * messenger-platform.md §5.2).
  */
+import type { ChannelKind } from './channels/channel-kind';
 
 export type ProviderErrorClass = 'retry_later' | 'retry_after_window' | 'permanent' | 'account_fatal';
 
@@ -20,6 +26,12 @@ export interface ProviderErrorInput {
   httpStatus: number | null;
   /** From a Retry-After header; honoured as a lower bound on the delay. */
   retryAfterSeconds?: number;
+  /** The API that reported it; WhatsApp when absent (the only channel before Messenger). */
+  channel?: ChannelKind;
+  /** Meta's error_subcode, when it sent one. */
+  subcode?: number | null;
+  /** The adapter refused the message before sending it (it cannot go out as it is). */
+  rejectedLocally?: boolean;
 }
 
 const SECOND = 1000;
@@ -127,6 +139,101 @@ const RULES: ReadonlyMap<number, Rule> = new Map([
   ],
 ]);
 
+/**
+ * Messenger's Send API codes (reference §5.2, §6). Throttling (4, 32, 613, 80001, 80006) backs
+ * off; the closed window, an unavailable person and bad requests are never retried; the page
+ * token (190) stops the account until someone reconnects the page.
+ */
+const MESSENGER_RULES: ReadonlyMap<number, Rule> = new Map([
+  [1, later('Meta had an unknown temporary problem')],
+  [2, later('the Messenger service is temporarily unavailable')],
+  [4, later('the app made too many API calls; Meta is throttling it', MINUTE)],
+  [32, later('the page made too many API calls; Meta is throttling it', MINUTE)],
+  [613, later('the page is sending faster than Messenger allows; it slows down', 5 * SECOND)],
+  [80001, later('the page reached its Graph API call limit', MINUTE)],
+  [
+    80006,
+    later('the page reached Messenger’s rate limit; sending resumes when Meta allows it again', MINUTE),
+  ],
+  // Without a subcode Meta does not say which refusal it is; on the Send API it is nearly always
+  // about this person (the window, their settings), so this one message fails and the
+  // campaign's failure guard notices if every message does.
+  [
+    10,
+    permanent(
+      'Messenger does not allow this message to this person now (usually: it is outside the messaging window)',
+    ),
+  ],
+  [100, permanent('the request has an invalid parameter, or no Messenger user matches the recipient')],
+  [190, fatal('the page access token is invalid or has expired; reconnect the page to get a new one')],
+  [368, fatal('the page is temporarily blocked for policy violations')],
+  [
+    551,
+    permanent(
+      'this person is not receiving messages from the page right now (they blocked it, turned messages off, or left Messenger)',
+    ),
+  ],
+  [2022, fatal('Meta disabled this page’s messages after a policy violation')],
+]);
+
+/** Messenger subcodes that name the refusal more precisely than its code. */
+const MESSENGER_SUBCODES: ReadonlyMap<number, Rule> = new Map([
+  [
+    2018278,
+    permanent(
+      'the message was outside Messenger’s 24-hour window; after it only a utility template, a person’s reply within 7 days (HUMAN_AGENT), or a new message from them can reach them',
+    ),
+  ],
+  [2534022, permanent('the message was outside Instagram’s 24-hour window')],
+  [
+    2018065,
+    permanent('the message was outside the messaging window and the page has no News Messaging permission'),
+  ],
+  [2018108, permanent('this person cannot receive the page’s messages right now')],
+  [1545041, permanent('this person is not available on Messenger right now')],
+  [1893015, permanent('this person turned off these messages from the page')],
+  [
+    1893061,
+    permanent(
+      'the message tag was retired by Meta (ACCOUNT_UPDATE, CONFIRMED_EVENT_UPDATE and POST_PURCHASE_UPDATE fail since 27 April 2026); send a utility template instead',
+    ),
+  ],
+  [2018001, permanent('no Messenger user matches this page-scoped id (PSID)')],
+  [
+    1893029,
+    permanent(
+      'the template has more postback buttons than the message gives payloads for; give every button a payload',
+    ),
+  ],
+  [
+    2018276,
+    permanent('the app is not approved for the HUMAN_AGENT tag (App Review: Human Agent permission)'),
+  ],
+  [2018300, permanent('another app controls this conversation (handover protocol)')],
+  [
+    2018338,
+    permanent(
+      'too many tagged messages went to this person; Meta warns of abuse, so no more are sent to them this way',
+    ),
+  ],
+  [2534040, later('the page reached Messenger’s rate limit', 5 * SECOND)],
+  [
+    1893063,
+    {
+      class: 'account_fatal',
+      why: 'Meta temporarily restricted this page from sending messages',
+      minDelayMs: HOUR,
+    },
+  ],
+  [
+    2018028,
+    fatal(
+      'the app may message only people with a role on it until App Review grants pages_messaging (advanced access)',
+    ),
+  ],
+  [2018027, fatal('the app lacks pages_messaging_phone_number (advanced access)')],
+]);
+
 const PERMISSION_RANGE = fatal('the app is missing an API permission');
 
 export function classifyProviderError(error: ProviderErrorInput): ProviderErrorClassification {
@@ -139,27 +246,46 @@ export function classifyProviderError(error: ProviderErrorInput): ProviderErrorC
   return result;
 }
 
-function ruleFor({ code, httpStatus }: ProviderErrorInput): Rule {
+/** "WhatsApp" or "Messenger", as the operator knows the channel. */
+export function channelName(channel: ChannelKind | undefined): string {
+  return channel === 'messenger' ? 'Messenger' : 'WhatsApp';
+}
+
+function ruleFor(error: ProviderErrorInput): Rule {
+  const { code, httpStatus, subcode } = error;
+  const name = channelName(error.channel);
+  // Sending it again would be refused again, by us: it is the message, not the moment.
+  if (error.rejectedLocally)
+    return permanent(`Recontact did not send it: ${name} would refuse the message as it is`);
   if (code !== null) {
-    const known = RULES.get(code);
-    if (known) return known;
+    if (error.channel === 'messenger') {
+      const precise = subcode == null ? undefined : MESSENGER_SUBCODES.get(subcode);
+      if (precise) return precise;
+      const known = MESSENGER_RULES.get(code);
+      if (known) return known;
+    } else {
+      const known = RULES.get(code);
+      if (known) return known;
+    }
     if (code >= 200 && code <= 299) return PERMISSION_RANGE;
   }
   if (httpStatus === null) {
     return code === null
-      ? later('the request did not get an answer from WhatsApp (network error or timeout)')
-      : permanent('WhatsApp reported an error Recontact does not know; it is not retried blindly');
+      ? later(`the request did not get an answer from ${name} (network error or timeout)`)
+      : permanent(`${name} reported an error Recontact does not know; it is not retried blindly`);
   }
-  if (httpStatus >= 500) return later(`WhatsApp answered HTTP ${httpStatus}, a temporary server error`);
-  if (httpStatus === 429) return later('WhatsApp answered HTTP 429, asking to slow down');
+  if (httpStatus >= 500) return later(`${name} answered HTTP ${httpStatus}, a temporary server error`);
+  if (httpStatus === 429) return later(`${name} answered HTTP 429, asking to slow down`);
   // A 401 means the credentials themselves were refused: every message of the account would
   // fail the same way, so failing them one by one would only hide the real problem.
-  if (httpStatus === 401) return fatal('WhatsApp answered HTTP 401, refusing the account’s credentials');
-  if (httpStatus >= 400) return permanent(`WhatsApp refused the request with HTTP ${httpStatus}`);
-  return later(`WhatsApp answered with an unexpected HTTP ${httpStatus}`);
+  if (httpStatus === 401) return fatal(`${name} answered HTTP 401, refusing the account’s credentials`);
+  if (httpStatus >= 400) return permanent(`${name} refused the request with HTTP ${httpStatus}`);
+  return later(`${name} answered with an unexpected HTTP ${httpStatus}`);
 }
 
-function reasonText({ code }: ProviderErrorInput, why: string): string {
+function reasonText({ code, subcode, channel }: ProviderErrorInput, why: string): string {
   const sentence = why.charAt(0).toUpperCase() + why.slice(1);
-  return code === null ? `${sentence}.` : `${sentence} (WhatsApp error ${code}).`;
+  if (code === null) return `${sentence}.`;
+  const id = channel === 'messenger' && subcode != null ? `${code}/${subcode}` : `${code}`;
+  return `${sentence} (${channelName(channel)} error ${id}).`;
 }

@@ -319,6 +319,7 @@ describe('send: Graph errors', () => {
         code: 190,
         httpStatus: 401,
         title: 'Error validating access token: Session has expired on Friday, 27-Nov-26.',
+        subcode: 463,
         details: 'error_subcode 463',
       },
     });
@@ -546,6 +547,7 @@ describe('template API', () => {
         code: 100,
         httpStatus: 400,
         title: "Variables can't be at the start or end of the template",
+        subcode: 2388299,
         details: 'Variables must be surrounded by text. (error_subcode 2388299)',
       },
     });

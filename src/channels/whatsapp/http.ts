@@ -262,8 +262,8 @@ export function tryParseJson(text: string): unknown {
  * title: error_user_title when Meta gave one (template management), else `message` without its
  *        "(#131009) " prefix, which is the error's title as webhooks spell it.
  * details: error_user_msg, else error_data.details (error_data may also be a plain string);
- *          " (error_subcode N)" is appended when Meta sent a subcode, since ProviderErrorInfo has
- *          no field for it.
+ *          " (error_subcode N)" is appended when Meta sent a subcode, so that the stored
+ *          error message shows it; `subcode` carries it for the classification too.
  */
 export function graphError(
   json: unknown,
@@ -293,6 +293,7 @@ export function graphError(
     details = details === undefined ? `error_subcode ${subcode}` : `${details} (error_subcode ${subcode})`;
   }
   const info: ProviderErrorInfo = { code, httpStatus, title };
+  if (typeof subcode === 'number') info.subcode = subcode;
   if (details !== undefined) info.details = details;
   const retryAfter = parseRetryAfter(header(headers, 'retry-after'));
   if (retryAfter !== undefined) info.retryAfterSeconds = retryAfter;

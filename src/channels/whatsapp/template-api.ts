@@ -85,7 +85,13 @@ function toProviderTemplate(t: unknown, path: string): ProviderTemplate | string
   return out;
 }
 
-export function createTemplateApi(http: GraphHttp): TemplateProvider {
+export interface TemplateApiOptions {
+  /** The `fields` asked for when listing: a page's templates have no quality_score. */
+  listFields?: string;
+}
+
+export function createTemplateApi(http: GraphHttp, opts: TemplateApiOptions = {}): TemplateProvider {
+  const listFields = opts.listFields ?? TEMPLATE_LIST_FIELDS;
   return {
     async createTemplate(account: ChannelAccount, definition: Record<string, unknown>) {
       const res = await http.request(
@@ -114,7 +120,7 @@ export function createTemplateApi(http: GraphHttp): TemplateProvider {
         return { ok: false, error: localError('Invalid account baseUrl', account.baseUrl) };
       }
       const listPath = `/${seg(account.graphVersion)}/${seg(templateOwner(account))}/message_templates`;
-      const firstQuery = `?fields=${seg(TEMPLATE_LIST_FIELDS)}&limit=${TEMPLATE_PAGE_SIZE}`;
+      const firstQuery = `?fields=${seg(listFields)}&limit=${TEMPLATE_PAGE_SIZE}`;
       let path = listPath + firstQuery;
       let absolute = false;
       const seen = new Set<string>();

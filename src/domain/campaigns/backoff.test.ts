@@ -416,3 +416,43 @@ describe('qualityPauseReason (phone_number_quality_update)', () => {
     expect(qualityPauseReason({ event })).toBeNull();
   });
 });
+
+describe('campaignBackoff: Messenger codes take the same paths', () => {
+  const m = (code: number, more: { subcode?: number; retryAfterSeconds?: number; repeats?: number } = {}) =>
+    campaignBackoff(code, { channel: 'messenger', httpStatus: 400, ...more });
+
+  it('613 slows the page as 130429 slows a number', () => {
+    const a = m(613);
+    expect(a).toMatchObject({ kind: 'slow_account', factor: 0.5, recoverMs: MINUTE, countsAsFailure: false });
+    expect(a.kind === 'slow_account' && a.retryAfterMs).toBeGreaterThanOrEqual(SECOND);
+  });
+
+  it('80006 pauses the page for Meta’s estimated time to regain access, else a minute doubling', () => {
+    expect(m(80006)).toMatchObject({ kind: 'pause_account', forMs: MINUTE, countsAsFailure: false });
+    expect(m(80006, { repeats: 3 })).toMatchObject({ kind: 'pause_account', forMs: 4 * MINUTE });
+    expect(m(80006, { retryAfterSeconds: 600 })).toMatchObject({ kind: 'pause_account', forMs: 10 * MINUTE });
+    expect(m(32)).toMatchObject({ kind: 'pause_account' });
+    expect(m(4)).toMatchObject({ kind: 'pause_account' });
+  });
+
+  it('10/2018278 fails the recipient and counts as a failure (the policy should have kept it back)', () => {
+    const a = m(10, { subcode: 2018278 });
+    expect(a).toMatchObject({ kind: 'fail_recipient', countsAsFailure: true });
+    expect(a.reason).toContain('Messenger error 10/2018278');
+  });
+
+  it('551 fails the recipient without counting against the campaign: it is the person’s choice', () => {
+    expect(m(551)).toMatchObject({ kind: 'fail_recipient', countsAsFailure: false });
+    expect(m(200, { subcode: 1545041 })).toMatchObject({ kind: 'fail_recipient', countsAsFailure: false });
+  });
+
+  it('190 and a template missing postback payloads pause the campaign', () => {
+    expect(m(190)).toMatchObject({ kind: 'pause_campaign', countsAsFailure: true });
+    expect(m(100, { subcode: 1893029 })).toMatchObject({ kind: 'pause_campaign' });
+  });
+
+  it('WhatsApp’s reading is unchanged without a channel', () => {
+    expect(campaignBackoff(10, { httpStatus: 400 })).toMatchObject({ kind: 'pause_campaign' });
+    expect(campaignBackoff(613, { httpStatus: 400 }).kind).not.toBe('slow_account');
+  });
+});

@@ -18,6 +18,8 @@
  *                            templates' categories: pause the campaign with that reason
  *   80007, 4  API call limits  pause the account: 1 min, doubling while it repeats, ≤ 1 h
  *   131057  maintenance (throughput upgrade, about a minute): pause the account a minute
+ *   Messenger (context.channel): 613 slows the account as 130429 does; 4, 32, 80001 and 80006
+ *                            pause it as 80007 does; see messengerBackoff
  *
  * Errors that every remaining recipient would hit the same way (template paused or missing,
  * token or account problems) pause the campaign instead of failing thousands of recipients one
@@ -27,6 +29,7 @@
  * meeting Meta's, not a failed send; a recipient's own choice or Meta's per-person cap says
  * nothing about the campaign; everything else that fails or is refused does.
  */
+import type { ChannelKind } from '../channels/channel-kind';
 import type { ConsentScope, ConsentSource } from '../contacts/consent';
 import { pairBackoffMs } from '../pacing/pair-limit';
 import { classifyProviderError } from '../provider-errors';
@@ -46,6 +49,10 @@ export interface BackoffContext {
    * account-wide codes, the user for 131056). Escalates the waits; 1 when absent.
    */
   repeats?: number;
+  /** The channel that refused; its codes mean other things (provider-errors.ts). WhatsApp if absent. */
+  channel?: ChannelKind;
+  /** Meta's error_subcode, when it sent one. */
+  subcode?: number | null;
 }
 
 interface ActionBase {
@@ -115,6 +122,7 @@ export function campaignBackoff(code: number | null, context: BackoffContext = {
     throw new RangeError(`repeats must be a whole number from 1, got ${repeats}`);
   }
   const retryAfterMs = Math.max(0, context.retryAfterSeconds ?? 0) * SECOND;
+  if (context.channel === 'messenger') return messengerBackoff(code, context, repeats, retryAfterMs);
   if (code === 131064) return { kind: 'pause_campaign', code, reason: REASON_131064, countsAsFailure: true };
   const c = classifyProviderError({ code, httpStatus: context.httpStatus ?? null });
   const base = { code, reason: c.reason };
@@ -187,6 +195,70 @@ export function campaignBackoff(code: number | null, context: BackoffContext = {
         kind: 'fail_recipient',
         countsAsFailure: code === null || !PERSONAL.has(code),
       };
+  }
+}
+
+/** Messenger subcodes every remaining recipient would hit the same way (the template, the tag). */
+const MESSENGER_CAMPAIGN_WIDE = new Set([1893029, 1893061, 2018276]);
+/** Messenger refusals about one person's own situation (blocked the page, unavailable, opted out). */
+const MESSENGER_PERSONAL = new Set([551, 1545041, 1893015, 2018108]);
+
+/**
+ * Messenger's signals (reference §5.2, §6): 613 (page sending too fast) slows the account like
+ * WhatsApp's 130429; 4, 32, 80001 and 80006 (call limits; 80006 with Meta's
+ * estimated_time_to_regain_access as Retry-After) pause it like 80007. The rest follows the
+ * classification: account-level errors pause the campaign, the others fail the recipient.
+ */
+function messengerBackoff(
+  code: number | null,
+  context: BackoffContext,
+  repeats: number,
+  retryAfterMs: number,
+): CampaignBackoff {
+  const subcode = context.subcode ?? null;
+  const c = classifyProviderError({
+    code,
+    httpStatus: context.httpStatus ?? null,
+    channel: 'messenger',
+    subcode,
+  });
+  const base = { code, reason: c.reason };
+  if (c.class === 'retry_later' && (code === 613 || subcode === 2534040)) {
+    return {
+      ...base,
+      kind: 'slow_account',
+      factor: 0.5,
+      recoverMs: MINUTE,
+      retryAfterMs: Math.max(c.minDelayMs ?? SECOND, retryAfterMs),
+      countsAsFailure: false,
+    };
+  }
+  if (code === 4 || code === 32 || code === 80001 || code === 80006) {
+    return {
+      ...base,
+      kind: 'pause_account',
+      forMs: Math.max(escalate(MINUTE, repeats, HOUR), retryAfterMs),
+      countsAsFailure: false,
+    };
+  }
+  if (subcode !== null && MESSENGER_CAMPAIGN_WIDE.has(subcode))
+    return { ...base, kind: 'pause_campaign', countsAsFailure: true };
+  switch (c.class) {
+    case 'account_fatal':
+      return { ...base, kind: 'pause_campaign', countsAsFailure: true };
+    case 'retry_later':
+      return {
+        ...base,
+        kind: 'retry',
+        minDelayMs: Math.max(c.minDelayMs ?? 0, retryAfterMs),
+        countsAsFailure: false,
+      };
+    default: {
+      const personal =
+        (code !== null && MESSENGER_PERSONAL.has(code)) ||
+        (subcode !== null && MESSENGER_PERSONAL.has(subcode));
+      return { ...base, kind: 'fail_recipient', countsAsFailure: !personal };
+    }
   }
 }
 

@@ -33,6 +33,7 @@ import { setMaxListeners } from 'node:events';
 import type { Channel, OutboundContent, SendResult } from '../../channels/channel';
 import {
   type AccountSlowdown,
+  type BackoffContext,
   type CampaignBackoff,
   campaignBackoff,
   slowDown,
@@ -603,7 +604,7 @@ export class Dispatcher {
       return { kind: 'accepted', r: { id: msg.id, providerMessageId: result.providerMessageId } };
     }
     const e = result.error;
-    const c = classifyProviderError({ code: e.code, httpStatus: e.httpStatus });
+    const c = classifyProviderError({ ...e, channel: lane.account.channel });
     const errorMessage = `${c.reason}${e.details ? ` — ${e.details}` : ''}`;
     const base = { id: msg.id, errorCode: e.code, errorClass: c.class, errorMessage };
     // The request may have reached Meta: resending could deliver it twice, so wait for proof.
@@ -663,11 +664,13 @@ export class Dispatcher {
   private backoffOf(
     lane: AccountLane,
     msg: ClaimedMessage,
-    e: { code: number | null; httpStatus: number | null; retryAfterSeconds?: number },
+    e: { code: number | null; httpStatus: number | null; retryAfterSeconds?: number; subcode?: number },
     now: number,
   ): CampaignBackoff {
-    const context: { httpStatus: number | null; retryAfterSeconds?: number; repeats: number } = {
+    const context: BackoffContext & { repeats: number } = {
       httpStatus: e.httpStatus,
+      channel: lane.account.channel,
+      subcode: e.subcode ?? null,
       // 131056 escalates per refusal to that user (this message's attempts); the account codes
       // per refusal in a row on the account.
       repeats: Math.max(
