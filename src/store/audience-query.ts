@@ -14,6 +14,9 @@
  *   as literals, so that the expression matches the index; values are always parameters.
  * - "Not a WhatsApp user" (131026) is a join on the few contacts that have such a failure since
  *   they last wrote, not a subquery per contact.
+ * - On a Messenger page the address is the PSID, which exists only once the person wrote to the
+ *   page: a contact of a page that never wrote (imported, created by hand) is `never_wrote`, not
+ *   `invalid_number`. The account's channel is one uncorrelated subquery, evaluated once.
  */
 import { CompiledQuery, type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type {
@@ -286,6 +289,7 @@ function reasonExpression(
     const column = sql.ref(`contacts.${n.field === 'phone' ? 'phone_e164' : n.field}`);
     return sql<SqlBool>`(${column} IS NULL OR ${column} = '')`;
   });
+  const onMessenger = sql`COALESCE((SELECT channel FROM channel_accounts WHERE id = ${scan.accountId}), 'whatsapp') = 'messenger'`;
   const capped =
     scan.purpose === 'marketing' && scan.frequencyCapMs > 0
       ? sql`contacts.last_marketing_at > ${scan.now - scan.frequencyCapMs}`
@@ -293,7 +297,8 @@ function reasonExpression(
   return sql<string | null>`CASE
     WHEN contacts.erased_at IS NOT NULL THEN 'erased'
     WHEN ${optedOut} THEN 'opted_out'
-    WHEN (${noAddress}) OR (${notOnWhatsApp}) THEN 'invalid_number'
+    WHEN (${onMessenger}) AND contacts.last_inbound_at IS NULL THEN 'never_wrote'
+    WHEN NOT (${onMessenger}) AND ((${noAddress}) OR (${notOnWhatsApp})) THEN 'invalid_number'
     WHEN ${or(missing)} THEN 'missing_value'
     WHEN ${capped} THEN 'frequency_cap'
     ELSE NULL END`;

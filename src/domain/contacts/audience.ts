@@ -10,7 +10,11 @@
  * why a matching contact would still not receive the message: the exclusion reasons, counted
  * once per contact, the first that applies winning, in this order:
  *
- *   erased ▶ opted_out ▶ invalid_number ▶ missing_value ▶ frequency_cap ▶ duplicate ▶ not_found
+ *   erased ▶ opted_out ▶ invalid_number (WhatsApp) | never_wrote (Messenger) ▶ missing_value ▶
+ *   frequency_cap ▶ duplicate ▶ not_found
+ *
+ * `never_wrote`: a contact of a Messenger page with no message from the person, so no PSID a
+ * page may write to (contacts imported or created by hand on a page).
  *
  * `duplicate` and `not_found` only arise from lists (an entry naming a contact already named,
  * an entry naming nobody in the contact book).
@@ -64,6 +68,7 @@ export const EXCLUSION_REASONS = [
   'erased',
   'opted_out',
   'invalid_number',
+  'never_wrote',
   'missing_value',
   'frequency_cap',
   'duplicate',

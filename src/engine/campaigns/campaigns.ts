@@ -38,6 +38,7 @@ import {
   replaceDraft,
 } from '../../store/campaigns-repo';
 import type { EngineContext } from '../context';
+import { checkChannelPolicy } from './launch';
 import {
   type CampaignCounts,
   type CampaignResults,
@@ -163,6 +164,7 @@ async function checkDefinition(
   if (audience.kind === 'saved' && !(await getAudience(ctx.store.db, accountId, audience.audienceId))) {
     throw audienceNotFound(audience.audienceId);
   }
+  await checkChannelPolicy(ctx, accountId, checked.value, undefined, { pathPrefix: 'body.' });
   return { definition: checked.value, raw: input };
 }
 

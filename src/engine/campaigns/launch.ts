@@ -15,6 +15,11 @@
  *     (reason send_time_after_expiry): they are counted, never queued.
  *   - Quiet hours: the schedule's, else the account's (CAMPAIGN_QUIET_HOURS); a schedule that
  *     writes `"quiet_hours": null` has none, whatever the account's default.
+ *   - The channel's send policy is asked of every variant's template, at create and at launch:
+ *     a Messenger page sends only Utility Messages, so a MARKETING template (or a campaign that
+ *     says category MARKETING) is refused with SEND_POLICY_REFUSED naming the rule. Templates
+ *     do not depend on the window, so no recipient is left out for it; a Messenger contact who
+ *     never wrote to the page (no PSID conversation) is excluded as `never_wrote`.
  */
 import type { CampaignDefinition } from '../../domain/campaigns/definition';
 import { applyCommand } from '../../domain/campaigns/lifecycle';
@@ -24,8 +29,10 @@ import {
   type Schedule,
   sendTimeFor,
 } from '../../domain/campaigns/schedule';
+import { decideSend, type PolicyRefusal } from '../../domain/channels/send-policy';
 import { checkNeeds } from '../../domain/contacts/audience';
 import { RecontactError } from '../../domain/errors';
+import { accountChannel } from '../../store/account-channel';
 import {
   contactTimeZones,
   materialiseRecipients,
@@ -72,6 +79,7 @@ export async function launchCampaign(
   }
   const { definition: def, schedule } = checked.value;
   const templates = await templateFacts(ctx, accountId, def, []);
+  await checkChannelPolicy(ctx, accountId, def, templates, { campaign: id });
   checkReady(id, def, templates);
   const audience = await audienceOf(ctx, accountId, def.audience);
   const needs = checkNeeds(neededValues(def.variants, []), 'needs', []);
@@ -143,6 +151,65 @@ function firstSendAt(t: SendTimes): number | null {
   let first: number | null = t.fallback;
   for (const at of t.byZone.values()) if (at !== null && (first === null || at < first)) first = at;
   return first;
+}
+
+/**
+ * Refuses a campaign whose templates the account's channel may never send (a MARKETING template
+ * from a Messenger page): SEND_POLICY_REFUSED with each variant's path and the rule. A template
+ * not known yet is the launch's CAMPAIGN_NOT_READY, unless the campaign's own category already
+ * says what the policy refuses. `facts` are read when not given (at create).
+ */
+export async function checkChannelPolicy(
+  ctx: EngineContext,
+  accountId: string,
+  def: CampaignDefinition,
+  facts?: TemplateFacts,
+  at: { campaign?: string; pathPrefix?: string } = {},
+): Promise<void> {
+  const channel = (await accountChannel(ctx.store.db, accountId)) ?? 'whatsapp';
+  const templates = facts ?? (await templateFacts(ctx, accountId, def, []));
+  const prefix = at.pathPrefix ?? '';
+  const split = def.variants.length > 1;
+  const problems: Array<{ path: string; message: string }> = [];
+  let first: PolicyRefusal | undefined;
+  const ask = (category: string) =>
+    decideSend({
+      channel,
+      content: 'template',
+      templateCategory: category,
+      lastInboundAt: null,
+      lastUserMessageAt: null,
+      now: 0,
+    });
+  templates.variants.forEach(({ view }, i) => {
+    const category = view.category ?? def.category;
+    if (category === undefined || category === null) return;
+    const v = ask(category);
+    if (v.ok) return;
+    first ??= v;
+    problems.push({
+      path: `${prefix}${split ? `variants[${i}].template` : 'template'}`,
+      message: `"${view.name}" (${view.language}) is ${category}: ${v.reason}`,
+    });
+  });
+  if (def.category !== undefined && problems.length === 0) {
+    const v = ask(def.category);
+    if (!v.ok) {
+      first = v;
+      problems.push({ path: `${prefix}category`, message: `${def.category}: ${v.reason}` });
+    }
+  }
+  if (!first) return;
+  const which = at.campaign ? `Campaign "${at.campaign}"` : 'This campaign';
+  throw new RecontactError(
+    'SEND_POLICY_REFUSED',
+    `${which} cannot be sent from a ${channel} account: ${first.reason}`,
+    {
+      details: problems,
+      hint: first.hint,
+      data: { rule: first.rule, channel, intent: first.intent },
+    },
+  );
 }
 
 function checkReady(id: string, def: CampaignDefinition, templates: TemplateFacts): void {

@@ -1,12 +1,15 @@
 /**
  * Resume-contact rules: checking one (shape, then its template: it must exist and be APPROVED
- * now, and the parameters must fit it), and the per-account rule (PUT/GET/DELETE
+ * now, the parameters must fit it, and the channel's send policy must allow it — on a Messenger
+ * page only a utility template, which goes as UTILITY), and the per-account rule (PUT/GET/DELETE
  * /v1/accounts/{account_id}/resume-rule). A mark's own rule is checked the same way when marked.
  */
 import type { Kysely } from 'kysely';
+import { decideSend } from '../../domain/channels/send-policy';
 import { checkResumeSpec, type ResumeSpec, sampleResumeTemplate } from '../../domain/conversations/resume';
 import { RecontactError } from '../../domain/errors';
 import { bindTemplate } from '../../domain/templates/bind';
+import { accountChannel } from '../../store/account-channel';
 import type { Database } from '../../store/schema';
 import { getTemplate } from '../../store/templates-repo';
 import {
@@ -25,7 +28,10 @@ export type ResumeInput = {
   handoff?: boolean;
 };
 
-/** The checked rule, or INPUT_INVALID / TEMPLATE_NOT_FOUND / TEMPLATE_NOT_APPROVED / TEMPLATE_PARAMS_INVALID. */
+/**
+ * The checked rule, or INPUT_INVALID / TEMPLATE_NOT_FOUND / TEMPLATE_NOT_APPROVED /
+ * SEND_POLICY_REFUSED / TEMPLATE_PARAMS_INVALID.
+ */
 export async function checkResumeRule(
   db: Kysely<Database>,
   accountId: string,
@@ -52,6 +58,33 @@ export async function checkResumeRule(
         details: [{ path: `${path}.template.name`, message: `is ${tpl.status}` }],
         data: { status: tpl.status, rejected_reason: tpl.rejectedReason },
         hint: 'Wait for Meta to approve it, or name another approved template.',
+      },
+    );
+  }
+  // The template's verdict does not depend on the window: a category the channel refuses is
+  // refused now, not on the day a contact waits for it.
+  const channel = (await accountChannel(db, accountId)) ?? 'whatsapp';
+  const verdict = decideSend({
+    channel,
+    content: 'template',
+    templateCategory: tpl.category,
+    lastInboundAt: null,
+    lastUserMessageAt: null,
+    now: 0,
+  });
+  if (!verdict.ok) {
+    throw new RecontactError(
+      'SEND_POLICY_REFUSED',
+      `${verdict.reason}: "${name}" (${language}) is ${tpl.category}`,
+      {
+        details: [
+          {
+            path: `${path}.template.name`,
+            message: `is ${tpl.category}; a ${channel} resume rule cannot send it`,
+          },
+        ],
+        hint: verdict.hint,
+        data: { rule: verdict.rule, intent: verdict.intent, category: tpl.category },
       },
     );
   }

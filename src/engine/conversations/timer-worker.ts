@@ -8,7 +8,9 @@
  *   2. waiting marks whose resume template is due → the template queued and the mark moved to
  *      resume_sent in one transaction (conversation.resume_sent), or the reason it could not be
  *      sent recorded on the mark (template no longer approved, contact opted out, a value
- *      missing): the mark stays waiting and a new window from the contact schedules it again.
+ *      missing, the send policy refusing it): the mark stays waiting and a new window from the
+ *      contact schedules it again. The policy also gives the Messenger mode (UTILITY) the
+ *      template is stored with.
  *
  * It sleeps until the earliest due time (or a wake-up: a mark made on a closed window is due at
  * once), and at most `maxIdleMs`, after which it looks again for work another process added.
@@ -18,12 +20,15 @@
 
 import type { Kysely } from 'kysely';
 import type { OutboundContent } from '../../channels/channel';
+import type { ChannelKind } from '../../domain/channels/channel-kind';
+import { decideSend } from '../../domain/channels/send-policy';
 import { invitationSince } from '../../domain/conversations/held';
 import { fillResumeTemplate, type ResumeInForce } from '../../domain/conversations/resume';
 import { timerOutcome, windowTimers } from '../../domain/conversations/timers';
 import { RecontactError } from '../../domain/errors';
 import { bindTemplate } from '../../domain/templates/bind';
 import { WHATSAPP_WINDOW, windowState } from '../../domain/window';
+import { accountChannel } from '../../store/account-channel';
 import { readAttributes } from '../../store/contact-book-repo';
 import type { ContactRow } from '../../store/contacts-repo';
 import { findOpenInvitation } from '../../store/held-messages-repo';
@@ -224,9 +229,15 @@ export class ConversationTimers {
         due.map((w) => w.contact_id),
       );
       const events: PendingEvent[] = [];
+      const channels = new Map<string, ChannelKind>();
       for (const mark of due) {
         const contact = contacts.get(mark.contact_id);
-        const outcome = await this.resume(trx, mark, contact, now);
+        let channel = channels.get(mark.account_id);
+        if (channel === undefined) {
+          channel = (await accountChannel(trx, mark.account_id)) ?? 'whatsapp';
+          channels.set(mark.account_id, channel);
+        }
+        const outcome = await this.resume(trx, mark, contact, channel, now);
         if (typeof outcome === 'string') {
           await recordResumeFailure(trx, mark.id, outcome, now);
           this.ctx.log.warn(
@@ -251,6 +262,7 @@ export class ConversationTimers {
     db: Kysely<Database>,
     mark: WaitingRow,
     contact: ContactRow | undefined,
+    channel: ChannelKind,
     now: number,
   ): Promise<PendingEvent | string> {
     const rule = resumeOf(mark) as ResumeInForce;
@@ -263,6 +275,16 @@ export class ConversationTimers {
     if (tpl.category === 'MARKETING' && contact.marketing_consent === 'opted_out') {
       return 'the contact opted out of marketing messages and the template is MARKETING';
     }
+    // Checked when the rule was set, asked again: the template's category may have changed since.
+    const verdict = decideSend({
+      channel,
+      content: 'template',
+      templateCategory: tpl.category,
+      lastInboundAt: contact.last_inbound_at === null ? null : Number(contact.last_inbound_at),
+      lastUserMessageAt: contact.last_user_message_at === null ? null : Number(contact.last_user_message_at),
+      now,
+    });
+    if (!verdict.ok) return `the send policy refuses it (${verdict.rule}): ${verdict.reason}`;
     // The agent's answer may have gone first with its own fallback template (when_closed): that
     // template is the invitation, and a second one would only repeat it.
     const invitation = await findOpenInvitation(db, {
@@ -292,7 +314,11 @@ export class ConversationTimers {
     let content: OutboundContent;
     try {
       const { name: _n, language: _l, ...params } = filled.value;
-      content = { kind: 'template', template: bindTemplate(tpl, params) };
+      content = {
+        kind: 'template',
+        template: bindTemplate(tpl, params),
+        ...(verdict.messaging ? { messaging: verdict.messaging } : {}),
+      };
     } catch (e) {
       if (!(e instanceof RecontactError)) throw e;
       return `${e.message}: ${e.details.map((d) => `${d.path} ${d.message}`).join('; ')}`;
