@@ -175,7 +175,7 @@ function parseFields(raw: unknown): string[] {
     .filter(Boolean);
   for (const f of fields)
     if (!TEMPLATE_FIELDS.has(f))
-      throw param(`Tried accessing nonexisting field (${f}) on node type (PageMessageTemplate)`);
+      throw param(`Tried accessing nonexisting field (${f}) on node type (MessengerBusinessTemplate)`);
   if (!fields.includes('id')) fields.push('id');
   return fields;
 }
