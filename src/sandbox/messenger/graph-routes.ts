@@ -140,12 +140,17 @@ export function registerGraphRoutes(app: FastifyInstance, d: GraphRoutesDeps): v
     return page && { name: page.name, id: page.id };
   };
 
+  /** Whether the id can be the Messenger side's; WhatsApp's requests pass at the cost of a lookup. */
+  const mine = (id: string) =>
+    id === 'me' || state.pages.has(id) || state.users.has(id) || state.templatesById.has(id);
+
   app.addHook('preHandler', (req, reply, done) => {
     const route = req.routeOptions.url;
     const handler = route === undefined ? undefined : handlers[`${req.method} ${route}`];
     if (!handler) return done();
     const params = req.params as Record<string, string>;
     const id = params.phoneNumberId ?? params.wabaId ?? params.nodeId ?? '';
+    if (!mine(id)) return done();
     let answer: Answer;
     try {
       checkVersion(params.version ?? '', req.url);

@@ -184,6 +184,8 @@ export function createMessengerSide(o: MessengerSideOptions): MessengerSide {
   return {
     api,
     register(app) {
+      registerMessengerControlRoutes(app, { state, users, templates, injected });
+      // Without a page nothing on the Graph paths is Messenger's: WhatsApp's requests skip the hook.
       if (state.pages.size === 0) return;
       registerGraphRoutes(app, {
         state,
@@ -193,7 +195,6 @@ export function createMessengerSide(o: MessengerSideOptions): MessengerSide {
         templates,
         whatsappToken: o.whatsappToken,
       });
-      registerMessengerControlRoutes(app, { state, users, templates, injected });
     },
     hasPage: (id) => state.pages.has(id),
     pending: () => webhooks.pending() + delivery.pending() + templates.pending() + users.pending(),

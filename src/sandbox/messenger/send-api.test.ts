@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACCOUNT, reminder, send, TOKEN } from '../test-support';
 import {
   graph,
   OTHER_PAGE_ID,
@@ -412,6 +413,19 @@ describe('Messenger Send API', () => {
     await graph(h.base, 'POST', '/_sandbox/faults', { status: 503 }, null);
     expect((await sendFb(h.base, textTo(psid, 'x'))).status).toBe(503);
     expect((await sendFb(h.base, textTo(psid, 'x'))).status).toBe(200);
+  });
+
+  it('leaves the WhatsApp side as it is on the same server: its sends, its tokens', async () => {
+    const psid = await withPerson({ accounts: [{ ...ACCOUNT }], seedTemplates: undefined });
+    const wa = await send(h.base, reminder());
+    expect(wa.status).toBe(200);
+    expect(wa.json.messages[0]?.id).toMatch(/^wamid\./);
+    const waTokenOnPage = await sendFb(h.base, textTo(psid, 'x'), TOKEN);
+    expect(waTokenOnPage.json.error).toMatchObject({ code: 100, error_subcode: 33 });
+    const pageTokenOnNumber = await send(h.base, reminder(), PAGE_TOKEN);
+    expect(pageTokenOnNumber.status).toBe(401);
+    expect(h.sandbox.messenger.sent()).toHaveLength(0);
+    expect(h.sandbox.sent()).toHaveLength(1);
   });
 
   it('answers sender actions with {recipient_id} only, and reads a person’s profile with the page token', async () => {
