@@ -94,7 +94,11 @@ export function createMessengerChannel(opts: MessengerChannelOptions = {}): Mess
       return { ok: false, error: { ...error, rejectedLocally: true } };
     }
     const path = `/${encodeURIComponent(account.graphVersion)}/${encodeURIComponent(account.externalId)}/messages`;
-    const res = await http.request(account.baseUrl, 'POST', path, account.accessToken, body, signal);
+    // Sockets of the page's own (GraphHttp.forAccount): a page Meta answers slowly does not hold
+    // the sockets the other pages send on.
+    const res = await http
+      .forAccount(account.id)
+      .request(account.baseUrl, 'POST', path, account.accessToken, body, signal);
     return res.ok ? parseSendResponse(res) : res;
   }
 
