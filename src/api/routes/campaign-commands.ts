@@ -63,7 +63,9 @@ export const campaignCommandRoutes =
                   'ACCOUNT_NOT_FOUND',
                   'CAMPAIGN_NOT_FOUND',
                   'CAMPAIGN_STATE_CONFLICT',
-                  ...(command === 'launch' ? (['CAMPAIGN_NOT_READY', 'AUDIENCE_NOT_FOUND'] as const) : []),
+                  ...(command === 'launch'
+                    ? (['CAMPAIGN_NOT_READY', 'AUDIENCE_NOT_FOUND', 'SEND_POLICY_REFUSED'] as const)
+                    : []),
                 ],
               }),
             },

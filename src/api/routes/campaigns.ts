@@ -47,7 +47,7 @@ export const campaignRoutes =
             201: answer('The draft', campaignSchema),
             ...errorAnswers({
               body: true,
-              codes: ['ACCOUNT_NOT_FOUND', 'AUDIENCE_NOT_FOUND'],
+              codes: ['ACCOUNT_NOT_FOUND', 'AUDIENCE_NOT_FOUND', 'SEND_POLICY_REFUSED'],
               status: BODY_REFERENCE_STATUS,
             }),
           },
@@ -127,7 +127,13 @@ export const campaignRoutes =
             200: answer('The draft now', campaignSchema),
             ...errorAnswers({
               body: true,
-              codes: ['ACCOUNT_NOT_FOUND', 'AUDIENCE_NOT_FOUND', 'CAMPAIGN_NOT_FOUND', 'CAMPAIGN_NOT_DRAFT'],
+              codes: [
+                'ACCOUNT_NOT_FOUND',
+                'AUDIENCE_NOT_FOUND',
+                'CAMPAIGN_NOT_FOUND',
+                'CAMPAIGN_NOT_DRAFT',
+                'SEND_POLICY_REFUSED',
+              ],
               status: BODY_REFERENCE_STATUS,
             }),
           },
