@@ -106,7 +106,11 @@ export const campaignPlanSchema = z
     messaging_limit: z
       .object({
         limit: limitValue.describe(`One of ${MESSAGING_TIERS.join(', ')}`),
-        source: z.enum(['configured', 'sandbox', 'assumed']),
+        source: z
+          .enum(['configured', 'sandbox', 'assumed', 'account', 'channel'])
+          .describe(
+            "configured: MESSAGING_LIMIT; sandbox: none; assumed: Meta's starting 250; account: the channel account's own messaging_limit; channel: none (a Messenger page)",
+          ),
         reached: count.nullable().describe('Users reached with templates in the 24 h before the first send'),
         need_slot: count.describe('Recipients that take a new slot (window closed, not reached lately)'),
         go_now: count,

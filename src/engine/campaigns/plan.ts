@@ -42,6 +42,7 @@ import {
   sendTimeFor,
   withAccountQuietHours,
 } from '../../domain/campaigns/schedule';
+import type { ChannelKind } from '../../domain/channels/channel-kind';
 import {
   AUDIENCE_LIMITS,
   type AudienceDefinition,
@@ -78,6 +79,7 @@ import { findListedContacts, findLiveContact, readAttributes } from '../../store
 import { previewAudience, readDefinition } from '../contacts/audiences';
 import { parseContactRef } from '../contacts/contact-book';
 import type { EngineContext } from '../context';
+import { accountMessagingLimit, type LimitSource } from './account-limit';
 import { templateIndex, variantTemplateFacts } from './variant-templates';
 
 export const HOUR_MS = 3_600_000;
@@ -91,15 +93,22 @@ const DEFAULT_THROUGHPUT_MPS = 80;
 export interface PlanSettings {
   rateCard: RateCard;
   messagingLimit: MessagingLimit;
-  /** configured: MESSAGING_LIMIT; sandbox: none (the embedded sandbox); assumed: Meta's starting 250. */
-  messagingLimitSource: 'configured' | 'sandbox' | 'assumed';
+  /**
+   * configured: MESSAGING_LIMIT; sandbox: none (the embedded sandbox); assumed: Meta's starting
+   * 250; account: the account's own (account-limit.ts); channel: none (a Messenger page).
+   */
+  messagingLimitSource: LimitSource;
   /** The account's quiet hours (CAMPAIGN_QUIET_HOURS) for schedules that give none; absent: none. */
   quietHours?: QuietHours | null;
 }
 
 export interface PlanDeps extends PlanSettings {
-  /** The account's sending pace when the campaign sets none. */
-  accounts: { get(id: string): { throughputMps: number } | undefined };
+  /** The account's sending pace when the campaign sets none, and its own messaging limit. */
+  accounts: {
+    get(
+      id: string,
+    ): { throughputMps: number; channel: ChannelKind; messagingLimit: MessagingLimit | null } | undefined;
+  };
 }
 
 export interface PlanOptions {
@@ -301,11 +310,12 @@ interface Planned extends Plannable {
 
 async function plan(
   ctx: EngineContext,
-  deps: PlanDeps,
+  processDeps: PlanDeps,
   accountId: string,
   c: Planned,
   opts: PlanOptions,
 ): Promise<CampaignPlan> {
+  const deps = { ...processDeps, ...accountMessagingLimit(processDeps.accounts.get(accountId), processDeps) };
   const now = ctx.clock();
   const warnings: string[] = [];
   const def = c.definition;

@@ -42,6 +42,7 @@ import { getTemplate } from '../../store/templates-repo';
 import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import { LoopRunner } from '../loop-runner';
+import { accountMessagingLimit } from './account-limit';
 import { campaignEvent } from './campaign-events';
 import { advanceCampaign, endCampaign, failToStart, pauseCampaign } from './commands';
 import type { CampaignDeps } from './launch';
@@ -62,6 +63,7 @@ export interface CampaignRunnerOptions {
   progressEveryMs: number;
   /** How often the guard and the completion check look (they read counts). */
   checkEveryMs: number;
+  /** The process-wide messaging limit, for accounts that declare none (account-limit.ts). */
   messagingLimit: MessagingLimit;
   /** A recipient over the messaging limit is looked at again this much later. */
   limitRetryMs: number;
@@ -112,7 +114,8 @@ const DEFAULT_PACE = 80;
 export class CampaignRunner {
   private readonly loop: LoopRunner;
   private readonly runs = new Map<string, RunState>();
-  private reached: { at: number; count: number } | undefined;
+  /** Users each account reached in Meta's moving 24 h, as last counted (limitRoom). */
+  private readonly reached = new Map<string, { at: number; count: number }>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -282,19 +285,25 @@ export class CampaignRunner {
     const depth = await queuedDepth(this.ctx.store.db, c.id, cap);
     const limit = Math.min(Math.floor(run.allowance), cap - depth, this.opts.batchSize);
     if (limit <= 0) return 0;
+    // Each account keeps to its own limit: a number's own tier, none on a Messenger page.
+    const { messagingLimit } = accountMessagingLimit(this.accounts.get(c.accountId), {
+      messagingLimit: this.opts.messagingLimit,
+      messagingLimitSource: 'configured',
+    });
     const result = await queueDue(this.ctx, run.compiled!, {
       limit,
-      messagingLimit: this.opts.messagingLimit,
-      limitRoom: await this.limitRoom(c.accountId, now),
+      messagingLimit,
+      limitRoom: await this.limitRoom(c.accountId, messagingLimit, now),
       limitRetryMs: this.opts.limitRetryMs,
       schedule: run.schedule,
       holder: this.opts.workerId,
       holdTtlMs: this.opts.holdTtlMs,
     });
     run.allowance -= result.queued;
-    if (this.reached) this.reached.count += result.slotsTaken;
+    const reached = this.reached.get(c.accountId);
+    if (reached) reached.count += result.slotsTaken;
     // Some wait for a slot: count again next time rather than trust a count kept by hand.
-    if (result.overLimit > 0) this.reached = undefined;
+    if (result.overLimit > 0) this.reached.delete(c.accountId);
     if (result.queued) this.deps.onQueued();
     return result.queued + result.skipped;
   }
@@ -303,13 +312,14 @@ export class CampaignRunner {
    * Users the account may still reach in Meta's moving 24 hours. Counting them scans a day of
    * messages, so the count is read at most every 10 s and kept up to date in between.
    */
-  private async limitRoom(accountId: string, now: number): Promise<number> {
-    const limit = this.opts.messagingLimit;
+  private async limitRoom(accountId: string, limit: MessagingLimit, now: number): Promise<number> {
     if (limit === 'unlimited') return Number.POSITIVE_INFINITY;
-    if (!this.reached || now - this.reached.at > 10_000) {
-      this.reached = { at: now, count: await countReached(this.ctx.store.db, accountId, countedAfter(now)) };
+    let reached = this.reached.get(accountId);
+    if (!reached || now - reached.at > 10_000) {
+      reached = { at: now, count: await countReached(this.ctx.store.db, accountId, countedAfter(now)) };
+      this.reached.set(accountId, reached);
     }
-    return Math.max(0, limit - this.reached.count);
+    return Math.max(0, limit - reached.count);
   }
 
   /** The guard's failure rate, progress events and completion. True when the campaign moved. */
