@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { RequestDeadlines } from './api/request-deadlines';
 import { eventRoutes } from './api/routes/events';
 import { type ApiDeps, buildApi } from './api/server';
@@ -16,7 +16,7 @@ import { createWhatsAppChannel } from './channels/whatsapp/client';
 import type { Config } from './config';
 import { createIdGenerator } from './domain/ids';
 import { ApiKeys } from './engine/access/api-keys';
-import { AccountRegistry } from './engine/accounts';
+import { type AccountRefreshOptions, AccountRegistry, DEFAULT_ACCOUNT_REFRESH } from './engine/accounts';
 import type { CampaignDeps } from './engine/campaigns/launch';
 import { loadRateCardFile } from './engine/campaigns/rate-card-file';
 import {
@@ -39,6 +39,7 @@ import {
   ConversationTimers,
   DEFAULT_TIMER_OPTIONS,
 } from './engine/conversations/timer-worker';
+import { applyConfigAccounts } from './engine/declared-accounts';
 import { DEFAULT_DELIVERER_OPTIONS, type DelivererOptions, EventDeliverer } from './engine/events/deliverer';
 import { EventBus } from './engine/events/event-bus';
 import { EventSequencer } from './engine/events/sequencer';
@@ -50,6 +51,7 @@ import { WebhookIngest } from './engine/inbound/webhook-ingest';
 import { Dispatcher, type DispatcherOptions } from './engine/outbound/dispatcher';
 import { SendService } from './engine/outbound/send-service';
 import { DISPATCH_TUNING } from './engine/tuning';
+import { createLogger } from './logger';
 import { type AccountDeclaration, resealAccountSecrets, upsertAccount } from './store/accounts-repo';
 import { openStore, type Store } from './store/database';
 import { findEndpointByUrl, insertEndpoint, updateEndpointSecret } from './store/events-repo';
@@ -85,6 +87,8 @@ export interface AppOptions {
   conversationTimers?: Partial<ConversationTimerOptions>;
   /** Tests: how often held messages are looked at (releases in turn, expiry). */
   heldMessages?: Partial<HeldLoopOptions>;
+  /** Tests: how often channel accounts are re-read (periodically, and on an unknown webhook id). */
+  accountRefresh?: Partial<AccountRefreshOptions>;
 }
 
 export interface App {
@@ -119,7 +123,7 @@ export interface App {
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
   const clock = opts.clock ?? Date.now;
-  const log = opts.logger ?? pino({ level: config.logLevel });
+  const log = opts.logger ?? createLogger(config.logLevel);
   // Before anything opens: a rate card with a mistake stops the start, naming each problem.
   const rateCard = loadRateCardFile(config.campaigns.rateCardFile);
   const store =
@@ -163,10 +167,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
   }
   for (const declared of opts.declaredAccounts ?? [])
     await upsertAccount(store.db, secrets, declared, clock());
+  if (config.accountsFile) await applyConfigAccounts(ctx, secrets, config.accountsFile);
   if (config.events) await ensureEventEndpoint(ctx, config.events.url, config.events.secret);
 
-  const accounts = new AccountRegistry(ctx, secrets);
+  const accounts = new AccountRegistry(ctx, secrets, { ...DEFAULT_ACCOUNT_REFRESH, ...opts.accountRefresh });
   await accounts.reload();
+  // What other processes change through the API is seen here within seconds.
+  accounts.startRefresh();
   const events = new EventBus(ctx);
   // Positions, sequence numbers and deliveries of committed events: shared by the deliverer's
   // loop, the event stream and GET /v1/events in this process.
@@ -340,6 +347,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         await deliverer.stop();
       }
       await channel.close();
+      accounts.stopRefresh();
       if (!opts.store) await store.close();
     },
   };

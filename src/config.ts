@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { type AccountsFile, configFilePath, loadAccountsFile } from './config-file';
 import { parseQuietHoursText, type QuietHours } from './domain/campaigns/schedule';
 import { RecontactError } from './domain/errors';
 import { parseIsoDuration } from './domain/iso-duration';
@@ -29,6 +30,7 @@ const envSchema = z.object({
   RECONTACT_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   RECONTACT_SECRET_KEY: z.string().optional(),
   RECONTACT_SECRET_KEY_PREVIOUS: z.string().optional(),
+  RECONTACT_CONFIG: z.string().optional(),
   RECONTACT_EVENTS_URL: z.url().optional(),
   RECONTACT_EVENTS_SECRET: z
     .string()
@@ -104,8 +106,16 @@ export interface Config {
   eventRetentionMs: number;
   /** window.expiring comes this long before a window closes (WINDOW_EXPIRING_LEAD, default PT1H), in ms. */
   windowExpiringLeadMs: number;
-  /** Meta credentials; when absent, `serve` embeds the sandbox and points the account at it. */
+  /**
+   * The WHATSAPP_* shortcut for one number. When it is absent and the config file declares no
+   * account, `serve` embeds the sandbox and points an account at it.
+   */
   whatsapp: WhatsAppAccountConfig | undefined;
+  /**
+   * recontact.config.yaml (src/config-file.ts), read and checked here; its accounts are written
+   * at start. Undefined when no file is named or found: accounts it wrote earlier stay as they are.
+   */
+  accountsFile: AccountsFile | undefined;
   sandbox: { port: number; graphVersion: string; throughputMps: number };
   /**
    * Whether event webhooks may target loopback, private, link-local... addresses. Off unless set,
@@ -161,7 +171,17 @@ const META_VARS = [
   'WHATSAPP_VERIFY_TOKEN',
 ] as const;
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+export interface LoadOptions {
+  /** `--config <file>`: wins over RECONTACT_CONFIG. */
+  configFile?: string;
+  /** serve and worker: read ./recontact.config.yaml when nothing else names a file and it exists. */
+  lookForConfigFile?: boolean;
+}
+
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  opts: LoadOptions = {},
+): Readonly<Config> {
   const parsed = envSchema.safeParse(stripEmpty(env));
   if (!parsed.success) {
     throw new RecontactError('CONFIG_INVALID', 'Invalid environment configuration', {
@@ -205,7 +225,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           throughputMps: e.WHATSAPP_THROUGHPUT_MPS,
         }
       : undefined;
-  const allowPrivateTargets = e.RECONTACT_ALLOW_PRIVATE_TARGETS ?? whatsapp === undefined;
+  const where = configFilePath(opts.configFile, e.RECONTACT_CONFIG, opts.lookForConfigFile === true);
+  const accountsFile = where ? loadAccountsFile(where, env) : undefined;
+  if (whatsapp && accountsFile) {
+    const twice = accountsFile.accounts.find(
+      (a) => a.channel === 'whatsapp' && a.externalId === whatsapp.phoneNumberId,
+    );
+    if (twice) {
+      throw new RecontactError(
+        'CONFIG_INVALID',
+        `Phone-number id ${whatsapp.phoneNumberId} is declared twice`,
+        {
+          details: [
+            {
+              path: 'WHATSAPP_PHONE_NUMBER_ID',
+              message: `is also account "${twice.name}" in ${accountsFile.path}`,
+            },
+          ],
+          hint: 'Declare each number once: keep it in the config file and unset the WHATSAPP_* variables.',
+        },
+      );
+    }
+  }
+  // Talking to Meta (credentials given, in the environment or the file) rather than the sandbox.
+  const meta = whatsapp !== undefined || (accountsFile?.accounts.length ?? 0) > 0;
+  const allowPrivateTargets = e.RECONTACT_ALLOW_PRIVATE_TARGETS ?? !meta;
   if (e.RECONTACT_EVENTS_URL) {
     const target = checkTargetUrl(e.RECONTACT_EVENTS_URL, { allowPrivate: allowPrivateTargets });
     if (!target.ok) {
@@ -215,7 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       });
     }
   }
-  const campaigns = campaignSettings(e, whatsapp !== undefined);
+  const campaigns = campaignSettings(e, meta);
   const eventRetentionMs = eventRetention(e.EVENT_RETENTION);
   const windowExpiringLeadMs = windowExpiringLead(e.WINDOW_EXPIRING_LEAD);
   return Object.freeze({
@@ -238,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventRetentionMs,
     windowExpiringLeadMs,
     whatsapp,
+    accountsFile,
     sandbox: {
       port: e.SANDBOX_PORT,
       graphVersion: e.WHATSAPP_GRAPH_VERSION,

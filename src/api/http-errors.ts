@@ -20,6 +20,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ACCOUNT_NOT_FOUND: 404,
   ACCOUNT_DISABLED: 409,
   ACCOUNT_CONFLICT: 409,
+  ACCOUNT_READ_ONLY: 409,
   SEND_POLICY_REFUSED: 409,
   CONTACT_NOT_FOUND: 404,
   AUDIENCE_NOT_FOUND: 404,
@@ -96,7 +97,11 @@ export function toRecontactError(err: FastifyError, req?: FastifyRequest): Recon
       { body: 'body', params: 'path', querystring: 'query string', headers: 'headers' }[where] ?? where;
     return new RecontactError('INPUT_INVALID', `Invalid request ${part}: see details`, {
       details: err.validation.map((v) => ({
-        path: `${where}${v.instancePath.replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]')}`,
+        // The object itself (an unknown key) is "/": named as the part, not "body.".
+        path: `${where}${v.instancePath
+          .replace(/\/$/, '')
+          .replace(/\//g, '.')
+          .replace(/\.(\d+)(?=\.|$)/g, '[$1]')}`,
         message: v.message ?? 'invalid',
       })),
       hint: 'See the schema at /docs.',

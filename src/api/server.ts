@@ -36,14 +36,15 @@ import { campaignCommandRoutes } from './routes/campaign-commands';
 import { campaignPlanRoutes } from './routes/campaign-plan';
 import { campaignResultRoutes } from './routes/campaign-results';
 import { campaignRoutes } from './routes/campaigns';
+import { channelAccountRoutes } from './routes/channel-accounts';
 import { consentRoutes } from './routes/consent';
 import { contactRoutes } from './routes/contacts';
 import { conversationRoutes } from './routes/conversations';
 import { importRoutes } from './routes/imports';
 import { messageRoutes } from './routes/messages';
+import { metaWebhookRoutes } from './routes/meta-webhook';
 import { replyRoutes } from './routes/replies';
 import { templateRoutes } from './routes/templates';
-import { whatsappWebhookRoutes } from './routes/whatsapp-webhook';
 import { responseHeadersHook } from './security-headers';
 
 export interface ApiDeps {
@@ -203,7 +204,8 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(templateRoutes(deps));
   await app.register(replyRoutes(deps));
   await app.register(adminRoutes(deps));
-  await app.register(whatsappWebhookRoutes(deps, authFailures));
+  await app.register(channelAccountRoutes(deps));
+  await app.register(metaWebhookRoutes(deps, authFailures));
   for (const p of deps.plugins ?? []) await app.register(p);
   return app as unknown as FastifyInstance;
 }

@@ -19,6 +19,9 @@ Exit codes:
   2   usage: a wrong flag or value, or a file that cannot be read (nothing was sent)
   78  invalid environment (RECONTACT_URL, RECONTACT_API_KEY, or the server's variables)`;
 
+const CONFIG_HELP =
+  'channel accounts file (default: $RECONTACT_CONFIG, else ./recontact.config.yaml if present)';
+
 const VALUES_HELP = 'body values in order ({{1}}, {{2}}, ...), or name=value for named templates';
 
 // Read on first use only: `recontact templates lint` must work whatever the environment holds.
@@ -81,14 +84,16 @@ program
     'Start the API, the dispatcher and the webhook processor (with the embedded sandbox when no Meta credentials are set)',
   )
   .option('--no-dispatch', 'accept and store messages but leave sending to `recontact worker` processes')
-  .action(async (opts: { dispatch: boolean }) =>
-    (await import('./serve')).serve({ dispatch: opts.dispatch }),
+  .option('--config <file>', CONFIG_HELP)
+  .action(async (opts: { dispatch: boolean; config?: string }) =>
+    (await import('./serve')).serve({ dispatch: opts.dispatch, configFile: opts.config }),
   );
 
 program
   .command('worker')
   .description('Run the dispatcher, webhook processor and event deliverer without the HTTP API (scale-out)')
-  .action(async () => (await import('./serve')).worker());
+  .option('--config <file>', CONFIG_HELP)
+  .action(async (opts: { config?: string }) => (await import('./serve')).worker({ configFile: opts.config }));
 
 program
   .command('migrate')

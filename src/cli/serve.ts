@@ -1,16 +1,30 @@
 import type { Logger } from 'pino';
 import { createApp } from '../app';
 import { loadConfig } from '../config';
+import { webhookPath } from '../domain/channels/account-rules';
 import { RecontactError } from '../domain/errors';
 import { redactUrl } from '../domain/redact-url';
 import { type EmbeddedSandbox, startEmbeddedSandbox } from '../embedded-sandbox';
 import { pullTemplates } from '../engine/templates/sync';
 import { SHUTDOWN_DEADLINE_MS } from '../engine/tuning';
 
-export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
-  let config = loadConfig();
+export interface ServeOptions {
+  dispatch?: boolean;
+  /** --config: the accounts file (else RECONTACT_CONFIG, else ./recontact.config.yaml if present). */
+  configFile?: string | undefined;
+}
+
+const configOf = (opts: ServeOptions) =>
+  loadConfig(process.env, {
+    ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
+    lookForConfigFile: true,
+  });
+
+export async function serve(opts: ServeOptions = {}): Promise<void> {
+  let config = configOf(opts);
   let embedded: EmbeddedSandbox | undefined;
-  if (!config.whatsapp) {
+  // The sandbox stands in for Meta only when nothing names a real account.
+  if (!config.whatsapp && !config.accountsFile?.accounts.length) {
     embedded = await startEmbeddedSandbox(config);
     config = Object.freeze({ ...config, whatsapp: embedded.whatsapp });
   }
@@ -22,7 +36,7 @@ export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
   const url = await app.listen();
   const publicUrl = config.publicUrl ?? url;
   embedded?.connect(publicUrl);
-  for (const account of app.accounts.all()) {
+  for (const account of app.accounts.enabled()) {
     try {
       const n = await pullTemplates(app.ctx, app.channel, account);
       app.ctx.log.info({ account: account.id, templates: n }, 'templates synced from provider');
@@ -39,11 +53,19 @@ export async function serve(opts: { dispatch?: boolean } = {}): Promise<void> {
     '',
     `Recontact is listening on ${url}`,
     `  API reference:   ${url}/docs`,
-    `  Meta webhooks:   ${publicUrl}/webhooks/whatsapp`,
+    `  Meta webhooks:   ${publicUrl}/webhooks/whatsapp, ${publicUrl}/webhooks/messenger (every account)`,
+    ...app.accounts
+      .enabled()
+      .map((a) => `                   ${publicUrl}${webhookPath(a.channel, a.name)} (${a.name} only)`),
+    ...(config.accountsFile
+      ? [`  Config file:     ${config.accountsFile.path} (${config.accountsFile.accounts.length} accounts)`]
+      : []),
     `  Database:        ${app.ctx.store.location}`,
     embedded
       ? `  Sandbox (Meta stand-in): ${embedded.whatsapp.baseUrl}  — no WHATSAPP_* credentials set (number ${embedded.whatsapp.phoneNumberId}, Messenger page ${embedded.messenger.externalId})`
-      : `  WhatsApp:        ${redactUrl(config.whatsapp?.baseUrl ?? '')} (phone-number id ${config.whatsapp?.phoneNumberId})`,
+      : config.whatsapp
+        ? `  WhatsApp:        ${redactUrl(config.whatsapp.baseUrl)} (phone-number id ${config.whatsapp.phoneNumberId})`
+        : `  Accounts:        ${app.accounts.enabled().length} enabled (GET /v1/channel-accounts)`,
     ...(opts.dispatch === false
       ? ['  Dispatcher:      off (--no-dispatch); run `recontact worker` to send']
       : []),
@@ -91,17 +113,22 @@ function onStopSignal(log: Logger, stop: () => Promise<void>): void {
 }
 
 /** The background half alone: dispatcher, webhook processor and event deliverer, no HTTP. */
-export async function worker(): Promise<void> {
-  const config = loadConfig();
-  if (!config.whatsapp) {
-    throw new RecontactError('CONFIG_INVALID', 'A worker needs WhatsApp credentials', {
+export async function worker(opts: ServeOptions = {}): Promise<void> {
+  const config = configOf(opts);
+  const app = await createApp({ config });
+  // Accounts may come from the environment, the config file, or the API through the database.
+  if (app.accounts.enabled().length === 0) {
+    await app.stop();
+    throw new RecontactError('CONFIG_INVALID', 'A worker needs a channel account to send from', {
       details: [
-        { path: 'WHATSAPP_PHONE_NUMBER_ID', message: 'and the other WHATSAPP_* variables are not set' },
+        {
+          path: 'WHATSAPP_PHONE_NUMBER_ID',
+          message: 'is not set, no config file declares an account, and the database has no enabled one',
+        },
       ],
-      hint: 'The embedded sandbox lives in `recontact serve`; point WHATSAPP_BASE_URL at a sandbox or at Meta.',
+      hint: 'The embedded sandbox lives in `recontact serve`; set the WHATSAPP_* variables, give --config recontact.config.yaml, or create an account through POST /v1/channel-accounts.',
     });
   }
-  const app = await createApp({ config });
   app.startWorkers();
   process.stdout.write(
     `Recontact worker running (dispatcher, webhook processor, event deliverer) on ${app.ctx.store.location}\n`,

@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   ACCOUNT_DISABLED: 'The channel account is disabled: it sends nothing and takes no new work.',
   ACCOUNT_CONFLICT:
     'Another channel account already has that name, or that phone-number id or page id on its channel.',
+  ACCOUNT_READ_ONLY:
+    'The channel account is declared in the config file or the WHATSAPP_* variables: change it there (only `disabled` can be set through the API).',
   SEND_POLICY_REFUSED:
     "Meta's rules for this channel allow no such send now (a retired Messenger tag, HUMAN_AGENT from automation, a marketing template on Messenger); data.rule names the rule.",
   CONTACT_NOT_FOUND: 'No contact with that id or number.',

@@ -4,28 +4,85 @@ import type { SecretBox } from '../domain/secret-box';
 import { type AccountWithLimits, listAccounts } from '../store/accounts-repo';
 import type { EngineContext } from './context';
 
+export type { AccountWithLimits } from '../store/accounts-repo';
+
+export interface AccountRefreshOptions {
+  /** How often every process re-reads the accounts, to see what another process changed. */
+  everyMs: number;
+  /** An unknown id or signature re-reads them at most this often (anyone can post a webhook). */
+  throttleMs: number;
+}
+
+export const DEFAULT_ACCOUNT_REFRESH: AccountRefreshOptions = { everyMs: 10_000, throttleMs: 1_000 };
+
 /**
  * Channel accounts change rarely and are read on every send and webhook, so they are cached
- * in memory and reloaded on demand (after an upsert) or when an unknown id shows up.
+ * in memory. The process that changes one reloads at once; the others see it within ten seconds
+ * (DEFAULT_ACCOUNT_REFRESH), or sooner when a webhook names an id or carries a signature they do
+ * not know yet (refreshSoon).
  */
 export class AccountRegistry {
   private byId = new Map<string, AccountWithLimits>();
   private byName = new Map<string, AccountWithLimits>();
   private byExternal = new Map<string, AccountWithLimits>();
   private ordered: AccountWithLimits[] = [];
+  /** Reloads may overlap (a timer and a request): only a newer read replaces the cache. */
+  private started = 0;
+  private applied = 0;
+  private lastReloadAt = Number.NEGATIVE_INFINITY;
+  private inFlight: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: EngineContext,
-    /** Opens the credentials the accounts repository keeps encrypted. */
-    private readonly secrets: SecretBox,
+    /** Opens (and, for account changes, seals) the credentials the repository keeps encrypted. */
+    readonly secrets: SecretBox,
+    private readonly opts: AccountRefreshOptions = DEFAULT_ACCOUNT_REFRESH,
   ) {}
 
   async reload(): Promise<void> {
-    this.ordered = await listAccounts(this.ctx.store.db, this.secrets);
+    const generation = ++this.started;
+    this.lastReloadAt = performance.now();
+    const accounts = await listAccounts(this.ctx.store.db, this.secrets);
+    if (generation < this.applied) return;
+    this.applied = generation;
+    this.ordered = accounts;
     this.byId = new Map(this.ordered.map((a) => [a.id, a]));
     this.byName = new Map(this.ordered.map((a) => [a.name, a]));
     // Graph ids are unique across object types: a page id never equals a phone-number id.
     this.byExternal = new Map(this.ordered.map((a) => [a.externalId, a]));
+  }
+
+  /**
+   * Reloads unless that was done less than `throttleMs` ago (then waits for a
+   * reload in flight, if any). Returns whether the cache may have changed.
+   */
+  async refreshSoon(): Promise<boolean> {
+    if (this.inFlight) {
+      await this.inFlight;
+      return true;
+    }
+    if (performance.now() - this.lastReloadAt < this.opts.throttleMs) return false;
+    this.inFlight = this.reload().finally(() => {
+      this.inFlight = undefined;
+    });
+    await this.inFlight;
+    return true;
+  }
+
+  /** Re-reads the accounts every `everyMs` until stopRefresh (a few rows: cheap). */
+  startRefresh(everyMs = this.opts.everyMs): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      // A database outage is reported by the loops that need it; the cache stays as it was.
+      this.reload().catch((err: unknown) => this.ctx.log.debug({ err }, 'channel accounts not reloaded'));
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  stopRefresh(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** Every account, disabled ones included (they still receive webhooks for what they sent). */

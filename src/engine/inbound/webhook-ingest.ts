@@ -81,21 +81,29 @@ export class WebhookIngest {
   /**
    * `kind`: the channel whose webhook path the body arrived on (Meta posts each product's
    * webhooks to its own URL); the body is parsed, and later applied, as that channel's.
+   * `accountId`: the body arrived on that account's own path, so only its app secret may sign it.
    */
   async accept(
     raw: Buffer,
     signature: string | undefined,
     kind: ChannelKind = 'whatsapp',
+    opts: { accountId?: string } = {},
   ): Promise<{ id: string; items: number }> {
-    const secrets = this.accounts.appSecrets();
-    if (!secrets.some((s) => this.channel.verifySignature(s, raw, signature))) {
-      throw new RecontactError(
-        'WEBHOOK_SIGNATURE_INVALID',
-        signature ? 'X-Hub-Signature-256 does not match the body' : 'X-Hub-Signature-256 header is missing',
-        { hint: "Check that the account's app secret matches the Meta app that sends these webhooks." },
-      );
+    // An account created or re-keyed a moment ago by another process: read them again, once.
+    if (!this.signed(raw, signature, opts.accountId)) {
+      if (!(await this.accounts.refreshSoon()) || !this.signed(raw, signature, opts.accountId)) {
+        throw new RecontactError(
+          'WEBHOOK_SIGNATURE_INVALID',
+          signature ? 'X-Hub-Signature-256 does not match the body' : 'X-Hub-Signature-256 header is missing',
+          { hint: "Check that the account's app secret matches the Meta app that sends these webhooks." },
+        );
+      }
     }
     const items = this.channel.parseWebhook(kind, raw);
+    // Items for an account this process has not read yet are applied with it, not dropped.
+    if (items.some((i) => 'externalId' in i && i.externalId && !this.accounts.byExternalId(i.externalId))) {
+      await this.accounts.refreshSoon();
+    }
     const id = this.ctx.id('whk');
     await insertWebhook(
       this.ctx.store.db,
@@ -108,6 +116,11 @@ export class WebhookIngest {
     this.parsed.set(id, items);
     this.runner.wake();
     return { id, items: items.length };
+  }
+
+  private signed(raw: Buffer, signature: string | undefined, accountId: string | undefined): boolean {
+    const secrets = accountId ? [this.accounts.get(accountId)?.appSecret ?? ''] : this.accounts.appSecrets();
+    return secrets.some((s) => s !== '' && this.channel.verifySignature(s, raw, signature));
   }
 
   start(): void {
