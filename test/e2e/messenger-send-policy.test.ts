@@ -350,6 +350,21 @@ describe.each(DIALECTS)('Messenger send policy through the API on %s', (dialect)
     expect(human.json.path).toBe('now');
     const [tagged] = await reached(other.psid, 1);
     expect(tagged).toMatchObject({ messagingType: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' });
+
+    // After the 7 days even a person's answer waits behind the template; the tag asked for is
+    // the answer's, not the template's.
+    const late = await person(8 * DAY);
+    const heldHuman = await send({
+      to: `psid:${late.psid}`,
+      sent_by: 'human',
+      tag: 'HUMAN_AGENT',
+      text: { body: 'Soy Ana: perdón la demora.' },
+      when_closed: { template: reminder },
+    });
+    expect(heldHuman.status, JSON.stringify(heldHuman.json)).toBe(202);
+    expect(heldHuman.json.path).toBe('template_then_held');
+    const [invitation] = await reached(late.psid, 1);
+    expect(invitation).toMatchObject({ messagingType: 'UTILITY' });
   });
 
   it('the resume rule refuses a MARKETING template on a page and sends a utility one as UTILITY', async () => {

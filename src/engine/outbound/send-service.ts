@@ -231,7 +231,9 @@ export class SendService {
     const template = await this.bindFallback(accountId, wc.template);
     const tpl = await this.template(accountId, wc.template.name, wc.template.language);
     const category = tpl?.category ?? 'UTILITY';
-    const templateVerdict = decideSend({ ...facts, content: 'template', templateCategory: category });
+    // The request's tag and author are the free-form message's, not its fallback template's.
+    const { tag: _tag, byPerson: _by, ...untagged } = facts;
+    const templateVerdict = decideSend({ ...untagged, content: 'template', templateCategory: category });
     if (!templateVerdict.ok) throw policyRefused(templateVerdict, req.to, 'when_closed.template.name');
     const chosen = heldPathByPolicy({ ...facts, content: 'free_form' });
     if (!chosen.verdict.ok && !chosen.verdict.windowClosed) {
