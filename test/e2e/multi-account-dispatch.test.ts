@@ -1,9 +1,11 @@
 /**
  * Many accounts at once: pacing, leases and limits are per account, and one slow account does
- * not stall another. Two WhatsApp numbers on the same sandbox (one origin, as graph.facebook.com
- * is for every number): "fast" at 20 msg/s, and "slow" at 10 msg/s, whose sends Meta answers
- * only after SLOW_MS. Everything is queued before the dispatcher starts, so both meet a full
- * backlog at the same moment.
+ * not stall another. Two WhatsApp numbers and a Messenger page on the same sandbox (one origin,
+ * as graph.facebook.com is for every number and page): "fast" at 20 msg/s, "slow" at 10 msg/s,
+ * whose sends Meta answers only after SLOW_MS, and the page at 10 msg/s answering people who
+ * wrote to it. Everything is queued before the dispatcher starts, so all three meet a full
+ * backlog at the same moment. Meta's side enforces each one's throughput too (130429, 613): a
+ * send over it would be refused and retried, and none is.
  *
  * Each account sends on sockets of its own (GraphHttp.forAccount). With one pool per origin, the
  * slow number's requests held every socket and the fast one's waited behind them, up to SLOW_MS
@@ -21,7 +23,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app';
-import { SANDBOX_ACCOUNT, sandboxAccount } from '../../src/embedded-sandbox';
+import { SANDBOX_ACCOUNT, sandboxAccount, sandboxPage } from '../../src/embedded-sandbox';
 import { pullTemplates } from '../../src/engine/templates/sync';
 import type { SentRecord } from '../../src/sandbox/sandbox';
 import { type AccountWithLimits, upsertAccount } from '../../src/store/accounts-repo';
@@ -31,6 +33,7 @@ import { DIALECTS } from '../support/stores';
 
 const FAST = { name: 'fast', phoneNumberId: '100000000000011', wabaId: '200000000000011', rate: 20, n: 40 };
 const SLOW = { name: 'slow', phoneNumberId: '100000000000012', wabaId: '200000000000012', rate: 10, n: 13 };
+const PAGE = { name: 'page', pageId: '300000000000013', pageToken: 'page-token-13', rate: 10, n: 20 };
 /** How long Meta takes to answer each of the slow number's sends. */
 const SLOW_MS = 4_000;
 /** Requests in flight per account (DISPATCH_CONCURRENCY). */
@@ -48,35 +51,59 @@ function mostWithin(times: readonly number[], windowMs: number): number {
   return most;
 }
 
-async function addNumber(
+/** A channel account as an operator adds one (POST /v1/channel-accounts writes the same row). */
+async function addAccount(
   app: App,
-  n: { name: string; phoneNumberId: string; wabaId: string; rate: number },
+  a: {
+    name: string;
+    channel: 'whatsapp' | 'messenger';
+    externalId: string;
+    wabaId: string | null;
+    token: string;
+    rate: number;
+  },
 ): Promise<AccountWithLimits> {
   const box = openSecretBox(app.config.secrets, app.ctx.store, app.ctx.log);
-  const account = await upsertAccount(
+  return upsertAccount(
     app.ctx.store.db,
     box,
     {
-      id: `acc_${n.name}`,
-      name: n.name,
-      channel: 'whatsapp',
-      externalId: n.phoneNumberId,
-      wabaId: n.wabaId,
-      accessToken: SANDBOX_ACCOUNT.accessToken,
+      id: `acc_${a.name}`,
+      name: a.name,
+      channel: a.channel,
+      externalId: a.externalId,
+      wabaId: a.wabaId,
+      accessToken: a.token,
       appSecret: SANDBOX_ACCOUNT.appSecret,
       verifyToken: SANDBOX_ACCOUNT.verifyToken,
       baseUrl: app.config.whatsapp!.baseUrl,
       graphVersion: app.config.whatsapp!.graphVersion,
-      throughputMps: n.rate,
+      throughputMps: a.rate,
       source: 'api',
     },
     app.ctx.clock(),
   );
-  return account;
 }
 
 describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
   let h: Harness;
+  /** The people who wrote to the page (their windows are open), by PSID. */
+  const people: string[] = [];
+  const messenger = () => h.embedded.sandbox.messenger;
+  /** Someone writes to the page; resolves once Recontact knows them (the webhook made the contact). */
+  const person = async () => {
+    const { psid } = messenger().users.create(PAGE.pageId);
+    messenger().users.sendText(psid, 'Hola, ¿a qué hora abren?');
+    await h.waitFor(`the contact of ${psid}`, () =>
+      h.store.db
+        .selectFrom('contacts')
+        .select('id')
+        .where('account_id', '=', `acc_${PAGE.name}`)
+        .where('wa_id', '=', psid)
+        .executeTakeFirst(),
+    );
+    return psid;
+  };
   beforeAll(async () => {
     h = await startHarness(dialect, {
       // A few requests in flight per account: the slow number alone keeps that many sockets
@@ -95,13 +122,26 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
             }),
           ),
         ],
+        pages: [sandboxPage({ pageId: PAGE.pageId, pageToken: PAGE.pageToken, throughputMps: PAGE.rate })],
       },
     });
     for (const n of [FAST, SLOW]) {
-      const account = await addNumber(h.app, n);
+      const account = await addAccount(h.app, {
+        ...n,
+        channel: 'whatsapp',
+        externalId: n.phoneNumberId,
+        token: SANDBOX_ACCOUNT.accessToken,
+      });
       await pullTemplates(h.app.ctx, h.app.channel, account);
       h.embedded.sandbox.setWebhookUrl(n.phoneNumberId, `${h.url}/webhooks/whatsapp`);
     }
+    await addAccount(h.app, {
+      ...PAGE,
+      channel: 'messenger',
+      externalId: PAGE.pageId,
+      wabaId: null,
+      token: PAGE.pageToken,
+    });
     await h.app.accounts.reload();
     // One send each first: connections, statements and code paths warm, as in a running process.
     for (const n of [FAST, SLOW]) {
@@ -112,11 +152,18 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
       });
       expect(r.status).toBe(202);
     }
-    await h.waitFor('the warm-up sends', () => h.embedded.sandbox.sent().length >= 2);
+    const first = await person();
+    const r = await h.api('POST', '/v1/messages', { to: `psid:${first}`, text: { body: 'De 8 a 20 h.' } });
+    expect(r.status, JSON.stringify(r.json)).toBe(202);
+    await h.waitFor(
+      'the warm-up sends',
+      () => h.embedded.sandbox.sent().length >= 2 && messenger().sent().length >= 1,
+    );
+    for (let i = 0; i < PAGE.n; i++) people.push(await person());
   });
   afterAll(() => h.close());
 
-  it('paces each number at its own rate, and the slow one does not hold back the fast one', async () => {
+  it('paces each account at its own rate, and the slow number holds back neither the fast one nor the page', async () => {
     await h.app.dispatcher.stop();
     const res = await fetch(`${h.embedded.sandbox.url}/_sandbox/faults`, {
       method: 'POST',
@@ -127,9 +174,10 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
     const ids = new Map<string, string[]>([
       [FAST.phoneNumberId, []],
       [SLOW.phoneNumberId, []],
+      [PAGE.pageId, []],
     ]);
-    // Interleaved, as two bots sharing one Recontact would queue them.
-    for (let i = 0; i < Math.max(FAST.n, SLOW.n); i++) {
+    // Interleaved, as bots sharing one Recontact would queue them.
+    for (let i = 0; i < Math.max(FAST.n, SLOW.n, PAGE.n); i++) {
       for (const n of [FAST, SLOW]) {
         if (i >= n.n) continue;
         const r = await h.api('POST', '/v1/messages', {
@@ -139,6 +187,15 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
         });
         expect(r.status).toBe(202);
         ids.get(n.phoneNumberId)!.push(r.json.id);
+      }
+      if (i < PAGE.n) {
+        const r = await h.api('POST', '/v1/messages', {
+          to: `psid:${people[i]}`,
+          text: { body: 'Abrimos de 8 a 20 h, de lunes a sábado.' },
+        });
+        expect(r.status, JSON.stringify(r.json)).toBe(202);
+        expect(r.json.account_id).toBe(`acc_${PAGE.name}`);
+        ids.get(PAGE.pageId)!.push(r.json.id);
       }
     }
     const startedAt = Date.now();
@@ -152,17 +209,31 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
           (s) => s.phoneNumberId === phoneNumberId && ours.has(s.bizOpaque ?? '') && s.status !== 'failed',
         );
     };
+    const ourPeople = new Set(people);
+    const pageSent = () =>
+      messenger()
+        .sent()
+        .filter((s) => s.pageId === PAGE.pageId && ourPeople.has(s.recipientId));
     await h.waitFor(
       'every send accepted by the sandbox',
-      () => accepted(FAST.phoneNumberId).length >= FAST.n && accepted(SLOW.phoneNumberId).length >= SLOW.n,
+      () =>
+        accepted(FAST.phoneNumberId).length >= FAST.n &&
+        accepted(SLOW.phoneNumberId).length >= SLOW.n &&
+        pageSent().length >= PAGE.n,
       60_000,
     );
     const fast = accepted(FAST.phoneNumberId).map((s) => s.at);
     const slow = accepted(SLOW.phoneNumberId).map((s) => s.at);
+    const page = pageSent().map((s) => s.at);
 
-    // Each message once, by the number it was queued for.
+    // Each person on the page got one message, as RESPONSE (their window is open).
+    expect(new Set(pageSent().map((s) => s.recipientId)).size).toBe(PAGE.n);
+    expect(page).toHaveLength(PAGE.n);
+    expect(new Set(pageSent().map((s) => s.messagingType))).toEqual(new Set(['RESPONSE']));
+    // Each WhatsApp message once, by the number it was queued for.
     const counts = h.embedded.sandbox.countsByCallbackData();
     for (const [phone, list] of ids) {
+      if (phone === PAGE.pageId) continue;
       expect(list.map((id) => counts.get(id))).toEqual(list.map(() => 1));
       const by = new Set(
         h.embedded.sandbox
@@ -172,8 +243,15 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
       );
       expect(by).toEqual(new Set([phone]));
     }
-    // Meta's side never had to throttle either number (130429).
-    expect(h.embedded.sandbox.sent().filter((s) => s.errorCode === 130429)).toEqual([]);
+    // Meta never refused one of them (130429 on a number, 613 on the page): nothing was retried.
+    const all = [...ids.values()].flat();
+    const retried = await h.store.db
+      .selectFrom('message_events')
+      .select(['message_id', 'detail'])
+      .where('message_id', 'in', all)
+      .where('status', '=', 'retry_scheduled')
+      .execute();
+    expect(retried).toEqual([]);
 
     // How long each fast send took from its `sending` mark to Meta's receipt: waiting behind the
     // slow number's requests for a socket, it would be about SLOW_MS.
@@ -185,6 +263,8 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
     const postedAt = new Map(posted.map((m) => [m.id, Number(m.posted_at)]));
     const fastWaits = accepted(FAST.phoneNumberId).map((s) => s.at - postedAt.get(s.bizOpaque!)!);
     const fastLongestWait = Math.max(...fastWaits);
+    const pageMost = mostWithin(page, 1_000);
+    const pageDone = page.at(-1)! - startedAt;
 
     const fastMost = mostWithin(fast, 1_000);
     const slowMost = mostWithin(slow, 1_000);
@@ -196,7 +276,7 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
       `[multi-account ${dialect}] fast ${FAST.n} at ${FAST.rate}/s: most ${fastMost} in any second, ` +
         `done after ${fastDone} ms, longest from mark to Meta ${fastLongestWait} ms; slow ${SLOW.n} at ${SLOW.rate}/s answered after ${SLOW_MS} ms: ` +
         `most ${slowMost} in any second, ${slowMostSlowly} in any ${1_000 + SLOW_MS} ms, ${slowMostHeld} in any ${SLOW_MS} ms, ` +
-        `done after ${slowDone} ms\n`,
+        `done after ${slowDone} ms; page ${PAGE.n} at ${PAGE.rate}/s: most ${pageMost} in any second, done after ${pageDone} ms\n`,
     );
     expect(fastMost).toBeLessThanOrEqual(FAST.rate);
     expect(slowMost).toBeLessThanOrEqual(SLOW.rate);
@@ -207,5 +287,7 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
     // The slow backlog cannot end before SLOW_MS + SLOW_SPAN_MS from the start; the fast one
     // must be over at least SLOW_MS before that.
     expect(fast.at(-1)! - startedAt).toBeLessThan(SLOW_SPAN_MS);
+    expect(pageMost).toBeLessThanOrEqual(PAGE.rate);
+    expect(page.at(-1)! - startedAt).toBeLessThan(SLOW_SPAN_MS);
   }, 90_000);
 });
