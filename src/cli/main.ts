@@ -324,6 +324,20 @@ addCampaignRunCommands(campaigns, { remote, connected });
 addCampaignStatusCommand(campaigns, { remote, connected });
 addCampaignRecipientsCommand(campaigns, { remote, connected });
 
+const accounts = program
+  .command('accounts')
+  .description(
+    'Channel accounts of a running Recontact (needs an admin key); manage them with /v1/channel-accounts',
+  );
+
+remote(
+  accounts
+    .command('list')
+    .description(
+      'Every WhatsApp number and Messenger page: name, Meta id, status, pace, source, secret fingerprint, webhook path',
+    ),
+).action(async (opts) => process.exit(await (await import('./accounts')).runAccountsList(connected(opts))));
+
 const keys = program
   .command('keys')
   .description('API keys of a running Recontact: list, create, revoke, rotate (needs an admin key)');

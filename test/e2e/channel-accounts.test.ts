@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAccountsList } from '../../src/cli/accounts';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
 import { createLogger } from '../../src/logger';
 import { type Harness, startHarness } from '../support/harness';
@@ -407,6 +408,17 @@ describe.each(DIALECTS)('channel accounts on %s', (dialect) => {
     expect((await handshake('/webhooks/messenger', PAGE.verify_token)).status).toBe(200);
     expect((await handshake('/webhooks/whatsapp', NUMBER.verify_token)).status).toBe(200);
     expect((await handshake('/webhooks/whatsapp', 'nobody-has-this')).status).toBe(403);
+  });
+
+  it('lists the accounts on the command line, without a secret', async () => {
+    const lines: string[] = [];
+    expect(await runAccountsList({ url: h.url, apiKey: h.key, out: (l) => lines.push(l) })).toBe(0);
+    expect(lines[0]).toMatch(/^NAME +CHANNEL +META ID +STATUS +MPS +SOURCE +FINGERPRINT +WEBHOOK PATH$/);
+    const page = lines.find((l) => l.startsWith('clinic-page '));
+    expect(page).toMatch(
+      /clinic-page +messenger +400000000000042 +enabled +30 +api +[0-9a-f]{12} +\/webhooks\/messenger\/clinic-page$/,
+    );
+    answers.push(lines.join('\n'));
   });
 
   it('never puts a secret in an answer or in the log', async () => {
