@@ -289,7 +289,8 @@ export class Dispatcher {
       const lane = this.lane(account);
       if (!(await this.holds(lane))) continue;
       work += await this.sweep(lane);
-      work += await this.refill(lane);
+      // A disabled account sends nothing: its queued messages wait until it is enabled again.
+      if (account.disabledAt === null) work += await this.refill(lane);
       this.unstick(lane);
     }
     return work;
