@@ -22,12 +22,9 @@
  * and its backlog, about two seconds of work (four when loaded), is done long before.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app';
 import { SANDBOX_ACCOUNT, sandboxAccount, sandboxPage } from '../../src/embedded-sandbox';
 import { pullTemplates } from '../../src/engine/templates/sync';
 import type { SentRecord } from '../../src/sandbox/sandbox';
-import { type AccountWithLimits, upsertAccount } from '../../src/store/accounts-repo';
-import { openSecretBox } from '../../src/store/secret-key-file';
 import { type Harness, REMINDER, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
 
@@ -51,44 +48,11 @@ function mostWithin(times: readonly number[], windowMs: number): number {
   return most;
 }
 
-/** A channel account as an operator adds one (POST /v1/channel-accounts writes the same row). */
-async function addAccount(
-  app: App,
-  a: {
-    name: string;
-    channel: 'whatsapp' | 'messenger';
-    externalId: string;
-    wabaId: string | null;
-    token: string;
-    rate: number;
-  },
-): Promise<AccountWithLimits> {
-  const box = openSecretBox(app.config.secrets, app.ctx.store, app.ctx.log);
-  return upsertAccount(
-    app.ctx.store.db,
-    box,
-    {
-      id: `acc_${a.name}`,
-      name: a.name,
-      channel: a.channel,
-      externalId: a.externalId,
-      wabaId: a.wabaId,
-      accessToken: a.token,
-      appSecret: SANDBOX_ACCOUNT.appSecret,
-      verifyToken: SANDBOX_ACCOUNT.verifyToken,
-      baseUrl: app.config.whatsapp!.baseUrl,
-      graphVersion: app.config.whatsapp!.graphVersion,
-      throughputMps: a.rate,
-      source: 'api',
-    },
-    app.ctx.clock(),
-  );
-}
-
 describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
   let h: Harness;
   /** The people who wrote to the page (their windows are open), by PSID. */
   const people: string[] = [];
+  let pageId: string;
   const messenger = () => h.embedded.sandbox.messenger;
   /** Someone writes to the page; resolves once Recontact knows them (the webhook made the contact). */
   const person = async () => {
@@ -98,11 +62,22 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
       h.store.db
         .selectFrom('contacts')
         .select('id')
-        .where('account_id', '=', `acc_${PAGE.name}`)
+        .where('account_id', '=', pageId)
         .where('wa_id', '=', psid)
         .executeTakeFirst(),
     );
     return psid;
+  };
+  /** A channel account as an operator adds one. */
+  const addAccount = async (body: Record<string, unknown>) => {
+    const r = await h.api('POST', '/v1/channel-accounts', {
+      ...body,
+      app_secret: SANDBOX_ACCOUNT.appSecret,
+      verify_token: SANDBOX_ACCOUNT.verifyToken,
+      base_url: h.app.config.whatsapp!.baseUrl,
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    return r.json.id as string;
   };
   beforeAll(async () => {
     h = await startHarness(dialect, {
@@ -126,23 +101,24 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
       },
     });
     for (const n of [FAST, SLOW]) {
-      const account = await addAccount(h.app, {
-        ...n,
+      const id = await addAccount({
         channel: 'whatsapp',
-        externalId: n.phoneNumberId,
-        token: SANDBOX_ACCOUNT.accessToken,
+        name: n.name,
+        phone_number_id: n.phoneNumberId,
+        waba_id: n.wabaId,
+        access_token: SANDBOX_ACCOUNT.accessToken,
+        throughput_mps: n.rate,
       });
-      await pullTemplates(h.app.ctx, h.app.channel, account);
+      await pullTemplates(h.app.ctx, h.app.channel, h.app.accounts.get(id)!);
       h.embedded.sandbox.setWebhookUrl(n.phoneNumberId, `${h.url}/webhooks/whatsapp`);
     }
-    await addAccount(h.app, {
-      ...PAGE,
+    pageId = await addAccount({
       channel: 'messenger',
-      externalId: PAGE.pageId,
-      wabaId: null,
-      token: PAGE.pageToken,
+      name: PAGE.name,
+      page_id: PAGE.pageId,
+      page_token: PAGE.pageToken,
+      throughput_mps: PAGE.rate,
     });
-    await h.app.accounts.reload();
     // One send each first: connections, statements and code paths warm, as in a running process.
     for (const n of [FAST, SLOW]) {
       const r = await h.api('POST', '/v1/messages', {
@@ -194,7 +170,7 @@ describe.each(DIALECTS)('many accounts dispatched at once on %s', (dialect) => {
           text: { body: 'Abrimos de 8 a 20 h, de lunes a sábado.' },
         });
         expect(r.status, JSON.stringify(r.json)).toBe(202);
-        expect(r.json.account_id).toBe(`acc_${PAGE.name}`);
+        expect(r.json.account_id).toBe(pageId);
         ids.get(PAGE.pageId)!.push(r.json.id);
       }
     }
