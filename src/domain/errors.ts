@@ -53,7 +53,8 @@ export const ERROR_CODES = {
   API_KEY_LAST_ADMIN: 'Revoking this key would leave no active admin key.',
   WEBHOOK_SIGNATURE_INVALID: 'The webhook signature is missing or does not match the body.',
   WEBHOOK_VERIFY_FAILED: 'The webhook verification handshake failed.',
-  WEBHOOK_PAYLOAD_INVALID: 'The webhook body is not a WhatsApp Business Account notification.',
+  WEBHOOK_PAYLOAD_INVALID:
+    'The webhook body is not a notification of its channel (a WhatsApp Business Account, a Messenger page).',
   WEBHOOK_ENDPOINT_NOT_FOUND: 'No webhook endpoint with that id.',
   WEBHOOK_URL_FORBIDDEN:
     'The webhook URL is not http(s), carries a user name or password, or targets a private, loopback or other non-public address.',
