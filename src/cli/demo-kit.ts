@@ -106,6 +106,8 @@ export interface DemoSetup {
   clock?: () => number;
   sandbox?: Partial<SandboxOptions>;
   app?: Partial<Omit<AppOptions, 'config' | 'clock'>>;
+  /** Declare the sandbox's Messenger page as an account too (as `serve` does), after the number. */
+  messenger?: boolean;
 }
 
 export async function startDemo(
@@ -133,7 +135,12 @@ export async function startDemo(
     ...setup.sandbox,
   });
   const config = Object.freeze({ ...base, whatsapp: embedded.whatsapp });
-  const app = await createApp({ config, ...(setup.clock ? { clock: setup.clock } : {}), ...setup.app });
+  const app = await createApp({
+    config,
+    ...(setup.clock ? { clock: setup.clock } : {}),
+    ...(setup.messenger ? { declaredAccounts: [embedded.messenger] } : {}),
+    ...setup.app,
+  });
   const url = await app.listen(opts.port ?? 0, '127.0.0.1');
   embedded.connect(url);
   await pullTemplates(app.ctx, app.channel, app.accounts.all()[0]!);

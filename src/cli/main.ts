@@ -142,18 +142,36 @@ program
       throw new InvalidArgumentError('must be "appointment" (the default), "campaign" or "resume"');
     return v;
   })
+  .option(
+    '--channel <channel>',
+    "whatsapp (default) or messenger: the appointment story on the sandbox's Facebook page, with a utility template and postback buttons",
+    (v: string) => {
+      if (v !== 'whatsapp' && v !== 'messenger')
+        throw new InvalidArgumentError('must be "whatsapp" (the default) or "messenger"');
+      return v;
+    },
+    'whatsapp',
+  )
   .option('--database <url>', 'database URL (default: a temporary SQLite file)')
   .option('--port <port>', "Recontact's API port (0 = any free port)", parsePort, 0)
   .option('--sandbox-port <port>', "the sandbox's port (0 = any free port)", parsePort, 0)
-  .action(async (story: string | undefined, opts) =>
+  .action(async (story: string | undefined, { channel, ...opts }) => {
+    if (channel === 'messenger' && story !== undefined && story !== 'appointment') {
+      process.stderr.write(
+        `error: the ${story} story runs on WhatsApp only; on Messenger: recontact demo --channel messenger\n`,
+      );
+      process.exit(2);
+    }
     process.exit(
-      story === 'campaign'
-        ? await (await import('./demo-campaign')).demoCampaign(opts)
-        : story === 'resume'
-          ? await (await import('./demo-resume')).demoResume(opts)
-          : await (await import('./demo')).demo(opts),
-    ),
-  );
+      channel === 'messenger'
+        ? await (await import('./demo-messenger')).demoMessenger(opts)
+        : story === 'campaign'
+          ? await (await import('./demo-campaign')).demoCampaign(opts)
+          : story === 'resume'
+            ? await (await import('./demo-resume')).demoResume(opts)
+            : await (await import('./demo')).demo(opts),
+    );
+  });
 
 program
   .command('sandbox')
