@@ -1,7 +1,7 @@
 /**
  * A Messenger body applied by the webhook path (ingest.accept on the messenger channel, then
  * the processor), on both databases: the person's message opens the window and is their last
- * message; a reaction keeps the window open without being one; the echo of our own send opens
+ * message; a reaction keeps the window open without being one; the echo of a send opens
  * nothing; delivery and read watermarks move every earlier message of that person on that
  * page, and tell the bot; the same body delivered again changes nothing.
  */
@@ -133,7 +133,7 @@ describe.each(DIALECTS)('Messenger webhooks applied on %s', (dialect) => {
     );
     const sig = metaSignature(body, PAGE_SECRET);
     const accepted = await h.app.ingest.accept(body, sig, 'messenger');
-    expect(accepted.items).toBe(4); // the echo is not an item
+    expect(accepted.items).toBe(5); // the echo is a `sent` status, for no message of ours here
     await h.app.ingest.drain();
 
     // The reaction keeps the window open; the text is the last message (HUMAN_AGENT counts from it).
@@ -204,6 +204,72 @@ describe.each(DIALECTS)('Messenger webhooks applied on %s', (dialect) => {
       .where('account_id', '=', page.id)
       .execute();
     expect(inbound.map((i) => i.type).sort()).toEqual(['reaction', 'text']);
+  });
+
+  it("a send whose answer was lost is settled by its echo: Meta's proof, found by our id in metadata", async () => {
+    const now = Date.now();
+    const contact = await ensureContact(
+      h.store.db,
+      { id: 'ctc_echo_page', accountId: page.id, waId: '6845719238450001', phoneE164: null },
+      now - 60 * MIN,
+    );
+    const id = 'msg_01KBJ0F6N4Z3Y2X1W0V9T8S7R6';
+    await insertMessages(h.store.db, [
+      {
+        id,
+        accountId: page.id,
+        contactId: contact.id,
+        to: '6845719238450001',
+        content: { kind: 'text' },
+        template: null,
+        metadata: null,
+        idempotencyKey: null,
+        requestHash: null,
+        replyToProviderId: null,
+        queuedAt: now - 2_000,
+      },
+    ]);
+    // The POST left and its answer never came (a crash, a timeout): no Meta id is known.
+    await h.store.db
+      .updateTable('messages')
+      .set({ status: 'unconfirmed', posted_at: now - 1_000, doubt_until: now + 120_000 })
+      .where('id', '=', id)
+      .execute();
+    const body = Buffer.from(
+      JSON.stringify({
+        object: 'page',
+        entry: [
+          {
+            id: PAGE,
+            time: now,
+            messaging: [
+              {
+                sender: { id: PAGE },
+                recipient: { id: '6845719238450001' },
+                timestamp: now - 500,
+                message: {
+                  is_echo: true,
+                  app_id: 1517776481860111,
+                  metadata: id,
+                  mid: 'm_echo_lost',
+                  text: 'Hola',
+                },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    await h.app.ingest.accept(body, metaSignature(body, PAGE_SECRET), 'messenger');
+    await h.app.ingest.drain();
+    const row = await h.store.db
+      .selectFrom('messages')
+      .select(['status', 'provider_message_id', 'sent_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'sent', provider_message_id: 'm_echo_lost', sent_at: now - 500 });
+    // The echo is not the person: it opened no window.
+    expect((await findContact(h.store.db, page.id, '6845719238450001'))?.last_inbound_at).toBeNull();
   });
 
   it("a page's template review reaches the page's template (the page owns it, as a WABA does)", async () => {

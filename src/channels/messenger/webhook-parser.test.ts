@@ -1,6 +1,6 @@
 /**
  * Messenger webhook bodies as Meta posts them (fact sheet §4): batched entries from two pages,
- * millisecond times, quick replies, attachments and the sticker's dual form, echoes ignored,
+ * millisecond times, quick replies, attachments and the sticker's dual form, echoes as `sent`,
  * postbacks with and without a mid, reactions and referrals that reopen the window without
  * being messages, delivery and read watermarks, opt-ins and other events left out, template
  * review for pages; every malformed known field named by its path.
@@ -52,7 +52,7 @@ describe('parseMessengerWebhook: fixtures', () => {
     for (const f of files) expect(() => parseMessengerWebhook(raw(f)), f).not.toThrow();
   });
 
-  it('batched entries from two pages: text, quick reply, image in reply to ours, sticker; the echo is left out', () => {
+  it('batched entries from two pages: text, quick reply, image in reply to ours, sticker; the echo is a sent status', () => {
     const b = json('messages-batched.json');
     const ev = (i: number) => b.entry[i].messaging[0];
     expect(parseMessengerWebhook(raw('messages-batched.json'))).toStrictEqual([
@@ -101,7 +101,44 @@ describe('parseMessengerWebhook: fixtures', () => {
         isMessage: true,
         raw: ev(3),
       },
+      {
+        // Our send echoed (sender and recipient swapped): Meta took it. "case-8812" is not one
+        // of our ids, so the status is matched by the mid alone.
+        kind: 'status',
+        externalId: b.entry[4].messaging[0].sender.id,
+        recipientId: b.entry[4].messaging[0].recipient.id,
+        providerMessageId: b.entry[4].messaging[0].message.mid,
+        status: 'sent',
+        timestamp: 1767225611800,
+        raw: b.entry[4].messaging[0],
+      },
     ]);
+  });
+
+  it('an echo carrying our message id in metadata names that message', () => {
+    const body = {
+      object: 'page',
+      entry: [
+        {
+          id: PAGE_A,
+          time: 1767225612000,
+          messaging: [
+            {
+              sender: { id: PAGE_A },
+              recipient: { id: EMILIA },
+              timestamp: 1767225611800,
+              message: { is_echo: true, metadata: 'msg_01KBJ0F6N4Z3Y2X1W0V9T8S7R6', mid: 'm_1', text: 'Hi' },
+            },
+          ],
+        },
+      ],
+    };
+    const [item] = parseMessengerWebhook(Buffer.from(JSON.stringify(body)));
+    expect(item).toMatchObject({
+      kind: 'status',
+      status: 'sent',
+      ourMessageId: 'msg_01KBJ0F6N4Z3Y2X1W0V9T8S7R6',
+    });
   });
 
   it('postbacks carry their payload and title as a button, open the window and are not messages', () => {

@@ -10,8 +10,12 @@
  *   when any part is one, since stickers come in both forms until Aug 30, 2026) or a quick
  *   reply (type `quick_reply`, `button` = payload + title, so reply routing matches it like a
  *   WhatsApp button). `reply_to.mid` is the quoted message.
- * - `message.is_echo` → nothing: our own sends (or a human's from Meta's inbox) echoed back;
- *   they must not open the window, which only the person's actions do.
+ * - `message.is_echo` → a `sent` status for the message the page sent (sender and recipient
+ *   are swapped): Meta's proof that it took the message, found by our id in `metadata` (text
+ *   and buttons carry it) or by its mid. It is how a send whose answer was lost (a crash, a
+ *   timeout) is settled instead of held in doubt. An echo never opens the window, which only the
+ *   person's actions do; an echo of a person typing in Meta's inbox names no message of ours
+ *   and changes nothing.
  * - `postback` (Get Started, buttons, menu, utility-template POSTBACK buttons), `reaction`
  *   (action "react") and `referral` (an m.me link into an existing thread) → inbound with
  *   isMessage false: each reopens the 24 h window, none is a message (HUMAN_AGENT's 7 days
@@ -39,7 +43,7 @@
 import { createHash } from 'node:crypto';
 import { RecontactError } from '../../domain/errors';
 import { jsonMayHoldUnstorable, makeStorable } from '../../domain/storable-text';
-import type { InboundItem, TemplateStatusItem, WatermarkItem, WebhookItem } from '../channel';
+import type { InboundItem, StatusItem, TemplateStatusItem, WatermarkItem, WebhookItem } from '../channel';
 import { protectLargeIntegers } from '../whatsapp/webhook-parser';
 
 type Obj = Record<string, unknown>;
@@ -240,7 +244,7 @@ function messagingEvent(ev: Obj, path: string, entryTime: number | undefined): W
   // Echoes and opt-ins first: an opt-in's sender may be a user_ref (Checkbox plugin) with no PSID.
   if (ev.optin !== undefined) return undefined;
   const m = ev.message;
-  if (isObj(m) && m.is_echo === true) return undefined;
+  if (isObj(m) && m.is_echo === true) return echo(ev, m, path, entryTime);
   const known =
     m !== undefined ||
     ev.postback !== undefined ||
@@ -274,6 +278,29 @@ function messagingEvent(ev: Obj, path: string, entryTime: number | undefined): W
   const w = obj(ev[key], `${path}.${key}`);
   const fallback = timestamp ?? optMs(w, 'watermark', `${path}.${key}`);
   return watermark(withTime(e, fallback, path), w, `${path}.${key}`, status);
+}
+
+/** Our message ids (domain/ids.ts): only such a metadata names a message of ours. */
+const OUR_MESSAGE_ID = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+function echo(ev: Obj, m: Obj, path: string, entryTime: number | undefined): StatusItem {
+  const mp = `${path}.message`;
+  const item: StatusItem = {
+    kind: 'status',
+    // Swapped: the page sent it, the person received it.
+    externalId: id(obj(ev.sender, `${path}.sender`), 'id', `${path}.sender`),
+    recipientId: id(obj(ev.recipient, `${path}.recipient`), 'id', `${path}.recipient`),
+    providerMessageId: id(m, 'mid', mp, MAX_MID_LENGTH),
+    status: 'sent',
+    timestamp: 0,
+    raw: ev,
+  };
+  const at = optMs(ev, 'timestamp', path) ?? entryTime;
+  if (at === undefined) throw invalid(`${path}.timestamp`, 'is missing');
+  item.timestamp = at;
+  const metadata = optStr(m, 'metadata', mp);
+  if (metadata !== undefined && OUR_MESSAGE_ID.test(metadata)) item.ourMessageId = metadata;
+  return item;
 }
 
 function withTime(e: Envelope, timestamp: number | undefined, path: string): Envelope {
