@@ -16,7 +16,7 @@ import type {
   TemplateProvider,
   WebhookItem,
 } from './channel';
-import { verifySignature } from './whatsapp/signature';
+import { verifySignature } from './graph/signature';
 
 export type ChannelAdapter = Channel & TemplateProvider;
 

@@ -18,8 +18,8 @@ import {
   responseError,
   snippet,
   tryParseJson,
-} from '../whatsapp/http';
-import { verifySignature } from '../whatsapp/signature';
+} from '../graph/http';
+import { verifySignature } from '../graph/signature';
 import { MessengerPayloadError, serializeSendBody } from './payloads';
 import { createPageTemplateApi } from './template-api';
 import { parseMessengerWebhook } from './webhook-parser';

@@ -23,7 +23,7 @@ import type {
   ProviderTemplate,
   TemplateProvider,
 } from '../channel';
-import type { GraphHttp } from '../whatsapp/http';
+import type { GraphHttp } from '../graph/http';
 import { createTemplateApi } from '../whatsapp/template-api';
 
 /** What a page's template (Graph type MessengerBusinessTemplate) has; no quality_score. */

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelAccount, OutboundMessage } from '../channel';
+import { parseRetryAfter } from '../graph/http';
 import { createWhatsAppChannel, type WhatsAppChannel } from './client';
-import { parseRetryAfter } from './http';
 
 const TOKEN = 'EAAG-test-token';
 

@@ -15,9 +15,9 @@ import {
   localError,
   responseError,
   snippet,
-} from './http';
+} from '../graph/http';
+import { verifySignature } from '../graph/signature';
 import { serializeSendBody } from './payloads';
-import { verifySignature } from './signature';
 import { createTemplateApi } from './template-api';
 import { parseWebhook } from './webhook-parser';
 

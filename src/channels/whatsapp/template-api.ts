@@ -12,7 +12,14 @@ import type {
   ProviderTemplate,
   TemplateProvider,
 } from '../channel';
-import { type GraphHttp, type GraphResponse, localError, responseError, snippet, tryParseJson } from './http';
+import {
+  type GraphHttp,
+  type GraphResponse,
+  localError,
+  responseError,
+  snippet,
+  tryParseJson,
+} from '../graph/http';
 
 export const TEMPLATE_LIST_FIELDS =
   'id,name,status,category,language,components,parameter_format,quality_score,rejected_reason';

@@ -1,5 +1,6 @@
 /**
- * The Graph API transport shared by the send client and the template API: one undici Pool per
+ * The Graph API transport both Meta channels share (WhatsApp's Cloud API and Messenger's Send
+ * API are Graph endpoints alike), for the send clients and the template APIs: one undici Pool per
  * origin (created lazily, kept alive, reused), Bearer auth, and the mapping of every kind of
  * failure (Graph error bodies, non-JSON answers, network errors, timeouts, aborts) to
  * ProviderErrorInfo. Nothing here throws to its callers.
