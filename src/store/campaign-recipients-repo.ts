@@ -95,43 +95,63 @@ function sendAtExpression(t: SendTimes) {
   return sql`CAST(CASE s.time_zone ${sql.join(whens, sql` `)} ELSE ${fallback} END AS BIGINT)`;
 }
 
-/** How many recipients the campaign has in each stored state. */
-export async function storedCounts(
-  db: Kysely<Database>,
-  campaignId: string,
-): Promise<Array<{ state: StoredRecipientState; reason: string | null; n: number }>> {
-  const rows = await db
-    .selectFrom('campaign_recipients')
-    .select(['state', 'reason', sql<number>`COUNT(*)`.as('n')])
-    .where('campaign_id', '=', campaignId)
-    .groupBy(['state', 'reason'])
-    .execute();
-  return rows.map((r) => ({ state: r.state, reason: r.reason, n: Number(r.n) }));
+export interface CampaignCountRows {
+  /** Recipients by stored state (queued ones are counted by their messages). */
+  stored: Array<{ state: StoredRecipientState; reason: string | null; n: number }>;
+  /** The campaign's messages by status and error, withdrawn ones left out. */
+  messages: Array<{ status: MessageStatus; error_code: number | null; n: number; replied: number }>;
 }
 
-/** The campaign's messages by status and error, withdrawn ones left out. */
-export async function messageCounts(
+/**
+ * Both counts in ONE statement, so both are read from one snapshot: the runner moves recipients
+ * from `pending` to `queued` in the transaction that writes their messages, and two statements
+ * (each its own snapshot on PostgreSQL's READ COMMITTED, and on SQLite outside a transaction)
+ * could see a recipient as pending in the first and its message in the second — counted twice.
+ */
+export async function campaignCountRows(
   db: Kysely<Database>,
   campaignId: string,
-): Promise<Array<{ status: MessageStatus; error_code: number | null; n: number; replied: number }>> {
-  const rows = await db
+): Promise<CampaignCountRows> {
+  const recipients = db
+    .selectFrom('campaign_recipients')
+    .select([
+      sql<string>`'r'`.as('side'),
+      sql<string>`state`.as('state'),
+      'reason',
+      sql<number | null>`CAST(NULL AS INTEGER)`.as('error_code'),
+      sql<number>`COUNT(*)`.as('n'),
+      sql<number>`0`.as('replied'),
+    ])
+    .where('campaign_id', '=', campaignId)
+    .groupBy(['state', 'reason']);
+  const messages = db
     .selectFrom('messages')
     .select([
-      'status',
-      'error_code',
+      sql<string>`'m'`.as('side'),
+      sql<string>`status`.as('state'),
+      sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
+      sql<number | null>`error_code`.as('error_code'),
       sql<number>`COUNT(*)`.as('n'),
       sql<number>`COUNT(replied_at)`.as('replied'),
     ])
     .where('campaign_id', '=', campaignId)
     .where((eb) => eb.or([eb('error_class', 'is', null), eb('error_class', '!=', WITHDRAWN)]))
-    .groupBy(['status', 'error_code'])
-    .execute();
-  return rows.map((r) => ({
-    status: r.status,
-    error_code: r.error_code === null ? null : Number(r.error_code),
-    n: Number(r.n),
-    replied: Number(r.replied),
-  }));
+    .groupBy(['status', 'error_code']);
+  const rows = await recipients.unionAll(messages).execute();
+  const out: CampaignCountRows = { stored: [], messages: [] };
+  for (const r of rows) {
+    if (r.side === 'r') {
+      out.stored.push({ state: r.state as StoredRecipientState, reason: r.reason, n: Number(r.n) });
+    } else {
+      out.messages.push({
+        status: r.state as MessageStatus,
+        error_code: r.error_code === null ? null : Number(r.error_code),
+        n: Number(r.n),
+        replied: Number(r.replied),
+      });
+    }
+  }
+  return out;
 }
 
 /** Whether any recipient still waits for its send time. */

@@ -19,7 +19,7 @@ import {
 import { isoTimeOrNull } from '../../domain/iso-time';
 import { countryOfPhone } from '../../domain/phone';
 import { classifyProviderError } from '../../domain/provider-errors';
-import { messageCounts, replyStats, storedCounts } from '../../store/campaign-recipients-repo';
+import { campaignCountRows, replyStats } from '../../store/campaign-recipients-repo';
 import {
   type DeliveredGroup,
   deliveredGroups,
@@ -81,8 +81,7 @@ export async function campaignTally(db: Kysely<Database>, record: CampaignRecord
       excludedByReason,
     };
   }
-  const stored = await storedCounts(db, record.id);
-  const messages = await messageCounts(db, record.id);
+  const { stored, messages } = await campaignCountRows(db, record.id);
   const replies = await replyStats(db, record.id);
   for (const s of stored) {
     if (s.state === 'queued') continue; // counted by their messages
