@@ -14,7 +14,7 @@
  * outright for a while (AuthFailureLimiter), and bodies are capped.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { verifyHandshake } from '../../channels/whatsapp/handshake';
+import { verifyHandshake } from '../../channels/graph/handshake';
 import { CHANNEL_KINDS, type ChannelKind } from '../../domain/channels/channel-kind';
 import { RecontactError } from '../../domain/errors';
 import type { AccountWithLimits } from '../../engine/accounts';
