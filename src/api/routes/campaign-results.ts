@@ -50,7 +50,11 @@ export const campaignResultRoutes =
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${record.id}-recipients.csv"`)
-        .send(Readable.from(recipientCsv(deps.ctx.store.db, record.id, states)) as never);
+        .send(
+          Readable.from(
+            recipientCsv(deps.ctx.store.db, record.id, states, deps.accounts.get(accountId)?.channel),
+          ) as never,
+        );
     };
 
     app.get(
@@ -85,6 +89,7 @@ export const campaignResultRoutes =
           states: q.state,
           after: q.cursor,
           limit: q.limit,
+          channel: account.channel,
         });
         return {
           data: page.data,

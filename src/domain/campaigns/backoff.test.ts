@@ -297,6 +297,16 @@ describe('AutoPauseGuard', () => {
     expect(g.shouldPause(now)).toMatch(/^20 of the last 20 sends failed \(100%/);
   });
 
+  it("names the error in the campaign's channel's words: Messenger's 10 is not WhatsApp's", () => {
+    const pattern: Array<'ok' | number> = Array.from({ length: 10 }, () => 10);
+    const whatsapp = new AutoPauseGuard({ window: 10, minSends: 10 });
+    const messenger = new AutoPauseGuard({ window: 10, minSends: 10, channel: 'messenger' });
+    const at = feed(whatsapp, pattern);
+    feed(messenger, pattern);
+    expect(whatsapp.shouldPause(at)).toMatch(/WhatsApp error 10/);
+    expect(messenger.shouldPause(at)).toMatch(/Messenger error 10/);
+  });
+
   it('names the most frequent error in plain words', () => {
     const g = new AutoPauseGuard({ window: 20, minSends: 20 });
     const now = feed(g, [

@@ -315,6 +315,8 @@ export interface AutoPauseOptions {
   minSends?: number;
   /** Sends older than this are forgotten (e.g. before an overnight pause); none by default. */
   maxAgeMs?: number | null;
+  /** The campaign's channel: the pause reason names an error in that channel's words. */
+  channel?: ChannelKind;
 }
 
 export const AUTO_PAUSE_DEFAULTS = Object.freeze({
@@ -340,6 +342,7 @@ export class AutoPauseGuard {
   readonly threshold: number;
   readonly minSends: number;
   readonly maxAgeMs: number | null;
+  private readonly channel: ChannelKind | undefined;
 
   private readonly times: Float64Array;
   private readonly codes: Int32Array;
@@ -361,6 +364,7 @@ export class AutoPauseGuard {
       throw new RangeError(`maxAgeMs must be a positive number of milliseconds or null, got ${maxAgeMs}`);
     }
     this.window = window;
+    this.channel = options.channel;
     this.threshold = threshold;
     this.minSends = minSends;
     this.maxAgeMs = maxAgeMs;
@@ -418,7 +422,11 @@ export class AutoPauseGuard {
       }
     }
     const share = (n: number) => `${Math.round((n * 100) / sends)}%`;
-    const cause = classifyProviderError({ code: top, httpStatus: null }).reason;
+    const cause = classifyProviderError({
+      code: top,
+      httpStatus: null,
+      ...(this.channel ? { channel: this.channel } : {}),
+    }).reason;
     return (
       `${failed} of the last ${sends} sends failed (${share(failed)}; the campaign pauses at ` +
       `${Math.round(this.threshold * 100)}%). Most often (${topCount} ${topCount === 1 ? 'time' : 'times'}): ${cause}`

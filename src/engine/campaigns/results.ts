@@ -16,9 +16,11 @@ import {
   type PricingCategory,
   type RateCard,
 } from '../../domain/campaigns/rate-card';
+import type { ChannelKind } from '../../domain/channels/channel-kind';
 import { isoTimeOrNull } from '../../domain/iso-time';
 import { countryOfPhone } from '../../domain/phone';
 import { classifyProviderError } from '../../domain/provider-errors';
+import { accountChannel } from '../../store/account-channel';
 import { campaignCountRows, replyStats } from '../../store/campaign-recipients-repo';
 import {
   type DeliveredGroup,
@@ -227,7 +229,7 @@ export async function campaignResults(
     };
   }
   const [failures, median, funnel, delivered] = await Promise.all([
-    failuresOf(db, record.id),
+    failuresOf(db, record.id, (await accountChannel(db, record.accountId)) ?? 'whatsapp'),
     medianReplyMs(db, record.id),
     variantFunnel(db, record.id),
     input.rateCard ? deliveredGroups(db, record.id) : Promise.resolve(null),
@@ -249,7 +251,11 @@ function rate(part: number, whole: number): number | null {
   return Math.round((Math.min(part, whole) / whole) * 10_000) / 10_000;
 }
 
-async function failuresOf(db: Kysely<Database>, campaignId: string): Promise<FailureView[]> {
+async function failuresOf(
+  db: Kysely<Database>,
+  campaignId: string,
+  channel: ChannelKind,
+): Promise<FailureView[]> {
   const [messages, stored] = await Promise.all([
     messageFailures(db, campaignId),
     storedFailures(db, campaignId),
@@ -262,7 +268,8 @@ async function failuresOf(db: Kysely<Database>, campaignId: string): Promise<Fai
     else byKey.set(key, { code, reason, count: n });
   };
   for (const m of messages) {
-    if (m.code !== null) add(m.code, classifyProviderError({ code: m.code, httpStatus: null }).reason, m.n);
+    if (m.code !== null)
+      add(m.code, classifyProviderError({ code: m.code, httpStatus: null, channel }).reason, m.n);
     // Refused before Meta (the consent guard, a permanent transport failure): its own words.
     else add(null, m.message ?? m.errorClass ?? 'failed without a reason', m.n);
   }
@@ -457,6 +464,8 @@ export interface RecipientListInput {
   /** The contact id the previous page ended with (decoded from its cursor). */
   after?: string | undefined;
   limit: number;
+  /** The campaign's channel: failures are described in its words. */
+  channel?: ChannelKind;
 }
 
 /** A page in contact-id order; `nextAfter` is the last contact id of a full page, else null. */
@@ -473,7 +482,7 @@ export async function listRecipientViews(
   });
   const page = rows.slice(0, input.limit);
   return {
-    data: page.map(recipientView),
+    data: page.map((r) => recipientView(r, input.channel)),
     nextAfter: rows.length > input.limit ? (page[page.length - 1]?.contact_id ?? null) : null,
   };
 }
@@ -497,6 +506,7 @@ export async function* recipientCsv(
   db: Kysely<Database>,
   campaignId: string,
   states?: readonly RecipientFilter[],
+  channel?: ChannelKind,
 ): AsyncGenerator<string> {
   yield `${RECIPIENT_CSV_COLUMNS.join(',')}\n`;
   let after: string | undefined;
@@ -505,7 +515,7 @@ export async function* recipientCsv(
     if (rows.length === 0) return;
     yield rows
       .map((r) => {
-        const v = recipientView(r);
+        const v = recipientView(r, channel);
         return `${RECIPIENT_CSV_COLUMNS.map((c) => csvCell(v[c])).join(',')}\n`;
       })
       .join('');
@@ -525,7 +535,7 @@ export function csvCell(value: string | number | null): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-function recipientView(r: RecipientRow): RecipientView {
+function recipientView(r: RecipientRow, channel: ChannelKind | undefined): RecipientView {
   const state: RecipientState =
     r.stored_state === 'queued' && r.message_status !== null
       ? recipientStateOf(r.message_status)
@@ -536,7 +546,7 @@ function recipientView(r: RecipientRow): RecipientView {
     wa_id: r.wa_id,
     name: r.name,
     state,
-    reason: messageFailed ? failureReason(r) : r.reason,
+    reason: messageFailed ? failureReason(r, channel) : r.reason,
     error_code: messageFailed ? r.error_code : null,
     variant: r.variant,
     message_id: r.message_id,
@@ -546,7 +556,11 @@ function recipientView(r: RecipientRow): RecipientView {
   };
 }
 
-function failureReason(r: RecipientRow): string {
-  if (r.error_code !== null) return classifyProviderError({ code: r.error_code, httpStatus: null }).reason;
+/** A failure in the words of the channel that refused it (Messenger's 10 is not WhatsApp's). */
+function failureReason(r: RecipientRow, channel: ChannelKind | undefined): string {
+  if (r.error_code !== null) {
+    return classifyProviderError({ code: r.error_code, httpStatus: null, ...(channel ? { channel } : {}) })
+      .reason;
+  }
   return r.error_message ?? r.error_class ?? 'failed without a reason';
 }

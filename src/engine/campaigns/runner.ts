@@ -242,7 +242,10 @@ export class CampaignRunner {
       pace,
       allowance: Math.min(pace, MAX_DEPTH),
       lastAt: this.ctx.clock(),
-      guard: new AutoPauseGuard(this.opts.autoPause),
+      guard: new AutoPauseGuard({
+        ...this.opts.autoPause,
+        ...(account ? { channel: account.channel } : {}),
+      }),
       seen: undefined,
       movedAt: c.updatedAt,
       checkedAt: 0,
