@@ -193,13 +193,18 @@ templates
   .description("Check template files against Meta's rules offline (exit 1 on errors)")
   .argument('<files...>', 'template files: Recontact YAML/JSON, a Meta create body, or a Meta listing')
   .option('--json', 'machine-readable output')
+  .option('--channel <channel>', 'whatsapp (default) or messenger: a page adds its own rules', 'whatsapp')
   .addHelpText(
     'after',
-    '\nExit codes: 0 no errors (warnings allowed), 1 errors found or a file does not parse, 2 a file cannot be read.',
+    '\nExit codes: 0 no errors (warnings allowed), 1 errors found or a file does not parse, 2 a file cannot be read or a wrong option.',
   )
-  .action(async (files: string[], opts: { json?: boolean }) => {
+  .action(async (files: string[], opts: { json?: boolean; channel: string }) => {
+    if (opts.channel !== 'whatsapp' && opts.channel !== 'messenger') {
+      process.stderr.write(`error: --channel must be "whatsapp" or "messenger", got "${opts.channel}"\n`);
+      process.exit(2);
+    }
     const { runTemplatesLint } = await import('./templates-lint');
-    process.exit(await runTemplatesLint(files, { json: opts.json === true }));
+    process.exit(await runTemplatesLint(files, { json: opts.json === true, channel: opts.channel }));
   });
 
 templates

@@ -3,7 +3,9 @@
  * Recontact's own warnings. Exit code: 0 clean or warnings only, 1 on errors (including a file
  * that does not parse), 2 when a file cannot be read.
  */
+
 import { readFile as fsReadFile } from 'node:fs/promises';
+import type { ChannelKind } from '../domain/channels/channel-kind';
 import { isRecontactError } from '../domain/errors';
 import { parseTemplateFile, type TemplateFileSource } from '../domain/templates/file-format';
 import {
@@ -25,6 +27,8 @@ export interface TemplatesLintOptions {
   languages?: readonly string[];
   /** Rule ids to skip. */
   disable?: readonly string[];
+  /** The channel the templates are for: `messenger` adds a page's own rules. */
+  channel?: ChannelKind;
 }
 
 export interface FileProblem {
@@ -65,7 +69,11 @@ export async function lintFiles(
   opts: { readFile?: (p: string) => Promise<string> } & LintOptions = {},
 ): Promise<LintReport> {
   const read = opts.readFile ?? ((p: string) => fsReadFile(p, 'utf8'));
-  const lintOpts: LintOptions = { languages: opts.languages, disable: opts.disable };
+  const lintOpts: LintOptions = {
+    languages: opts.languages,
+    disable: opts.disable,
+    ...(opts.channel ? { channel: opts.channel } : {}),
+  };
   const reports: FileReport[] = [];
   const firstSeen = new Map<string, string>();
   for (const file of files) {
@@ -187,6 +195,7 @@ export async function runTemplatesLint(files: string[], opts: TemplatesLintOptio
     readFile: opts.readFile,
     languages: opts.languages,
     disable: opts.disable,
+    ...(opts.channel ? { channel: opts.channel } : {}),
   });
   if (opts.json) out(JSON.stringify(report, null, 2));
   else for (const line of formatReport(report)) out(line);

@@ -227,6 +227,33 @@ describe.each(DIALECTS)('Messenger send policy through the API on %s', (dialect)
     expect(Date.parse(agent.json.error.data.last_user_message_at)).toBe(Number(contact.last_user_message_at));
   });
 
+  it("a page's templates meet Messenger's own lint rules before anything reaches Meta", async () => {
+    const templates = [
+      {
+        name: 'promo_page',
+        language: 'es',
+        category: 'MARKETING',
+        components: [
+          {
+            type: 'BODY',
+            text: 'Hola {{1}}, 20% en tu próximo turno.',
+            example: { body_text: [['Emilia']] },
+          },
+          { type: 'BUTTONS', buttons: [{ type: 'COPY_CODE', example: 'SAVE20' }] },
+        ],
+      },
+    ];
+    const r = await h.api('POST', `/v1/templates/push?account_id=${PAGE_NAME}`, { templates });
+    expect(r.status, JSON.stringify(r.json)).toBe(422);
+    expect(r.json.error.code).toBe('TEMPLATE_INVALID');
+    const said = JSON.stringify(r.json.error.details);
+    expect(said).toContain('messenger-category-utility');
+    expect(said).toContain('messenger-button-type');
+    // The same file is fine for the WhatsApp number as far as these rules go.
+    const d = await h.api('POST', '/v1/templates/diff', { templates });
+    expect(JSON.stringify(d.json)).not.toContain('messenger-');
+  });
+
   it('refuses the tags Meta retired, HUMAN_AGENT from automation and any tag on WhatsApp, naming the rule', async () => {
     const { psid } = await person(2 * DAY);
     const retired = await send({

@@ -146,7 +146,11 @@ export const templateRoutes =
       },
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);
-        return diffTemplates(deps.templateProvider, account, readTemplateInput(sourceOf(req.body)));
+        return diffTemplates(
+          deps.templateProvider,
+          account,
+          readTemplateInput(sourceOf(req.body), { channel: account.channel }),
+        );
       },
     );
 
@@ -175,7 +179,7 @@ export const templateRoutes =
       },
       async (req) => {
         const account = deps.accounts.resolve(req.query.account_id);
-        const input = readTemplateInput(sourceOf(req.body));
+        const input = readTemplateInput(sourceOf(req.body), { channel: account.channel });
         return pushTemplates(deps.ctx, deps.templateProvider, account, input, {
           dryRun: req.body.dry_run === true,
         });

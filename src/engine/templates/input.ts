@@ -3,6 +3,8 @@
  * the shapes parseTemplateFile reads) or a list of template objects. Both are parsed the same
  * way and linted, so a push never sends Meta what the linter already knows it would refuse.
  */
+
+import type { ChannelKind } from '../../domain/channels/channel-kind';
 import { type ErrorDetail, RecontactError } from '../../domain/errors';
 import {
   type ParsedTemplate,
@@ -41,13 +43,14 @@ function syntaxName(name: string, hint: 'yaml' | 'json' | undefined): string {
 }
 
 /** Parses and lints; throws TEMPLATE_INVALID (with line and column) when the text does not parse. */
-export function readTemplateInput(src: TemplateSource): TemplateInput {
+export function readTemplateInput(src: TemplateSource, opts: { channel?: ChannelKind } = {}): TemplateInput {
   const fileName = 'file' in src ? (src.file_name ?? 'templates') : 'request';
   const parsed =
     'file' in src
       ? parseTemplateFile(src.file, syntaxName(fileName, src.format_hint))
       : parseTemplateFile(JSON.stringify({ templates: src.templates }), 'request.json');
-  const findings = lintTemplates(parsed.templates);
+  // A page's templates also meet Messenger's own rules (lint/messenger.ts).
+  const findings = lintTemplates(parsed.templates, opts.channel ? { channel: opts.channel } : {});
   return {
     source: parsed.source,
     fileName,

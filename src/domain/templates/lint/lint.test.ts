@@ -77,6 +77,8 @@ interface Case {
   defs?: unknown[];
   /** Substrings the failing finding's message (or fix) must contain. */
   says?: string[];
+  /** The channel the template is for (a Messenger page adds its own rules). */
+  channel?: 'messenger';
 }
 
 const base = utility();
@@ -1142,10 +1144,64 @@ const CASES: Case[] = [
     name: 'a quick reply declared as a marketing opt-out',
     def: { ...base, routing: { opt_out: { marketing: ['STOP_PROMOS'] } } },
   },
+  // a Messenger page's own rules (messenger.ts); messenger.test.ts has more
+  {
+    rule: 'messenger-category-utility',
+    ok: true,
+    channel: 'messenger',
+    name: 'a utility template',
+    def: base,
+  },
+  {
+    rule: 'messenger-category-utility',
+    ok: false,
+    channel: 'messenger',
+    name: 'a marketing template on a page',
+    def: { ...base, category: 'MARKETING' },
+    says: ['Utility Messages'],
+  },
+  { rule: 'messenger-button-type', ok: true, channel: 'messenger', name: 'quick replies', def: base },
+  {
+    rule: 'messenger-button-type',
+    ok: false,
+    channel: 'messenger',
+    name: 'a copy-code button on a page',
+    def: utility([body(), buttons(qr('Sí'), { type: 'COPY_CODE', example: 'SAVE10' })]),
+    says: ['COPY_CODE'],
+  },
+  {
+    rule: 'messenger-header-format',
+    ok: true,
+    channel: 'messenger',
+    name: 'a text header',
+    def: utility([{ type: 'HEADER', format: 'TEXT', text: 'Tu turno' }, body(), confirmCancel()]),
+  },
+  {
+    rule: 'messenger-header-format',
+    ok: false,
+    channel: 'messenger',
+    name: 'a document header on a page',
+    def: utility([
+      { type: 'HEADER', format: 'DOCUMENT', example: { header_handle: ['4::aW1hZ2U='] } },
+      body(),
+      confirmCancel(),
+    ]),
+    says: ['DOCUMENT'],
+  },
+  { rule: 'messenger-component-type', ok: true, channel: 'messenger', name: 'body and buttons', def: base },
+  {
+    rule: 'messenger-component-type',
+    ok: false,
+    channel: 'messenger',
+    name: 'a carousel on a page',
+    def: utility([body(), { type: 'CAROUSEL', cards: [] }]),
+    says: ['WhatsApp only'],
+  },
 ];
 
 function run(c: Case): Finding[] {
-  return c.defs ? lintTemplates(c.defs) : lintTemplate(c.def);
+  const opts = c.channel ? { channel: c.channel } : {};
+  return c.defs ? lintTemplates(c.defs, opts) : lintTemplate(c.def, opts);
 }
 
 describe('lint rules, one by one', () => {

@@ -9,6 +9,7 @@ import { examplesGroup } from './examples';
 import { footerGroup } from './footer';
 import { headerGroup } from './header';
 import { languageGroup } from './language';
+import { messengerGroup } from './messenger';
 import { nameGroup } from './name';
 import { recontactGroup } from './recontact';
 import { routingGroup } from './routing';
@@ -32,6 +33,7 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
   examplesGroup,
   recontactGroup,
   routingGroup,
+  messengerGroup,
 ];
 
 export const RULES: readonly RuleInfo[] = RULE_GROUPS.flatMap((g) => g.rules);

@@ -2,6 +2,7 @@
  * Types shared by the template linter: what a rule reports (Finding), what the registry says
  * about a rule (RuleInfo) and what a rule group sees while it checks one template (LintContext).
  */
+import type { ChannelKind } from '../../channels/channel-kind';
 import type { TemplateView } from './shape';
 
 export type Severity = 'error' | 'warning';
@@ -40,6 +41,8 @@ export interface LintOptions {
   disable?: readonly string[];
   /** Position of the entry in its file (0-based), to name an entry that has no usable name. */
   index?: number;
+  /** The channel the templates are for: a Messenger page adds its own rules (messenger.ts). */
+  channel?: ChannelKind;
 }
 
 /** What a rule says about one problem; severity and default metaCode come from the registry. */
