@@ -41,12 +41,17 @@
  * RecontactError('WEBHOOK_PAYLOAD_INVALID') whose message names the exact path.
  */
 import { createHash } from 'node:crypto';
-import { RecontactError } from '../../domain/errors';
-import { jsonMayHoldUnstorable, makeStorable } from '../../domain/storable-text';
 import type { InboundItem, StatusItem, TemplateStatusItem, WatermarkItem, WebhookItem } from '../channel';
-import { protectLargeIntegers } from '../whatsapp/webhook-parser';
-
-type Obj = Record<string, unknown>;
+import {
+  invalid,
+  isObj,
+  type Obj,
+  obj,
+  optStr,
+  parseWebhookRoot,
+  str,
+  typeName,
+} from '../graph/webhook-json';
 
 /** Page ids and PSIDs are Graph ids (digits, under 20 today); anything this long is not one. */
 const MAX_ID_LENGTH = 64;
@@ -58,45 +63,9 @@ const TEMPLATE_STATUS_FIELDS: ReadonlySet<string> = new Set([
   'messenger_template_status_update',
 ]);
 
-function invalid(path: string, problem: string): RecontactError {
-  const message = path === '' ? problem : `${path} ${problem}`;
-  return new RecontactError('WEBHOOK_PAYLOAD_INVALID', message, {
-    details: [{ path: path === '' ? '(body)' : path, message: problem }],
-    hint: 'Messenger webhooks are posted by Meta with object "page" (fact sheet §4); the body stays in the inbox as received.',
-  });
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  return Array.isArray(v) ? 'array' : typeof v;
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function obj(v: unknown, path: string): Obj {
-  if (isObj(v)) return v;
-  throw v === undefined
-    ? invalid(path, 'is missing')
-    : invalid(path, `must be an object, got ${typeName(v)}`);
-}
-
 function optArr(v: unknown, path: string): unknown[] | undefined {
   if (v === undefined || Array.isArray(v)) return v;
   throw invalid(path, `must be an array, got ${typeName(v)}`);
-}
-
-function optStr(o: Obj, key: string, path: string): string | undefined {
-  const v = o[key];
-  if (v === undefined || typeof v === 'string') return v;
-  throw invalid(`${path}.${key}`, `must be a string, got ${typeName(v)}`);
-}
-
-function str(o: Obj, key: string, path: string): string {
-  const v = optStr(o, key, path);
-  if (v === undefined) throw invalid(`${path}.${key}`, 'is missing');
-  return v;
 }
 
 /** A Graph id: a non-empty string (or a JSON integer, which Meta has been seen to send). */
@@ -326,21 +295,7 @@ function templateStatus(pageId: string, v: Obj, vp: string): TemplateStatusItem 
 
 /** Parses a (signature-verified) Messenger webhook body. Throws RecontactError('WEBHOOK_PAYLOAD_INVALID'). */
 export function parseMessengerWebhook(rawBody: Buffer): WebhookItem[] {
-  if (rawBody.length === 0) throw invalid('', 'body is empty');
-  const text = rawBody.toString('utf8');
-  let root: unknown;
-  try {
-    root = JSON.parse(protectLargeIntegers(text));
-  } catch (e) {
-    throw invalid('', `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (jsonMayHoldUnstorable(text)) makeStorable(root);
-  if (!isObj(root)) throw invalid('', `body must be a JSON object, got ${typeName(root)}`);
-  if (root.object !== 'page') {
-    throw root.object === undefined
-      ? invalid('object', 'is missing')
-      : invalid('object', `is ${JSON.stringify(root.object)}, expected "page"`);
-  }
+  const root = parseWebhookRoot(rawBody, 'page');
   const entries = optArr(root.entry, 'entry');
   if (entries === undefined) throw invalid('entry', 'is missing');
   const out: WebhookItem[] = [];

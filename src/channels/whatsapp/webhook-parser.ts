@@ -31,9 +31,7 @@
  * what Meta was acknowledged for is always storable; a pre-check on the raw text for the
  * escapes that produce them keeps ordinary bodies on the plain path.
  */
-import { RecontactError } from '../../domain/errors';
 import type { ProviderStatus } from '../../domain/message';
-import { jsonMayHoldUnstorable, makeStorable } from '../../domain/storable-text';
 import type {
   IdentityChangeItem,
   InboundItem,
@@ -46,8 +44,18 @@ import type {
   UserPreferenceItem,
   WebhookItem,
 } from '../channel';
+import {
+  arr,
+  invalid,
+  isObj,
+  type Obj,
+  obj,
+  optStr,
+  parseWebhookRoot,
+  str,
+  typeName,
+} from '../graph/webhook-json';
 
-type Obj = Record<string, unknown>;
 type ErrorEntry = { code: number; title: string; message?: string; details?: string };
 
 /** Statuses seen that this version does not know (for logs and tests). */
@@ -65,117 +73,6 @@ const PROVIDER_STATUSES: ReadonlySet<string> = new Set<ProviderStatus>([
 
 /** user_preferences values seen that this version does not know (for logs and tests). */
 export const unknownPreferenceValues = new Set<string>();
-
-/** An integer literal of ≥ 16 digits right after `:`, `[` or `,` (possibly inside a string: pre-check only). */
-const MAYBE_LARGE_INTEGER = /[:[,]\s*-?[1-9]\d{15}/;
-
-const MAX_SAFE = String(Number.MAX_SAFE_INTEGER);
-
-/** Whether the digit run text[start, end) (no leading zero) is above Number.MAX_SAFE_INTEGER. */
-function unsafeDigits(text: string, start: number, end: number): boolean {
-  const len = end - start;
-  if (len !== MAX_SAFE.length) return len > MAX_SAFE.length;
-  return text.slice(start, end) > MAX_SAFE;
-}
-
-/**
- * Wraps every JSON integer literal (outside strings) whose magnitude is above
- * Number.MAX_SAFE_INTEGER in double quotes, so that JSON.parse keeps its exact digits; every other
- * value parses exactly as with JSON.parse.
- * Exported for tests.
- */
-export function protectLargeIntegers(text: string): string {
-  if (!MAYBE_LARGE_INTEGER.test(text)) return text;
-  let out = '';
-  let copied = 0;
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const ch = text.charCodeAt(i);
-    if (ch === 34 /* " */) {
-      // Skip the string literal, honouring backslash escapes.
-      i++;
-      while (i < n) {
-        const c = text.charCodeAt(i);
-        if (c === 92 /* \ */) i += 2;
-        else if (c === 34) break;
-        else i++;
-      }
-      i++;
-      continue;
-    }
-    if (ch === 45 /* - */ || (ch >= 48 && ch <= 57)) {
-      const start = i;
-      if (ch === 45) i++;
-      const digitsStart = i;
-      while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-      const digits = i - digitsStart;
-      const next = i < n ? text.charCodeAt(i) : -1;
-      const isInteger = next !== 46 /* . */ && next !== 101 /* e */ && next !== 69; /* E */
-      // A leading zero is invalid JSON; leave it for JSON.parse to reject.
-      if (
-        isInteger &&
-        digits >= 16 &&
-        text.charCodeAt(digitsStart) !== 48 &&
-        unsafeDigits(text, digitsStart, i)
-      ) {
-        out += `${text.slice(copied, start)}"${text.slice(start, i)}"`;
-        copied = i;
-      }
-      // Skip the rest of a non-integer literal (fraction, exponent).
-      while (i < n) {
-        const c = text.charCodeAt(i);
-        if ((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45) i++;
-        else break;
-      }
-      continue;
-    }
-    i++;
-  }
-  return copied === 0 ? text : out + text.slice(copied);
-}
-
-function invalid(path: string, problem: string): RecontactError {
-  const message = path === '' ? problem : `${path} ${problem}`;
-  return new RecontactError('WEBHOOK_PAYLOAD_INVALID', message, {
-    details: [{ path: path === '' ? '(body)' : path, message: problem }],
-  });
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  return Array.isArray(v) ? 'array' : typeof v;
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function obj(v: unknown, path: string): Obj {
-  if (isObj(v)) return v;
-  throw v === undefined
-    ? invalid(path, 'is missing')
-    : invalid(path, `must be an object, got ${typeName(v)}`);
-}
-
-function arr(v: unknown, path: string): unknown[] {
-  if (Array.isArray(v)) return v;
-  throw v === undefined ? invalid(path, 'is missing') : invalid(path, `must be an array, got ${typeName(v)}`);
-}
-
-function str(o: Obj, key: string, path: string): string {
-  const v = o[key];
-  if (typeof v === 'string') return v;
-  throw v === undefined
-    ? invalid(`${path}.${key}`, 'is missing')
-    : invalid(`${path}.${key}`, `must be a string, got ${typeName(v)}`);
-}
-
-function optStr(o: Obj, key: string, path: string): string | undefined {
-  const v = o[key];
-  if (v === undefined || typeof v === 'string') return v;
-  throw invalid(`${path}.${key}`, `must be a string, got ${typeName(v)}`);
-}
 
 /** Unix seconds, as Meta's string ("1749416383") or as a number → milliseconds. */
 function timestampMs(o: Obj, key: string, path: string): number {
@@ -611,23 +508,7 @@ function entryTime(entry: Obj, ep: string): number | undefined {
 
 /** Parses a (signature-verified) webhook body. Throws RecontactError('WEBHOOK_PAYLOAD_INVALID'). */
 export function parseWebhook(rawBody: Buffer): WebhookItem[] {
-  if (rawBody.length === 0) throw invalid('', 'body is empty');
-  let root: unknown;
-  const text = rawBody.toString('utf8');
-  try {
-    root = JSON.parse(protectLargeIntegers(text));
-  } catch (e) {
-    throw invalid('', `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  // Every string an item can carry comes from here: NUL and lone surrogates become U+FFFD, so an
-  // acknowledged body is storable on every database (PostgreSQL text refuses NUL).
-  if (jsonMayHoldUnstorable(text)) makeStorable(root);
-  if (!isObj(root)) throw invalid('', `body must be a JSON object, got ${typeName(root)}`);
-  if (root.object !== 'whatsapp_business_account') {
-    throw root.object === undefined
-      ? invalid('object', 'is missing')
-      : invalid('object', `is ${JSON.stringify(root.object)}, expected "whatsapp_business_account"`);
-  }
+  const root = parseWebhookRoot(rawBody, 'whatsapp_business_account');
   const entries = arr(root.entry, 'entry');
   const out: WebhookItem[] = [];
   for (let i = 0; i < entries.length; i++) {

@@ -116,6 +116,52 @@ const REASON_131064 =
   'example promotions sent as utility); check every template’s category in WhatsApp Manager, then ' +
   'resume (WhatsApp error 131064).';
 
+type Base = { code: number | null; reason: string };
+
+/** Meta says the account sends too fast (WhatsApp 130429, Messenger 613): halve its pace a minute. */
+function tooFast(base: Base, minDelayMs: number | undefined, retryAfterMs: number): CampaignBackoff {
+  return {
+    ...base,
+    kind: 'slow_account',
+    factor: 0.5,
+    recoverMs: MINUTE,
+    retryAfterMs: Math.max(minDelayMs ?? SECOND, retryAfterMs),
+    countsAsFailure: false,
+  };
+}
+
+/** A call limit (80007, 4, …): stop the account a minute, doubling while it repeats, up to an hour. */
+function callLimited(base: Base, repeats: number, retryAfterMs: number): CampaignBackoff {
+  return {
+    ...base,
+    kind: 'pause_account',
+    forMs: Math.max(escalate(MINUTE, repeats, HOUR), retryAfterMs),
+    countsAsFailure: false,
+  };
+}
+
+/** What the classification alone says, once the channel's special codes are handled. */
+function byClass(
+  base: Base,
+  c: { class: string; minDelayMs?: number | undefined },
+  retryAfterMs: number,
+  personal: boolean,
+): CampaignBackoff {
+  switch (c.class) {
+    case 'account_fatal':
+      return { ...base, kind: 'pause_campaign', countsAsFailure: true };
+    case 'retry_later':
+      return {
+        ...base,
+        kind: 'retry',
+        minDelayMs: Math.max(c.minDelayMs ?? 0, retryAfterMs),
+        countsAsFailure: false,
+      };
+    default:
+      return { ...base, kind: 'fail_recipient', countsAsFailure: !personal };
+  }
+}
+
 export function campaignBackoff(code: number | null, context: BackoffContext = {}): CampaignBackoff {
   const repeats = context.repeats ?? 1;
   if (!(Number.isInteger(repeats) && repeats >= 1)) {
@@ -128,14 +174,7 @@ export function campaignBackoff(code: number | null, context: BackoffContext = {
   const base = { code, reason: c.reason };
   switch (code) {
     case 130429:
-      return {
-        ...base,
-        kind: 'slow_account',
-        factor: 0.5,
-        recoverMs: MINUTE,
-        retryAfterMs: Math.max(c.minDelayMs ?? SECOND, retryAfterMs),
-        countsAsFailure: false,
-      };
+      return tooFast(base, c.minDelayMs, retryAfterMs);
     case 131048:
       return {
         ...base,
@@ -163,12 +202,7 @@ export function campaignBackoff(code: number | null, context: BackoffContext = {
       };
     case 80007:
     case 4:
-      return {
-        ...base,
-        kind: 'pause_account',
-        forMs: Math.max(escalate(MINUTE, repeats, HOUR), retryAfterMs),
-        countsAsFailure: false,
-      };
+      return callLimited(base, repeats, retryAfterMs);
     case 131057:
       return {
         ...base,
@@ -179,23 +213,7 @@ export function campaignBackoff(code: number | null, context: BackoffContext = {
   }
   if (code !== null && CAMPAIGN_WIDE.has(code))
     return { ...base, kind: 'pause_campaign', countsAsFailure: true };
-  switch (c.class) {
-    case 'account_fatal':
-      return { ...base, kind: 'pause_campaign', countsAsFailure: true };
-    case 'retry_later':
-      return {
-        ...base,
-        kind: 'retry',
-        minDelayMs: Math.max(c.minDelayMs ?? 0, retryAfterMs),
-        countsAsFailure: false,
-      };
-    default:
-      return {
-        ...base,
-        kind: 'fail_recipient',
-        countsAsFailure: code === null || !PERSONAL.has(code),
-      };
-  }
+  return byClass(base, c, retryAfterMs, code !== null && PERSONAL.has(code));
 }
 
 /** Messenger subcodes every remaining recipient would hit the same way (the template, the tag). */
@@ -224,42 +242,16 @@ function messengerBackoff(
   });
   const base = { code, reason: c.reason };
   if (c.class === 'retry_later' && (code === 613 || subcode === 2534040)) {
-    return {
-      ...base,
-      kind: 'slow_account',
-      factor: 0.5,
-      recoverMs: MINUTE,
-      retryAfterMs: Math.max(c.minDelayMs ?? SECOND, retryAfterMs),
-      countsAsFailure: false,
-    };
+    return tooFast(base, c.minDelayMs, retryAfterMs);
   }
   if (code === 4 || code === 32 || code === 80001 || code === 80006) {
-    return {
-      ...base,
-      kind: 'pause_account',
-      forMs: Math.max(escalate(MINUTE, repeats, HOUR), retryAfterMs),
-      countsAsFailure: false,
-    };
+    return callLimited(base, repeats, retryAfterMs);
   }
   if (subcode !== null && MESSENGER_CAMPAIGN_WIDE.has(subcode))
     return { ...base, kind: 'pause_campaign', countsAsFailure: true };
-  switch (c.class) {
-    case 'account_fatal':
-      return { ...base, kind: 'pause_campaign', countsAsFailure: true };
-    case 'retry_later':
-      return {
-        ...base,
-        kind: 'retry',
-        minDelayMs: Math.max(c.minDelayMs ?? 0, retryAfterMs),
-        countsAsFailure: false,
-      };
-    default: {
-      const personal =
-        (code !== null && MESSENGER_PERSONAL.has(code)) ||
-        (subcode !== null && MESSENGER_PERSONAL.has(subcode));
-      return { ...base, kind: 'fail_recipient', countsAsFailure: !personal };
-    }
-  }
+  const personal =
+    (code !== null && MESSENGER_PERSONAL.has(code)) || (subcode !== null && MESSENGER_PERSONAL.has(subcode));
+  return byClass(base, c, retryAfterMs, personal);
 }
 
 function escalate(baseMs: number, repeats: number, capMs: number): number {
