@@ -25,8 +25,9 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
   });
   afterAll(() => h.close());
 
+  // 30 s: the paced campaign below sends one message a second, which a loaded machine stretches.
   const seen = (type: string, match: (d: Record<string, any>) => boolean = () => true) =>
-    h.waitFor(type, () => h.events.find((e) => e.type === type && match(e.data)));
+    h.waitFor(type, () => h.events.find((e) => e.type === type && match(e.data)), 30_000);
 
   it('emits every type of the catalogue, each matching its schema exactly', async () => {
     // A window that closes a few seconds from now, with a waiting mark whose resume goes at the
@@ -182,7 +183,7 @@ describe.each(DIALECTS)('events as the bot receives them, on %s', (dialect) => {
       // Parsing drops fields the schema does not name: none may be dropped.
       expect(parsed.data, `${event.type} has only documented fields`).toEqual(envelope);
     }
-  });
+  }, 90_000);
 });
 
 /** Meta's template webhooks that the sandbox does not originate, signed as Meta signs them. */
