@@ -8,10 +8,18 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-/** Starts a TypeScript entry point in its own Node process and waits for the line that names its URL. */
-export function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> {
+/**
+ * Starts a TypeScript entry point in its own Node process (with `nodeArgs`, e.g. --cpu-prof, which
+ * NODE_OPTIONS refuses) and waits for the line that names its URL.
+ */
+export function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  nodeArgs: string[] = [],
+): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

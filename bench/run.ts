@@ -16,15 +16,14 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { Pool } from 'undici';
-import type { MessageStatus } from '../src/domain/message';
 import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
-import { openStore, type Store } from '../src/store/database';
+import { openStore } from '../src/store/database';
 import { runAudienceBench } from './audience-count';
 import { bareLoop, drive } from './bare-loop';
+import { DONE, expectAll as expectAllOf, nothingLeft, postMessages as postN, waitUntil } from './phases-core';
 import { type Proc, peakRss, startProcess } from './procs';
-import { API_KEY, freshDatabase, recontactEnv } from './recontact-env';
+import { freshDatabase, recontactEnv } from './recontact-env';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
@@ -44,71 +43,6 @@ interface Row {
   rssRecontact: number;
   rssSandbox: number;
 }
-
-async function waitUntil(probe: () => Promise<boolean>, what: string, ms = 600_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function countStatus(store: Store, statuses: readonly MessageStatus[]): Promise<number> {
-  const r = await store.db
-    .selectFrom('messages')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', 'in', statuses)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
-/**
- * Polled while Recontact works, so it must be cheap: both counts read only a partial index
- * (literal status lists let SQLite use it), never the whole table.
- */
-async function nothingLeft(store: Store, what: 'dispatch' | 'webhooks'): Promise<boolean> {
-  const q =
-    what === 'dispatch'
-      ? sql<{ n: number }>`SELECT (SELECT COUNT(*) FROM messages WHERE status = 'queued')
-          + (SELECT COUNT(*) FROM messages WHERE status = 'sending')
-          + (SELECT COUNT(*) FROM messages WHERE status = 'unconfirmed') AS n`
-      : sql<{ n: number }>`SELECT COUNT(*) AS n FROM webhook_inbox WHERE status = 'pending'`;
-  const r = await q.execute(store.db);
-  return Number(r.rows[0]?.n) === 0;
-}
-
-async function expectAll(store: Store, statuses: readonly MessageStatus[]): Promise<void> {
-  const n = await countStatus(store, statuses);
-  if (n !== N) throw new Error(`expected ${N} messages in ${statuses.join('/')}, found ${n}`);
-}
-
-/** Posts N template sends to the API with 64 in flight; resolves when all were acknowledged (202). */
-async function postMessages(url: string): Promise<void> {
-  const api = new Pool(url, { connections: 64 });
-  const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
-  await drive(N, 64, async (i) => {
-    const res = await api.request({
-      method: 'POST',
-      path: '/v1/messages',
-      headers,
-      body: JSON.stringify({
-        to: `+1 650 555 ${String(i % 10_000).padStart(4, '0')}`,
-        template: {
-          name: 'appointment_reminder',
-          language: 'es_AR',
-          body: ['Emilia', 'la Dra. Gómez', 'lunes 3 de marzo a las 10:00'],
-          buttons: [{ payload: `CONFIRM:${i}` }, { payload: `CANCEL:${i}` }],
-        },
-        metadata: { i },
-      }),
-    });
-    if (res.statusCode !== 202) throw new Error(`API answered ${res.statusCode}: ${await res.body.text()}`);
-    await res.body.dump();
-  });
-  await api.close();
-}
-
-const DONE: MessageStatus[] = ['accepted', 'sent', 'delivered', 'read'];
 
 async function benchDialect(dialect: string): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'recontact-bench-'));
@@ -133,13 +67,13 @@ async function benchDialect(dialect: string): Promise<Row> {
     const api1 = await serve(env1, ['--no-dispatch']);
     const store = await openStore({ url: db1 });
     let t = performance.now();
-    await postMessages(api1.url);
+    await postN(api1.url, N);
     const intake = N / ((performance.now() - t) / 1000);
     log(`(b1) API intake ${fmt(intake)} msg/s`);
     const worker = await startProcess(['src/cli/main.ts', 'worker'], env1, /(worker) running/);
     procs.push(worker);
     await waitUntil(() => nothingLeft(store, 'dispatch'), 'dispatch');
-    await expectAll(store, DONE);
+    await expectAllOf(store, N, DONE);
     // Timed by the database itself, from the first acceptance to the last: process start-up
     // (loading TypeScript, opening the store) is not dispatch.
     const span = await store.db
@@ -175,7 +109,7 @@ async function benchDialect(dialect: string): Promise<Row> {
     const webhookAck = (3 * N) / ((performance.now() - t) / 1000);
     await waitUntil(() => nothingLeft(store, 'webhooks'), 'webhook processing');
     const webhookApplied = (3 * N) / ((performance.now() - t) / 1000);
-    await expectAll(store, ['read']);
+    await expectAllOf(store, N, ['read']);
     log(`(c) webhooks ${fmt(webhookAck)} events/s acknowledged, ${fmt(webhookApplied)} applied`);
     const steady = await ackLatencyAtRate(hooks, bodies, TARGET_EVENTS_PER_S / 10, 5);
     log(
@@ -191,10 +125,10 @@ async function benchDialect(dialect: string): Promise<Row> {
     const both = await serve(recontactEnv(sandbox.url, db2, bare.concurrency));
     const store2 = await openStore({ url: db2 });
     t = performance.now();
-    await postMessages(both.url);
+    await postN(both.url, N);
     await waitUntil(() => nothingLeft(store2, 'dispatch'), 'end-to-end dispatch');
     const endToEnd = N / ((performance.now() - t) / 1000);
-    await expectAll(store2, DONE);
+    await expectAllOf(store2, N, DONE);
     log(`(b) end to end ${fmt(endToEnd)} msg/s`);
     await store2.close();
     return {

@@ -1,0 +1,81 @@
+/**
+ * The steps every send benchmark shares: posting N template sends to the API and waiting until
+ * a worker has dispatched them all.
+ */
+import { sql } from 'kysely';
+import { Pool } from 'undici';
+import type { MessageStatus } from '../src/domain/message';
+import type { Store } from '../src/store/database';
+import { drive } from './bare-loop';
+import { API_KEY } from './recontact-env';
+
+export async function waitUntil(probe: () => Promise<boolean>, what: string, ms = 600_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function countStatus(store: Store, statuses: readonly MessageStatus[]): Promise<number> {
+  const r = await store.db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', statuses)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * Polled while Recontact works, so it must be cheap: both counts read only a partial index
+ * (literal status lists let SQLite use it), never the whole table.
+ */
+export async function nothingLeft(store: Store, what: 'dispatch' | 'webhooks'): Promise<boolean> {
+  const q =
+    what === 'dispatch'
+      ? sql<{ n: number }>`SELECT (SELECT COUNT(*) FROM messages WHERE status = 'queued')
+          + (SELECT COUNT(*) FROM messages WHERE status = 'sending')
+          + (SELECT COUNT(*) FROM messages WHERE status = 'unconfirmed') AS n`
+      : sql<{ n: number }>`SELECT COUNT(*) AS n FROM webhook_inbox WHERE status = 'pending'`;
+  const r = await q.execute(store.db);
+  return Number(r.rows[0]?.n) === 0;
+}
+
+export const DONE: MessageStatus[] = ['accepted', 'sent', 'delivered', 'read'];
+
+export async function expectAll(store: Store, n: number, statuses: readonly MessageStatus[]): Promise<void> {
+  const found = await countStatus(store, statuses);
+  if (found !== n) throw new Error(`expected ${n} messages in ${statuses.join('/')}, found ${found}`);
+}
+
+/** Waits until nothing is left to dispatch and checks every message was accepted. */
+export async function waitForDispatch(store: Store, n: number): Promise<void> {
+  await waitUntil(() => nothingLeft(store, 'dispatch'), 'dispatch');
+  await expectAll(store, n, DONE);
+}
+
+/** Posts n template sends to the API with 64 in flight; resolves when all were acknowledged (202). */
+export async function postMessages(url: string, n: number): Promise<void> {
+  const api = new Pool(url, { connections: 64 });
+  const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+  await drive(n, 64, async (i) => {
+    const res = await api.request({
+      method: 'POST',
+      path: '/v1/messages',
+      headers,
+      body: JSON.stringify({
+        to: `+1 650 555 ${String(i % 10_000).padStart(4, '0')}`,
+        template: {
+          name: 'appointment_reminder',
+          language: 'es_AR',
+          body: ['Emilia', 'la Dra. Gómez', 'lunes 3 de marzo a las 10:00'],
+          buttons: [{ payload: `CONFIRM:${i}` }, { payload: `CANCEL:${i}` }],
+        },
+        metadata: { i },
+      }),
+    });
+    if (res.statusCode !== 202) throw new Error(`API answered ${res.statusCode}: ${await res.body.text()}`);
+    await res.body.dump();
+  });
+  await api.close();
+}
