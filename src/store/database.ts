@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { classifyDatabaseError, type DatabaseFault } from './database-faults';
 import type { Database } from './schema';
+import { startCheckpointer } from './sqlite-checkpointer';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type { DatabaseFault } from './database-faults';
@@ -48,6 +49,8 @@ export interface StoreOptions {
 }
 
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** How often the checkpoint thread copies the WAL back into the database file. */
+const SQLITE_CHECKPOINT_INTERVAL_MS = 200;
 export const DEFAULT_PG_STATEMENT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PG_CONNECT_TIMEOUT_MS = 5_000;
 /** A query gets this much longer than statement_timeout before the client gives up on the
@@ -68,17 +71,32 @@ function openSqlite(opts: StoreOptions): Store {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
   sqlite.pragma(`busy_timeout = ${Math.floor(opts.sqliteBusyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS)}`);
-  // Fewer, bigger checkpoints make index-heavy writes cheaper (performance-anchors.md, 2c), but a
-  // checkpoint runs inside some commit and stalls the event loop: at 10,000 pages the webhook
-  // acknowledgement p99 at 5,000 events/s was 24 ms, at 2,000 pages 8 ms (npm run bench).
-  sqlite.pragma('wal_autocheckpoint = 2000');
+  // Checkpoints run on a thread of their own (sqlite-checkpointer.ts), not inside our commits.
+  // Should that thread die, SQLite's own checkpoints come back: at 2,000 pages they stalled the
+  // event loop least (webhook acknowledgement p99 at 5,000 events/s 8 ms, 24 ms at 10,000 pages).
+  const autoCheckpoint = () => sqlite.pragma('wal_autocheckpoint = 2000');
+  const checkpointer =
+    opts.url === ':memory:'
+      ? undefined
+      : startCheckpointer(opts.url, {
+          intervalMs: SQLITE_CHECKPOINT_INTERVAL_MS,
+          onError: () => {},
+          onExit: () => {
+            if (sqlite.open) autoCheckpoint();
+          },
+        });
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
+  else autoCheckpoint();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     dialect: 'sqlite',
     location: opts.url,
     ...faultRecorder((err) => classifyDatabaseError(err, { dialect: 'sqlite' })),
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
 

@@ -9,13 +9,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import { HELD_AT, WITHDRAWN } from './campaign-recipients-repo';
 import {
-  claimDueMessages,
   markAccepted,
   markPosting,
   markRetry,
   markStaleSendsUnconfirmed,
   markUnconfirmed,
-  releaseStaleOwnLeases,
+  readDueMessages,
   revertUnpostedMarks,
   settleExpiredDoubts,
 } from './dispatch-repo';
@@ -81,59 +80,46 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
   const status = async (id: string) =>
     (await store.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow()).status;
 
-  it('claims no more than the limit, whatever the plan (ANALYZE of an empty table first)', async () => {
-    // The plan flip that once claimed 20,000 rows at once followed statistics of an empty table.
+  it('reads due rows oldest first, no more than the limit, and writes nothing', async () => {
     await sql`ANALYZE messages`.execute(store.db);
-    await insert(Array.from({ length: 2_000 }, (_, i) => row(`m${String(i).padStart(5, '0')}`)));
-    const claimed = await claimDueMessages(store.db, {
-      accountId: 'acc',
-      workerId: 'w1',
-      now: T0,
-      leaseMs: 60_000,
-      limit: 50,
-    });
-    expect(claimed).toHaveLength(50);
-    const leased = await store.db
+    await insert([
+      ...Array.from({ length: 2_000 }, (_, i) => row(`m${String(i).padStart(5, '0')}`)),
+      row('later', { next_attempt_at: T0 + 5_000 }),
+      row('other', { account_id: 'acc2' }),
+    ]);
+    const read = await readDueMessages(store.db, { accountId: 'acc', now: T0, limit: 50, skip: new Set() });
+    expect(read.map((m) => m.id)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `m${String(i).padStart(5, '0')}`),
+    );
+    expect(read[0]).toMatchObject({ to_wa: '15550001', attempts: 0 });
+    const touched = await store.db
       .selectFrom('messages')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('locked_by', '=', 'w1')
+      .where((eb) => eb.or([eb('locked_by', 'is not', null), eb('status', '!=', 'queued')]))
       .executeTakeFirstOrThrow();
-    expect(Number(leased.n)).toBe(50);
-    // Oldest due first, and the claim leaves the status alone: nothing is in doubt yet.
-    expect(claimed[0]!.id).toBe('m00000');
-    expect(await status('m00000')).toBe('queued');
+    expect(Number(touched.n)).toBe(0);
+    // What the caller holds already is left out, and the limit still counts new rows.
+    const next = await readDueMessages(store.db, {
+      accountId: 'acc',
+      now: T0,
+      limit: 3,
+      skip: new Set(read.map((m) => m.id)),
+    });
+    expect(next.map((m) => m.id)).toEqual(['m00050', 'm00051', 'm00052']);
+    expect(
+      (await readDueMessages(store.db, { accountId: 'acc', now: T0 + 5_000, limit: 5_000, skip: new Set() }))
+        .length,
+    ).toBe(2_001);
   });
 
-  it('fences claims: a leased row is nobody else’s until its lease ends', async () => {
-    await insert([row('a'), row('b'), row('later', { next_attempt_at: T0 + 5_000 })]);
-    const first = await claimDueMessages(store.db, {
-      accountId: 'acc',
-      workerId: 'w1',
-      now: T0,
-      leaseMs: 1_000,
-      limit: 10,
-    });
-    expect(first.map((m) => m.id)).toEqual(['a', 'b']);
-    const second = await claimDueMessages(store.db, {
-      accountId: 'acc',
-      workerId: 'w2',
-      now: T0 + 500,
-      leaseMs: 1_000,
-      limit: 10,
-    });
-    expect(second).toEqual([]);
-    // w2 cannot mark what w1 leased; after the lease, w2 may claim and mark it.
-    expect(await markPosting(store.db, 'w2', ['a'], T0 + 500, 60_000)).toEqual([]);
-    const third = await claimDueMessages(store.db, {
-      accountId: 'acc',
-      workerId: 'w2',
-      now: T0 + 1_000,
-      leaseMs: 1_000,
-      limit: 1,
-    });
-    expect(third.map((m) => m.id)).toEqual(['a']);
-    expect(await markPosting(store.db, 'w1', ['a'], T0 + 1_001, 60_000)).toEqual([]);
-    expect(await markPosting(store.db, 'w2', ['a'], T0 + 1_001, 60_000)).toEqual(['a']);
+  it('fences posting: of two workers that read the same row, exactly one marks it', async () => {
+    await insert([row('a'), row('b')]);
+    const w1 = await readDueMessages(store.db, { accountId: 'acc', now: T0, limit: 10, skip: new Set() });
+    const w2 = await readDueMessages(store.db, { accountId: 'acc', now: T0, limit: 10, skip: new Set() });
+    expect(w1.map((m) => m.id)).toEqual(['a', 'b']);
+    expect(w2.map((m) => m.id)).toEqual(['a', 'b']);
+    expect(await markPosting(store.db, 'w2', ['a'], T0 + 500, 60_000)).toEqual(['a']);
+    expect(await markPosting(store.db, 'w1', ['a', 'b'], T0 + 501, 60_000)).toEqual(['b']);
     const a = await store.db
       .selectFrom('messages')
       .selectAll()
@@ -141,8 +127,17 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     expect(a.status).toBe('sending');
     expect(a.attempts).toBe(1);
-    expect(a.posted_at).toBe(T0 + 1_001);
-    expect(a.locked_until).toBe(T0 + 1_001 + 60_000); // the lease runs from the POST
+    expect(a.locked_by).toBe('w2');
+    expect(a.posted_at).toBe(T0 + 500);
+    expect(a.locked_until).toBe(T0 + 500 + 60_000); // the poster's hold runs from the POST
+    // A row no longer due (a paused campaign moved it) is not marked either.
+    await insert([row('held', { next_attempt_at: T0 + 10_000 })]);
+    expect(await markPosting(store.db, 'w1', ['held'], T0 + 502, 60_000)).toEqual([]);
+    // Marked rows are no longer read as due.
+    expect(
+      (await readDueMessages(store.db, { accountId: 'acc', now: T0 + 600, limit: 10, skip: new Set() }))
+        .length,
+    ).toBe(0);
   });
 
   it('undoes a sending mark that committed though the worker never posted', async () => {
@@ -297,8 +292,6 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
     expect(expired.doubt_until).toBe(T0 + 10 + 30_000);
     expect(await status('alive')).toBe('sending');
     expect(await status('mine-now')).toBe('sending');
-    // The unposted row a previous life leased is freed at once.
-    expect(await releaseStaleOwnLeases(store.db, { accountId: 'acc', workerId: 'me', now: T0 })).toBe(1);
   });
 
   it('settles expired doubts by the policy', async () => {

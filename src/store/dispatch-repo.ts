@@ -1,11 +1,16 @@
 /**
- * The dispatcher's side of the messages table: claims, the "posting" mark, results, and the
- * doubt sweep. Every write is fenced by the lease it relies on, so a worker that lost a row
- * (its lease lapsed and another worker took the account) cannot change it any more.
+ * The dispatcher's side of the messages table: reading due rows, the "posting" mark, results,
+ * and the doubt sweep.
  *
- * Claims lease `queued` rows without changing their status: a row becomes `sending` only when
- * its POST is about to leave (markPosting), so after a crash the rows in doubt are exactly those
- * that may have reached Meta, not a whole claimed batch.
+ * Reading due rows writes nothing. The account lease (leases-repo.ts) makes one worker the only
+ * sender of an account, so a per-row lease would only rewrite every row once more; the worker
+ * keeps what it read in memory. Should two workers ever both believe they hold an account (a
+ * stalled holder whose lease lapsed), markPosting's `queued → sending` is the fence: one
+ * statement changes a row once, so exactly one of them posts it. Every later write is fenced by
+ * the worker that posted the row, so a worker that lost it cannot change it any more.
+ *
+ * A row becomes `sending` only when its POST is about to leave, so after a crash the rows in
+ * doubt are exactly those that may have reached Meta, not a whole batch read ahead.
  */
 
 import { type Kysely, type Selectable, sql } from 'kysely';
@@ -13,7 +18,6 @@ import type { ConsentState } from '../domain/contacts/consent';
 import { ACCEPTABLE_FROM, CLAIMABLE_STATUSES, type InDoubtPolicy } from '../domain/message';
 import { fenceRequeued } from './campaign-recipients-repo';
 import { chunks } from './chunks';
-import { takesRowLocks } from './row-locks';
 import type { Database, MessagesTable } from './schema';
 
 type Row = Selectable<MessagesTable>;
@@ -33,41 +37,47 @@ export interface ClaimedMessage {
 }
 
 /**
- * Leases due `queued` rows of one account to this worker. The candidate ids are materialised
- * first, so the LIMIT holds whatever plan the database picks: once, after ANALYZE of an empty
- * table, PostgreSQL ran `WHERE id IN (SELECT … LIMIT n)` as a semi join that re-ran the
- * subquery per outer row and claimed every queued row at once. The status is a literal so
- * SQLite sees that the query implies the partial index `messages_claimable`.
+ * Due `queued` rows of one account, oldest due first, leaving out the ids the caller holds
+ * already (its buffer). The ids come from the partial index `messages_claimable` alone (it
+ * covers them; the status is a literal so SQLite sees that the query implies the index), then
+ * only the new rows are read whole.
  */
-export async function claimDueMessages(
+export async function readDueMessages(
   db: Kysely<Database>,
-  p: { accountId: string; workerId: string; now: number; leaseMs: number; limit: number },
+  p: { accountId: string; now: number; limit: number; skip: ReadonlySet<string> },
 ): Promise<ClaimedMessage[]> {
   if (p.limit <= 0) return [];
-  const lock = takesRowLocks(db) ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const res = await sql<ClaimedMessage>`
-    WITH picked AS MATERIALIZED (
-      SELECT id FROM messages
-       WHERE account_id = ${p.accountId}
-         AND status = ${CLAIMABLE}
-         AND next_attempt_at <= ${p.now}
-         AND (locked_until IS NULL OR locked_until <= ${p.now})
-       ORDER BY next_attempt_at, id
-       LIMIT ${p.limit}
-       ${lock})
-    UPDATE messages
-       SET locked_by = ${p.workerId}, locked_until = ${p.now + p.leaseMs}
-      FROM picked
-     WHERE messages.id = picked.id
-    RETURNING messages.id, messages.to_wa, messages.content, messages.reply_to_provider_id, messages.attempts`.execute(
-    db,
-  );
-  return res.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const due = await sql<{ id: string }>`
+    SELECT id FROM messages
+     WHERE account_id = ${p.accountId}
+       AND status = ${CLAIMABLE}
+       AND next_attempt_at <= ${p.now}
+     ORDER BY next_attempt_at, id
+     LIMIT ${p.limit + p.skip.size}`.execute(db);
+  const ids = due.rows
+    .map((r) => r.id)
+    .filter((id) => !p.skip.has(id))
+    .slice(0, p.limit);
+  if (ids.length === 0) return [];
+  const byId = new Map<string, ClaimedMessage>();
+  for (const part of chunks(ids, CHUNK)) {
+    const rows = await db
+      .selectFrom('messages')
+      .select(['id', 'to_wa', 'content', 'reply_to_provider_id', 'attempts'])
+      .where('id', 'in', part)
+      .where('status', '=', CLAIMABLE_STATUSES[0])
+      .execute();
+    for (const r of rows) byId.set(r.id, r);
+  }
+  // In due order, as the index gave them; a row that left the queue meanwhile is gone.
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /**
- * Records that these POSTs are about to leave: `sending`, the attempt counted, the lease renewed.
- * Only rows this worker still leases change; the caller posts exactly the ids returned.
+ * Records that these POSTs are about to leave: `sending`, the attempt counted, this worker the
+ * poster until `now + leaseMs`. Only rows still `queued` and due change (a cancel, an erasure or
+ * a campaign's pause may have taken one meanwhile, or another worker posted it); the caller posts
+ * exactly the ids returned.
  */
 export async function markPosting(
   db: Kysely<Database>,
@@ -84,13 +94,12 @@ export async function markPosting(
         status: 'sending',
         attempts: eb('attempts', '+', 1),
         posted_at: now,
-        // The lease now runs from the POST, so a long wait in the buffer cannot make a send
-        // still in flight look abandoned.
+        // Until then a send still in flight is this worker's; after, it looks abandoned.
+        locked_by: workerId,
         locked_until: now + leaseMs,
         updated_at: now,
       }))
       .where('id', 'in', part)
-      .where('locked_by', '=', workerId)
       .where('status', '=', 'queued')
       // A paused campaign holds its queued rows in the future (campaign-recipients-repo):
       // one already buffered here is not posted.
@@ -269,7 +278,7 @@ export function markUnconfirmed(
   );
 }
 
-/** A leased row and what its contact has agreed to since it was queued (the consent guard). */
+/** A row read for sending and what its contact has agreed to since it was queued (the consent guard). */
 export interface ClaimConsent {
   id: string;
   templateCategory: string | null;
@@ -310,10 +319,9 @@ export async function findClaimsOptedOut(
   return out;
 }
 
-/** Fails leased, never-posted rows the consent guard held back; returns the ids that changed. */
+/** Fails never-posted rows the consent guard held back; returns the ids that changed. */
 export async function failRefusedClaims(
   db: Kysely<Database>,
-  workerId: string,
   rows: ReadonlyArray<{ id: string; errorMessage: string }>,
   now: number,
 ): Promise<string[]> {
@@ -332,44 +340,12 @@ export async function failRefusedClaims(
         updated_at: now,
       })
       .where('id', '=', r.id)
-      .where('locked_by', '=', workerId)
       .where('status', '=', CLAIMABLE_STATUSES[0])
       .returning('id')
       .execute();
     for (const x of res) out.push(x.id);
   }
   return out;
-}
-
-/** Hands leased but unposted rows back (graceful stop, lost account) for anyone to claim at once. */
-export async function releaseLeases(db: Kysely<Database>, workerId: string, ids: string[], now: number) {
-  for (const part of chunks(ids, CHUNK)) {
-    await db
-      .updateTable('messages')
-      .set({ locked_by: null, locked_until: null, updated_at: now })
-      .where('id', 'in', part)
-      .where('locked_by', '=', workerId)
-      .where('status', '=', 'queued')
-      .execute();
-  }
-}
-
-/**
- * A worker taking an account over frees the `queued` rows a previous process with the same
- * worker id had leased (they were never posted) so they go out at once instead of after the lease.
- */
-export async function releaseStaleOwnLeases(
-  db: Kysely<Database>,
-  p: { accountId: string; workerId: string; now: number },
-): Promise<number> {
-  const res = await db
-    .updateTable('messages')
-    .set({ locked_by: null, locked_until: null, updated_at: p.now })
-    .where('account_id', '=', p.accountId)
-    .where('status', '=', 'queued')
-    .where('locked_by', '=', p.workerId)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows);
 }
 
 /**

@@ -17,7 +17,6 @@ import { messageStatusEvent } from '../events/payloads';
 export async function refuseOptedOut(
   ctx: EngineContext,
   events: EventBus,
-  workerId: string,
   claimed: readonly ClaimedMessage[],
 ): Promise<Set<string>> {
   if (claimed.length === 0) return new Set();
@@ -47,7 +46,7 @@ export async function refuseOptedOut(
   if (refusals.length === 0) return new Set();
   const now = ctx.clock();
   const failed = await ctx.store.db.transaction().execute(async (trx) => {
-    const ids = await failRefusedClaims(trx, workerId, refusals, now);
+    const ids = await failRefusedClaims(trx, refusals, now);
     await insertMessageEvents(
       trx,
       ids.map((id) => ({

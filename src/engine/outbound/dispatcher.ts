@@ -3,7 +3,8 @@
  * it drives is drawn in src/domain/message.ts; per account, one worker at a time (the holder of
  * the account's lease, since Meta's limits are per phone number):
  *
- *   1. claim: lease a batch of due `queued` rows (status unchanged) into the lane's buffer;
+ *   1. read: a batch of due `queued` rows into the lane's buffer, writing nothing (the account
+ *      lease is what makes them this worker's; see dispatch-repo.ts);
  *   2. pace: take a token per message from the account's bucket;
  *   3. mark: record those rows `sending` in one statement, just before their POSTs leave;
  *   4. post with at most `concurrency` requests in flight;
@@ -50,7 +51,6 @@ import { HELD_AT } from '../../store/campaign-recipients-repo';
 import {
   type AcceptedResult,
   type ClaimedMessage,
-  claimDueMessages,
   type FailedResult,
   markAccepted,
   markFailed,
@@ -59,8 +59,7 @@ import {
   markStaleSendsUnconfirmed,
   markUnconfirmed,
   type RetryResult,
-  releaseLeases,
-  releaseStaleOwnLeases,
+  readDueMessages,
   revertUnpostedMarks,
   settleExpiredDoubts,
   type UnconfirmedResult,
@@ -98,17 +97,17 @@ export interface DispatcherOptions {
 interface AccountLane {
   account: AccountWithLimits;
   bucket: TokenBucket;
-  /** Leased rows waiting for a token. */
+  /** Due rows read for this account, waiting for a token. */
   buffer: ClaimedMessage[];
   /** Granted a token (at `grantedAt`), waiting for their `sending` mark to commit. */
   toPost: Granted[];
   marking: boolean;
   markQueued: boolean;
+  /** Being marked `sending` right now (still `queued` in the database until that commits). */
+  beingMarked: ClaimedMessage[];
   /** Marked or being marked `sending`, posted or about to be: counts against concurrency. */
   inflight: number;
-  claiming: boolean;
-  /** A claim failed, maybe after its commit: leases this lane does not know of may exist. */
-  claimInDoubt: boolean;
+  reading: boolean;
   /** `sending` marks whose commit may have happened although we were told it failed: never posted. */
   unpostedMarks: Array<{ ids: string[]; postedAt: number }>;
   pacingTimer: NodeJS.Timeout | undefined;
@@ -217,15 +216,12 @@ export class Dispatcher {
     }
     clearTimeout(this.recordRetryTimer);
     await this.flush();
-    const unsent = [...this.lanes.values()].flatMap((l) => [...l.buffer.splice(0), ...l.toPost.splice(0)]);
+    // Unposted rows are still `queued` in the database: whoever holds the account next reads them.
+    for (const l of this.lanes.values()) {
+      l.buffer.splice(0);
+      l.toPost.splice(0);
+    }
     try {
-      if (unsent.length)
-        await releaseLeases(
-          this.ctx.store.db,
-          this.opts.workerId,
-          unsent.map((m) => m.id),
-          this.ctx.clock(),
-        );
       // Hand the accounts over at once instead of making the next worker wait for expiry.
       await releaseAccountLeases(this.ctx.store.db, this.opts.workerId);
     } catch (err) {
@@ -263,9 +259,9 @@ export class Dispatcher {
         toPost: [],
         marking: false,
         markQueued: false,
+        beingMarked: [],
         inflight: 0,
-        claiming: false,
-        claimInDoubt: false,
+        reading: false,
         unpostedMarks: [],
         pacingTimer: undefined,
         heldUntil: 0,
@@ -310,7 +306,7 @@ export class Dispatcher {
       ttlMs: this.opts.accountLeaseMs,
     });
     if (held) {
-      if (lane.heldUntil === 0) await this.takeOver(lane, now);
+      if (lane.heldUntil === 0) this.takeOver(lane);
       lane.heldUntil = now + this.opts.accountLeaseMs;
       lane.renewAt = now + this.opts.accountLeaseMs / 3;
       return true;
@@ -318,25 +314,16 @@ export class Dispatcher {
     if (lane.heldUntil !== 0) {
       this.ctx.log.warn(
         { account: lane.account.id },
-        'lost the account lease; handing buffered messages back',
+        'lost the account lease; dropping the messages read ahead (they stay queued for the holder)',
       );
       lane.heldUntil = 0;
-      const unsent = [...lane.buffer.splice(0)].map((m) => m.id);
-      if (unsent.length) await releaseLeases(this.ctx.store.db, this.opts.workerId, unsent, now);
+      lane.buffer.splice(0);
     }
     return false;
   }
 
-  private async takeOver(lane: AccountLane, now: number): Promise<void> {
-    const freed = await releaseStaleOwnLeases(this.ctx.store.db, {
-      accountId: lane.account.id,
-      workerId: this.opts.workerId,
-      now,
-    });
-    this.ctx.log.info(
-      { account: lane.account.id, ...(freed ? { freed_unposted: freed } : {}) },
-      'now dispatching for this account',
-    );
+  private takeOver(lane: AccountLane): void {
+    this.ctx.log.info({ account: lane.account.id }, 'now dispatching for this account');
     lane.sweptAt = 0;
   }
 
@@ -422,47 +409,43 @@ export class Dispatcher {
       1,
       Math.min(this.opts.batchSize, Math.floor((lane.account.throughputMps * this.opts.leaseMs) / 2000)),
     );
-    if (lane.claiming || this.stopping || lane.buffer.length >= cap / 2) return 0;
-    lane.claiming = true;
+    if (lane.reading || this.stopping || lane.buffer.length >= cap / 2) return 0;
+    lane.reading = true;
     try {
       await this.repairAfterOutage(lane);
-      const rows = await claimDueMessages(this.ctx.store.db, {
+      // Rows this lane holds are still `queued` until their mark commits: not read twice.
+      const skip = new Set<string>();
+      for (const list of [lane.buffer, lane.toPost, lane.beingMarked]) for (const m of list) skip.add(m.id);
+      const rows = await readDueMessages(this.ctx.store.db, {
         accountId: lane.account.id,
-        workerId: this.opts.workerId,
         now: this.ctx.clock(),
-        leaseMs: this.opts.leaseMs,
         limit: cap - lane.buffer.length,
+        skip,
       });
-      const refused = await refuseOptedOut(this.ctx, this.events, this.opts.workerId, rows);
+      const refused = await refuseOptedOut(this.ctx, this.events, rows);
       lane.buffer.push(...(refused.size ? rows.filter((r) => !refused.has(r.id)) : rows));
       this.pump(lane);
       return rows.length;
-    } catch (err) {
-      lane.claimInDoubt = true;
-      throw err;
     } finally {
-      lane.claiming = false;
+      lane.reading = false;
     }
   }
 
   /**
-   * After the database went away mid-statement, a claim or a `sending` mark may have committed
-   * although we were told it failed. Rows leased without our knowing are freed (and the buffer
-   * claimed again), marks we never posted are undone, so nothing waits for a lease to lapse and
-   * nothing unsent is taken for a send in doubt.
+   * After the database went away mid-statement, a `sending` mark may have committed although we
+   * were told it failed: marks we never posted are undone, so nothing unsent is taken for a send
+   * in doubt.
    */
   private async repairAfterOutage(lane: AccountLane): Promise<void> {
-    const { db } = this.ctx.store;
     while (lane.unpostedMarks.length) {
       const m = lane.unpostedMarks[0]!;
-      await revertUnpostedMarks(db, { workerId: this.opts.workerId, ids: m.ids, postedAt: m.postedAt });
+      await revertUnpostedMarks(this.ctx.store.db, {
+        workerId: this.opts.workerId,
+        ids: m.ids,
+        postedAt: m.postedAt,
+      });
       lane.unpostedMarks.shift();
     }
-    if (!lane.claimInDoubt || lane.toPost.length || lane.marking) return;
-    const now = this.ctx.clock();
-    lane.buffer.splice(0);
-    await releaseStaleOwnLeases(db, { accountId: lane.account.id, workerId: this.opts.workerId, now });
-    lane.claimInDoubt = false;
   }
 
   /**
@@ -535,6 +518,7 @@ export class Dispatcher {
     try {
       while (lane.toPost.length && !this.stopping) {
         const batch = lane.toPost.splice(0);
+        lane.beingMarked = batch;
         lane.inflight += batch.length;
         let posted: Set<string>;
         const postedAt = this.ctx.clock();
@@ -554,18 +538,19 @@ export class Dispatcher {
           this.recordingFailed(err, 'could not mark messages as sending');
           lane.unpostedMarks.push({ ids: batch.map((m) => m.id), postedAt });
           lane.inflight -= batch.length;
+          lane.beingMarked = [];
           for (const m of batch) lane.bucket.settle(m.grantedAt, this.ctx.clock());
-          lane.claimInDoubt = true;
           continue;
         }
+        lane.beingMarked = [];
         for (const msg of batch) {
           if (!posted.has(msg.id)) {
-            // No longer ours (the lease lapsed): someone else has it, and nothing left here.
+            // No longer queued: cancelled, erased or paused meanwhile, or posted by another worker.
             lane.bucket.settle(msg.grantedAt, this.ctx.clock());
             lane.inflight--;
             continue;
           }
-          // Once per id: a row claimed again after its lease lapsed in the buffer is here twice.
+          // Once per id, should a row have been read twice.
           posted.delete(msg.id);
           void this.sendOne(lane, { ...msg, attempts: msg.attempts + 1 });
         }
@@ -852,17 +837,9 @@ export class Dispatcher {
     const timeline: NewMessageEvent[] = [];
     const { workerId } = this.opts;
     await this.ctx.store.db.transaction().execute(async (trx) => {
-      // The timeline lists status changes: a send whose 'sent' webhook beat this write has no 'accepted' entry.
-      const nowAccepted = new Set(accepted.length ? await markAccepted(trx, accepted, now) : []);
-      for (const r of accepted) {
-        if (nowAccepted.has(r.id))
-          timeline.push(
-            this.timelineRow(r.id, 'accepted', now, {
-              provider_message_id: r.providerMessageId,
-              worker: workerId,
-            }),
-          );
-      }
+      // No timeline row for an acceptance: the message's accepted_at and Meta's id are that
+      // entry (message-queries.ts), and the hot path writes one row less per message.
+      if (accepted.length) await markAccepted(trx, accepted, now);
       // Retries, failures and doubts are fenced: only rows this worker posted and nothing settled.
       const retried = new Set(retry.length ? await markRetry(trx, workerId, retry, now) : []);
       for (const r of retry) {

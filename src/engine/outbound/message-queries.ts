@@ -54,5 +54,27 @@ export async function getMessageWithTimeline(
       hint: 'Use the id returned by POST /v1/messages (msg_…).',
     });
   }
-  return { message, timeline: orderTimeline(await getTimeline(db, message.id)) };
+  const rows = await getTimeline(db, message.id);
+  return { message, timeline: orderTimeline(withAcceptance(message, rows)) };
+}
+
+/**
+ * The dispatcher records Meta's acceptance on the message alone (accepted_at, Meta's id), not
+ * as a timeline row: the entry is derived here. Messages accepted before that change have the
+ * row already.
+ */
+function withAcceptance(message: MessageRow, rows: MessageEventRow[]): MessageEventRow[] {
+  if (message.accepted_at === null || rows.some((r) => r.status === 'accepted')) return rows;
+  return [
+    ...rows,
+    {
+      // Sorts after any entry of ours written in the same millisecond before it.
+      id: `mev_${'~'.repeat(26)}`,
+      message_id: message.id,
+      status: 'accepted',
+      at: message.accepted_at,
+      source: 'dispatcher',
+      detail: JSON.stringify({ provider_message_id: message.provider_message_id }),
+    },
+  ];
 }
