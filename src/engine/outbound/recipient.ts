@@ -48,11 +48,15 @@ function hasPsidPrefix(text: string): boolean {
   return text.slice(0, PSID_PREFIX.length).toLowerCase() === PSID_PREFIX;
 }
 
+/** How a contact is found by its address; the send path batches these (contact-batcher.ts). */
+export type FindContact = (accountId: string, waId: string) => Promise<ContactRow | undefined>;
+
 export async function resolveRecipient(
   db: Kysely<Database>,
   account: SendingAccount,
   to: string,
   newId: () => string,
+  find: FindContact = (accountId, waId) => findContact(db, accountId, waId),
 ): Promise<Recipient> {
   const accountId = account.id;
   const text = to.trim();
@@ -69,7 +73,7 @@ export async function resolveRecipient(
     }
     return { address: addressOf(known), known };
   }
-  if (account.channel === 'messenger') return messengerRecipient(db, account, text, to);
+  if (account.channel === 'messenger') return messengerRecipient(account, text, to, find);
   if (hasPsidPrefix(text)) {
     throw new RecontactError(
       'INPUT_INVALID',
@@ -81,7 +85,7 @@ export async function resolveRecipient(
     );
   }
   if (isBsuid(text)) {
-    const known = await findContact(db, accountId, text);
+    const known = await find(accountId, text);
     if (known) return { address: addressOf(known), known };
     return {
       address: text,
@@ -97,7 +101,7 @@ export async function resolveRecipient(
     });
   }
   const phone = normalizePhone(to);
-  const known = await findContact(db, accountId, phone.waId);
+  const known = await find(accountId, phone.waId);
   if (known) return { address: phone.waId, known };
   return {
     address: phone.waId,
@@ -108,10 +112,10 @@ export async function resolveRecipient(
 
 /** A page's recipient: a PSID (prefixed or bare) of a contact who wrote to the page. */
 async function messengerRecipient(
-  db: Kysely<Database>,
   account: SendingAccount,
   text: string,
   to: string,
+  find: FindContact,
 ): Promise<Recipient> {
   const psid = hasPsidPrefix(text) ? text.slice(PSID_PREFIX.length).trim() : text;
   if (!/^\d{1,40}$/.test(psid)) {
@@ -125,7 +129,7 @@ async function messengerRecipient(
       hint: `Account "${account.name}" is a Messenger page: give \`to\` as psid:<PSID> (the sender.id of the person's messages) or a contact id (ctc_…). To reach a phone number, send from a WhatsApp account.`,
     });
   }
-  const known = await findContact(db, account.id, psid);
+  const known = await find(account.id, psid);
   if (!known) {
     throw new RecontactError(
       'CONTACT_NOT_FOUND',

@@ -41,6 +41,7 @@ import type { AccountRegistry } from '../accounts';
 import type { EngineContext } from '../context';
 import { queueTemplateAndHold } from '../conversations/held-messages';
 import { templateNotFound } from '../templates/not-found';
+import { ContactBatcher } from './contact-batcher';
 import { resendInDoubt } from './doubts';
 import { IntakeWriter } from './intake-writer';
 import { channelNamedBy, checkBsuidAllowed, resolveRecipient } from './recipient';
@@ -94,13 +95,16 @@ const TEMPLATE_CACHE_MS = 2_000;
 
 export class SendService {
   private readonly templates = new Map<string, { record: TemplateRecord | undefined; at: number }>();
+  private readonly contacts: ContactBatcher;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly accounts: AccountRegistry,
     private readonly onQueued: () => void,
     private readonly writer: IntakeWriter = new IntakeWriter(ctx),
-  ) {}
+  ) {
+    this.contacts = new ContactBatcher(ctx.store.db);
+  }
 
   /** Sends a message held in_doubt again, on request (see doubts.ts). */
   resendInDoubt(id: string): Promise<MessageRow> {
@@ -119,7 +123,13 @@ export class SendService {
     }
     const now = this.ctx.clock();
     // `to`: a phone, a BSUID, a PSID or a contact id (recipient.ts); posted to the phone when known.
-    const recipient = await resolveRecipient(db, account, req.to, () => this.ctx.id('ctc'));
+    const recipient = await resolveRecipient(
+      db,
+      account,
+      req.to,
+      () => this.ctx.id('ctc'),
+      (accountId, waId) => this.contacts.find(accountId, waId),
+    );
     const { known, newContact } = recipient;
     // Consent first: an opted-out person is the reason, whatever else is wrong with the request.
     const category = req.template
