@@ -143,7 +143,9 @@ export interface AcceptedResult {
 /**
  * Records Meta's acceptance. A status webhook may already have moved the row past `accepted`:
  * acceptance never moves it back, and the provider id a webhook recorded wins. Acceptance also
- * settles a row that was in doubt. Returns the ids that really became `accepted`.
+ * settles a row that was in doubt. `locked_by` stays: it names the worker that posted the
+ * message (the timeline's acceptance entry shows it). Returns the ids that really became
+ * `accepted`.
  */
 export async function markAccepted(
   db: Kysely<Database>,
@@ -157,7 +159,7 @@ export async function markAccepted(
       UPDATE messages
          SET status = CASE WHEN messages.status IN (${list(ACCEPTABLE_FROM)}) THEN 'accepted' ELSE messages.status END,
              provider_message_id = COALESCE(messages.provider_message_id, v.column2),
-             accepted_at = ${now}, locked_by = NULL, locked_until = NULL, doubt_until = NULL,
+             accepted_at = ${now}, locked_until = NULL, doubt_until = NULL,
              updated_at = ${now}
         FROM (VALUES ${values}) AS v
        WHERE messages.id = v.column1

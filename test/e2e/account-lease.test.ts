@@ -44,13 +44,14 @@ describe.each(DIALECTS)('account lease on %s', (dialect) => {
         .execute();
       return rows.every((r) => r.accepted_at !== null);
     });
-    const rows = await h.store.db
-      .selectFrom('message_events')
-      .select('detail')
-      .where('message_id', 'in', ids)
-      .where('status', '=', 'accepted')
-      .execute();
-    return new Set(rows.map((r) => JSON.parse(r.detail!).worker as string));
+    // The acceptance entry of each timeline names the worker that posted the message.
+    const workers = new Set<string>();
+    for (const id of ids) {
+      const m = await h.api('GET', `/v1/messages/${id}`);
+      const accepted = m.json.timeline.find((t: { status: string }) => t.status === 'accepted');
+      workers.add(accepted.detail.worker);
+    }
+    return workers;
   };
 
   it('lets only the lease holder send, and hands the account over when it stops', async () => {

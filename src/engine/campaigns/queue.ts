@@ -48,7 +48,7 @@ import {
 } from '../../store/campaign-recipients-repo';
 import { holdCampaign } from '../../store/campaigns-repo';
 import { markMarketingQueued } from '../../store/consent-repo';
-import { insertMessageEvents, insertMessages, type NewMessage } from '../../store/messages-repo';
+import { insertMessages, type NewMessage } from '../../store/messages-repo';
 import type { Database } from '../../store/schema';
 import type { EngineContext } from '../context';
 
@@ -181,18 +181,8 @@ export async function queueDue(
       queued.push({ contactId: d.contact_id, messageId: built.message.id, variant: built.variant });
     }
     if (messages.length) {
+      // No 'queued' timeline rows: a message's creation is that entry (message-queries.ts).
       await insertMessages(trx, messages);
-      await insertMessageEvents(
-        trx,
-        messages.map((m) => ({
-          id: ctx.id('mev'),
-          message_id: m.id,
-          status: 'queued',
-          at: now,
-          source: 'campaign',
-          detail: JSON.stringify({ campaign_id: c.id }),
-        })),
-      );
       const moved = await markQueued(trx, { campaignId: c.id, items: queued, now });
       // Another runner took some of these recipients: undo this whole batch.
       if (moved !== queued.length)

@@ -48,9 +48,7 @@ describe.each(DIALECTS)('contact look-ups batched across requests on %s', (diale
   });
 
   it('fails every request of a batch whose query fails, and keeps working after', async () => {
-    const broken = new ContactBatcher(
-      store.db.withTables<{ nope: { id: string } }>().withSchema('no_such_schema'),
-    );
+    const broken = new ContactBatcher(store.db.withSchema('no_such_schema'));
     const results = await Promise.allSettled([
       broken.find('acc_a', '16505551000'),
       broken.find('acc_a', 'x'),

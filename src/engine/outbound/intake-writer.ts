@@ -11,19 +11,12 @@
 import type { Kysely } from 'kysely';
 import { markMarketingQueued } from '../../store/consent-repo';
 import { contactKey, ensureContacts, type NewContact } from '../../store/contacts-repo';
-import {
-  insertMessageEvents,
-  insertMessages,
-  type MessageRow,
-  type NewMessage,
-  type NewMessageEvent,
-} from '../../store/messages-repo';
+import { insertMessages, type MessageRow, type NewMessage } from '../../store/messages-repo';
 import type { Database } from '../../store/schema';
 import type { EngineContext } from '../context';
 
 export interface IntakeItem {
   message: NewMessage;
-  event: NewMessageEvent;
   /** A contact first seen by this request; created in the same transaction as its message. */
   newContact?: NewContact;
   /** A marketing template: the contact's last_marketing_at moves (audiences' frequency cap). */
@@ -94,13 +87,10 @@ export class IntakeWriter {
         if (c) p.message.contactId = contacts.get(contactKey(c.accountId, c.waId))?.id ?? c.id;
       }
     }
+    // No 'queued' timeline rows: a message's creation is that entry (message-queries.ts).
     const rows = await insertMessages(
       trx,
       batch.map((p) => p.message),
-    );
-    await insertMessageEvents(
-      trx,
-      batch.map((p) => p.event),
     );
     const marketing = batch.filter((p) => p.marketing);
     if (marketing.length) {

@@ -55,26 +55,45 @@ export async function getMessageWithTimeline(
     });
   }
   const rows = await getTimeline(db, message.id);
-  return { message, timeline: orderTimeline(withAcceptance(message, rows)) };
+  return { message, timeline: orderTimeline(withDerivedEntries(message, rows)) };
 }
 
+/** Sorts after any entry of ours written in the same millisecond. */
+const LAST_ID = `mev_${'~'.repeat(26)}`;
+/** Sorts before any entry written in the same millisecond. */
+const FIRST_ID = 'mev_';
+
 /**
- * The dispatcher records Meta's acceptance on the message alone (accepted_at, Meta's id), not
- * as a timeline row: the entry is derived here. Messages accepted before that change have the
- * row already.
+ * Two entries are not stored as timeline rows, to keep the hot paths at one row per message:
+ * the creation of a message queued at once by the send API or a campaign (it is the message
+ * row itself), and Meta's acceptance (accepted_at and Meta's id on the message). Both are
+ * derived here. Messages written before that change have the rows already; a message created
+ * held, or queued by another path, has its own 'held' or 'queued' row.
  */
-function withAcceptance(message: MessageRow, rows: MessageEventRow[]): MessageEventRow[] {
-  if (message.accepted_at === null || rows.some((r) => r.status === 'accepted')) return rows;
-  return [
-    ...rows,
-    {
-      // Sorts after any entry of ours written in the same millisecond before it.
-      id: `mev_${'~'.repeat(26)}`,
+function withDerivedEntries(message: MessageRow, rows: MessageEventRow[]): MessageEventRow[] {
+  const out = [...rows];
+  if (!rows.some((r) => r.status === 'queued' || r.status === 'held')) {
+    out.push({
+      id: FIRST_ID,
+      message_id: message.id,
+      status: 'queued',
+      at: message.created_at,
+      source: message.campaign_id === null ? 'api' : 'campaign',
+      detail: message.campaign_id === null ? null : JSON.stringify({ campaign_id: message.campaign_id }),
+    });
+  }
+  if (message.accepted_at !== null && !rows.some((r) => r.status === 'accepted')) {
+    out.push({
+      id: LAST_ID,
       message_id: message.id,
       status: 'accepted',
       at: message.accepted_at,
       source: 'dispatcher',
-      detail: JSON.stringify({ provider_message_id: message.provider_message_id }),
-    },
-  ];
+      detail: JSON.stringify({
+        provider_message_id: message.provider_message_id,
+        ...(message.locked_by === null ? {} : { worker: message.locked_by }),
+      }),
+    });
+  }
+  return out;
 }

@@ -176,14 +176,6 @@ export class SendService {
     try {
       message = await this.writer.write({
         message: queued,
-        event: {
-          id: this.ctx.id('mev'),
-          message_id: id,
-          status: 'queued',
-          at: now,
-          source: 'api',
-          detail: null,
-        },
         ...(newContact ? { newContact } : {}),
         ...(category === 'MARKETING' ? { marketing: true } : {}),
       });
