@@ -22,7 +22,9 @@ import type { Database, MessagesTable } from './schema';
 
 type Row = Selectable<MessagesTable>;
 
-const CHUNK = 400;
+/** Rows per statement: one IN-list or VALUES list of each write stays this long. */
+export const ROWS_PER_STATEMENT = 400;
+const CHUNK = ROWS_PER_STATEMENT;
 
 const list = (values: readonly string[]) => sql.join(values.map((v) => sql.lit(v)));
 /** A literal, not a parameter: SQLite uses a partial index only when it can see the condition. */

@@ -59,6 +59,7 @@ import {
   markStaleSendsUnconfirmed,
   markUnconfirmed,
   type RetryResult,
+  ROWS_PER_STATEMENT,
   readDueMessages,
   revertUnpostedMarks,
   settleExpiredDoubts,
@@ -836,6 +837,12 @@ export class Dispatcher {
     }
     const timeline: NewMessageEvent[] = [];
     const { workerId } = this.opts;
+    if (accepted.length === batch.length && accepted.length <= ROWS_PER_STATEMENT) {
+      // The usual batch: acceptances only, one statement, atomic by itself — no BEGIN and
+      // COMMIT around it (two round trips fewer on PostgreSQL).
+      await markAccepted(this.ctx.store.db, accepted, now);
+      return;
+    }
     await this.ctx.store.db.transaction().execute(async (trx) => {
       // No timeline row for an acceptance: the message's accepted_at and Meta's id are that
       // entry (message-queries.ts), and the hot path writes one row less per message.
