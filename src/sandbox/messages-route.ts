@@ -65,7 +65,10 @@ export function registerMessagesRoute(app: FastifyInstance, d: MessagesRouteDeps
 
       const v = validateSend(body, account, state);
       const at = now();
-      if (account.bucket && !account.bucket.take(at)) throw messagingError(130429, THROUGHPUT_DETAILS);
+      if (account.bucket && !account.bucket.take(at)) {
+        account.sends.throttle();
+        throw messagingError(130429, THROUGHPUT_DETAILS);
+      }
       if (account.pairLimit) {
         let pair = account.pairBuckets.get(v.waId);
         if (!pair) {
@@ -114,6 +117,7 @@ export function registerMessagesRoute(app: FastifyInstance, d: MessagesRouteDeps
         record,
       };
       state.recordSent(m);
+      account.sends.accept(at, v.bizOpaque);
       lifecycle.accept(m);
       // Only a template that will reach the user counts against the messaging limit.
       if (v.template && !windowOpen && !m.failure) d.limits.reached(phoneNumberId, v.waId);

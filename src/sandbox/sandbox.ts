@@ -21,7 +21,9 @@ import {
   type SandboxPage,
 } from './messenger/messenger';
 import { type InjectedError, type InjectRequest, MetaLimits, type QualityEvent } from './meta-limits';
+import { NumberSends, type NumberSendsView } from './number-sends';
 import { defaultSeedTemplates } from './seed';
+import { registerSendsRoutes } from './sends-route';
 import {
   type AccountState,
   SandboxState,
@@ -118,6 +120,8 @@ export interface Sandbox {
   sent(): SentRecord[];
   /** How many accepted sends carried each biz_opaque_callback_data. */
   countsByCallbackData(): Map<string, number>;
+  /** Per phone number: accepted, refused for throughput, duplicates, the busiest second. */
+  sendsByNumber(): NumberSendsView[];
   templates(wabaId: string): SandboxTemplate[];
   /** Sets a template's status and emits message_template_status_update. */
   setTemplateStatus(wabaId: string, name: string, language: string, status: string, reason?: string): void;
@@ -161,6 +165,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       pairLimit: a.pairLimit === true,
       bucket: mps > 0 ? new TokenBucket(mps, mps, now()) : null,
       pairBuckets: new Map(),
+      sends: new NumberSends(a.phoneNumberId),
     };
     state.addAccount(account);
     if (a.messagingLimit != null)
@@ -314,6 +319,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     if (a.webhookUrl) emitter.pushEnvelope(a.webhookUrl, a.appSecret, envelope);
   };
   registerLimitsRoutes(app, { state, limits, setQuality });
+  registerSendsRoutes(app, state);
 
   let url = '';
   let closed = false;
@@ -353,6 +359,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     },
     sent: () => state.sent.slice(),
     countsByCallbackData: () => new Map(state.callbackCounts),
+    sendsByNumber: () => [...state.accounts.values()].map((a) => a.sends.view()),
     templates: (wabaId) => state.listTemplates(wabaId).map(templateView),
     setTemplateStatus(wabaId, name, language, status, reason) {
       const t = state.findTemplate(wabaId, name, language);

@@ -10,6 +10,7 @@ import type {
   TemplateDefinition,
 } from '../domain/templates/model';
 import { nextTemplateId } from './ids';
+import type { NumberSends } from './number-sends';
 import { type CompiledTemplate, compileTemplate } from './template-shape';
 
 export const WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -55,6 +56,8 @@ export interface AccountState {
   pairLimit: boolean;
   bucket: TokenBucket | null;
   pairBuckets: Map<string, TokenBucket>;
+  /** What this number sent: accepts, 130429 refusals, duplicates, its busiest second. */
+  sends: NumberSends;
 }
 
 export interface StoredTemplate {
