@@ -12,11 +12,12 @@
  *            its numbers were sending again, and what became of the sends it had in flight.
  * Each phase on a fresh database and a fresh sandbox. The sandbox counts, per number, what it
  * accepted, what it refused for throughput, its busiest second and every message id
- * (biz_opaque_callback_data) it accepted more than once (GET /_sandbox/sends).
+ * (biz_opaque_callback_data) it accepted more than once (GET /_sandbox/sends). In phase 3 the
+ * sandbox also sends each message's `sent` status to the API process, as Meta would: the proof
+ * that settles a send whose answer died with the worker.
  *
  * Env: BENCH_SCALE_PER_NUMBER (5000), BENCH_SCALE_NUMBERS (8), BENCH_SCALE_PHASES (1,2,3),
- * BENCH_SCALE_WEBHOOKS=1 (the sandbox sends `sent` statuses, which the API process applies: the
- * proof that settles a send in doubt), BENCH_PG_URL; DISPATCH_LEASE_MS (10000 here),
+ * BENCH_SCALE_WEBHOOKS (3: the phases with `sent` statuses; "" none), BENCH_PG_URL; DISPATCH_LEASE_MS (10000 here),
  * DISPATCH_RECOVERY_GRACE_MS (5000 here), DISPATCH_IN_DOUBT (fail) are passed to Recontact.
  * `--json FILE` writes the figures.
  */
@@ -30,7 +31,10 @@ import type { TableWrites } from './scale/resources';
 const PER_NUMBER = positive('BENCH_SCALE_PER_NUMBER', 5_000);
 const NUMBERS = positive('BENCH_SCALE_NUMBERS', 8);
 const PHASES = (process.env.BENCH_SCALE_PHASES ?? '1,2,3').split(',').map((p) => p.trim());
-const WEBHOOKS = process.env.BENCH_SCALE_WEBHOOKS === '1';
+const WEBHOOKS = (process.env.BENCH_SCALE_WEBHOOKS ?? '3')
+  .split(',')
+  .map((p) => p.trim())
+  .filter(Boolean);
 // Short enough that a killed worker's sends settle within the run; README: what the defaults do.
 const DISPATCH = {
   DISPATCH_LEASE_MS: process.env.DISPATCH_LEASE_MS ?? '10000',
@@ -40,8 +44,12 @@ const DISPATCH = {
 const jsonAt = process.argv.indexOf('--json');
 const JSON_FILE = jsonAt === -1 ? undefined : process.argv[jsonAt + 1];
 if (jsonAt !== -1 && !JSON_FILE) throw new Error('--json needs a file name: --json figures.json');
-for (const p of PHASES)
-  if (!['1', '2', '3'].includes(p)) throw new Error(`BENCH_SCALE_PHASES: unknown phase "${p}" (1, 2 or 3)`);
+for (const [name, list] of [
+  ['BENCH_SCALE_PHASES', PHASES],
+  ['BENCH_SCALE_WEBHOOKS', WEBHOOKS],
+] as const)
+  for (const p of list)
+    if (!['1', '2', '3'].includes(p)) throw new Error(`${name}: unknown phase "${p}" (1, 2 or 3)`);
 
 function positive(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -72,7 +80,7 @@ try {
       numbers,
       dir,
       dbName: `recontact_scale_${p}`,
-      webhooks: WEBHOOKS,
+      webhooks: WEBHOOKS.includes(p),
       dispatch: DISPATCH,
     });
     log(`${fmt(r.totalRate)} msg/s; duplicates ${r.verdict.duplicates}, lost ${r.verdict.lost}`);
@@ -92,7 +100,11 @@ out(
 );
 out(
   `${NUMBERS} numbers at ${fmt(NUMBER_MPS)} msg/s each (Meta's ceiling, enforced by the sandbox), ${fmt(PER_NUMBER)} messages each; ` +
-    `status webhooks ${WEBHOOKS ? 'on (sent)' : 'off'}; ${Object.entries(DISPATCH)
+    `\`sent\` status webhooks in ${
+      WEBHOOKS.filter((p) => PHASES.includes(p))
+        .map((p) => `phase ${p}`)
+        .join(', ') || 'no phase'
+    }; ${Object.entries(DISPATCH)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
 );
@@ -142,7 +154,7 @@ for (const r of results) {
   const rows = writesText(r.writes);
   out(`  PostgreSQL rows written per message by the API's intake: ${writesText(r.intakeWrites)}`);
   out(
-    `  PostgreSQL while the workers ran: backend CPU ${fmt(r.postgresCpuUsPerMessage)} µs per message; ${r.commitsPerMessage.toFixed(2)} transactions per message; peak connections ${r.peakConnections}; rows written per message${WEBHOOKS ? ' (and the API applied the webhooks)' : ''}: ${rows}`,
+    `  PostgreSQL while the workers ran: backend CPU ${fmt(r.postgresCpuUsPerMessage)} µs per message; ${r.commitsPerMessage.toFixed(2)} transactions per message; peak connections ${r.peakConnections}; rows written per message${r.webhooks ? ' (the API applying the webhooks included)' : ''}: ${rows}`,
   );
   if (r.takeover) {
     const k = r.takeover;
@@ -193,11 +205,12 @@ if (JSON_FILE) {
         numbers: NUMBERS,
         per_number: PER_NUMBER,
         number_mps: NUMBER_MPS,
-        status_webhooks: WEBHOOKS,
+        status_webhooks_in_phases: WEBHOOKS,
         dispatch: DISPATCH,
         phases: results.map((r) => ({
           label: r.label,
           workers: r.workers,
+          status_webhooks: r.webhooks,
           messages: r.messages,
           intake_msg_s: r.intakeRate,
           total_msg_s: r.totalRate,

@@ -46,6 +46,7 @@ export interface PhaseOptions {
 export interface PhaseResult {
   label: string;
   workers: number;
+  webhooks: boolean;
   messages: number;
   intakeRate: number;
   /** All accepted at the sandbox over its first to last acceptance. */
@@ -203,6 +204,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
       const result: PhaseResult = {
         label: o.label,
         workers: o.workers,
+        webhooks: o.webhooks,
         messages: total,
         intakeRate,
         totalRate: (acceptedAtMeta * 1000) / (last - first),
