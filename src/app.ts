@@ -52,6 +52,9 @@ import { Dispatcher, type DispatcherOptions } from './engine/outbound/dispatcher
 import { SendService } from './engine/outbound/send-service';
 import { DISPATCH_TUNING } from './engine/tuning';
 import { createLogger } from './logger';
+import type { DbGaugeOptions } from './metrics/db-gauges';
+import { type MetricsListener, startMetricsListener } from './metrics/listener';
+import { createMetrics, type Metrics } from './metrics/registry';
 import { type AccountDeclaration, resealAccountSecrets, upsertAccount } from './store/accounts-repo';
 import { openStore, type Store } from './store/database';
 import { findEndpointByUrl, insertEndpoint, updateEndpointSecret } from './store/events-repo';
@@ -89,6 +92,8 @@ export interface AppOptions {
   heldMessages?: Partial<HeldLoopOptions>;
   /** Tests: how often channel accounts are re-read (periodically, and on an unknown webhook id). */
   accountRefresh?: Partial<AccountRefreshOptions>;
+  /** Tests: how long a scrape's database reading is reused, by which clock. */
+  metrics?: Partial<DbGaugeOptions>;
 }
 
 export interface App {
@@ -110,12 +115,16 @@ export interface App {
   imports: ImportService;
   /** Every channel's adapter behind one face, picked by the account (channels/router.ts). */
   channel: ChannelSet;
+  /** This process's Prometheus registry (GET /metrics). */
+  metrics: Metrics;
   http: FastifyInstance;
   /** A key created on first start when none existed; shown once. */
   createdApiKey: string | undefined;
   /** Starts the background loops (dispatcher, webhook processor, event deliverer). */
   startWorkers(): void;
   listen(port?: number, host?: string): Promise<string>;
+  /** GET /metrics alone, for a process without the API (`recontact worker --metrics-port`). */
+  listenMetrics(port: number, host?: string): Promise<string>;
   /** Graceful: stop intake, finish in-flight sends, record them, close everything. */
   stop(): Promise<void>;
 }
@@ -179,19 +188,24 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // loop, the event stream and GET /v1/events in this process.
   const sequencer = new EventSequencer(ctx);
   const eventStream = new EventStreamHub(ctx, sequencer, { ...DEFAULT_STREAM_OPTIONS, ...opts.eventStream });
-  const channel = createChannelSet({
-    whatsapp:
-      opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) }),
-    messenger:
-      opts.messengerChannel ??
-      createMessengerChannel({ connections: Math.min(128, config.dispatch.concurrency) }),
-  });
+  const metrics = createMetrics(ctx, { workerId: config.workerId, ...opts.metrics });
+  // Sends are counted around the channel, so the dispatcher carries no metrics code.
+  const channel = metrics.meter(
+    createChannelSet({
+      whatsapp:
+        opts.channel ?? createWhatsAppChannel({ connections: Math.min(128, config.dispatch.concurrency) }),
+      messenger:
+        opts.messengerChannel ??
+        createMessengerChannel({ connections: Math.min(128, config.dispatch.concurrency) }),
+    }),
+  );
   const deliverer = new EventDeliverer(
     ctx,
     {
       ...DEFAULT_DELIVERER_OPTIONS,
       connect: safeConnector({ allowPrivate: config.allowPrivateTargets }),
       retentionMs: config.eventRetentionMs,
+      onAttempt: metrics.deliveryAttempt,
       ...opts.deliverer,
     },
     events,
@@ -266,6 +280,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     campaigns: campaignDeps,
     followers: inboundFollowers,
     onQueued: () => dispatcher.wake(),
+    onApplied: metrics.webhooksApplied,
   });
   const apiKeys = new ApiKeys(ctx);
   const imports: ImportService = { ctx, runner: new ImportRunner(ctx), limits: config.imports };
@@ -283,6 +298,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     imports,
     campaigns: campaignDeps,
     conversations,
+    metrics: { source: metrics, token: config.metrics.token },
     plugins: [
       async (api) => {
         await api.register(eventRoutes(apiDeps, { sequencer, stream: eventStream }));
@@ -299,6 +315,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const http = await buildApi(apiDeps, log);
 
   let workersStarted = false;
+  let metricsListener: MetricsListener | undefined;
   return {
     config,
     ctx,
@@ -314,6 +331,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     apiKeys,
     imports,
     channel,
+    metrics,
     http,
     createdApiKey,
     startWorkers() {
@@ -332,10 +350,22 @@ export async function createApp(opts: AppOptions): Promise<App> {
     async listen(port = config.port, host = config.host) {
       return http.listen({ port, host });
     },
+    async listenMetrics(port, host = config.metrics.host) {
+      const deps = {
+        ctx,
+        source: metrics,
+        apiKeys,
+        token: config.metrics.token,
+        rateLimits: config.rateLimits,
+      };
+      metricsListener = await startMetricsListener(deps, port, host);
+      return metricsListener.url;
+    },
     async stop() {
       // Open event streams first: the HTTP server's close waits for every connection to end.
       await eventStream.stop();
       await http.close();
+      await metricsListener?.close();
       // Accepted imports stop after their current batch and resume at the next start.
       await imports.runner.stop();
       if (workersStarted) {

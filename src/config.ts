@@ -17,6 +17,8 @@ import { checkTargetUrl } from './domain/url-policy';
 const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
 
+const METRICS_PORT_RULE = 'must be a port number from 0 (any free port) to 65535';
+
 const envSchema = z.object({
   PORT: intFrom(3000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -71,6 +73,14 @@ const envSchema = z.object({
   CAMPAIGN_QUIET_HOURS: z.string().optional(),
   EVENT_RETENTION: z.string().optional(),
   WINDOW_EXPIRING_LEAD: z.string().optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, METRICS_PORT_RULE)
+    .transform(Number)
+    .refine((n) => n <= 65_535, METRICS_PORT_RULE)
+    .optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -146,6 +156,11 @@ export interface Config {
    * talking to Meta without one set, 250, the level every portfolio starts at, since assuming
    * more than the portfolio has makes Meta fail the sends beyond it.
    */
+  /**
+   * GET /metrics: besides an API key of any role, a bearer token of its own (METRICS_TOKEN) for
+   * Prometheus; and where `recontact worker` serves it (METRICS_PORT, none when unset).
+   */
+  metrics: { token: string | undefined; port: number | undefined; host: string };
   campaigns: {
     rateCardFile: string;
     messagingLimit: MessagingLimit;
@@ -307,6 +322,7 @@ export function loadConfig(
       maxBytes: e.IMPORT_MAX_BYTES,
       spoolDir: e.IMPORT_SPOOL_DIR ?? defaultSpoolDir(e.DATABASE_URL),
     },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     campaigns,
   });
 }

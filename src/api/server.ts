@@ -43,6 +43,7 @@ import { conversationRoutes } from './routes/conversations';
 import { importRoutes } from './routes/imports';
 import { messageRoutes } from './routes/messages';
 import { metaWebhookRoutes } from './routes/meta-webhook';
+import { type MetricsSource, metricsRoutes } from './routes/metrics';
 import { replyRoutes } from './routes/replies';
 import { templateRoutes } from './routes/templates';
 import { responseHeadersHook } from './security-headers';
@@ -70,6 +71,8 @@ export interface ApiDeps {
   conversations?: { wake(): void };
   /** How long a request body may take (DEFAULT_REQUEST_DEADLINES when absent). */
   requestDeadlines?: RequestDeadlines;
+  /** GET /metrics: the registry and METRICS_TOKEN; absent: not served. */
+  metrics?: { source: MetricsSource; token: string | undefined };
   /** Extra route plugins (e.g. the template routes of later modules). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -206,6 +209,8 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(adminRoutes(deps));
   await app.register(channelAccountRoutes(deps));
   await app.register(metaWebhookRoutes(deps, authFailures));
+  if (deps.metrics)
+    await app.register(metricsRoutes({ ...deps.metrics, apiKeys: deps.apiKeys, authFailures }));
   for (const p of deps.plugins ?? []) await app.register(p);
   return app as unknown as FastifyInstance;
 }

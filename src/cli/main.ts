@@ -93,7 +93,14 @@ program
   .command('worker')
   .description('Run the dispatcher, webhook processor and event deliverer without the HTTP API (scale-out)')
   .option('--config <file>', CONFIG_HELP)
-  .action(async (opts: { config?: string }) => (await import('./serve')).worker({ configFile: opts.config }));
+  .option(
+    '--metrics-port <port>',
+    'serve GET /metrics on this port (default: $METRICS_PORT, else none), on $METRICS_HOST (127.0.0.1)',
+    parsePort,
+  )
+  .action(async (opts: { config?: string; metricsPort?: number }) =>
+    (await import('./serve')).worker({ configFile: opts.config, metricsPort: opts.metricsPort }),
+  );
 
 program
   .command('migrate')

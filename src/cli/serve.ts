@@ -12,6 +12,8 @@ export interface ServeOptions {
   dispatch?: boolean;
   /** --config: the accounts file (else RECONTACT_CONFIG, else ./recontact.config.yaml if present). */
   configFile?: string | undefined;
+  /** worker --metrics-port: wins over METRICS_PORT. */
+  metricsPort?: number | undefined;
 }
 
 const configOf = (opts: ServeOptions) =>
@@ -129,9 +131,14 @@ export async function worker(opts: ServeOptions = {}): Promise<void> {
       hint: 'The embedded sandbox lives in `recontact serve`; set the WHATSAPP_* variables, give --config recontact.config.yaml, or create an account through POST /v1/channel-accounts.',
     });
   }
+  const metricsPort = opts.metricsPort ?? config.metrics.port;
+  // Before any work starts: a port already taken stops the start, as it does for `serve`.
+  const metricsUrl = metricsPort === undefined ? undefined : await app.listenMetrics(metricsPort);
   app.startWorkers();
   process.stdout.write(
-    `Recontact worker running (dispatcher, webhook processor, event deliverer) on ${app.ctx.store.location}\n`,
+    `Recontact worker running (dispatcher, webhook processor, event deliverer) on ${app.ctx.store.location}\n${
+      metricsUrl ? `  Metrics:         ${metricsUrl}/metrics\n` : ''
+    }`,
   );
   onStopSignal(app.ctx.log, () => app.stop());
 }

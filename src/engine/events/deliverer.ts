@@ -77,6 +77,18 @@ export interface DelivererOptions {
   connect?: buildConnector.connector;
   /** Events older than this are pruned (EVENT_RETENTION). */
   retentionMs: number;
+  /** Told each finished attempt (the composition root's metrics). */
+  onAttempt?: (attempt: DeliveryAttempt) => void;
+}
+
+export interface DeliveryAttempt {
+  endpointId: string;
+  eventCreatedAt: number;
+  replay: boolean;
+  completedAt: number;
+  delivered: boolean;
+  /** Failed, and the retry schedule is used up. */
+  gaveUp: boolean;
 }
 
 export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
@@ -231,6 +243,7 @@ export class EventDeliverer {
     this.inflightByEndpoint.set(d.endpoint_id, (this.inflightByEndpoint.get(d.endpoint_id) ?? 0) + 1);
     const request = this.attempt(d)
       .then((r) => {
+        if (r.countsForHealth) this.opts.onAttempt?.(attemptOf(d, r));
         this.results.push(r);
         this.scheduleFlush();
       })
@@ -477,6 +490,17 @@ export function envelopeText(e: {
     replay: e.replay === 1,
   };
   return `${JSON.stringify(head).slice(0, -1)},"data":${e.payload}}`;
+}
+
+function attemptOf(d: DueDelivery, r: PendingResult): DeliveryAttempt {
+  return {
+    endpointId: d.endpoint_id,
+    eventCreatedAt: d.created_at,
+    replay: d.replay === 1,
+    completedAt: r.completedAt,
+    delivered: r.outcome.delivered,
+    gaveUp: !r.outcome.delivered && r.outcome.nextAttemptAt === null,
+  };
 }
 
 function healthOf(r: EndpointHealthRow): EndpointHealth {

@@ -69,6 +69,8 @@ export class WebhookIngest {
       followers?: readonly InboundFollower[];
       /** Followers queued messages: wake the dispatcher. */
       onQueued?(): void;
+      /** A batch of bodies applied and committed (the metrics: an inbox id tells when it arrived). */
+      onApplied?(inboxIds: readonly string[], appliedAt: number): void;
     },
     private readonly opts: IngestOptions = INGEST_TUNING,
   ) {
@@ -154,6 +156,7 @@ export class WebhookIngest {
         if (rows.length) await this.applyRows(trx, rows);
       });
       await this.afterCommit();
+      this.hooks.onApplied?.(ids, this.ctx.clock());
     } catch (err) {
       // Nothing claimed, or the database is unavailable (a restart, a full disk): no body is at
       // fault and none may spend an attempt; the loop backs off (LoopRunner) and comes back.
