@@ -14,6 +14,8 @@ import { parseScrape, type Scrape, sampleValue, series } from './metrics-text';
 
 const METRICS_TOKEN = 'prometheus-scrapes-this-0123456789';
 const ACCOUNT = 'acc_default';
+/** A loaded machine delays sends, status webhooks and retries: waits are generous. */
+const WAIT_MS = 30_000;
 
 describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
   let h: Harness;
@@ -88,18 +90,21 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
 
   it('reads which worker holds each account, and the queue while nothing sends it', async () => {
     const holder = h.app.config.workerId;
-    const held = await h.waitFor('the lease on the account', async () => {
-      const s = await scrape();
-      return sampleValue(s, 'recontact_account_lease_holder', { account: ACCOUNT, holder }) === 1 && s;
-    });
+    const held = await h.waitFor(
+      'the lease on the account',
+      async () => {
+        const s = await scrape();
+        return sampleValue(s, 'recontact_account_lease_holder', { account: ACCOUNT, holder }) === 1 && s;
+      },
+      WAIT_MS,
+    );
     expect(
       sampleValue(held, 'recontact_account_lease_expires_in_seconds', { account: ACCOUNT, holder }),
     ).toBeGreaterThan(0);
 
     await h.app.dispatcher.stop();
     const before = await scrape();
-    const a = await send('+1 650 555 4001');
-    await send('+1 650 555 4002');
+    const queued = [await send('+1 650 555 4001'), await send('+1 650 555 4002')];
     // Within the cache's period a scrape is served the earlier reading, without a database read.
     expect(
       sampleValue(await scrape(false), 'recontact_queue_messages', { account: ACCOUNT, status: 'queued' }),
@@ -107,11 +112,19 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
     const waiting = await scrape();
     expect(sampleValue(waiting, 'recontact_queue_messages', { account: ACCOUNT, status: 'queued' })).toBe(2);
     h.app.dispatcher.start();
-    await h.waitFor('sent', async () => (await status(a)) !== 'queued');
-    await h.waitFor('the queue emptied', async () => {
-      const s = await scrape();
-      return sampleValue(s, 'recontact_queue_messages', { account: ACCOUNT, status: 'queued' }) === undefined;
-    });
+    // Answered, not merely taken from the queue: the next test counts sends from here.
+    for (const id of queued)
+      await h.waitFor('answered', async () => !['queued', 'sending'].includes(await status(id)), WAIT_MS);
+    await h.waitFor(
+      'the queue emptied',
+      async () => {
+        const s = await scrape();
+        return (
+          sampleValue(s, 'recontact_queue_messages', { account: ACCOUNT, status: 'queued' }) === undefined
+        );
+      },
+      WAIT_MS,
+    );
   });
 
   it('counts sends by outcome and Meta errors by code, webhook lag, and event deliveries per endpoint', async () => {
@@ -128,7 +141,7 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
 
     // Accepted, then read by the person: their status webhooks are applied.
     const ok = [await send('+1 650 555 5001'), await send('+1 650 555 5002')];
-    for (const id of ok) await h.waitFor('read', async () => (await status(id)) === 'read');
+    for (const id of ok) await h.waitFor('read', async () => (await status(id)) === 'read', WAIT_MS);
     // Meta answers one send 503 (code 2): retried, then accepted.
     const fault = await fetch(`${h.embedded.sandbox.url}/_sandbox/faults`, {
       method: 'POST',
@@ -140,20 +153,25 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
     await h.waitFor(
       'accepted after a retry',
       async () => !['queued', 'sending'].includes(await status(retried)),
+      WAIT_MS,
     );
     // Meta paused the template, and its webhook does not reach us in time: refused for good (132015).
     h.embedded.sandbox.setWebhookUrl(SANDBOX_ACCOUNT.phoneNumberId, 'http://127.0.0.1:9/unreachable');
     h.embedded.sandbox.setTemplateStatus(SANDBOX_ACCOUNT.wabaId, 'appointment_reminder', 'es_AR', 'PAUSED');
     const refused = await send('+1 650 555 5004');
-    await h.waitFor('failed', async () => (await status(refused)) === 'failed');
+    await h.waitFor('failed', async () => (await status(refused)) === 'failed', WAIT_MS);
 
-    const s = await h.waitFor('the failing endpoint counted', async () => {
-      const s = await scrape();
-      return (
-        (sampleValue(s, 'recontact_event_endpoint_consecutive_failures', { endpoint: bad.json.id }) ?? 0) >=
-          2 && s
-      );
-    });
+    const s = await h.waitFor(
+      'the failing endpoint counted',
+      async () => {
+        const s = await scrape();
+        return (
+          (sampleValue(s, 'recontact_event_endpoint_consecutive_failures', { endpoint: bad.json.id }) ?? 0) >=
+            2 && s
+        );
+      },
+      WAIT_MS,
+    );
     expect(sends('accepted', s)).toBe(3);
     expect(sends('retry', s)).toBe(1);
     expect(sends('failed', s)).toBe(1);
@@ -168,9 +186,9 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
       sampleValue(s, 'recontact_send_duration_seconds_count', { channel: 'whatsapp' }),
     ).toBeGreaterThanOrEqual(5);
 
-    // sent, delivered and read of two messages: at least one body each time, each observed once.
+    // The statuses of two messages sent one after the other: at least a body each, each observed once.
     const lag = (sampleValue(s, 'recontact_webhook_lag_seconds_count') ?? 0) - lagBefore;
-    expect(lag).toBeGreaterThanOrEqual(3);
+    expect(lag).toBeGreaterThanOrEqual(2);
     expect(sampleValue(s, 'recontact_webhook_lag_seconds_bucket', { le: '+Inf' })).toBe(
       sampleValue(s, 'recontact_webhook_lag_seconds_count'),
     );
