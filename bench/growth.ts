@@ -7,10 +7,12 @@
  *   (2) their dispatch by a worker process, first to last acceptance;
  *   (3) GET /v1/contacts/{phone}/window, p50 and p99 of BENCH_GROWTH_LOOKUPS (5,000) look-ups of
  *       existing contacts, 4 in flight (on the full database: random stored contacts).
- * The two databases are measured in alternation, BENCH_GROWTH_ROUNDS (3) rounds, the order
+ * The two databases are measured in alternation, BENCH_GROWTH_ROUNDS (5) rounds, the order
  * swapped each round so a machine getting busier does not favour either; each figure is the
- * median of its rounds. Every round sends to numbers no stored contact has (new contacts that
- * land between stored ones), identical on both databases; the empty one is made anew each round.
+ * median of its rounds. Half of each round's sends go to numbers no stored contact has (new
+ * contacts that land between stored ones), the same on both databases; the other half to
+ * existing contacts (on the full database, random ones of the book). The empty database is made
+ * anew each round.
  * Prints both rows and the change, marking what is worse by more than 10%; asserts nothing.
  * `--json FILE` writes the figures. Env: BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL.
  */
@@ -60,7 +62,7 @@ const MESSAGES = positiveInt('BENCH_GROWTH_MESSAGES', 20_000);
 const CONTACTS = positiveInt('BENCH_GROWTH_CONTACTS', 1_000_000, 1_000_000);
 const PAST = positiveInt('BENCH_GROWTH_PAST', 1_000_000);
 // Six free residues modulo 7 (fill.ts): one set of new numbers per round.
-const ROUNDS = positiveInt('BENCH_GROWTH_ROUNDS', 3, 6);
+const ROUNDS = positiveInt('BENCH_GROWTH_ROUNDS', 5, 6);
 const LOOKUPS = positiveInt('BENCH_GROWTH_LOOKUPS', 5_000);
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim());
 for (const d of DIALECTS)
@@ -129,17 +131,26 @@ async function benchDialect(dialect: string): Promise<DialectResult> {
     }
     const s = fill.seconds;
     log(
-      `${dialect}: filled in ${(s.contacts + s.messages + s.timeline + s.analyze).toFixed(0)} s (contacts ${s.contacts.toFixed(0)} s, messages ${s.messages.toFixed(0)} s, ${fmt(fill.timelineRows)} timeline rows ${s.timeline.toFixed(0)} s, statistics ${s.analyze.toFixed(0)} s)`,
+      `${dialect}: filled in ${(s.contacts + s.messages + s.timeline + s.analyze).toFixed(0)} s (contacts ${s.contacts.toFixed(0)} s, messages ${s.messages.toFixed(0)} s, ${fmt(fill.timelineRows)} timeline rows and ${fmt(fill.windowTimers)} window timers ${s.timeline.toFixed(0)} s, statistics ${s.analyze.toFixed(0)} s)`,
     );
 
     const slots = Math.max(1, Math.floor(MESSAGES / 2));
     const empty: RoundFigures[] = [];
     const full: RoundFigures[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      // Each request's number, one of `slots` (each asked twice, as in `npm run bench`), new
-      // to both databases this round.
-      const to = (i: number) => freshNumber(i % slots, slots, r + 1, CONTACTS);
-      const plan = (databaseUrl: string, which: string, lookup: (i: number) => string) => ({
+      // Half the sends go to people new to the database (numbers that fall between stored
+      // ones), the other half to people who exist: on the empty database the ones this round
+      // just created (each number gets two sends, as in `npm run bench`), on the full one random
+      // contacts of the book, so their rows and index entries are where real use finds them.
+      const fresh = (i: number) => freshNumber(i % slots, slots, r + 1, CONTACTS);
+      const pick = spread(CONTACTS, r);
+      const stored = (i: number) => storedNumber(pick(i));
+      const plan = (
+        databaseUrl: string,
+        which: string,
+        to: (i: number) => string,
+        lookup: (i: number) => string,
+      ) => ({
         databaseUrl,
         sandboxUrl: sandbox.url,
         concurrency: DISPATCH_CONCURRENCY,
@@ -152,13 +163,15 @@ async function benchDialect(dialect: string): Promise<DialectResult> {
       });
       const runEmpty = async () => {
         const url = await freshDatabase(dialect, dir, `recontact_growth_empty_${r + 1}`);
-        // On the empty database the contacts that exist are the ones this round created.
-        empty.push(await measureRound(plan(url, 'empty', (i) => to((i * 7919) % slots))));
+        // The only contacts an empty database has are the ones this round created.
+        const lookup = (i: number) => fresh((i * 7919) % slots);
+        empty.push(await measureRound(plan(url, 'empty', fresh, lookup)));
       };
       const runFull = async () => {
-        // Random stored contacts: most of the book is not in any cache, as in real use.
-        const pick = spread(CONTACTS, r);
-        full.push(await measureRound(plan(fullUrl, 'full', (i) => storedNumber(pick(i)))));
+        const to = (i: number) => (i < slots ? fresh(i) : stored(i));
+        // Other stored contacts than the sends touched: looked up cold, as most of a book is.
+        const lookup = (i: number) => stored(MESSAGES + i);
+        full.push(await measureRound(plan(fullUrl, 'full', to, lookup)));
       };
       if (r % 2 === 0) {
         await runEmpty();
@@ -220,6 +233,7 @@ function cell(r: DialectResult, k: Figure): string {
 }
 
 const started = new Date();
+const loadAtStart = loadavg()[0]!.toFixed(2);
 const results: DialectResult[] = [];
 for (const d of DIALECTS) {
   process.stdout.write(
@@ -229,11 +243,9 @@ for (const d of DIALECTS) {
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const load = loadavg()
-  .map((l) => l.toFixed(2))
-  .join(' ');
+const loadAtEnd = loadavg()[0]!.toFixed(2);
 process.stdout.write(
-  `\nCost growth — ${started.toISOString().slice(0, 10)}, machine: ${machine}, load average at the end ${load}; ${fmt(MESSAGES)} sends, ${fmt(LOOKUPS)} look-ups at ${WINDOW_CONCURRENCY} in flight, median of ${ROUNDS} rounds\n\n`,
+  `\nCost growth — ${started.toISOString().slice(0, 10)}, machine: ${machine}, load average ${loadAtStart} at the start, ${loadAtEnd} at the end; ${fmt(MESSAGES)} sends, ${fmt(LOOKUPS)} look-ups at ${WINDOW_CONCURRENCY} in flight, median of ${ROUNDS} rounds\n\n`,
 );
 process.stdout.write(
   '| database | stored before the run | (1) API intake, durable | (2) dispatch, durable | (3) window p50 | (3) window p99 |\n|---|---|---|---|---|---|\n',
@@ -272,6 +284,7 @@ if (args.json) {
   const json: Record<string, unknown> = {
     date: started.toISOString(),
     machine,
+    load_average: { start: Number(loadAtStart), end: Number(loadAtEnd) },
     messages: MESSAGES,
     lookups: LOOKUPS,
     window_concurrency: WINDOW_CONCURRENCY,
@@ -289,6 +302,7 @@ if (args.json) {
         contacts: r.fill.contacts,
         messages: r.fill.messages,
         timeline_rows: r.fill.timelineRows,
+        window_timers: r.fill.windowTimers,
         by_status: r.fill.byStatus,
         fill_seconds: r.fill.seconds,
       },

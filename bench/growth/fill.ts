@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
+import { windowTimers } from '../../src/domain/conversations/timers';
 import { createIdGenerator } from '../../src/domain/ids';
 import { classifyProviderError } from '../../src/domain/provider-errors';
 import { bulkInsertContacts } from '../../src/store/contact-book-repo';
@@ -69,6 +70,7 @@ export interface FillFigures {
   contacts: number;
   messages: number;
   timelineRows: number;
+  windowTimers: number;
   byStatus: Record<string, number>;
   seconds: { contacts: number; messages: number; timeline: number; analyze: number };
 }
@@ -113,6 +115,7 @@ export async function fillHistory(
 
   t = performance.now();
   const timelineRows = await writeTimeline(db);
+  const timers = await writeWindowTimers(db, opts.now);
   const timelineSeconds = (performance.now() - t) / 1000;
 
   t = performance.now();
@@ -130,6 +133,7 @@ export async function fillHistory(
     contacts: opts.contacts,
     messages: opts.messages,
     timelineRows,
+    windowTimers: timers,
     byStatus,
     seconds: {
       contacts: contactSeconds,
@@ -325,42 +329,74 @@ function* pastMessages(n: number, contacts: readonly string[], now: number) {
 
 /**
  * The timeline rows, derived in the database from the messages just written (one INSERT …
- * SELECT per step: millions of rows without a round trip each). Ids keep the message's time
- * and random part with a step digit, so they are unique and sort with their message.
+ * SELECT: millions of rows without a round trip each). Ids keep the message's time and random
+ * part with a step digit, so they are unique and sort with their message; rows go in in that
+ * order, as the real path appends them, so the indexes are as dense as a live table's (six
+ * passes over the messages had left message_events_message twice its size on PostgreSQL).
  */
 async function writeTimeline(db: Kysely<Database>): Promise<number> {
   const pricing = (status: string) =>
     sql.raw(
       `'{"provider_status":"${status}","pricing":{"billable":true,"pricing_model":"PMP","type":"regular","category":"' || pricing_category || '"}}'`,
     );
-  const steps = [
-    sql`INSERT INTO message_events (id, message_id, status, at, source, detail)
-        SELECT 'mev_' || substr(id, 5) || '1', id, 'queued', created_at, 'api', NULL FROM messages`,
-    sql`INSERT INTO message_events (id, message_id, status, at, source, detail)
-        SELECT 'mev_' || substr(id, 5) || '2', id, 'accepted', accepted_at, 'dispatcher',
-               '{"provider_message_id":"' || provider_message_id || '","worker":"vm-recontact-1"}'
-          FROM messages WHERE accepted_at IS NOT NULL`,
-    sql`INSERT INTO message_events (id, message_id, status, at, source, detail)
-        SELECT 'mev_' || substr(id, 5) || '3', id, 'sent', sent_at, 'webhook', ${pricing('sent')}
-          FROM messages WHERE sent_at IS NOT NULL`,
-    sql`INSERT INTO message_events (id, message_id, status, at, source, detail)
-        SELECT 'mev_' || substr(id, 5) || '4', id, 'delivered', delivered_at, 'webhook', ${pricing('delivered')}
-          FROM messages WHERE delivered_at IS NOT NULL`,
-    sql`INSERT INTO message_events (id, message_id, status, at, source, detail)
-        SELECT 'mev_' || substr(id, 5) || '5', id, 'read', read_at, 'webhook', ${pricing('read')}
-          FROM messages WHERE read_at IS NOT NULL`,
-    // Refused at the POST: the dispatcher's row; failed later: Meta's webhook.
-    sql`INSERT INTO message_events (id, message_id, status, at, source, detail)
-        SELECT 'mev_' || substr(id, 5) || '6', id, 'failed', failed_at,
-               CASE WHEN accepted_at IS NULL THEN 'dispatcher' ELSE 'webhook' END,
-               CASE WHEN accepted_at IS NULL
-                    THEN '{"error_code":' || error_code || ',"error_class":"' || error_class || '"}'
-                    ELSE '{"provider_status":"failed","errors":[{"code":' || error_code || '}]}' END
-          FROM messages WHERE status = 'failed'`,
-  ];
-  for (const step of steps) await step.execute(db);
+  await sql`INSERT INTO message_events (id, message_id, status, at, source, detail)
+    SELECT id, message_id, status, at, source, detail FROM (
+      SELECT 'mev_' || substr(id, 5) || '1' AS id, id AS message_id, 'queued' AS status,
+             created_at AS at, 'api' AS source, NULL AS detail
+        FROM messages
+      UNION ALL
+      SELECT 'mev_' || substr(id, 5) || '2', id, 'accepted', accepted_at, 'dispatcher',
+             '{"provider_message_id":"' || provider_message_id || '","worker":"vm-recontact-1"}'
+        FROM messages WHERE accepted_at IS NOT NULL
+      UNION ALL
+      SELECT 'mev_' || substr(id, 5) || '3', id, 'sent', sent_at, 'webhook', ${pricing('sent')}
+        FROM messages WHERE sent_at IS NOT NULL
+      UNION ALL
+      SELECT 'mev_' || substr(id, 5) || '4', id, 'delivered', delivered_at, 'webhook', ${pricing('delivered')}
+        FROM messages WHERE delivered_at IS NOT NULL
+      UNION ALL
+      SELECT 'mev_' || substr(id, 5) || '5', id, 'read', read_at, 'webhook', ${pricing('read')}
+        FROM messages WHERE read_at IS NOT NULL
+      UNION ALL
+      -- Refused at the POST: the dispatcher's row; failed later: Meta's webhook.
+      SELECT 'mev_' || substr(id, 5) || '6', id, 'failed', failed_at,
+             CASE WHEN accepted_at IS NULL THEN 'dispatcher' ELSE 'webhook' END,
+             CASE WHEN accepted_at IS NULL
+                  THEN '{"error_code":' || error_code || ',"error_class":"' || error_class || '"}'
+                  ELSE '{"provider_status":"failed","errors":[{"code":' || error_code || '}]}' END
+        FROM messages WHERE status = 'failed'
+    ) AS steps
+    ORDER BY id`.execute(db);
   const r = await db
     .selectFrom('message_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** window.expiring's default lead (WINDOW_EXPIRING_LEAD, PT1H). */
+const EXPIRING_LEAD_MS = 3_600_000;
+
+/**
+ * Every contact who ever wrote has its window's two timers, as the inbound path leaves them:
+ * fired when due, armed when still ahead. Without them each process start would arm the open
+ * windows of the whole book (the timer worker's catch-up) while the figures are being taken.
+ */
+async function writeWindowTimers(db: Kysely<Database>, now: number): Promise<number> {
+  const kinds = windowTimers(0, EXPIRING_LEAD_MS).map(
+    (t) => sql`SELECT ${sql.lit(t.kind)} AS kind, ${sql.lit(t.dueAt)} AS after_ms`,
+  );
+  await sql`INSERT INTO window_timers
+      (id, account_id, contact_id, kind, last_inbound_at, due_at, fired_at, outcome)
+    SELECT c.id || ':' || k.kind, c.account_id, c.id, k.kind, c.last_inbound_at,
+           c.last_inbound_at + k.after_ms,
+           CASE WHEN c.last_inbound_at + k.after_ms <= ${now} THEN c.last_inbound_at + k.after_ms END,
+           CASE WHEN c.last_inbound_at + k.after_ms <= ${now} THEN 'fired' END
+      FROM contacts c CROSS JOIN (${sql.join(kinds, sql` UNION ALL `)}) k
+     WHERE c.last_inbound_at IS NOT NULL
+     ORDER BY 1`.execute(db);
+  const r = await db
+    .selectFrom('window_timers')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(r.n);
