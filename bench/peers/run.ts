@@ -14,8 +14,7 @@
  * Env: BENCH_MESSAGES (20000), BENCH_PEERS (bullmq,pg-boss), BENCH_DIALECTS (postgres,sqlite),
  * BENCH_PG_URL, BENCH_REDIS_URL. `--json FILE` also writes the figures as JSON.
  */
-import { writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { bareLoop } from '../bare-loop';
 import { type DispatchFigures, recontactDispatch } from '../phases';
 import { startProcess } from '../procs';
@@ -23,6 +22,7 @@ import { assertBullmqCanConnect, runBullmq } from './bullmq';
 import { startDurableRedis } from './durable-redis';
 import { bestOf, type PeerRun } from './peer';
 import { type PgBossSettings, runPgBoss } from './pg-boss';
+import { fmt, type PeersFigures, printTable, writeJson } from './report';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 if (!Number.isInteger(N) || N < 2) throw new Error(`BENCH_MESSAGES must be an integer ≥ 2, got ${N}`);
@@ -33,11 +33,16 @@ if (PEERS.includes('bullmq')) assertBullmqCanConnect();
 
 /** BullMQ worker concurrency, as multiples of the bare loop's best number in flight. */
 const BULLMQ_CONCURRENCY = [1, 2, 4];
-/** pg-boss `work()` settings tried; see the README part for why these. */
+/**
+ * pg-boss `work()` settings tried. A job's output can only be stored by completing it on its own,
+ * so one commit per job bounds pg-boss whatever the batch; the batches are big enough that no
+ * fetch loop sleeps out its polling interval (it does after a batch that took under 400 ms), and
+ * the connection pool grows with the loops so their completions do not queue for a connection.
+ */
 const PGBOSS_SETTINGS: PgBossSettings[] = [
   { workers: 1, batchSize: 1_000, pollMs: 500, poolMax: 10 },
   { workers: 2, batchSize: 500, pollMs: 500, poolMax: 20 },
-  { workers: 4, batchSize: 250, pollMs: 500, poolMax: 20 },
+  { workers: 4, batchSize: 250, pollMs: 500, poolMax: 40 },
 ];
 
 const started = new Date();
@@ -91,83 +96,20 @@ try {
   const bareAgain = await bareLoop(sandbox.url, N);
   log(`bare loop again ${fmt(bareAgain.rate)} msg/s at ${bareAgain.concurrency} in flight`);
 
-  const peers = [...bullmq, ...pgboss];
-  const bestPeer = peers.length ? bestOf(peers) : undefined;
-  const bestName = bestPeer && (bullmq.includes(bestPeer) ? 'BullMQ' : 'pg-boss');
-  const ratio = (rate: number) => (rate / bare.rate).toFixed(2);
-
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const out = process.stdout;
-  out.write(
-    `\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ` +
-      `${started.toISOString().slice(0, 16)}Z, load average ${load.toFixed(1)} at the start; ${N} messages, ` +
-      `${c} in flight for everyone\n\n`,
-  );
-  out.write('| what | settings | msg/s | ÷ bare loop |\n|---|---|---|---|\n');
-  out.write(`| bare undici loop → sandbox | ${c} in flight | ${fmt(bare.rate)} | 1.00 |\n`);
-  const peerRow = (name: string, r: PeerRun) =>
-    out.write(
-      `| ${name}${r === bestPeer ? ' (best peer)' : ''} | ${r.settings} | ${fmt(r.rate)} | ${ratio(r.rate)} |\n`,
-    );
-  for (const r of bullmq) peerRow('BullMQ (Redis)', r);
-  if (bullmqDurable) peerRow('BullMQ (private Redis, appendfsync always; not a contender)', bullmqDurable);
-  for (const r of pgboss) peerRow('pg-boss 10 (PostgreSQL)', r);
-  for (const [d, r] of Object.entries(recontact)) {
-    out.write(
-      `| Recontact dispatch (${d === 'sqlite' ? 'SQLite' : 'PostgreSQL'}) | DISPATCH_CONCURRENCY ${c} | ${fmt(r.dispatch)} | ${ratio(r.dispatch)} |\n`,
-    );
-  }
-  out.write(
-    `| bare loop again, last | ${bareAgain.concurrency} in flight | ${fmt(bareAgain.rate)} | ${ratio(bareAgain.rate)} |\n`,
-  );
-  if (bestPeer) {
-    out.write(`\nRecontact ÷ best peer (${bestName}, ${fmt(bestPeer.rate)} msg/s), target ≥ 1.5:`);
-    for (const [d, r] of Object.entries(recontact))
-      out.write(` ${d} ${(r.dispatch / bestPeer.rate).toFixed(2)}`);
-    out.write('\n');
-  }
-
+  const figures: PeersFigures = {
+    started,
+    loadAverage: load,
+    messages: N,
+    bare,
+    bareAgain,
+    bullmq,
+    bullmqDurable,
+    pgboss,
+    recontact,
+  };
+  printTable(figures);
   if (jsonFile) {
-    const peerJson = (runs: PeerRun[]) =>
-      runs.length
-        ? {
-            best: runs.reduce((b, r) => (r.rate > b.rate ? r : b)).rate,
-            runs: runs.map((r) => ({
-              settings: r.settings,
-              rate: r.rate,
-              enqueue_rate: r.enqueueRate,
-              worker_rss_mb: r.workerRssMb,
-            })),
-          }
-        : null;
-    const figures = {
-      date: started.toISOString(),
-      machine: { cpus: cpus().length, cpu, memory_gib: Math.round(totalmem() / 2 ** 30), load_average: load },
-      node: process.version,
-      messages: N,
-      concurrency: c,
-      bare: bare.rate,
-      bare_again: bareAgain.rate,
-      bullmq: peerJson(bullmq),
-      bullmq_durable_redis: bullmqDurable
-        ? { settings: bullmqDurable.settings, rate: bullmqDurable.rate }
-        : null,
-      pgboss: peerJson(pgboss),
-      recontact: Object.fromEntries(
-        Object.entries(recontact).map(([d, r]) => [
-          d,
-          {
-            dispatch: r.dispatch,
-            intake: r.intake,
-            worker_rss_mb: r.workerRssMb,
-            ratio_to_bare: r.dispatch / bare.rate,
-            ratio_to_best_peer: bestPeer ? r.dispatch / bestPeer.rate : null,
-          },
-        ]),
-      ),
-      best_peer: bestPeer ? { name: bestName, settings: bestPeer.settings, rate: bestPeer.rate } : null,
-    };
-    writeFileSync(jsonFile, `${JSON.stringify(figures, null, 2)}\n`);
+    writeJson(jsonFile, figures);
     process.stdout.write(`figures written to ${jsonFile}\n`);
   }
 } finally {
@@ -192,8 +134,4 @@ function list(name: string, fallback: string, allowed: string[]): string[] {
 
 function log(s: string) {
   process.stderr.write(`  ${s}\n`);
-}
-
-function fmt(n: number) {
-  return Math.round(n).toLocaleString('en-US');
 }
