@@ -10,6 +10,14 @@ import { sql } from 'kysely';
 import { Pool } from 'undici';
 import { openStore, type Store } from '../src/store/database';
 import { drive } from './bare-loop';
+import {
+  BENCH_APPLICATION,
+  type CpuSource,
+  cpuSnapshot,
+  cpuSpent,
+  pgDatabaseCpu,
+  processCpu,
+} from './peers/cpu';
 import { type Proc, startProcess } from './procs';
 import { API_KEY, freshDatabase, recontactEnv } from './recontact-env';
 
@@ -20,6 +28,11 @@ export interface DispatchFigures {
   dispatch: number;
   /** Peak RSS of the worker process, MB. */
   workerRssMb: number;
+  /**
+   * CPU per message, µs, while the worker dispatched: the worker and the API process beside it
+   * (whose loops take their share of the work: events, timers), and PostgreSQL's backends.
+   */
+  cpuUs: { worker: number; store: number };
 }
 
 /**
@@ -40,7 +53,8 @@ export async function recontactDispatch(
   const procs: Proc[] = [];
   let store: Store | undefined;
   try {
-    const url = await freshDatabase(dialect, dir, 'recontact_bench_dispatch');
+    const database = 'recontact_bench_dispatch';
+    const url = await freshDatabase(dialect, dir, database);
     const env = recontactEnv(sandboxUrl, url, concurrency);
     const api = await startProcess(
       ['src/cli/main.ts', 'serve', '--no-dispatch'],
@@ -48,15 +62,23 @@ export async function recontactDispatch(
       /listening on (http:\/\/\S+)/,
     );
     procs.push(api);
-    store = await openStore({ url });
+    // The bench's own connection is named, so that PostgreSQL's CPU is counted without its polls.
+    store = await openStore({ url: dialect === 'postgres' ? named(url, BENCH_APPLICATION) : url });
     const t = performance.now();
     await postMessages(api.url, n);
     const intake = n / ((performance.now() - t) / 1000);
 
     const worker = await startProcess(['src/cli/main.ts', 'worker'], env, /(worker) running/);
     procs.push(worker);
+    const cpuSources: CpuSource[] = [
+      processCpu('worker', worker.child.pid!),
+      processCpu('api', api.child.pid!),
+    ];
+    if (dialect === 'postgres') cpuSources.push(pgDatabaseCpu(database));
+    const cpuBefore = await cpuSnapshot(cpuSources);
     const s = store;
     await waitUntil(() => nothingLeftToDispatch(s), 'dispatch');
+    const cpuAfter = await cpuSnapshot(cpuSources);
     const accepted = await countAccepted(store);
     if (accepted !== n) throw new Error(`expected ${n} messages accepted or later, found ${accepted}`);
     // From the first acceptance to the last: process start-up (loading TypeScript, opening the
@@ -66,12 +88,24 @@ export async function recontactDispatch(
       .select((eb) => [eb.fn.min('accepted_at').as('first'), eb.fn.max('accepted_at').as('last')])
       .executeTakeFirstOrThrow();
     const dispatch = (n - 1) / ((Number(span.last) - Number(span.first)) / 1000);
-    return { intake, dispatch, workerRssMb: worker.peakRssMb() };
+    const perMessage = (prefix: string) => (cpuSpent(cpuBefore, cpuAfter, prefix) / n) * 1e6;
+    return {
+      intake,
+      dispatch,
+      workerRssMb: worker.peakRssMb(),
+      cpuUs: { worker: perMessage('worker') + perMessage('api'), store: perMessage('postgres') },
+    };
   } finally {
     await store?.close();
     for (const p of procs.reverse()) await p.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function named(url: string, applicationName: string): string {
+  const u = new URL(url);
+  u.searchParams.set('application_name', applicationName);
+  return u.toString();
 }
 
 /** Posts N template sends to the API with 64 in flight; resolves when all were acknowledged (202). */

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Queue } from 'bullmq';
 import { waitUntil } from '../phases';
 import { startProcess } from '../procs';
+import { cpuSnapshot, cpuSpent, processCpu, redisCpu } from './cpu';
 import { type PeerRun, spanRate } from './peer';
 import { REDIS_URL, redisConnection } from './redis';
 import { templateSend } from './template-send';
@@ -61,6 +62,9 @@ export async function runBullmq(
       },
       /READY (bullmq)/,
     );
+    const client = await queue.getBackend().client;
+    const cpuSources = [processCpu('worker', worker.child.pid!), redisCpu(() => client.info())];
+    const cpuBefore = await cpuSnapshot(cpuSources);
     try {
       await waitUntil(async () => {
         const c = await queue.getJobCounts('completed', 'failed');
@@ -70,12 +74,17 @@ export async function runBullmq(
         }
         return c.completed === n;
       }, 'BullMQ jobs');
+      const cpuAfter = await cpuSnapshot(cpuSources);
       const { first, last } = await completions(queue, n);
       return {
         settings: `concurrency ${workerConcurrency}`,
         rate: spanRate(n, first, last),
         enqueueRate,
         workerRssMb: worker.peakRssMb(),
+        cpuUs: {
+          worker: (cpuSpent(cpuBefore, cpuAfter, 'worker') / n) * 1e6,
+          store: (cpuSpent(cpuBefore, cpuAfter, 'redis') / n) * 1e6,
+        },
       };
     } finally {
       await worker.stop();

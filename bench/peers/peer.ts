@@ -8,6 +8,13 @@ export interface PeerRun {
   /** Jobs enqueued per second by the bench process (not timed against anything; for the record). */
   enqueueRate: number;
   workerRssMb: number;
+  /** CPU per job, µs, while the jobs ran: the worker process, and the queue's server. */
+  cpuUs: CpuPerMessage;
+}
+
+export interface CpuPerMessage {
+  worker: number;
+  store: number;
 }
 
 /**

@@ -7,6 +7,7 @@ import PgBoss from 'pg-boss';
 import { waitUntil } from '../phases';
 import { startProcess } from '../procs';
 import { freshDatabase } from '../recontact-env';
+import { BENCH_APPLICATION, cpuSnapshot, cpuSpent, pgDatabaseCpu, processCpu } from './cpu';
 import { type PeerRun, spanRate } from './peer';
 import { templateSend } from './template-send';
 
@@ -34,7 +35,13 @@ export async function runPgBoss(
   settings: PgBossSettings,
 ): Promise<PeerRun> {
   const url = await freshDatabase('postgres', '', DATABASE);
-  const boss = new PgBoss({ connectionString: url, max: 4, supervise: false, schedule: false });
+  const boss = new PgBoss({
+    connectionString: url,
+    application_name: BENCH_APPLICATION,
+    max: 4,
+    supervise: false,
+    schedule: false,
+  });
   boss.on('error', (err) => process.stderr.write(`pg-boss: ${err.message}\n`));
   await boss.start();
   try {
@@ -63,6 +70,8 @@ export async function runPgBoss(
       },
       /READY (pg-boss)/,
     );
+    const cpuSources = [processCpu('worker', worker.child.pid!), pgDatabaseCpu(DATABASE)];
+    const cpuBefore = await cpuSnapshot(cpuSources);
     try {
       const db = boss.getDb();
       await waitUntil(async () => {
@@ -75,6 +84,7 @@ export async function runPgBoss(
         if (Number(rows[0].failed)) throw new Error(`pg-boss: ${rows[0].failed} jobs failed`);
         return Number(rows[0].completed) === n;
       }, 'pg-boss jobs');
+      const cpuAfter = await cpuSnapshot(cpuSources);
       // Proof that each job holds its own Meta id, and the completion times PostgreSQL stamped.
       const { rows } = await db.executeSql(
         `SELECT count(*) AS jobs, count(DISTINCT output->>'message_id') AS ids,
@@ -92,6 +102,10 @@ export async function runPgBoss(
         rate: spanRate(n, Number(r.first), Number(r.last)),
         enqueueRate,
         workerRssMb: worker.peakRssMb(),
+        cpuUs: {
+          worker: (cpuSpent(cpuBefore, cpuAfter, 'worker') / n) * 1e6,
+          store: (cpuSpent(cpuBefore, cpuAfter, 'postgres') / n) * 1e6,
+        },
       };
     } finally {
       await worker.stop();

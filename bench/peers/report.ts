@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { DispatchFigures } from '../phases';
-import { bestOf, type PeerRun } from './peer';
+import { bestOf, type CpuPerMessage, type PeerRun } from './peer';
 
 export interface PeersFigures {
   started: Date;
@@ -18,6 +18,9 @@ export interface PeersFigures {
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** In-process SQLite has no server: its cost is in the workers' figure. */
+const cpu = (c: CpuPerMessage) => `${fmt(c.worker)} + ${fmt(c.store)} = ${fmt(c.worker + c.store)}`;
 
 function bestPeer(f: PeersFigures): { name: string; run: PeerRun } | undefined {
   const peers = [...f.bullmq, ...f.pgboss];
@@ -36,11 +39,13 @@ export function printTable(f: PeersFigures): void {
       `Node ${process.version}; ${f.started.toISOString().slice(0, 16)}Z, load average ` +
       `${f.loadAverage.toFixed(1)} at the start; ${f.messages} messages, ${c} in flight for everyone\n\n`,
   );
-  out.write('| what | settings | msg/s | ÷ bare loop |\n|---|---|---|---|\n');
-  out.write(`| bare undici loop → sandbox | ${c} in flight | ${fmt(f.bare.rate)} | 1.00 |\n`);
+  out.write(
+    '| what | settings | msg/s | ÷ bare loop | CPU µs per message: workers + server = total |\n|---|---|---|---|---|\n',
+  );
+  out.write(`| bare undici loop → sandbox | ${c} in flight | ${fmt(f.bare.rate)} | 1.00 | |\n`);
   const peerRow = (name: string, r: PeerRun) =>
     out.write(
-      `| ${name}${r === best?.run ? ' (best peer)' : ''} | ${r.settings} | ${fmt(r.rate)} | ${ratio(r.rate)} |\n`,
+      `| ${name}${r === best?.run ? ' (best peer)' : ''} | ${r.settings} | ${fmt(r.rate)} | ${ratio(r.rate)} | ${cpu(r.cpuUs)} |\n`,
     );
   for (const r of f.bullmq) peerRow('BullMQ (Redis)', r);
   if (f.bullmqDurable)
@@ -49,11 +54,11 @@ export function printTable(f: PeersFigures): void {
   for (const [d, r] of Object.entries(f.recontact)) {
     const db = d === 'sqlite' ? 'SQLite' : 'PostgreSQL';
     out.write(
-      `| Recontact dispatch (${db}) | DISPATCH_CONCURRENCY ${c} | ${fmt(r.dispatch)} | ${ratio(r.dispatch)} |\n`,
+      `| Recontact dispatch (${db}) | DISPATCH_CONCURRENCY ${c} | ${fmt(r.dispatch)} | ${ratio(r.dispatch)} | ${cpu(r.cpuUs)} |\n`,
     );
   }
   out.write(
-    `| bare loop again, last | ${f.bareAgain.concurrency} in flight | ${fmt(f.bareAgain.rate)} | ${ratio(f.bareAgain.rate)} |\n`,
+    `| bare loop again, last | ${f.bareAgain.concurrency} in flight | ${fmt(f.bareAgain.rate)} | ${ratio(f.bareAgain.rate)} | |\n`,
   );
   if (best && Object.keys(f.recontact).length) {
     out.write(`\nRecontact ÷ best peer (${best.name}, ${fmt(best.run.rate)} msg/s), target ≥ 1.5:`);
@@ -74,6 +79,7 @@ export function writeJson(file: string, f: PeersFigures): void {
             rate: r.rate,
             enqueue_rate: r.enqueueRate,
             worker_rss_mb: r.workerRssMb,
+            cpu_us_per_message: r.cpuUs,
           })),
         }
       : null;
@@ -92,7 +98,11 @@ export function writeJson(file: string, f: PeersFigures): void {
     bare_again: f.bareAgain.rate,
     bullmq: runs(f.bullmq),
     bullmq_durable_redis: f.bullmqDurable
-      ? { settings: f.bullmqDurable.settings, rate: f.bullmqDurable.rate }
+      ? {
+          settings: f.bullmqDurable.settings,
+          rate: f.bullmqDurable.rate,
+          cpu_us_per_message: f.bullmqDurable.cpuUs,
+        }
       : null,
     pgboss: runs(f.pgboss),
     recontact: Object.fromEntries(
@@ -102,6 +112,7 @@ export function writeJson(file: string, f: PeersFigures): void {
           dispatch: r.dispatch,
           intake: r.intake,
           worker_rss_mb: r.workerRssMb,
+          cpu_us_per_message: r.cpuUs,
           ratio_to_bare: r.dispatch / f.bare.rate,
           ratio_to_best_peer: best ? r.dispatch / best.run.rate : null,
         },
