@@ -18,7 +18,14 @@ export const DISPATCH_TUNING = {
 } as const;
 
 export const INGEST_TUNING = {
+  /**
+   * Stored bodies applied per transaction. SQLite's transaction holds the event loop (the driver
+   * is synchronous), so it stays short there for the acknowledgement latency; PostgreSQL's
+   * runs beside the event loop, and a bigger batch shares its round trips and commit among
+   * more statuses.
+   */
   batchSize: 40,
+  pgBatchSize: 200,
   pollMs: 1_000,
   /** A stored webhook body that keeps failing is parked after this many attempts. */
   maxAttempts: 5,

@@ -72,7 +72,10 @@ export class WebhookIngest {
       /** A batch of bodies applied and committed (the metrics: an inbox id tells when it arrived). */
       onApplied?(inboxIds: readonly string[], appliedAt: number): void;
     },
-    private readonly opts: IngestOptions = INGEST_TUNING,
+    private readonly opts: IngestOptions = {
+      ...INGEST_TUNING,
+      batchSize: ctx.store.dialect === 'postgres' ? INGEST_TUNING.pgBatchSize : INGEST_TUNING.batchSize,
+    },
   ) {
     this.runner = new LoopRunner('webhook processor', ctx.log, () => this.processOnce(), {
       ...DEFAULT_LOOP_OPTIONS,
