@@ -162,14 +162,19 @@ for (const r of results) {
     const resumed = k.accounts.map((a) => a.resumedMs).filter((x): x is number => x !== null);
     out(
       `  kill -9 of ${k.victim} at ${fmt(k.acceptedAtKill)} accepted; its ${k.accounts.length} account(s) moved to ${k.survivor} after ` +
-        `${s1(Math.min(...moved))} – ${s1(Math.max(...moved))}${moved.length < k.accounts.length ? ` (${k.accounts.length - moved.length} never)` : ''}, ` +
-        `sending again after ${s1(Math.min(...resumed))} – ${s1(Math.max(...resumed))}; everything settled ${s1(k.settledMs)} after the kill`,
+        `${span(moved)}${moved.length < k.accounts.length ? ` (${k.accounts.length - moved.length} never)` : ''}, ` +
+        `sending again after ${span(resumed)}; its ${fmt(k.inFlightAtKill)} sends in flight were all proven or held after ${s1(k.doubtsSettledMs)}`,
     );
     out(
-      `  per account: ${k.accounts.map((a) => `${a.account} moved ${s1(a.leaseMovedMs)}, resumed ${s1(a.resumedMs)}`).join('; ')}`,
+      `  per account: ${k.accounts.map((a) => `${a.account} moved ${s1(a.leaseMovedMs)}, ${a.resumedMs === null ? 'nothing left to send' : `resumed ${s1(a.resumedMs)}`}`).join('; ')}`,
     );
   }
 }
+/** "1.2 s – 3.4 s" over the values given. */
+function span(ms: number[]): string {
+  return ms.length ? `${s1(Math.min(...ms))} – ${s1(Math.max(...ms))}` : 'never';
+}
+
 /** Rows written per message by table, the busiest first; tables under 0.005 a message left out. */
 function writesText(writes: TableWrites): string {
   return (

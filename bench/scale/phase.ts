@@ -60,8 +60,10 @@ export interface PhaseResult {
     survivor: string;
     acceptedAtKill: number;
     accounts: Takeover[];
-    /** From the kill until no message was queued, sending or unconfirmed. */
-    settledMs: number;
+    /** The victim's sends left `sending` when it died (first count after the kill). */
+    inFlightAtKill: number;
+    /** From the kill until none of them was `sending` or `unconfirmed` any more (proven or held). */
+    doubtsSettledMs: number | null;
   };
   verdict: Verdict;
   /** Rows written per message by the API while it queued them (intake). */
@@ -151,7 +153,16 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
       const cpuAtReady = workers.map((w) => cpuSeconds(w.child.pid!));
       const cpu = new Map<string, number>();
       const rss = new Map<string, number>();
-      let kill: { at: number; victim: string; survivor: string; accepted: number } | undefined;
+      let kill:
+        | {
+            at: number;
+            victim: string;
+            survivor: string;
+            accepted: number;
+            inFlight?: number;
+            settledAt?: number;
+          }
+        | undefined;
       const deadline = Date.now() + 600_000;
       const busy = async () => {
         own++;
@@ -177,9 +188,17 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
             `${o.label}: kill -9 ${kill.victim} (holding ${held[v]} of ${o.numbers.length} accounts) at ${fmt(accepted)} accepted`,
           );
         }
+        if (kill && kill.settledAt === undefined && i % 10 === 0) {
+          own++;
+          const n = await victimDoubts(store.db, kill.victim);
+          kill.inFlight ??= n;
+          if (n === 0) kill.settledAt = Date.now();
+        }
         await sleep(100);
       }
       const settledAt = Date.now();
+      // Nothing is sending or unconfirmed any more: the dead worker's doubts too, by now at the latest.
+      if (kill) kill.settledAt ??= settledAt;
       await monitor.stop();
       const names = o.numbers.map((n) => n.name);
       const sends = await sandboxSends(sandbox.url);
@@ -230,7 +249,8 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
           survivor: kill.survivor,
           acceptedAtKill: kill.accepted,
           accounts: takeovers(monitor.samples, names, kill.at, kill.victim, kill.survivor),
-          settledMs: settledAt - kill.at,
+          inFlightAtKill: kill.inFlight ?? 0,
+          doubtsSettledMs: kill.settledAt === undefined ? null : kill.settledAt - kill.at,
         };
       }
       return result;
@@ -277,6 +297,17 @@ async function countLeft(db: Kysely<Database>): Promise<number> {
     .selectFrom('messages')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('status', 'in', LEFT)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** The sends a dead worker left in flight that are neither proven nor decided yet. */
+async function victimDoubts(db: Kysely<Database>, workerId: string): Promise<number> {
+  const r = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', ['sending', 'unconfirmed'])
+    .where('locked_by', '=', workerId)
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
