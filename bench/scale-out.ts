@@ -163,7 +163,7 @@ for (const r of results) {
     out(
       `  kill -9 of ${k.victim} at ${fmt(k.acceptedAtKill)} accepted; its ${k.accounts.length} account(s) moved to ${k.survivor} after ` +
         `${span(moved)}${moved.length < k.accounts.length ? ` (${k.accounts.length - moved.length} never)` : ''}, ` +
-        `sending again after ${span(resumed)}; its ${fmt(k.inFlightAtKill)} sends in flight were all proven or held after ${s1(k.doubtsSettledMs)}`,
+        `sending again after ${span(resumed)}; ${fmt(k.unprovenAfterKill)} of its sends were unproven just after the kill, all of them proven or held after ${s1(k.doubtsSettledMs)}`,
     );
     out(
       `  per account: ${k.accounts.map((a) => `${a.account} moved ${s1(a.leaseMovedMs)}, ${a.resumedMs === null ? 'nothing left to send' : `resumed ${s1(a.resumedMs)}`}`).join('; ')}`,

@@ -60,8 +60,11 @@ export interface PhaseResult {
     survivor: string;
     acceptedAtKill: number;
     accounts: Takeover[];
-    /** The victim's sends left `sending` when it died (first count after the kill). */
-    inFlightAtKill: number;
+    /**
+     * The victim's sends still `sending` at the first count, within a second of the kill (those
+     * whose `sent` status had already come back are proven by then).
+     */
+    unprovenAfterKill: number;
     /** From the kill until none of them was `sending` or `unconfirmed` any more (proven or held). */
     doubtsSettledMs: number | null;
   };
@@ -249,7 +252,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
           survivor: kill.survivor,
           acceptedAtKill: kill.accepted,
           accounts: takeovers(monitor.samples, names, kill.at, kill.victim, kill.survivor),
-          inFlightAtKill: kill.inFlight ?? 0,
+          unprovenAfterKill: kill.inFlight ?? 0,
           doubtsSettledMs: kill.settledAt === undefined ? null : kill.settledAt - kill.at,
         };
       }
