@@ -7,40 +7,45 @@ import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
 
 const GRAPH = 'v25.0';
 
-const templateBody = (i: number) =>
-  JSON.stringify({
-    messaging_product: 'whatsapp',
-    recipient_type: 'individual',
-    to: `1650555${String(i % 10_000).padStart(4, '0')}`,
-    type: 'template',
-    biz_opaque_callback_data: `bare-${i}`,
-    template: {
-      name: 'appointment_reminder',
-      language: { code: 'es_AR', policy: 'deterministic' },
-      components: [
-        {
-          type: 'body',
-          parameters: [
-            { type: 'text', text: 'Emilia' },
-            { type: 'text', text: 'la Dra. Gómez' },
-            { type: 'text', text: 'lunes 3 de marzo a las 10:00' },
-          ],
-        },
-        {
-          type: 'button',
-          sub_type: 'quick_reply',
-          index: '0',
-          parameters: [{ type: 'payload', payload: 'CONFIRM:1' }],
-        },
-        {
-          type: 'button',
-          sub_type: 'quick_reply',
-          index: '1',
-          parameters: [{ type: 'payload', payload: 'CANCEL:1' }],
-        },
-      ],
-    },
-  });
+/**
+ * The template send every contender posts, as an object (a job queue stores it as a job's JSON
+ * data); `tag` marks whose it is in biz_opaque_callback_data.
+ */
+export const templateSend = (i: number, tag = 'bare') => ({
+  messaging_product: 'whatsapp',
+  recipient_type: 'individual',
+  to: `1650555${String(i % 10_000).padStart(4, '0')}`,
+  type: 'template',
+  biz_opaque_callback_data: `${tag}-${i}`,
+  template: {
+    name: 'appointment_reminder',
+    language: { code: 'es_AR', policy: 'deterministic' },
+    components: [
+      {
+        type: 'body',
+        parameters: [
+          { type: 'text', text: 'Emilia' },
+          { type: 'text', text: 'la Dra. Gómez' },
+          { type: 'text', text: 'lunes 3 de marzo a las 10:00' },
+        ],
+      },
+      {
+        type: 'button',
+        sub_type: 'quick_reply',
+        index: '0',
+        parameters: [{ type: 'payload', payload: 'CONFIRM:1' }],
+      },
+      {
+        type: 'button',
+        sub_type: 'quick_reply',
+        index: '1',
+        parameters: [{ type: 'payload', payload: 'CANCEL:1' }],
+      },
+    ],
+  },
+});
+
+const templateBody = (i: number) => JSON.stringify(templateSend(i));
 
 /** Runs `total` requests with `concurrency` workers; returns latencies in ms. */
 export async function drive(

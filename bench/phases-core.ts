@@ -9,11 +9,20 @@ import type { Store } from '../src/store/database';
 import { drive } from './bare-loop';
 import { API_KEY } from './recontact-env';
 
-export async function waitUntil(probe: () => Promise<boolean>, what: string, ms = 600_000): Promise<void> {
+/**
+ * Polls until `probe` holds. Polling competes with the processes under test for the cores; a
+ * rate read from stored timestamps does not depend on `everyMs`, one timed by this loop does.
+ */
+export async function waitUntil(
+  probe: () => Promise<boolean>,
+  what: string,
+  ms = 600_000,
+  everyMs = 20,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await probe())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 

@@ -6,10 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
-import { Pool } from 'undici';
 import { openStore, type Store } from '../src/store/database';
-import { drive } from './bare-loop';
 import {
   BENCH_APPLICATION,
   type CpuSource,
@@ -18,8 +15,9 @@ import {
   pgDatabaseCpu,
   processCpu,
 } from './peers/cpu';
+import { nothingLeft, postMessages, waitUntil as waitUntilEvery } from './phases-core';
 import { type Proc, startProcess } from './procs';
-import { API_KEY, freshDatabase, recontactEnv } from './recontact-env';
+import { freshDatabase, recontactEnv } from './recontact-env';
 
 export interface DispatchFigures {
   /** Sends accepted by the API per second, each durable before its 202. */
@@ -77,7 +75,7 @@ export async function recontactDispatch(
     if (dialect === 'postgres') cpuSources.push(pgDatabaseCpu(database));
     const cpuBefore = await cpuSnapshot(cpuSources);
     const s = store;
-    await waitUntil(() => nothingLeftToDispatch(s), 'dispatch');
+    await waitUntil(() => nothingLeft(s, 'dispatch'), 'dispatch');
     const cpuAfter = await cpuSnapshot(cpuSources);
     const accepted = await countAccepted(store);
     if (accepted !== n) throw new Error(`expected ${n} messages accepted or later, found ${accepted}`);
@@ -108,54 +106,12 @@ function named(url: string, applicationName: string): string {
   return u.toString();
 }
 
-/** Posts N template sends to the API with 64 in flight; resolves when all were acknowledged (202). */
-export async function postMessages(url: string, n: number): Promise<void> {
-  const api = new Pool(url, { connections: 64 });
-  const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
-  await drive(n, 64, async (i) => {
-    const res = await api.request({
-      method: 'POST',
-      path: '/v1/messages',
-      headers,
-      body: JSON.stringify({
-        to: `+1 650 555 ${String(i % 10_000).padStart(4, '0')}`,
-        template: {
-          name: 'appointment_reminder',
-          language: 'es_AR',
-          body: ['Emilia', 'la Dra. Gómez', 'lunes 3 de marzo a las 10:00'],
-          buttons: [{ payload: `CONFIRM:${i}` }, { payload: `CANCEL:${i}` }],
-        },
-        metadata: { i },
-      }),
-    });
-    if (res.statusCode !== 202) throw new Error(`API answered ${res.statusCode}: ${await res.body.text()}`);
-    await res.body.dump();
-  });
-  await api.close();
-}
-
 /**
  * Polling competes with the processes under test for the two cores: a few times a second is
  * enough, since every rate is read from the stored completion times, not from when a poll noticed.
  */
-export async function waitUntil(probe: () => Promise<boolean>, what: string, ms = 600_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/**
- * Polled while the worker runs, so it must be cheap: each count reads only a partial index
- * (literal statuses let SQLite use it), never the whole table.
- */
-async function nothingLeftToDispatch(store: Store): Promise<boolean> {
-  const r = await sql<{ n: number }>`SELECT (SELECT COUNT(*) FROM messages WHERE status = 'queued')
-      + (SELECT COUNT(*) FROM messages WHERE status = 'sending')
-      + (SELECT COUNT(*) FROM messages WHERE status = 'unconfirmed') AS n`.execute(store.db);
-  return Number(r.rows[0]?.n) === 0;
-}
+export const waitUntil = (probe: () => Promise<boolean>, what: string, ms = 600_000) =>
+  waitUntilEvery(probe, what, ms, 200);
 
 async function countAccepted(store: Store): Promise<number> {
   const r = await store.db

@@ -5,44 +5,13 @@
  */
 import type { Pool } from 'undici';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { templateSend as bareTemplateSend } from '../bare-loop';
 import { GRAPH } from '../recontact-env';
 
 export type TemplateSend = ReturnType<typeof templateSend>;
 
 /** The same body as the bare loop's, as an object: a queue stores it as the job's JSON data. */
-export const templateSend = (i: number) => ({
-  messaging_product: 'whatsapp',
-  recipient_type: 'individual',
-  to: `1650555${String(i % 10_000).padStart(4, '0')}`,
-  type: 'template',
-  biz_opaque_callback_data: `peer-${i}`,
-  template: {
-    name: 'appointment_reminder',
-    language: { code: 'es_AR', policy: 'deterministic' },
-    components: [
-      {
-        type: 'body',
-        parameters: [
-          { type: 'text', text: 'Emilia' },
-          { type: 'text', text: 'la Dra. Gómez' },
-          { type: 'text', text: 'lunes 3 de marzo a las 10:00' },
-        ],
-      },
-      {
-        type: 'button',
-        sub_type: 'quick_reply',
-        index: '0',
-        parameters: [{ type: 'payload', payload: 'CONFIRM:1' }],
-      },
-      {
-        type: 'button',
-        sub_type: 'quick_reply',
-        index: '1',
-        parameters: [{ type: 'payload', payload: 'CANCEL:1' }],
-      },
-    ],
-  },
-});
+export const templateSend = (i: number) => bareTemplateSend(i, 'peer');
 
 const PATH = `/${GRAPH}/${SANDBOX_ACCOUNT.phoneNumberId}/messages`;
 const HEADERS = {
