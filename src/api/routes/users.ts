@@ -1,0 +1,7 @@
+/** (being built for issue 13) */
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../server';
+
+export function userRoutes(_deps: ApiDeps) {
+  return async (_app: FastifyInstance): Promise<void> => {};
+}

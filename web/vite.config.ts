@@ -1,0 +1,21 @@
+/**
+ * The operators' web app: built into web/dist, which `recontact serve` serves at `/`
+ * (src/api/routes/web-app.ts). `npm run dev:web` serves it with hot reload and sends the API
+ * calls to a Recontact on :3000, so the app only ever talks to its own origin.
+ */
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const api = process.env.RECONTACT_URL ?? 'http://127.0.0.1:3000';
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // The charts come in only with the campaign pages that draw them.
+    chunkSizeWarningLimit: 900,
+  },
+  server: { proxy: { '/v1': api } },
+});
