@@ -74,6 +74,8 @@ export interface AppOptions {
    * at start after it, so the number stays the first account.
    */
   declaredAccounts?: AccountDeclaration[];
+  /** The embedded sandbox's address (serve with no Meta account), for the web app's sandbox phone. */
+  sandboxUrl?: string;
   /** Tests: the Messenger adapter (otherwise built like the WhatsApp one). */
   messengerChannel?: Channel & TemplateProvider;
   dispatcher?: Partial<DispatcherOptions>;
@@ -299,6 +301,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     campaigns: campaignDeps,
     conversations,
     metrics: { source: metrics, token: config.metrics.token },
+    ...(opts.sandboxUrl ? { sandbox: { baseUrl: opts.sandboxUrl } } : {}),
     plugins: [
       async (api) => {
         await api.register(eventRoutes(apiDeps, { sequencer, stream: eventStream }));

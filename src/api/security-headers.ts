@@ -5,6 +5,7 @@
  * from this origin, nothing else, and never inside a frame.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isWebAppPath } from './routes/web-app';
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -14,6 +15,21 @@ export const DOCS_CSP = [
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+// The web app (web/): its own scripts only. Mantine writes its theme as an inline <style>, and
+// images may be data: or blob: (a CSV preview, a template's header image picked from disk).
+export const WEB_APP_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
   "font-src 'self' data:",
   "connect-src 'self'",
   "object-src 'none'",
@@ -44,6 +60,9 @@ export function responseHeadersHook(
 ): void {
   reply.headers(COMMON_SECURITY_HEADERS);
   reply.header('x-request-id', req.id);
-  reply.header('content-security-policy', isDocsPath(req.url) ? DOCS_CSP : API_CSP);
+  reply.header(
+    'content-security-policy',
+    isDocsPath(req.url) ? DOCS_CSP : isWebAppPath(req.url) ? WEB_APP_CSP : API_CSP,
+  );
   done(null, payload);
 }

@@ -39,13 +39,19 @@ import { campaignRoutes } from './routes/campaigns';
 import { channelAccountRoutes } from './routes/channel-accounts';
 import { consentRoutes } from './routes/consent';
 import { contactRoutes } from './routes/contacts';
+import { conversationListRoutes } from './routes/conversation-lists';
 import { conversationRoutes } from './routes/conversations';
 import { importRoutes } from './routes/imports';
 import { messageRoutes } from './routes/messages';
 import { metaWebhookRoutes } from './routes/meta-webhook';
 import { type MetricsSource, metricsRoutes } from './routes/metrics';
 import { replyRoutes } from './routes/replies';
+import { sandboxPhoneRoutes } from './routes/sandbox-phone';
+import { sessionRoutes } from './routes/session';
+import { templateLintRoutes } from './routes/template-lint';
 import { templateRoutes } from './routes/templates';
+import { userRoutes } from './routes/users';
+import { webAppRoutes } from './routes/web-app';
 import { responseHeadersHook } from './security-headers';
 
 export interface ApiDeps {
@@ -73,6 +79,8 @@ export interface ApiDeps {
   requestDeadlines?: RequestDeadlines;
   /** GET /metrics: the registry and METRICS_TOKEN; absent: not served. */
   metrics?: { source: MetricsSource; token: string | undefined };
+  /** The embedded sandbox (serve with no Meta account): the web app's sandbox phone talks to it through /v1/sandbox. */
+  sandbox?: { baseUrl: string };
   /** Extra route plugins (e.g. the template routes of later modules). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -207,6 +215,12 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(templateRoutes(deps));
   await app.register(replyRoutes(deps));
   await app.register(adminRoutes(deps));
+  await app.register(sessionRoutes(deps));
+  await app.register(userRoutes(deps));
+  await app.register(templateLintRoutes(deps));
+  await app.register(conversationListRoutes(deps));
+  await app.register(sandboxPhoneRoutes(deps));
+  await app.register(webAppRoutes());
   await app.register(channelAccountRoutes(deps));
   await app.register(metaWebhookRoutes(deps, authFailures));
   if (deps.metrics)

@@ -33,7 +33,7 @@ export async function serve(opts: ServeOptions = {}): Promise<void> {
   const app = await createApp({
     config,
     runDispatcher: opts.dispatch !== false,
-    ...(embedded ? { declaredAccounts: [embedded.messenger] } : {}),
+    ...(embedded ? { declaredAccounts: [embedded.messenger], sandboxUrl: embedded.whatsapp.baseUrl } : {}),
   });
   const url = await app.listen();
   const publicUrl = config.publicUrl ?? url;
@@ -54,6 +54,7 @@ export async function serve(opts: ServeOptions = {}): Promise<void> {
   const lines = [
     '',
     `Recontact is listening on ${url}`,
+    `  Web app:         ${url}/  (sign in with the admin key below, or a user: recontact users create)`,
     `  API reference:   ${url}/docs`,
     `  Meta webhooks:   ${publicUrl}/webhooks/whatsapp, ${publicUrl}/webhooks/messenger (every account)`,
     ...app.accounts
