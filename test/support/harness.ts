@@ -101,6 +101,7 @@ export async function startHarness(
       ...deliverer,
     },
     dispatcher: { pollMs: 20, retryBaseMs: 20, retryCapMs: 200, ...dispatcher },
+    sandboxUrl: embedded.whatsapp.baseUrl,
     ...appOptions,
   });
   const url = await app.listen(0, '127.0.0.1');
