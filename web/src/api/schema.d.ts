@@ -6768,6 +6768,119 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/templates/{name}/{language}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What Meta changed about a template: status, quality, category, over time
+         * @description Each review-status change (with Meta's rejection reason), quality-rating change and recategorisation Recontact received, oldest first, from the template.* events (kept for EVENT_RETENTION, 30 days by default). Pushes and pulls are not events: `template.updated_at` says when our copy last changed.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    account_id?: string;
+                    /** @description A position: entries after it (the `next_after` of the previous page); the oldest kept when absent */
+                    after?: number;
+                    /** @description At most this many entries */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description Exact language code, e.g. es_AR */
+                    language: string;
+                    /** @description Template name, e.g. appointment_reminder */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The template's state now and its changes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemplateHistory"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ACCOUNT_NOT_FOUND`: No channel account with that id or name. `TEMPLATE_NOT_FOUND`: No template with that name and language on this account. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/templates/{name}/{language}/routing": {
         parameters: {
             query?: never;
@@ -7127,6 +7240,149 @@ export interface paths {
                 };
                 /** @description `PROVIDER_ERROR`: Meta answered with an error. */
                 502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/lint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check templates against Meta's rules, offline
+         * @description The findings of `recontact templates lint`: each with its rule id, severity, the field at fault (path), what is wrong, how to fix it, and where in the text when the rule names a place. Lint findings are an answer, not an error: 200 whatever they are. A file that does not parse is refused (422 TEMPLATE_INVALID with its line and column). Reads nothing, sends nothing, stores nothing.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    account_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Whose rules apply: messenger adds a page's own (as `templates lint --channel`); the account's channel when absent
+                         * @enum {string}
+                         */
+                        channel?: "whatsapp" | "messenger";
+                        /** @description A template file’s text: Recontact YAML/JSON ({ templates: [...] }), a Meta create body, or a Meta listing ({ data: [...] }) */
+                        file?: string;
+                        /** @description Shown in errors; its extension (.yaml, .json) picks the syntax */
+                        file_name?: string;
+                        /**
+                         * @description Syntax of `file` when file_name does not tell
+                         * @enum {string}
+                         */
+                        format_hint?: "yaml" | "json";
+                        /** @description Template objects in Meta's create shape, instead of `file` */
+                        templates?: unknown[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The findings, per template */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemplateLint"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ACCOUNT_NOT_FOUND`: No channel account with that id or name. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `TEMPLATE_INVALID`: The template definition breaks one of Meta's rules. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10399,7 +10655,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "INPUT_INVALID" | "PHONE_INVALID" | "ACCOUNT_NOT_FOUND" | "ACCOUNT_DISABLED" | "ACCOUNT_CONFLICT" | "ACCOUNT_READ_ONLY" | "SEND_POLICY_REFUSED" | "CONTACT_NOT_FOUND" | "AUDIENCE_NOT_FOUND" | "AUDIENCE_NAME_TAKEN" | "CAMPAIGN_NOT_FOUND" | "CAMPAIGN_NOT_DRAFT" | "CAMPAIGN_NOT_READY" | "CAMPAIGN_STATE_CONFLICT" | "IMPORT_NOT_FOUND" | "CSV_INVALID" | "MESSAGE_NOT_FOUND" | "WAITING_ACTIVE" | "RESUME_RULE_NOT_FOUND" | "MESSAGE_NOT_IN_DOUBT" | "MESSAGE_NOT_HELD" | "TEMPLATE_NOT_FOUND" | "TEMPLATE_NOT_APPROVED" | "TEMPLATE_PARAMS_INVALID" | "TEMPLATE_INVALID" | "WINDOW_CLOSED" | "CONTACT_OPTED_OUT" | "BSUID_INVALID" | "RECIPIENT_BSUID_UNSUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_MISSING" | "AUTH_INVALID" | "AUTH_FORBIDDEN" | "API_KEY_NOT_FOUND" | "API_KEY_REVOKED" | "API_KEY_LAST_ADMIN" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_VERIFY_FAILED" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "BODY_TOO_LARGE" | "PAYLOAD_TOO_DEEP" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "RATE_LIMITED" | "ROUTE_NOT_FOUND" | "CONFIG_INVALID" | "SECRET_KEY_INVALID" | "PROVIDER_ERROR" | "DATABASE_UNAVAILABLE" | "INTERNAL";
+                code: "INPUT_INVALID" | "PHONE_INVALID" | "ACCOUNT_NOT_FOUND" | "ACCOUNT_DISABLED" | "ACCOUNT_CONFLICT" | "ACCOUNT_READ_ONLY" | "SEND_POLICY_REFUSED" | "CONTACT_NOT_FOUND" | "AUDIENCE_NOT_FOUND" | "AUDIENCE_NAME_TAKEN" | "CAMPAIGN_NOT_FOUND" | "CAMPAIGN_NOT_DRAFT" | "CAMPAIGN_NOT_READY" | "CAMPAIGN_STATE_CONFLICT" | "IMPORT_NOT_FOUND" | "CSV_INVALID" | "MESSAGE_NOT_FOUND" | "WAITING_ACTIVE" | "RESUME_RULE_NOT_FOUND" | "MESSAGE_NOT_IN_DOUBT" | "MESSAGE_NOT_HELD" | "TEMPLATE_NOT_FOUND" | "TEMPLATE_NOT_APPROVED" | "TEMPLATE_PARAMS_INVALID" | "TEMPLATE_INVALID" | "WINDOW_CLOSED" | "CONTACT_OPTED_OUT" | "BSUID_INVALID" | "RECIPIENT_BSUID_UNSUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_MISSING" | "AUTH_INVALID" | "AUTH_FORBIDDEN" | "API_KEY_NOT_FOUND" | "API_KEY_REVOKED" | "API_KEY_LAST_ADMIN" | "CSRF_TOKEN_INVALID" | "CSRF_ORIGIN_FORBIDDEN" | "USER_NOT_FOUND" | "USERNAME_TAKEN" | "USER_LAST_ADMIN" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_VERIFY_FAILED" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "BODY_TOO_LARGE" | "PAYLOAD_TOO_DEEP" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "RATE_LIMITED" | "ROUTE_NOT_FOUND" | "CONFIG_INVALID" | "SECRET_KEY_INVALID" | "PROVIDER_ERROR" | "DATABASE_UNAVAILABLE" | "INTERNAL";
                 /** @description Machine-readable facts, e.g. the window */
                 data?: {
                     [key: string]: unknown;
@@ -11827,6 +12083,86 @@ export interface components {
             };
             source: string;
             waba_id: string | null;
+        };
+        TemplateHistory: {
+            /** @description Oldest first */
+            data: {
+                /**
+                 * Format: date-time
+                 * @description When Recontact recorded the change, ISO 8601 UTC
+                 */
+                at: string;
+                /** @enum {string} */
+                change: "status" | "quality" | "category";
+                /** @description Meta's explanation, when it gave one */
+                details: string | null;
+                event_id: string;
+                /** @description The value before (null when none was known) */
+                from: string | null;
+                /** @description The event’s position (GET /v1/events) */
+                position: number;
+                /** @description Meta's reason, for a status change (REJECTED: INVALID_FORMAT, …) */
+                reason: string | null;
+                to: string;
+            }[];
+            has_more: boolean;
+            /** @description Pass as `after` to read on */
+            next_after: number;
+            template: {
+                category: string;
+                language: string;
+                name: string;
+                quality_score: string | null;
+                rejected_reason: string | null;
+                status: string;
+                /**
+                 * Format: date-time
+                 * @description When our copy last changed (a push, a pull or a webhook)
+                 */
+                updated_at: string;
+            };
+        };
+        TemplateLint: {
+            errors: number;
+            /** @description The file name given, or "request" for a list of template objects */
+            file: string;
+            /** @description In template order, then in the order the rules run */
+            findings: components["schemas"]["TemplateLintFinding"][];
+            /**
+             * @description The shape the templates were read in
+             * @enum {string}
+             */
+            source: "recontact" | "meta-create" | "meta-list";
+            /** @description How many template entries were linted */
+            templates: number;
+            warnings: number;
+        };
+        TemplateLintFinding: {
+            /** @description HEADER, BODY, FOOTER or BUTTONS */
+            component?: string;
+            /** @description How to fix it */
+            fix: string;
+            /** @description Where in the field’s text, when the rule names a place in it (a variable, a word, what passes a length limit) */
+            location?: {
+                /** @description Offset just after the last one */
+                end: number;
+                /** @description Offset of the first character at fault, in UTF-16 code units (as JavaScript and the DOM count) */
+                start: number;
+                /** @description The text at fault */
+                text: string;
+            };
+            /** @description What is wrong, with the actual values */
+            message: string;
+            /** @description The error_subcode Meta would answer */
+            metaCode?: number;
+            /** @description The field at fault, e.g. components[1].text or components[2].buttons[0].url; absent for the whole entry */
+            path?: string;
+            /** @description Stable rule id, e.g. variable-edge (`recontact templates rules` lists them) */
+            rule: string;
+            /** @enum {string} */
+            severity: "error" | "warning";
+            /** @description "name (language)", or "#2 (language)" for an entry without a usable name */
+            template: string;
         };
         TemplatePreview: {
             /** @description Values shown from the examples because none was given */
