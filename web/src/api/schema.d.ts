@@ -4674,6 +4674,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contacts/{contact}/thread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A contact's conversation both ways, in order
+         * @description Our messages (templates rendered into the text the phone showed, texts, reply buttons; status, failure reason, held until the contact writes) and theirs (texts, button taps with the message they answer), oldest first. The newest `limit` items; `next_cursor` pages back in time.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    account_id?: string;
+                    /** @description `next_cursor` of the previous page: the items before it */
+                    cursor?: string;
+                    /** @description Page size, 1 to 200 */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description Contact id (ctc_…), phone in international form, or BSUID ("US.1349…") */
+                    contact: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of the thread */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Thread"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ACCOUNT_NOT_FOUND`: No channel account with that id or name. `CONTACT_NOT_FOUND`: No contact with that id or number. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PHONE_INVALID`: The phone number cannot be read as a valid international number. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contacts/{contact}/waiting": {
         parameters: {
             query?: never;
@@ -5213,6 +5333,372 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/import/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a CSV import: what each column becomes, and the first rows as they would be read
+         * @description The body is the file's beginning, at most 64 KiB (Content-Type: text/csv); pass complete=true when it is the whole file. The query takes the import's own options (map, phone_column, tag, default_country), so a mapping can be tried before the upload. A header the import would refuse answers 200 with `problem` (what POST /v1/contacts/import would answer as 422); a file no mapping can import (empty, binary, not UTF-8, no header) is 422 CSV_INVALID. Nothing is written.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    account_id?: string;
+                    /** @description true: the body is the whole file (its last line is a record even without a newline) */
+                    complete?: "true" | "false";
+                    /** @description How to read numbers written without a country code */
+                    default_country?: string;
+                    /** @description Column rename, "column=attribute" (or =name, =language…), as for the import */
+                    map?: string | string[];
+                    /** @description Header of the phone column */
+                    phone_column?: string;
+                    /** @description How many rows after the header to show, 0 to 50 */
+                    rows?: number;
+                    /** @description Tags added to every row, as for the import */
+                    tag?: string | string[];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description The file's first bytes */
+            requestBody: {
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            responses: {
+                /** @description What the import would do with these columns and rows */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportPreview"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ACCOUNT_NOT_FOUND`: No channel account with that id or name. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body has a Content-Type this endpoint does not read. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `CSV_INVALID`: The file cannot be imported as a contact CSV (not UTF-8 text, no header, no phone column…); no row of it was written. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/closing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open windows that close soon, soonest first
+         * @description Contacts whose 24-hour window is open now and closes within `within` (default PT4H): the last moment for a free-form answer before only a template reaches them. Each with its window, its waiting mark if any, its latest message and its held answers. Keyset-paged by closing time.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    account_id?: string;
+                    /** @description `next_cursor` of the previous page, unchanged */
+                    cursor?: string;
+                    /** @description Page size, 1 to 200 */
+                    limit?: number;
+                    /** @description Windows that close within this ISO 8601 duration from now, e.g. PT1H; default PT4H, at most P1D */
+                    within?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of conversations, the window closing soonest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConversationPage"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ACCOUNT_NOT_FOUND`: No channel account with that id or name. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Contacts waiting for an answer (an active waiting mark), longest wait first
+         * @description Every contact of the account whose conversation is marked waiting (states waiting, resume_sent, resumed: not yet cleared), with its mark (reason, question, resume rule), its window, its latest message and how many answers are held for it. Keyset-paged: pass `next_cursor` as `cursor`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    account_id?: string;
+                    /** @description `next_cursor` of the previous page, unchanged */
+                    cursor?: string;
+                    /** @description Page size, 1 to 200 */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of waiting conversations */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConversationPage"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ACCOUNT_NOT_FOUND`: No channel account with that id or name. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -10651,11 +11137,36 @@ export interface components {
             data: components["schemas"]["Contact"][];
             next_cursor: string | null;
         };
+        ConversationItem: {
+            contact: components["schemas"]["Contact"];
+            /** @description Messages held until the contact writes (send when allowed) */
+            held: number;
+            /** @description The contact's latest message to us */
+            last_inbound: {
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 */
+                received_at: string;
+                /** @description What they wrote, or the label of the button they tapped */
+                text: string | null;
+                /** @description Meta's message type: text, button, interactive, … */
+                type: string;
+            } | null;
+            /** @description The contact's active waiting mark, if any */
+            waiting: components["schemas"]["Waiting"] | null;
+        };
+        ConversationPage: {
+            data: components["schemas"]["ConversationItem"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            next_cursor: string | null;
+        };
         /** @description Every error answer. The code is stable; the message and hint are for people. */
         Error: {
             error: {
                 /** @enum {string} */
-                code: "INPUT_INVALID" | "PHONE_INVALID" | "ACCOUNT_NOT_FOUND" | "ACCOUNT_DISABLED" | "ACCOUNT_CONFLICT" | "ACCOUNT_READ_ONLY" | "SEND_POLICY_REFUSED" | "CONTACT_NOT_FOUND" | "AUDIENCE_NOT_FOUND" | "AUDIENCE_NAME_TAKEN" | "CAMPAIGN_NOT_FOUND" | "CAMPAIGN_NOT_DRAFT" | "CAMPAIGN_NOT_READY" | "CAMPAIGN_STATE_CONFLICT" | "IMPORT_NOT_FOUND" | "CSV_INVALID" | "MESSAGE_NOT_FOUND" | "WAITING_ACTIVE" | "RESUME_RULE_NOT_FOUND" | "MESSAGE_NOT_IN_DOUBT" | "MESSAGE_NOT_HELD" | "TEMPLATE_NOT_FOUND" | "TEMPLATE_NOT_APPROVED" | "TEMPLATE_PARAMS_INVALID" | "TEMPLATE_INVALID" | "WINDOW_CLOSED" | "CONTACT_OPTED_OUT" | "BSUID_INVALID" | "RECIPIENT_BSUID_UNSUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_MISSING" | "AUTH_INVALID" | "AUTH_FORBIDDEN" | "API_KEY_NOT_FOUND" | "API_KEY_REVOKED" | "API_KEY_LAST_ADMIN" | "CSRF_TOKEN_INVALID" | "CSRF_ORIGIN_FORBIDDEN" | "USER_NOT_FOUND" | "USERNAME_TAKEN" | "USER_LAST_ADMIN" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_VERIFY_FAILED" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "BODY_TOO_LARGE" | "PAYLOAD_TOO_DEEP" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "RATE_LIMITED" | "ROUTE_NOT_FOUND" | "CONFIG_INVALID" | "SECRET_KEY_INVALID" | "PROVIDER_ERROR" | "DATABASE_UNAVAILABLE" | "INTERNAL";
+                code: "INPUT_INVALID" | "PHONE_INVALID" | "ACCOUNT_NOT_FOUND" | "ACCOUNT_DISABLED" | "ACCOUNT_CONFLICT" | "ACCOUNT_READ_ONLY" | "SEND_POLICY_REFUSED" | "CONTACT_NOT_FOUND" | "AUDIENCE_NOT_FOUND" | "AUDIENCE_NAME_TAKEN" | "CAMPAIGN_NOT_FOUND" | "CAMPAIGN_NOT_DRAFT" | "CAMPAIGN_NOT_READY" | "CAMPAIGN_STATE_CONFLICT" | "IMPORT_NOT_FOUND" | "CSV_INVALID" | "MESSAGE_NOT_FOUND" | "WAITING_ACTIVE" | "RESUME_RULE_NOT_FOUND" | "MESSAGE_NOT_IN_DOUBT" | "MESSAGE_NOT_HELD" | "TEMPLATE_NOT_FOUND" | "TEMPLATE_NOT_APPROVED" | "TEMPLATE_PARAMS_INVALID" | "TEMPLATE_INVALID" | "WINDOW_CLOSED" | "CONTACT_OPTED_OUT" | "BSUID_INVALID" | "RECIPIENT_BSUID_UNSUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_MISSING" | "AUTH_INVALID" | "AUTH_FORBIDDEN" | "API_KEY_NOT_FOUND" | "API_KEY_REVOKED" | "API_KEY_LAST_ADMIN" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_VERIFY_FAILED" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "BODY_TOO_LARGE" | "PAYLOAD_TOO_DEEP" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "RATE_LIMITED" | "ROUTE_NOT_FOUND" | "CONFIG_INVALID" | "SECRET_KEY_INVALID" | "PROVIDER_ERROR" | "DATABASE_UNAVAILABLE" | "INTERNAL";
                 /** @description Machine-readable facts, e.g. the window */
                 data?: {
                     [key: string]: unknown;
@@ -11722,6 +12233,33 @@ export interface components {
             /** @description Existing contacts with something changed */
             updated: number;
         };
+        ImportPreview: {
+            bom: boolean;
+            columns: {
+                /** @description An attribute column's name */
+                attribute: string | null;
+                /** @description The contact field or attribute the column fills; null when the header cannot be imported */
+                becomes: ("phone" | "name" | "language" | "time_zone" | "tags" | "opted_out" | "attribute") | null;
+                header: string;
+                index: number;
+            }[];
+            /** @enum {string} */
+            delimiter: "," | ";";
+            /** @description Why the import would refuse the file as mapped (422 CSV_INVALID); null when it would take it */
+            problem: string | null;
+            rows: {
+                fields: string[];
+                /** @description Line in the file, the header being line 1 */
+                line: number;
+                /** @description Why the import would reject this row; null: it would be imported */
+                reject: {
+                    column: string | null;
+                    reason: string;
+                } | null;
+            }[];
+            /** @description Records after the header in the bytes read */
+            rows_read: number;
+        };
         ImportReject: {
             /** @description Header of the column at fault; null for the record as a whole */
             column: string | null;
@@ -12345,6 +12883,62 @@ export interface components {
                 [key: string]: string[];
             };
         } | null;
+        Thread: {
+            contact_id: string;
+            /** @description Oldest first: the newest `limit` items before the cursor */
+            data: components["schemas"]["ThreadItem"][];
+            /** @description Pass as `cursor` for the older items; null when the thread starts here */
+            next_cursor: string | null;
+        };
+        ThreadItem: {
+            /**
+             * Format: date-time
+             * @description When it was written to Recontact
+             */
+            at: string;
+            /** @constant */
+            direction: "outbound";
+            /** @description The message: status (held, queued, sent, delivered, read, failed…), error with its reason, hold */
+            message: components["schemas"]["Message"];
+            rendered: {
+                body: string;
+                buttons: {
+                    text: string;
+                    type: string;
+                }[];
+                footer: string | null;
+                header: {
+                    /** @enum {string} */
+                    kind: "text" | "image" | "video" | "document" | "location";
+                    label?: string;
+                    /** @description The media link or id, or the coordinates */
+                    ref?: string;
+                    text?: string;
+                } | null;
+            } | null;
+            /** @description The text the person read: the body, a template rendered */
+            text: string | null;
+        } | {
+            /**
+             * Format: date-time
+             * @description Meta's time of the message
+             */
+            at: string;
+            /** @constant */
+            direction: "inbound";
+            message: {
+                /** @description inb_… */
+                id: string;
+                /** @description The payload or reply id of the button they tapped */
+                payload: string | null;
+                /** @description Our message (msg_…) this answers */
+                reply_to_message_id: string | null;
+                /** @description What they wrote, or the label of the button they tapped */
+                text: string | null;
+                /** @description Meta's message type: text, button (a template's quick reply), interactive, … */
+                type: string;
+            };
+        };
         Waiting: {
             cleared_at: string | null;
             /** @description The waiting mark (wait_…) */
