@@ -46,7 +46,7 @@ describe.each(DIALECTS)('templates lint and history API on %s', (dialect) => {
     expectDocumented(doc, 'post /v1/templates/lint', res);
     expect(res.json).toMatchObject({ file: 'request', source: 'recontact', templates: 1 });
     const byRule = Object.fromEntries(res.json.findings.map((f: any) => [f.rule, f]));
-    const text = DRAFT.components[0]!.text;
+    const text = DRAFT.components[0]!.text!;
     expect(byRule['variable-edge']).toMatchObject({
       severity: 'error',
       template: 'turno_cambio (es_AR)',
