@@ -16,6 +16,8 @@ import { createWhatsAppChannel } from './channels/whatsapp/client';
 import type { Config } from './config';
 import { createIdGenerator } from './domain/ids';
 import { ApiKeys } from './engine/access/api-keys';
+import { Sessions } from './engine/access/sessions';
+import { Users } from './engine/access/users';
 import { type AccountRefreshOptions, AccountRegistry, DEFAULT_ACCOUNT_REFRESH } from './engine/accounts';
 import type { CampaignDeps } from './engine/campaigns/launch';
 import { loadRateCardFile } from './engine/campaigns/rate-card-file';
@@ -113,6 +115,8 @@ export interface App {
   /** Held messages (send when allowed): releases in turn, and expiry. */
   heldMessages: HeldMessageLoop;
   apiKeys: ApiKeys;
+  /** People who sign in to the web app. */
+  users: Users;
   /** CSV contact imports: the jobs this process runs, and the limits of an upload. */
   imports: ImportService;
   /** Every channel's adapter behind one face, picked by the account (channels/router.ts). */
@@ -285,6 +289,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     onApplied: metrics.webhooksApplied,
   });
   const apiKeys = new ApiKeys(ctx);
+  const users = new Users(ctx);
+  const sessions = new Sessions(ctx, users, apiKeys);
   const imports: ImportService = { ctx, runner: new ImportRunner(ctx), limits: config.imports };
   const createdApiKey = await apiKeys.bootstrap(config.bootstrapApiKey);
   const apiDeps: ApiDeps = {
@@ -294,6 +300,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ingest,
     events,
     apiKeys,
+    users,
+    sessions,
     templateProvider: channel,
     rateLimits: config.rateLimits,
     allowPrivateTargets: config.allowPrivateTargets,
@@ -332,6 +340,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     deliverer,
     heldMessages,
     apiKeys,
+    users,
     imports,
     channel,
     metrics,

@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import type { TemplateProvider } from '../channels/channel';
 import { type ErrorCode, RecontactError } from '../domain/errors';
 import type { ApiKeys, Principal, Role } from '../engine/access/api-keys';
+import type { Sessions } from '../engine/access/sessions';
+import type { Users } from '../engine/access/users';
 import type { AccountRegistry } from '../engine/accounts';
 import type { CampaignDeps } from '../engine/campaigns/launch';
 import type { PlanSettings } from '../engine/campaigns/plan';
@@ -19,7 +21,7 @@ import type { EventBus } from '../engine/events/event-bus';
 import { asOutageError, readiness } from '../engine/health';
 import type { WebhookIngest } from '../engine/inbound/webhook-ingest';
 import type { SendService } from '../engine/outbound/send-service';
-import { apiKeyAuthHook } from './auth';
+import { authHook } from './auth';
 import { clientErrorHandler, errorHandler, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './http-errors';
 import { assertNoControlCharacters, installJsonParser } from './input-guards';
 import { documentedOnlySerializer, openapiDocument } from './openapi';
@@ -61,6 +63,10 @@ export interface ApiDeps {
   ingest: WebhookIngest;
   events: EventBus;
   apiKeys: ApiKeys;
+  /** People who sign in to the web app (/v1/users). */
+  users: Users;
+  /** Web-app sessions: the cookie that /v1 accepts besides API keys (/v1/session). */
+  sessions: Sessions;
   /** Template management at Meta (list, create, edit), for the /v1/templates routes. */
   templateProvider: TemplateProvider;
   /** Request budgets per minute (config.rateLimits); unlimited when absent. */
@@ -185,16 +191,23 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer rk_…' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'recontact_session',
+            description:
+              'The web app’s session (POST /v1/session); POST, PUT, PATCH and DELETE also need the x-csrf-token header',
+          },
         },
       },
-      security: [{ apiKey: [] }],
+      security: [{ apiKey: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
     transformObject: openapiDocument,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.addHook('onRequest', apiKeyAuthHook(deps.apiKeys, authFailures));
+  app.addHook('onRequest', authHook(deps.apiKeys, deps.sessions, authFailures));
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   // Liveness above, readiness here: can this process serve requests right now?
@@ -215,7 +228,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(templateRoutes(deps));
   await app.register(replyRoutes(deps));
   await app.register(adminRoutes(deps));
-  await app.register(sessionRoutes(deps));
+  await app.register(sessionRoutes({ sessions: deps.sessions, users: deps.users, authFailures }));
   await app.register(userRoutes(deps));
   await app.register(templateLintRoutes(deps));
   await app.register(conversationListRoutes(deps));

@@ -51,6 +51,14 @@ export const ERROR_CODES = {
   API_KEY_NOT_FOUND: 'No API key with that id.',
   API_KEY_REVOKED: 'The API key was revoked; a revoked key cannot be rotated.',
   API_KEY_LAST_ADMIN: 'Revoking this key would leave no active admin key.',
+  // Web app sign-in, users and sessions (issue 13).
+  CSRF_TOKEN_INVALID:
+    "A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token.",
+  CSRF_ORIGIN_FORBIDDEN:
+    'A request signed in by the session cookie (or a sign-in) comes from a page of another origin.',
+  USER_NOT_FOUND: 'No user with that id or username.',
+  USERNAME_TAKEN: 'Another user already has that username (usernames ignore case).',
+  USER_LAST_ADMIN: 'This would leave no active admin user.',
   WEBHOOK_SIGNATURE_INVALID: 'The webhook signature is missing or does not match the body.',
   WEBHOOK_VERIFY_FAILED: 'The webhook verification handshake failed.',
   WEBHOOK_PAYLOAD_INVALID:
