@@ -7042,6 +7042,1203 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The embedded sandbox: its numbers, its simulated users, its clock
+         * @description Only when this Recontact runs the sandbox (serve with no Meta account); otherwise 404. Users are those who received or sent anything, newest activity first.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What the sandbox has */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Sandbox"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sandbox's clock */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Its time */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SandboxClock"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Move the sandbox's clock forward, or freeze it
+         * @description Moves what the sandbox stamps and judges (its windows, its limits), not Recontact's own clock nor real timers: receipts still come after their delays.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Exactly one: move the sandbox clock forward, or stop / restart it */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        advance_seconds?: number;
+                        freeze?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Its time after the change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SandboxClock"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/users/{user}/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A simulated user's chat with the business, as their WhatsApp shows it
+         * @description Both sides, oldest first: what reached their phone (rendered templates with their buttons, texts) and what they wrote or tapped. A number nobody wrote to has an empty chat.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The business number of the chat; default the sandbox's first */
+                    phone_number_id?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The simulated user: a WhatsApp number, digits or international form (5491155551234, +54 9 11 5555-1234) */
+                    user: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The chat */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SandboxChat"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/users/{user}/marketing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The simulated user stops (or resumes) marketing messages from the business
+         * @description WhatsApp's “Stop promotions”: Meta's user_preferences webhook reaches Recontact, and marketing templates to the user then fail with 131050 until they resume.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The business number of the chat; default the sandbox's first */
+                    phone_number_id?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The simulated user: a WhatsApp number, digits or international form (5491155551234, +54 9 11 5555-1234) */
+                    user: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description WhatsApp's “Stop promotions” and its undo
+                         * @enum {string}
+                         */
+                        value: "stop" | "resume";
+                    };
+                };
+            };
+            responses: {
+                /** @description What the user now allows */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SandboxMarketing"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/users/{user}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The simulated user writes to the business
+         * @description As from their phone: a signed inbound webhook reaches Recontact and opens the user's 24-hour window. `written_at` dates it in the past (the window then runs from it).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The business number of the chat; default the sandbox's first */
+                    phone_number_id?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The simulated user: a WhatsApp number, digits or international form (5491155551234, +54 9 11 5555-1234) */
+                    user: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Quote one of the messages the user received (its id) */
+                        reply_to?: string;
+                        /** @description What the user types */
+                        text: string;
+                        /**
+                         * Format: date-time
+                         * @description Date it in the past (up to 30 days), as if written then and arriving now: the window runs from it
+                         */
+                        written_at?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The message the business receives */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SandboxWritten"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/users/{user}/tap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The simulated user taps a button of a message they received
+         * @description A quick reply of a template, a reply button or a list row: the business receives the tap with its payload, quoting the message. URL, phone and copy-code buttons act on the phone only and are refused.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The business number of the chat; default the sandbox's first */
+                    phone_number_id?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The simulated user: a WhatsApp number, digits or international form (5491155551234, +54 9 11 5555-1234) */
+                    user: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The button's index, or its text, payload or id */
+                        button: number | string;
+                        /** @description A message the user received (its wamid) */
+                        message_id: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The tap as the business receives it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SandboxWritten"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. `MESSAGE_NOT_FOUND`: No message with that id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is signed in (web app), with the CSRF token
+         * @description The session is the recontact_session cookie (HttpOnly, SameSite=Strict). 401 when there is no session or it ended.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The signed-in user or key */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Sign in (web app): sets the session cookie
+         * @description The session is the recontact_session cookie (HttpOnly, SameSite=Strict). Wrong credentials are one answer for an unknown user and a wrong password, and count against the address like bad API keys.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Either {username, password} or {api_key}; the session takes the role of the user or key. */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Instead of a username and password: an API key (rk_…) */
+                        api_key?: string;
+                        password?: string;
+                        /** @description With password: a user (any case) */
+                        username?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Signed in; the cookie is set */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Sign out: the session ends on the server and the cookie is cleared
+         * @description Needs the x-csrf-token header, like every change made with the cookie.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your own password (signed in with a password)
+         * @description Needs the current password. Your other sessions end; this one stays. Needs the x-csrf-token header.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The password you signed in with */
+                        current: string;
+                        /** @description At least 12 characters, at most 1,024 */
+                        new: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Changed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/templates": {
         parameters: {
             query?: never;
@@ -11166,7 +12363,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "INPUT_INVALID" | "PHONE_INVALID" | "ACCOUNT_NOT_FOUND" | "ACCOUNT_DISABLED" | "ACCOUNT_CONFLICT" | "ACCOUNT_READ_ONLY" | "SEND_POLICY_REFUSED" | "CONTACT_NOT_FOUND" | "AUDIENCE_NOT_FOUND" | "AUDIENCE_NAME_TAKEN" | "CAMPAIGN_NOT_FOUND" | "CAMPAIGN_NOT_DRAFT" | "CAMPAIGN_NOT_READY" | "CAMPAIGN_STATE_CONFLICT" | "IMPORT_NOT_FOUND" | "CSV_INVALID" | "MESSAGE_NOT_FOUND" | "WAITING_ACTIVE" | "RESUME_RULE_NOT_FOUND" | "MESSAGE_NOT_IN_DOUBT" | "MESSAGE_NOT_HELD" | "TEMPLATE_NOT_FOUND" | "TEMPLATE_NOT_APPROVED" | "TEMPLATE_PARAMS_INVALID" | "TEMPLATE_INVALID" | "WINDOW_CLOSED" | "CONTACT_OPTED_OUT" | "BSUID_INVALID" | "RECIPIENT_BSUID_UNSUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_MISSING" | "AUTH_INVALID" | "AUTH_FORBIDDEN" | "API_KEY_NOT_FOUND" | "API_KEY_REVOKED" | "API_KEY_LAST_ADMIN" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_VERIFY_FAILED" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "BODY_TOO_LARGE" | "PAYLOAD_TOO_DEEP" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "RATE_LIMITED" | "ROUTE_NOT_FOUND" | "CONFIG_INVALID" | "SECRET_KEY_INVALID" | "PROVIDER_ERROR" | "DATABASE_UNAVAILABLE" | "INTERNAL";
+                code: "INPUT_INVALID" | "PHONE_INVALID" | "ACCOUNT_NOT_FOUND" | "ACCOUNT_DISABLED" | "ACCOUNT_CONFLICT" | "ACCOUNT_READ_ONLY" | "SEND_POLICY_REFUSED" | "CONTACT_NOT_FOUND" | "AUDIENCE_NOT_FOUND" | "AUDIENCE_NAME_TAKEN" | "CAMPAIGN_NOT_FOUND" | "CAMPAIGN_NOT_DRAFT" | "CAMPAIGN_NOT_READY" | "CAMPAIGN_STATE_CONFLICT" | "IMPORT_NOT_FOUND" | "CSV_INVALID" | "MESSAGE_NOT_FOUND" | "WAITING_ACTIVE" | "RESUME_RULE_NOT_FOUND" | "MESSAGE_NOT_IN_DOUBT" | "MESSAGE_NOT_HELD" | "TEMPLATE_NOT_FOUND" | "TEMPLATE_NOT_APPROVED" | "TEMPLATE_PARAMS_INVALID" | "TEMPLATE_INVALID" | "WINDOW_CLOSED" | "CONTACT_OPTED_OUT" | "BSUID_INVALID" | "RECIPIENT_BSUID_UNSUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_MISSING" | "AUTH_INVALID" | "AUTH_FORBIDDEN" | "API_KEY_NOT_FOUND" | "API_KEY_REVOKED" | "API_KEY_LAST_ADMIN" | "CSRF_TOKEN_INVALID" | "CSRF_ORIGIN_FORBIDDEN" | "USER_NOT_FOUND" | "USERNAME_TAKEN" | "USER_LAST_ADMIN" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_VERIFY_FAILED" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "BODY_TOO_LARGE" | "PAYLOAD_TOO_DEEP" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "RATE_LIMITED" | "ROUTE_NOT_FOUND" | "CONFIG_INVALID" | "SECRET_KEY_INVALID" | "PROVIDER_ERROR" | "DATABASE_UNAVAILABLE" | "INTERNAL";
                 /** @description Machine-readable facts, e.g. the window */
                 data?: {
                     [key: string]: unknown;
@@ -12478,6 +13675,120 @@ export interface components {
                 text?: string[];
             };
         };
+        Sandbox: {
+            clock: components["schemas"]["SandboxClock"];
+            /** @description The sandbox's WhatsApp numbers: the business side of every chat */
+            numbers: {
+                /** @description Recontact's channel account for it; null: Recontact does not send from it */
+                account: {
+                    id: string;
+                    name: string;
+                } | null;
+                /** @description Digits */
+                display_phone_number: string;
+                phone_number_id: string;
+            }[];
+            /** @description Simulated WhatsApp users who received or sent anything, newest activity first */
+            users: components["schemas"]["SandboxUser"][];
+        };
+        SandboxChat: {
+            /** @description Oldest first; the newest 200 */
+            messages: components["schemas"]["SandboxChatMessage"][];
+            /** @description The business number of this chat */
+            phone_number_id: string;
+            user: components["schemas"]["SandboxUser"];
+        };
+        SandboxChatMessage: {
+            /**
+             * Format: date-time
+             * @description Received on the phone, or written
+             */
+            at: string;
+            /** @description Only on messages the business sent */
+            buttons?: {
+                code?: string;
+                description?: string;
+                id?: string;
+                /** @description Its position: what a tap names */
+                index: number;
+                /** @enum {string} */
+                kind: "quick_reply" | "url" | "phone_number" | "copy_code" | "otp" | "reply" | "list_row";
+                payload?: string;
+                phone_number?: string;
+                text: string;
+                url?: string;
+            }[];
+            /** @description The message this one answers or quotes */
+            context_id?: string;
+            /**
+             * @description to_user: the business sent it (left in WhatsApp); from_user: the user wrote or tapped
+             * @enum {string}
+             */
+            direction: "to_user" | "from_user";
+            footer?: string;
+            header?: {
+                filename?: string;
+                id?: string;
+                link?: string;
+                text?: string;
+                type: string;
+            };
+            /** @description Meta's message id (wamid) */
+            id: string;
+            /** @description A tap's payload (or reply id), as the business receives it */
+            payload?: string;
+            /** @description to_user: the user has read it; from_user: the business marked it read (blue ticks) */
+            read: boolean;
+            template?: {
+                category: string;
+                language: string;
+                name: string;
+            };
+            /** @description What the phone shows: the rendered template or text, or the tapped button */
+            text: string;
+            /** @description template, text, interactive, image, …; from the user: text, button, interactive */
+            type: string;
+        };
+        SandboxClock: {
+            frozen: boolean;
+            /**
+             * Format: date-time
+             * @description The sandbox's time: what it stamps and judges windows by
+             */
+            now: string;
+            /** @description How far it runs ahead of real time */
+            offset_seconds: number;
+        };
+        SandboxMarketing: {
+            /**
+             * @description stop: marketing templates to the user fail (131050)
+             * @enum {string}
+             */
+            value: "stop" | "resume";
+        };
+        SandboxUser: {
+            last_activity_at: string | null;
+            /** @description The profile name the sandbox gives the user in webhooks */
+            name: string;
+            /** @description Messages that reached their phone */
+            received: number;
+            /** @description Of those, not read yet */
+            unread: number;
+            /** @description Digits, as WhatsApp names the user */
+            wa_id: string;
+            window: {
+                /** @description When it closes (or closed); null: the user never wrote */
+                expires_at: string | null;
+                /** @description Whether the 24-hour window with the business is open on the sandbox clock */
+                open: boolean;
+            };
+            /** @description Messages and taps they sent */
+            wrote: number;
+        };
+        SandboxWritten: {
+            /** @description The user's message id (wamid), as the business receives it */
+            id: string;
+        };
         SendAnswer: {
             accepted_at: string | null;
             account_id: string;
@@ -12541,6 +13852,26 @@ export interface components {
             template_reused?: boolean;
             /** @description The recipient's wa_id (digits, no +) */
             to: string;
+        };
+        /** @description Who is signed in, and the CSRF token of the session */
+        Session: {
+            data: {
+                /** @description Send it in the x-csrf-token header with every POST, PUT, PATCH and DELETE made with the cookie */
+                csrf_token: string;
+                user: {
+                    /** @description The user's display name (null for a key) */
+                    display_name: string | null;
+                    /**
+                     * @description Signed in with a password, or with an API key
+                     * @enum {string}
+                     */
+                    kind: "user" | "api_key";
+                    /** @description The username, or the API key's name */
+                    name: string;
+                    /** @enum {string} */
+                    role: "viewer" | "sender" | "admin";
+                };
+            };
         };
         Template: {
             account_id: string;
@@ -12938,6 +14269,27 @@ export interface components {
                 /** @description Meta's message type: text, button (a template's quick reply), interactive, … */
                 type: string;
             };
+        };
+        /** @description A person who signs in to the web app; never the password nor its hash */
+        User: {
+            /** Format: date-time */
+            created_at: string;
+            disabled_at: string | null;
+            id: string;
+            last_sign_in_at: string | null;
+            /** @description Display name */
+            name: string | null;
+            /**
+             * @description viewer: read; sender: read and send; admin: everything, users and keys included
+             * @enum {string}
+             */
+            role: "viewer" | "sender" | "admin";
+            /** @enum {string} */
+            status: "active" | "disabled";
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Stored in lower case; sign-in ignores case */
+            username: string;
         };
         Waiting: {
             cleared_at: string | null;
