@@ -229,7 +229,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(replyRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(sessionRoutes({ sessions: deps.sessions, users: deps.users, authFailures }));
-  await app.register(userRoutes(deps));
+  await app.register(userRoutes({ users: deps.users }));
   await app.register(templateLintRoutes(deps));
   await app.register(conversationListRoutes(deps));
   await app.register(sandboxPhoneRoutes(deps));
