@@ -1,10 +1,11 @@
-import { Title } from '@mantine/core';
 import { Route, Routes } from 'react-router';
+import { SandboxPhonePage } from './phone-page';
 
 export function SandboxRoutes() {
   return (
     <Routes>
-      <Route index element={<Title order={1}>sandbox</Title>} />
+      <Route index element={<SandboxPhonePage />} />
+      <Route path=":user" element={<SandboxPhonePage />} />
     </Routes>
   );
 }
