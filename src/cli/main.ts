@@ -3,7 +3,7 @@
  * the one place where failures are printed (one line on stderr, see ./errors).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { type CliConfig, loadCliConfig } from '../config';
+import { type CliConfig, loadCliConfig, loadConfig } from '../config';
 import type { RemoteOptions } from './api-client';
 import { BUTTON_HELP } from './button-values';
 import { addCampaignCommands, addCampaignRunCommands } from './campaigns';
@@ -408,6 +408,63 @@ remote(
 ).action(async (id: string, opts) =>
   process.exit(await (await import('./keys')).runKeysRotate(id, connected(opts))),
 );
+
+const users = program
+  .command('users')
+  .description(
+    'People who sign in to the web app, on the database directly (DATABASE_URL): create the first admin here',
+  );
+
+/** The database of the deployment, as `recontact migrate` reads it. */
+const usersDb = () => ({ databaseUrl: loadConfig().databaseUrl });
+
+users
+  .command('create')
+  .description('Create a user; the password is asked without echo, or read from stdin with --password-stdin')
+  .requiredOption('--username <name>', '1–64 of a–z, 0–9, . _ - @ (case is ignored)')
+  .requiredOption('--role <role>', 'viewer (read), sender (read and send) or admin (everything, users too)')
+  .option('--name <name>', 'display name, e.g. "Ana Pérez"')
+  .option('--password-stdin', 'read the password from stdin (one line) instead of asking')
+  .option('--json', 'machine-readable output')
+  .action(async (opts) =>
+    process.exit(await (await import('./users')).runUsersCreate({ ...opts, ...usersDb() })),
+  );
+
+users
+  .command('list')
+  .description('Every user: username, name, role, status, created, last sign-in')
+  .option('--json', 'machine-readable output')
+  .action(async (opts) =>
+    process.exit(await (await import('./users')).runUsersList({ ...opts, ...usersDb() })),
+  );
+
+users
+  .command('disable')
+  .description('Stop a user from signing in; their sessions end (the user is kept, never deleted)')
+  .argument('<username>', 'the username (or usr_… id)')
+  .option('--json', 'machine-readable output')
+  .action(async (username: string, opts) =>
+    process.exit(await (await import('./users')).runUsersDisable(username, { ...opts, ...usersDb() })),
+  );
+
+users
+  .command('enable')
+  .description('Let a disabled user sign in again')
+  .argument('<username>', 'the username (or usr_… id)')
+  .option('--json', 'machine-readable output')
+  .action(async (username: string, opts) =>
+    process.exit(await (await import('./users')).runUsersDisable(username, { ...opts, ...usersDb() }, false)),
+  );
+
+users
+  .command('password')
+  .description("Set a user's password (asked without echo, or --password-stdin); their sessions end")
+  .argument('<username>', 'the username (or usr_… id)')
+  .option('--password-stdin', 'read the password from stdin (one line) instead of asking')
+  .option('--json', 'machine-readable output')
+  .action(async (username: string, opts) =>
+    process.exit(await (await import('./users')).runUsersPassword(username, { ...opts, ...usersDb() })),
+  );
 
 program
   .command('secrets')

@@ -171,14 +171,3 @@ export async function recordSignIn(
     .where('id', '=', id)
     .execute();
 }
-
-/** Enabled users with the admin role. */
-export async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('role', '=', 'admin')
-    .where('disabled_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
