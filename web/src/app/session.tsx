@@ -11,7 +11,10 @@ export type Role = 'viewer' | 'sender' | 'admin';
 const ROLE_ORDER: Role[] = ['viewer', 'sender', 'admin'];
 
 export interface SessionUser {
+  /** The username, or the API key's name. */
   name: string;
+  /** The user's display name (null for a key). */
+  display_name?: string | null;
   role: Role;
   kind: 'user' | 'api_key';
 }
