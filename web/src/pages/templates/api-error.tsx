@@ -1,5 +1,6 @@
-import { Alert, List, Text } from '@mantine/core';
+import { List, Text } from '@mantine/core';
 import type { ApiError } from '../../api/errors';
+import { Notice } from './notice';
 
 /** An API refusal as the operator should read it: what went wrong, where, and how to fix it. */
 export function ApiErrorAlert({ error, title }: { error: ApiError; title: string }) {
@@ -7,7 +8,7 @@ export function ApiErrorAlert({ error, title }: { error: ApiError; title: string
     ? (error.details as Array<{ path?: string; message?: string }>)
     : [];
   return (
-    <Alert color="red" title={title} role="alert">
+    <Notice color="red" title={title} role="alert">
       <Text size="sm">{error.message}</Text>
       {details.length > 0 && (
         <List size="sm" mt={4}>
@@ -22,6 +23,6 @@ export function ApiErrorAlert({ error, title }: { error: ApiError; title: string
           {error.hint}
         </Text>
       )}
-    </Alert>
+    </Notice>
   );
 }

@@ -27,12 +27,20 @@ function statusKey(status: string): StatusKey | undefined {
   return key in templateStrings.en ? key : undefined;
 }
 
-export function StatusBadge({ status }: { status: string }) {
+/** A review status in words ("Pending review"), or Meta's code when it is one we have no words for. */
+export function useStatusLabel() {
   const t = useT(templateStrings);
-  const key = statusKey(status);
+  return (status: string) => {
+    const key = statusKey(status);
+    return key ? t(key) : status;
+  };
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  const label = useStatusLabel();
   return (
     <Badge variant="dot" color={STATUS_COLOR[status] ?? 'gray'} data-status={status}>
-      {key ? t(key) : status}
+      {label(status)}
     </Badge>
   );
 }
@@ -43,12 +51,19 @@ const QUALITY: Record<string, { color: string; key: 'qualityHigh' | 'qualityMedi
   RED: { color: 'red', key: 'qualityLow' },
 };
 
-export function QualityBadge({ score }: { score: string | null }) {
+export function useQualityLabel() {
   const t = useT(templateStrings);
-  const q = score ? QUALITY[score] : undefined;
+  return (score: string | null) => {
+    const q = score ? QUALITY[score] : undefined;
+    return q ? t(q.key) : t('qualityUnknown');
+  };
+}
+
+export function QualityBadge({ score }: { score: string | null }) {
+  const label = useQualityLabel();
   return (
-    <Badge variant="dot" color={q?.color ?? 'gray'} data-quality={score ?? 'none'}>
-      {q ? t(q.key) : t('qualityUnknown')}
+    <Badge variant="dot" color={(score && QUALITY[score]?.color) || 'gray'} data-quality={score ?? 'none'}>
+      {label(score)}
     </Badge>
   );
 }

@@ -4,7 +4,7 @@
  * beside their fields as the operator types; push for review; the stored template's status,
  * quality, rejection reason and history, kept current by the template.* events.
  */
-import { Alert, Anchor, Center, Grid, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Center, Grid, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link as RouterLink, useNavigate, useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
@@ -18,6 +18,7 @@ import { type Draft, fieldOfPath, fromTemplate, newDraft, toTemplate } from './d
 import { EditorForm } from './editor-form';
 import { HistorySection } from './history';
 import { TEMPLATE_EVENTS } from './list-page';
+import { Notice } from './notice';
 import { PushPanel } from './push-panel';
 import { EDIT_ROLE } from './roles';
 import { templateStrings } from './strings';
@@ -128,7 +129,9 @@ export function TemplateEditorPage() {
       </Anchor>
       <Group justify="space-between" align="flex-start">
         <Stack gap={4}>
-          <Title order={1}>{stored ? `${name} (${language})` : t('newTemplate')}</Title>
+          <Title order={1} style={{ overflowWrap: 'anywhere' }}>
+            {stored ? `${name} (${language})` : t('newTemplate')}
+          </Title>
           {current && (
             <Group gap="xs">
               <StatusBadge status={current.status} />
@@ -137,17 +140,22 @@ export function TemplateEditorPage() {
           )}
         </Stack>
       </Group>
-      {current?.rejected_reason && (
-        <Alert color="red" title={t('rejectedTitle')}>
-          <Text size="sm">{rejection(current.rejected_reason)}</Text>
+      {(current?.status === 'PAUSED' || current?.status === 'DISABLED') && (
+        <Notice color="orange" title={t(current.status === 'PAUSED' ? 'pausedTitle' : 'disabledTitle')}>
+          {t(current.status === 'PAUSED' ? 'pausedHelp' : 'disabledHelp')}
+        </Notice>
+      )}
+      {current && (current.status === 'REJECTED' || current.rejected_reason) && (
+        <Notice color="red" title={t('rejectedTitle')}>
+          {current.rejected_reason && <Text size="sm">{rejection(current.rejected_reason)}</Text>}
           {lastRejection?.details && <Text size="sm">{lastRejection.details}</Text>}
           <Text size="sm">{t('rejectedHelp')}</Text>
-        </Alert>
+        </Notice>
       )}
       {readOnly && (
-        <Alert color="gray" title={t('readOnlyTitle')}>
+        <Notice color="gray" title={t('readOnlyTitle')}>
           {t('readOnly', { role: user?.role ?? 'viewer' })}
-        </Alert>
+        </Notice>
       )}
       <Grid gap="xl">
         <Grid.Col span={{ base: 12, md: 7 }}>

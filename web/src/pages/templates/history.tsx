@@ -6,7 +6,7 @@
 import { Button, Stack, Text, Timeline, Title } from '@mantine/core';
 import { useFormat, useT } from '../../i18n/i18n';
 import { ApiErrorAlert } from './api-error';
-import { useRejectionText } from './badges';
+import { useQualityLabel, useRejectionText, useStatusLabel } from './badges';
 import { templateStrings } from './strings';
 import type { TemplateHistory } from './use-history';
 import type { Loaded } from './use-load';
@@ -21,6 +21,10 @@ export function HistorySection({
   const t = useT(templateStrings);
   const fmt = useFormat();
   const rejection = useRejectionText();
+  const status = useStatusLabel();
+  const quality = useQualityLabel();
+  const value = (change: string, v: string | null) =>
+    v === null ? '—' : change === 'status' ? status(v) : change === 'quality' ? quality(v) : v;
   const h = history.data;
   const entries = [...(h?.data ?? [])].reverse();
   const what = (change: string) =>
@@ -39,7 +43,10 @@ export function HistorySection({
       {entries.length > 0 && (
         <Timeline bulletSize={14} lineWidth={2} active={entries.length}>
           {entries.map((e) => (
-            <Timeline.Item key={e.event_id} title={`${what(e.change)}: ${e.from ?? '—'} → ${e.to}`}>
+            <Timeline.Item
+              key={e.event_id}
+              title={`${what(e.change)}: ${value(e.change, e.from)} → ${value(e.change, e.to)}`}
+            >
               <Text size="xs" c="gray.7">
                 {fmt.dateTime(e.at)}
               </Text>

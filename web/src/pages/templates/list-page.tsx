@@ -5,7 +5,6 @@
  * it also asks again every few seconds, in case the event stream is not reachable.
  */
 import {
-  Alert,
   Anchor,
   Button,
   Card,
@@ -29,7 +28,8 @@ import { useEventStream } from '../../events/use-event-stream';
 import { useFormat, useT } from '../../i18n/i18n';
 import { AccountPicker, accountQuery, accountSuffix, useAccountParam } from './account';
 import { ApiErrorAlert } from './api-error';
-import { QualityBadge, StatusBadge, useRejectionText } from './badges';
+import { QualityBadge, StatusBadge, useRejectionText, useStatusLabel } from './badges';
+import { Notice } from './notice';
 import { PUSH_ROLE } from './roles';
 import { templateStrings } from './strings';
 import { asApiError, useLoad } from './use-load';
@@ -51,6 +51,7 @@ export function TemplateListPage() {
   const account = useAccountParam();
   const narrow = useMediaQuery('(max-width: 48em)');
   const rejection = useRejectionText();
+  const statusLabel = useStatusLabel();
   const list = useLoad(
     async () => (await unwrap(api.GET('/v1/templates', { params: { query: accountQuery(account) } }))).data,
     [account],
@@ -135,16 +136,20 @@ export function TemplateListPage() {
           label={t('statusFilter')}
           value={status}
           onChange={(e) => setStatus(e.currentTarget.value)}
-          data={[{ value: '', label: t('allStatuses') }, ...statuses.map((s) => ({ value: s, label: s }))]}
+          data={[
+            { value: '', label: t('allStatuses') },
+            ...statuses.map((s) => ({ value: s, label: statusLabel(s) })),
+          ]}
           w={{ base: '100%', sm: 200 }}
         />
       </Group>
       {pulled && (
-        <Alert
+        <Notice
           color="green"
           title={t('pulled')}
           role="status"
           withCloseButton
+          closeButtonLabel={t('close')}
           onClose={() => setPulled(undefined)}
         >
           {t('pullSummary', {
@@ -153,7 +158,7 @@ export function TemplateListPage() {
             changed: pulled.changed,
             deleted: pulled.deleted,
           })}
-        </Alert>
+        </Notice>
       )}
       {pullError && <ApiErrorAlert error={pullError} title={t('pullFailed')} />}
       {list.error && <ApiErrorAlert error={list.error} title={t('loadFailed')} />}
@@ -199,7 +204,7 @@ export function TemplateListPage() {
           </Stack>
         ) : (
           <Table striped highlightOnHover>
-            <Table.Caption>
+            <Table.Caption c="gray.7">
               {t('count', { count: fmt.number(shown.length), total: fmt.number(list.data?.length ?? 0) })}
             </Table.Caption>
             <Table.Thead>

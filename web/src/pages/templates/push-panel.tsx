@@ -4,7 +4,7 @@
  * refuse the edit), then, confirmed, the push (POST /v1/templates/push) and its result: PENDING
  * until Meta's review arrives, or Meta's refusal with its message and hint.
  */
-import { Alert, Button, Code, Group, List, Modal, Stack, Table, Text } from '@mantine/core';
+import { Button, Code, Group, List, Modal, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/errors';
@@ -13,6 +13,7 @@ import { useSession } from '../../app/session';
 import { useT } from '../../i18n/i18n';
 import { accountQuery } from './account';
 import { ApiErrorAlert } from './api-error';
+import { Notice } from './notice';
 import { PUSH_ROLE } from './roles';
 import { templateStrings } from './strings';
 import { asApiError } from './use-load';
@@ -120,11 +121,11 @@ export function PushPanel({ template, account, lintErrors, checking, onPushed }:
       )}
       {error && <ApiErrorAlert error={error} title={t('pushFailed')} />}
       {result && result.outcome !== 'failed' && (
-        <Alert color="green" title={t('pushedTitle')} role="status">
+        <Notice color="green" title={t('pushedTitle')} role="status">
           {t(result.outcome === 'unchanged' ? 'pushedUnchanged' : 'pushedPending', {
             status: result.status ?? '—',
           })}
-        </Alert>
+        </Notice>
       )}
       {result?.outcome === 'failed' && result.error && (
         <ApiErrorAlert
@@ -170,9 +171,9 @@ export function PushPanel({ template, account, lintErrors, checking, onPushed }:
               </List>
             )}
             {entry?.blocked && (
-              <Alert color="red" title={t('planBlocked')}>
+              <Notice color="red" title={t('planBlocked')}>
                 {entry.blocked}
-              </Alert>
+              </Notice>
             )}
             {plan.lint.warnings > 0 && (
               <Text size="sm">{t('planWarnings', { count: plan.lint.warnings })}</Text>
