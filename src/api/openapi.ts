@@ -65,11 +65,17 @@ export interface ErrorSpec {
   status?: Partial<Record<ErrorCode, number>>;
 }
 
-/** Every /v1 route: keys and budgets are checked, the database may be briefly out, anything may break. */
+/**
+ * Every /v1 route: keys and budgets are checked, the database may be briefly out, anything may
+ * break. A call signed in by the web app's session cookie may also meet the CSRF checks (only a
+ * change can, but the document lists them once for all).
+ */
 const ALWAYS: ErrorCode[] = [
   'AUTH_MISSING',
   'AUTH_INVALID',
   'AUTH_FORBIDDEN',
+  'CSRF_TOKEN_INVALID',
+  'CSRF_ORIGIN_FORBIDDEN',
   'RATE_LIMITED',
   'DATABASE_UNAVAILABLE',
   'INTERNAL',

@@ -73,8 +73,12 @@ export async function openPage(
 /** Signs in through the sign-in page with the harness's admin API key. */
 export async function signInWithKey(page: Page, key: string): Promise<void> {
   await page.goto('/');
-  await page.getByRole('radio', { name: /API key|Clave de API/ }).check({ force: true });
-  await page.getByLabel(/^(API key|Clave de API)/).fill(key);
+  // Mantine's segmented control hides its radios off screen: the label is what a person clicks.
+  await page
+    .locator('label')
+    .filter({ hasText: /^(API key|Clave de API)$/ })
+    .click();
+  await page.locator('input[type=password]').fill(key);
   await page.getByRole('button', { name: /^(Sign in|Entrar)$/ }).click();
   await page.getByRole('navigation').first().waitFor();
 }

@@ -51,7 +51,7 @@ export function Layout() {
             </Title>
           </Group>
           {user && (
-            <Text size="sm" c="dimmed" visibleFrom="xs" truncate>
+            <Text size="sm" c="gray.7" visibleFrom="xs" truncate>
               {t('signedInAs', { name: user.name, role: user.role })}
             </Text>
           )}
