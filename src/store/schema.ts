@@ -461,6 +461,39 @@ export interface AccountLeasesTable {
   expires_at: number;
 }
 
+/** Users of the web app (migration 0019; store/users-repo.ts). */
+export interface UsersTable {
+  id: string;
+  /** Folded to lower case: unique without regard to case. */
+  username: string;
+  display_name: string | null;
+  /** viewer | sender | admin */
+  role: string;
+  /** scrypt$N$r$p$salt$hash (engine/access/passwords.ts). */
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+  disabled_at: number | null;
+  last_sign_in_at: number | null;
+}
+
+/** Web-app sessions (migration 0019; store/sessions-repo.ts). */
+export interface SessionsTable {
+  id: string;
+  /** SHA-256 (hex) of the cookie's value. */
+  token_hash: string;
+  /** Exactly one of user_id and api_key_id is set. */
+  user_id: string | null;
+  api_key_id: string | null;
+  created_at: number;
+  last_seen_at: number;
+  /** The absolute end, fixed at sign-in. */
+  expires_at: number;
+  revoked_at: number | null;
+  /** The browser's User-Agent at sign-in (cut to 200 characters), to recognise a session. */
+  user_agent: string | null;
+}
+
 export interface Database {
   account_leases: AccountLeasesTable;
   channel_accounts: ChannelAccountsTable;
@@ -490,4 +523,6 @@ export interface Database {
   waiting_marks: WaitingMarksTable;
   resume_rules: ResumeRulesTable;
   reply_actions: ReplyActionsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
 }

@@ -5,29 +5,7 @@
  * key takes effect at that person's next request.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { Database } from './schema';
-
-export interface SessionsTable {
-  id: string;
-  /** SHA-256 (hex) of the cookie's value. */
-  token_hash: string;
-  /** Exactly one of user_id and api_key_id is set. */
-  user_id: string | null;
-  api_key_id: string | null;
-  created_at: number;
-  last_seen_at: number;
-  /** The absolute end, fixed at sign-in. */
-  expires_at: number;
-  revoked_at: number | null;
-  /** The browser's User-Agent at sign-in (cut to 200 characters), to recognise a session. */
-  user_agent: string | null;
-}
-
-declare module './schema' {
-  interface Database {
-    sessions: SessionsTable;
-  }
-}
+import type { Database, SessionsTable } from './schema';
 
 export type SessionRow = Selectable<SessionsTable>;
 

@@ -5,28 +5,7 @@
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { withRowLock } from './row-locks';
-import type { Database } from './schema';
-
-export interface UsersTable {
-  id: string;
-  /** Folded to lower case: unique without regard to case. */
-  username: string;
-  display_name: string | null;
-  /** viewer | sender | admin */
-  role: string;
-  /** scrypt$N$r$p$salt$hash (engine/access/passwords.ts). */
-  password_hash: string;
-  created_at: number;
-  updated_at: number;
-  disabled_at: number | null;
-  last_sign_in_at: number | null;
-}
-
-declare module './schema' {
-  interface Database {
-    users: UsersTable;
-  }
-}
+import type { Database, UsersTable } from './schema';
 
 export type UserRow = Selectable<UsersTable>;
 /** What may be shown about a user: everything but the password hash. */
