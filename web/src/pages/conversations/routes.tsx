@@ -1,10 +1,12 @@
-import { Title } from '@mantine/core';
 import { Route, Routes } from 'react-router';
+import { ConversationPage } from './conversation-page';
+import { ConversationsPage } from './conversations-page';
 
 export function ConversationRoutes() {
   return (
     <Routes>
-      <Route index element={<Title order={1}>conversations</Title>} />
+      <Route index element={<ConversationsPage />} />
+      <Route path=":contact" element={<ConversationPage />} />
     </Routes>
   );
 }
