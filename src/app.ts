@@ -305,6 +305,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     templateProvider: channel,
     rateLimits: config.rateLimits,
     allowPrivateTargets: config.allowPrivateTargets,
+    trustProxy: config.trustProxy,
     imports,
     campaigns: campaignDeps,
     conversations,

@@ -54,6 +54,13 @@ const envSchema = z.object({
   WHATSAPP_THROUGHPUT_MPS: intFrom(80, 1, 100_000),
   SANDBOX_PORT: intFrom(3001, 0, 65535),
   RECONTACT_ALLOW_PRIVATE_TARGETS: z.stringbool({ error: 'must be true or false' }).optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, {
+      message:
+        "must be false, true, a number of proxy hops (e.g. 1), or the proxies' addresses or CIDR ranges separated by commas (e.g. 10.0.0.0/8,127.0.0.1)",
+    })
+    .default('false'),
   RATE_LIMIT_PER_KEY: intFrom(60_000, 0, 100_000_000),
   RATE_LIMIT_PER_IP: intFrom(6_000, 0, 100_000_000),
   RATE_LIMIT_AUTH_FAILURES_PER_IP: intFrom(300, 0, 100_000_000),
@@ -132,6 +139,11 @@ export interface Config {
    * or unless the embedded sandbox runs (no Meta credentials: local development).
    */
   allowPrivateTargets: boolean;
+  /**
+   * Which X-Forwarded-For/-Proto to believe (Fastify's trustProxy): behind a load balancer that
+   * terminates https, so client addresses (rate limits) and the session cookie's Secure flag are right.
+   */
+  trustProxy: boolean | number | string[];
   /** Requests per minute and process; 0 turns a limit off. */
   rateLimits: { perKey: number; perIp: number; authFailuresPerIp: number };
   dispatch: {
@@ -304,6 +316,7 @@ export function loadConfig(
       throughputMps: e.WHATSAPP_THROUGHPUT_MPS,
     },
     allowPrivateTargets,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimits: {
       perKey: e.RATE_LIMIT_PER_KEY,
       perIp: e.RATE_LIMIT_PER_IP,
@@ -498,4 +511,11 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     apiKey: e.RECONTACT_API_KEY,
     sandboxPort: e.SANDBOX_PORT,
   });
+}
+
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((a) => a.trim());
 }

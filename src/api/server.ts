@@ -85,6 +85,8 @@ export interface ApiDeps {
   requestDeadlines?: RequestDeadlines;
   /** GET /metrics: the registry and METRICS_TOKEN; absent: not served. */
   metrics?: { source: MetricsSource; token: string | undefined };
+  /** Which proxies' X-Forwarded-* headers to believe (config.trustProxy); none when absent. */
+  trustProxy?: boolean | number | string[];
   /** The embedded sandbox (serve with no Meta account): the web app's sandbox phone talks to it through /v1/sandbox. */
   sandbox?: { baseUrl: string };
   /** Extra route plugins (e.g. the template routes of later modules). */
@@ -139,6 +141,14 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     requestIdHeader: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     ...SERVER_TIMEOUTS,
+    // A number is that many hops nearest the server (proxy-addr counts from the socket).
+    trustProxy:
+      typeof deps.trustProxy === 'number'
+        ? (
+            (hops: number) => (_addr: string, i: number) =>
+              i < hops
+          )(deps.trustProxy)
+        : (deps.trustProxy ?? false),
     // Bad percent-encoding and overlong path parameters: the documented shape, not Fastify's.
     frameworkErrors: (err, req, reply) => errorHandler(err, req as never, reply as never),
     clientErrorHandler: clientErrorHandler(newRequestId),
