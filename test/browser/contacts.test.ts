@@ -173,6 +173,20 @@ describe('contacts pages', () => {
     await expectAccessible(page);
     await shot('contact');
 
+    // A template, whatever the window: chosen, filled, sent, and in the thread.
+    await page.getByRole('tab', { name: 'Template' }).click();
+    await page.getByRole('combobox', { name: 'Template' }).click();
+    await page.getByRole('option', { name: 'appointment_reminder (es_AR)' }).click();
+    await page.getByLabel('Value {{1}}').fill('Emilia');
+    await page.getByLabel('Value {{2}}').fill('el Dr. Ruiz');
+    await page.getByLabel('Value {{3}}').fill('martes 4 de marzo');
+    await page
+      .getByText('Hola Emilia, te recordamos tu turno en SaludCenter con el Dr. Ruiz', { exact: false })
+      .waitFor();
+    await page.getByRole('button', { name: 'Send template' }).click();
+    await page.getByText('Template appointment_reminder is on its way.').waitFor();
+    await thread.getByText('con el Dr. Ruiz el martes 4 de marzo', { exact: false }).waitFor();
+
     await page.goto('/contacts?q=Caro');
     await page.getByRole('link', { name: 'Caro Díaz' }).click();
     const history = page.getByRole('table', { name: 'Consent' });
@@ -180,6 +194,15 @@ describe('contacts pages', () => {
     expect(await history.getByText('Agent').isVisible()).toBe(true);
     expect(await page.getByText('No marketing').first().isVisible()).toBe(true);
     expect(await page.getByRole('timer').first().textContent()).toBe('never wrote to us');
+
+    // An admin erases her, after saying so.
+    await page.getByRole('button', { name: "Erase this person's data" }).click();
+    const dialog = page.getByRole('dialog', { name: "Erase Caro Díaz's data?" });
+    await dialog.getByText('This cannot be undone.', { exact: false }).waitFor();
+    await dialog.getByRole('button', { name: 'Erase for good' }).click();
+    await page.getByText("Caro Díaz's data was erased.").waitFor();
+    await expect.poll(() => listed(page)).toEqual(['Ana Paz', 'Beto Ruiz', 'Emilia Gómez']);
+    expect((await h.api('GET', '/v1/contacts/+5493415550103')).status).toBe(404);
     expect(errors).toEqual([]);
     await context.close();
   });
