@@ -1,9 +1,14 @@
 /**
  * Maintenance of a deployment's database, next to the composition root: what `recontact
- * migrate` and `recontact secrets rotate` do. Both work on the database directly, with no
+ * migrate`, `recontact secrets rotate` and `recontact users` do. Both work on the database directly, with no
  * server running; the CLI only reports what they did.
  */
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
 import type { Config } from './config';
+import { createIdGenerator } from './domain/ids';
+import { Users } from './engine/access/users';
+import type { EngineContext } from './engine/context';
 import { resealAccountSecrets } from './store/accounts-repo';
 import { openStore, type Store } from './store/database';
 import { migrateToLatest } from './store/migrate';
@@ -46,4 +51,30 @@ export async function reencryptSecrets(
   } finally {
     if (!o.store) await store.close();
   }
+}
+
+/**
+ * The users of a deployment's database with no server running, for `recontact users` (the
+ * first admin exists before anyone can sign in). The database is migrated first, as `recontact
+ * migrate` would.
+ */
+export async function openUsers(
+  databaseUrl: string,
+  clock: () => number = Date.now,
+): Promise<{ users: Users; location: string; close(): Promise<void> }> {
+  const store = await openStore({ url: databaseUrl });
+  try {
+    await migrateToLatest(store.db, store.schema);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const gen = createIdGenerator((n) => randomBytes(n));
+  const ctx: EngineContext = {
+    store,
+    clock,
+    id: (prefix) => gen(prefix, clock()),
+    log: pino({ level: 'silent' }),
+  };
+  return { users: new Users(ctx), location: store.location, close: () => store.close() };
 }

@@ -6,8 +6,10 @@
  * Passwords are asked on the terminal without echo, or read from stdin with --password-stdin;
  * never from a flag, which would land in the shell's history and in `ps`.
  */
+
+import { openUsers } from '../admin';
 import { ROLES, type Role } from '../engine/access/api-keys';
-import { openUsers, type Users, type UserView } from '../engine/access/users';
+import type { Users, UserView } from '../engine/access/users';
 import { UsageError } from './errors';
 import { stdoutLines } from './output';
 

@@ -5,15 +5,10 @@
  * disabled, so the web app can always be managed by someone.
  */
 
-import { randomBytes } from 'node:crypto';
-import pino from 'pino';
 import { checkPasswordRules } from '../../domain/access/password-rules';
 import { checkDisplayName, normalizeUsername } from '../../domain/access/usernames';
 import { RecontactError } from '../../domain/errors';
-import { createIdGenerator } from '../../domain/ids';
 import { isoTimeOrNull } from '../../domain/iso-time';
-import { openStore } from '../../store/database';
-import { migrateToLatest } from '../../store/migrate';
 import { revokeUserSessions } from '../../store/sessions-repo';
 import {
   findUserById,
@@ -222,30 +217,4 @@ function userNotFound(idOrUsername: string): RecontactError {
     details: [{ path: 'id', message: 'neither the id (usr_…) nor the username of any user' }],
     hint: 'List the users with GET /v1/users (or `recontact users list`).',
   });
-}
-
-/**
- * The users of a deployment's database with no server running, for `recontact users` (the
- * first admin exists before anyone can sign in). The database is migrated first, as `recontact
- * migrate` would.
- */
-export async function openUsers(
-  databaseUrl: string,
-  clock: () => number = Date.now,
-): Promise<{ users: Users; location: string; close(): Promise<void> }> {
-  const store = await openStore({ url: databaseUrl });
-  try {
-    await migrateToLatest(store.db, store.schema);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  const gen = createIdGenerator((n) => randomBytes(n));
-  const ctx: EngineContext = {
-    store,
-    clock,
-    id: (prefix) => gen(prefix, clock()),
-    log: pino({ level: 'silent' }),
-  };
-  return { users: new Users(ctx), location: store.location, close: () => store.close() };
 }
