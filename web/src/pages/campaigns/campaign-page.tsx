@@ -75,7 +75,9 @@ function Funnel({ campaign }: { campaign: Campaign }) {
   const total = targeted(campaign);
   const label = (r: FunnelRow) => {
     if (r.kind === 'replied')
-      return r.detail ? t('funnelRepliedButton', { button: r.detail }) : t('funnelRepliedText');
+      return r.detail
+        ? t('funnelRepliedButton', { button: r.detail })
+        : t(r.typed ? 'funnelRepliedText' : 'funnelReplied');
     if (r.kind === 'failed') return r.detail ? t('funnelFailedCode', { code: r.detail }) : t('funnelFailed');
     return t(`funnel_${r.kind}`);
   };

@@ -14,6 +14,8 @@ export interface FunnelRow {
   kind: 'sent' | 'delivered' | 'read' | 'replied' | 'failed';
   /** The button's payload or text, or Meta's code. */
   detail?: string;
+  /** Replies typed rather than tapped (beside replies by button). */
+  typed?: boolean;
   /** Meta's reason in words, for a failure. */
   reason?: string;
   count: number;

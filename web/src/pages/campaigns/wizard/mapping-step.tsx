@@ -27,6 +27,7 @@ import { ApiErrorAlert } from '../api-error';
 import { useLoad } from '../use-load';
 import { useAudiencePreview } from './audience-step';
 import { type ContactField, definitionOf, emptySource, type ValueSource, type WizardState } from './draft';
+import { hint } from './hint';
 import type { Slot, Template } from './slots';
 import { wizardStrings } from './strings';
 
@@ -113,7 +114,7 @@ function SlotEditor({
     return (
       <TextInput
         label={title}
-        description={t('mediaLink')}
+        {...hint(t('mediaLink'))}
         value={v.value}
         onChange={(e) => onChange({ ...v, kind: 'constant', value: e.currentTarget.value })}
         type="url"

@@ -102,7 +102,10 @@ export function PlanStep({ id }: { id: string }) {
             <Text size="sm">
               {t('planPace', {
                 pace: f.number(p.eta.pace_per_second),
-                limit: String(p.messaging_limit.limit),
+                limit:
+                  p.messaging_limit.limit === 'unlimited'
+                    ? t('unlimited')
+                    : f.number(p.messaging_limit.limit),
                 waiting: f.number(p.messaging_limit.waiting),
               })}
             </Text>

@@ -7,6 +7,7 @@
 import { NativeSelect, NumberInput, Radio, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useT } from '../../../i18n/i18n';
 import { type ScheduleChoice, WEEKDAYS, type WizardState } from './draft';
+import { hint } from './hint';
 import { wizardStrings } from './strings';
 
 export function ScheduleStep({
@@ -38,7 +39,7 @@ export function ScheduleStep({
         <TextInput
           type="datetime-local"
           label={t('atLabel')}
-          description={t('inYourZone', { zone })}
+          {...hint(t('inYourZone', { zone }))}
           value={s.at}
           onChange={(e) => set({ at: e.currentTarget.value })}
           w={{ base: '100%', sm: 280 }}
@@ -78,7 +79,7 @@ export function ScheduleStep({
           )}
           <TextInput
             label={t('fallbackZone')}
-            description={t('fallbackZoneHelp')}
+            {...hint(t('fallbackZoneHelp'))}
             placeholder="America/Argentina/Buenos_Aires"
             value={s.fallbackZone}
             onChange={(e) => set({ fallbackZone: e.currentTarget.value })}
@@ -126,13 +127,13 @@ export function ScheduleStep({
         <TextInput
           type="datetime-local"
           label={t('expires')}
-          description={t('expiresHelp')}
+          {...hint(t('expiresHelp'))}
           value={s.expires}
           onChange={(e) => set({ expires: e.currentTarget.value })}
         />
         <NumberInput
           label={t('pace')}
-          description={t('paceHelp')}
+          {...hint(t('paceHelp'))}
           value={w.pace ?? ''}
           onChange={(v) => update({ pace: typeof v === 'number' ? v : undefined })}
           min={1}
