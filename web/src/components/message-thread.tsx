@@ -141,12 +141,12 @@ function OutboundBubble({
       style={{ display: 'flex', justifyContent: 'flex-end' }}
     >
       <Paper withBorder radius="md" p="xs" maw="85%" bg="var(--mantine-color-green-0)">
-        <Group gap={6} justify="space-between" wrap="nowrap">
+        <Group gap={6} justify="space-between" wrap="wrap">
           <Text size="xs" c="gray.7">
             {m.template ? t('templateNamed', { name: m.template.name }) : t('you')} ·{' '}
             <time dateTime={item.at}>{f.dateTime(item.at)}</time>
           </Text>
-          <Badge color={STATUS_COLOR[m.status]} autoContrast size="sm">
+          <Badge color={STATUS_COLOR[m.status]} autoContrast size="sm" style={{ flexShrink: 0 }}>
             {t(`status_${m.status}`)}
           </Badge>
         </Group>

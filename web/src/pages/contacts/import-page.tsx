@@ -139,6 +139,7 @@ export function ImportPage() {
           <MappingTable columns={columns} preview={preview} onChange={setColumns} />
           {preview?.problem && (
             <Alert color="red.9" variant="outline" role="alert" title={t('mappingProblem')}>
+              {columns.some((c) => c.target === 'phone') ? '' : `${t('choosePhone')} `}
               {preview.problem}
             </Alert>
           )}
