@@ -43,6 +43,7 @@ import { consentRoutes } from './routes/consent';
 import { contactRoutes } from './routes/contacts';
 import { conversationListRoutes } from './routes/conversation-lists';
 import { conversationRoutes } from './routes/conversations';
+import { importPreviewRoutes } from './routes/import-preview';
 import { importRoutes } from './routes/imports';
 import { messageRoutes } from './routes/messages';
 import { metaWebhookRoutes } from './routes/meta-webhook';
@@ -242,6 +243,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
   await app.register(userRoutes({ users: deps.users }));
   await app.register(templateLintRoutes(deps));
   await app.register(conversationListRoutes(deps));
+  await app.register(importPreviewRoutes(deps));
   await app.register(sandboxPhoneRoutes(deps));
   await app.register(webAppRoutes());
   await app.register(channelAccountRoutes(deps));

@@ -22,6 +22,7 @@ import {
 } from './messenger/messenger';
 import { type InjectedError, type InjectRequest, MetaLimits, type QualityEvent } from './meta-limits';
 import { NumberSends, type NumberSendsView } from './number-sends';
+import { registerPhoneRoutes } from './phone-route';
 import { defaultSeedTemplates } from './seed';
 import { registerSendsRoutes } from './sends-route';
 import {
@@ -36,6 +37,7 @@ import { TemplateManager } from './template-manager';
 import { registerTemplateRoutes } from './templates-route';
 import { type SimulatedUsers, Users } from './users';
 import { WebhookEmitter, type WebhookItem, type WebhookStats } from './webhook-emitter';
+import { WrittenLog } from './written';
 
 export type {
   MessengerOptions,
@@ -220,10 +222,13 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     onChange,
   });
 
+  // What users wrote, for the phone view (phone-route.ts): recorded whether or not a webhook goes.
+  const written = new WrittenLog(now);
   users = new Users({
     state,
     now,
     emitInbound: (account, message, name, waId) => {
+      written.record(account.phoneNumberId, waId, message);
       if (!account.webhookUrl) return;
       emitter.push(account.webhookUrl, {
         source: account,
@@ -320,6 +325,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   };
   registerLimitsRoutes(app, { state, limits, setQuality });
   registerSendsRoutes(app, state);
+  registerPhoneRoutes(app, { state, written, now });
 
   let url = '';
   let closed = false;

@@ -1,12 +1,31 @@
 /**
- * Vitest global setup: builds the web app once per run, so the browser suite and the serving
- * tests see the pages as they are in web/src, not a build left from an earlier checkout.
+ * Vitest global setup: builds the web app when web/dist is older than its sources (or missing),
+ * so the browser suite and the serving tests see the pages as they are in web/src. A build that
+ * is current is left alone: rebuilding empties web/dist under any other run serving it.
  */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
+const WEB = fileURLToPath(new URL('../../web/', import.meta.url));
+const BUILT = join(WEB, 'dist', 'index.html');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
 export default async function setup(): Promise<void> {
-  await build({
-    configFile: new URL('../../web/vite.config.ts', import.meta.url).pathname,
-    logLevel: 'warn',
-  });
+  const sources = Math.max(
+    newest(join(WEB, 'src')),
+    statSync(join(WEB, 'index.html')).mtimeMs,
+    statSync(join(WEB, 'vite.config.ts')).mtimeMs,
+  );
+  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= sources) return;
+  await build({ configFile: join(WEB, 'vite.config.ts'), logLevel: 'warn' });
 }

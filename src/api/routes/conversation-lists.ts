@@ -16,7 +16,6 @@ import {
 } from '../conversation-list-schemas';
 import { answer, errorAnswers } from '../openapi';
 import type { ApiDeps } from '../server';
-import { importPreviewRoutes } from './import-preview';
 
 export const conversationListRoutes =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
@@ -111,8 +110,4 @@ export const conversationListRoutes =
         });
       },
     );
-
-    // The import preview is its own plugin (its CSV body parser stays inside it); registered
-    // from here so that the server's list of route files need not change.
-    await app.register(importPreviewRoutes(deps));
   };

@@ -6,13 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ImportOptions } from '../../domain/contacts/csv-columns';
 import { RecontactError } from '../../domain/errors';
-import { type CountryCode, isCountryCode } from '../../domain/phone';
 import { PREVIEW_MAX_BYTES, previewImport } from '../../engine/contacts/import/import-preview';
 import { importPreviewQuery, importPreviewSchema } from '../conversation-list-schemas';
 import { answer, errorAnswers } from '../openapi';
 import type { ApiDeps } from '../server';
+import { importOptions } from './imports';
 
 const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain'];
 
@@ -63,38 +62,10 @@ export const importPreviewRoutes =
         }
         deps.accounts.resolve(req.query.account_id);
         const q = req.query;
-        return previewImport(body ?? Buffer.alloc(0), previewOptions(q), {
+        return previewImport(body ?? Buffer.alloc(0), importOptions(q), {
           complete: q.complete,
           rows: q.rows,
         });
       },
     );
   };
-
-function previewOptions(q: z.infer<typeof importPreviewQuery>): ImportOptions {
-  const map: Record<string, string> = {};
-  for (const [i, m] of q.map.entries()) {
-    const at = m.indexOf('=');
-    if (at <= 0 || at === m.length - 1) {
-      throw new RecontactError('INPUT_INVALID', `map "${m.slice(0, 100)}" is not column=attribute`, {
-        details: [{ path: `query.map[${i}]`, message: 'write it as column=attribute, e.g. Nombre=name' }],
-      });
-    }
-    map[m.slice(0, at).trim()] = m.slice(at + 1).trim();
-  }
-  let defaultCountry: CountryCode | undefined;
-  if (q.default_country !== undefined) {
-    const code = q.default_country.toUpperCase();
-    if (!isCountryCode(code)) {
-      throw new RecontactError(
-        'INPUT_INVALID',
-        `default_country "${q.default_country}" is not a known country`,
-        {
-          details: [{ path: 'query.default_country', message: 'use a two-letter ISO code, e.g. AR, BR, MX' }],
-        },
-      );
-    }
-    defaultCountry = code;
-  }
-  return { phoneColumn: q.phone_column, map, tags: q.tag, consent: undefined, defaultCountry };
-}

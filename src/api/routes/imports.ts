@@ -249,7 +249,12 @@ export const importRoutes =
     );
   };
 
-function importOptions(q: z.infer<typeof importQuery>): ImportOptions {
+/** The import's options from its query (the upload's, and the preview's, which takes the same ones). */
+export function importOptions(
+  q: Pick<z.infer<typeof importQuery>, 'map' | 'default_country' | 'phone_column' | 'tag'> & {
+    consent?: z.infer<typeof importQuery>['consent'];
+  },
+): ImportOptions {
   const map: Record<string, string> = {};
   for (const [i, m] of q.map.entries()) {
     const at = m.indexOf('=');

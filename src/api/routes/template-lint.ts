@@ -128,9 +128,6 @@ function sourceOf(body: {
 }
 
 const TEMPLATE_EVENTS = ['template.status', 'template.quality', 'template.category'];
-/** Events scanned per history request at most; the answer's cursor continues from where it stopped. */
-const HISTORY_SCAN_MAX = 20_000;
-const SCAN_PAGE = 1_000;
 
 interface HistoryEntry {
   event_id: string;
@@ -248,35 +245,13 @@ export function templateLintRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         const t = await readTemplate(deps.ctx, account.id, name, language);
         // The events of one template share its ordering key (engine/events/ordering.ts).
         const key = `template:${account.id}:${name}:${language}`;
-        const limit = req.query.limit;
-        const data: HistoryEntry[] = [];
-        let cursor = req.query.after ?? 0;
-        let scanned = 0;
-        let more = false;
-        while (data.length < limit) {
-          const page = await streamPage(deps.ctx, {
-            after: cursor,
-            limit: SCAN_PAGE,
-            types: TEMPLATE_EVENTS,
-          });
-          for (const e of page.events) {
-            cursor = e.position;
-            if (e.envelope.ordering_key !== key) continue;
-            data.push(historyEntry(e.envelope));
-            if (data.length === limit) break;
-          }
-          if (data.length === limit) {
-            more = true;
-            break;
-          }
-          cursor = page.cursor;
-          scanned += page.events.length;
-          if (!page.full) break;
-          if (scanned >= HISTORY_SCAN_MAX) {
-            more = true;
-            break;
-          }
-        }
+        const page = await streamPage(deps.ctx, {
+          after: req.query.after ?? 0,
+          limit: req.query.limit,
+          types: TEMPLATE_EVENTS,
+          orderingKey: key,
+        });
+        const data: HistoryEntry[] = page.events.map((e) => historyEntry(e.envelope));
         return {
           template: {
             name: t.name,
@@ -288,8 +263,8 @@ export function templateLintRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             updated_at: new Date(t.updatedAt).toISOString(),
           },
           data,
-          next_after: cursor,
-          has_more: more,
+          next_after: page.cursor,
+          has_more: page.full,
         };
       },
     );

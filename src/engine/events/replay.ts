@@ -121,15 +121,20 @@ export function currentPosition(ctx: EngineContext): Promise<number> {
 
 /**
  * One page of the live stream after `after`, up to the newest position read first (so a page
- * never runs past an end it did not see), with where the stream stands afterwards.
+ * never runs past an end it did not see), with where the stream stands afterwards. With an
+ * ordering key, only that subject's events (a template's history), read through its index.
  */
-export async function streamPage(ctx: EngineContext, q: { after: number; limit: number; types?: string[] }) {
+export async function streamPage(
+  ctx: EngineContext,
+  q: { after: number; limit: number; types?: string[]; orderingKey?: string },
+) {
   const end = await lastPosition(ctx.store.db);
   const rows = await listEventsAfter(ctx.store.db, {
     after: q.after,
     until: end,
     limit: q.limit,
     ...(q.types ? { types: q.types } : {}),
+    ...(q.orderingKey ? { orderingKey: q.orderingKey } : {}),
   });
   const full = rows.length === q.limit;
   return {

@@ -5,7 +5,6 @@
 import { Paper, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useT } from '../i18n/i18n';
 import { conversationStrings } from './conversation-strings';
-import { readableDescription } from './readable-styles';
 import { previewBody, type Template, templateFields, templateKey } from './template-values';
 
 export function TemplatePicker({
@@ -31,7 +30,6 @@ export function TemplatePicker({
     <Stack gap="xs">
       <Select
         label={label}
-        styles={readableDescription}
         description={description}
         placeholder={t('chooseTemplate')}
         data={templates.map((x) => ({ value: templateKey(x), label: `${x.name} (${x.language})` }))}

@@ -19,7 +19,7 @@ export function useEventStream(types: string[], onEvent: (e: StreamEvent) => voi
   const key = types.join(',');
   useEffect(() => {
     const params = new URLSearchParams(query);
-    if (key) params.set('types', key);
+    if (key) params.set('type', key);
     const qs = params.toString();
     const source = new EventSource(`/v1/events/stream${qs ? `?${qs}` : ''}`, { withCredentials: true });
     const listener = (m: MessageEvent<string>) => {

@@ -5,7 +5,6 @@
  */
 import { Button, Group, NativeSelect, SimpleGrid, TagsInput, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
-import { readableDescription } from '../../components/readable-styles';
 import { useT } from '../../i18n/i18n';
 import { contactStrings } from './strings';
 
@@ -99,7 +98,6 @@ export function ContactFilterForm({
         />
         <TagsInput
           label={t('tagsFilter')}
-          styles={readableDescription}
           description={t('tagsFilterHelp')}
           value={draft.tags}
           onChange={(tags) => set({ tags }, true)}

@@ -24,7 +24,6 @@ import {
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError } from '../../api/errors';
-import { readableDescription } from '../../components/readable-styles';
 import { useT } from '../../i18n/i18n';
 import {
   type ColumnChoice,
@@ -116,7 +115,6 @@ export function ImportPage() {
       <Text size="sm">{t('importIntro')}</Text>
       <FileInput
         label={t('csvFile')}
-        styles={readableDescription}
         description={t('csvFileHelp')}
         placeholder={t('chooseFile')}
         accept=".csv,text/csv,text/plain"
@@ -144,16 +142,9 @@ export function ImportPage() {
             </Alert>
           )}
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
-            <TagsInput
-              label={t('tagAll')}
-              styles={readableDescription}
-              description={t('tagAllHelp')}
-              value={tags}
-              onChange={setTags}
-            />
+            <TagsInput label={t('tagAll')} description={t('tagAllHelp')} value={tags} onChange={setTags} />
             <TextInput
               label={t('defaultCountry')}
-              styles={readableDescription}
               description={t('defaultCountryHelp')}
               placeholder="AR"
               maxLength={2}
@@ -163,7 +154,6 @@ export function ImportPage() {
             <Checkbox
               mt="lg"
               label={t('consentOptIn')}
-              styles={readableDescription}
               description={t('consentOptInHelp')}
               checked={consentOptIn}
               onChange={(e) => setConsentOptIn(e.currentTarget.checked)}

@@ -1,7 +1,4 @@
-/**
- * An input's help line (Mantine's `description`) in a grey that keeps WCAG AA's 4.5:1 on white:
- * Mantine's own "dimmed" grey is lighter than that.
- */
+/** An input's help line (Mantine's `description`, drawn in the theme's AA-contrast grey: main.tsx). */
 export function hint(text: string) {
-  return { description: text, styles: { description: { color: 'var(--mantine-color-gray-7)' } } };
+  return { description: text };
 }
