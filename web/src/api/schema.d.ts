@@ -57,7 +57,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -186,7 +186,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -301,7 +301,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -393,7 +393,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -489,7 +489,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -593,7 +593,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -716,7 +716,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -833,7 +833,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -930,7 +930,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1049,7 +1049,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1147,7 +1147,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1252,7 +1252,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1371,7 +1371,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1502,7 +1502,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1619,7 +1619,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1739,7 +1739,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1867,7 +1867,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1988,7 +1988,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2122,7 +2122,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2237,7 +2237,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2352,7 +2352,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2469,7 +2469,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2589,7 +2589,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2697,7 +2697,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2805,7 +2805,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2950,7 +2950,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3058,7 +3058,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3205,7 +3205,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3314,7 +3314,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3406,7 +3406,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3525,7 +3525,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3638,7 +3638,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3761,7 +3761,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3890,7 +3890,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3994,7 +3994,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4127,7 +4127,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4238,7 +4238,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4365,7 +4365,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4481,7 +4481,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4603,7 +4603,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4730,7 +4730,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4888,7 +4888,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5012,7 +5012,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5125,7 +5125,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5259,7 +5259,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5407,7 +5407,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5542,7 +5542,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5650,7 +5650,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5766,7 +5766,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5867,7 +5867,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5961,7 +5961,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6070,7 +6070,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6173,7 +6173,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6288,7 +6288,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6531,7 +6531,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6657,7 +6657,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6763,7 +6763,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6874,7 +6874,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6980,7 +6980,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7080,7 +7080,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7179,7 +7179,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7284,7 +7284,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7408,7 +7408,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7537,7 +7537,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7677,7 +7677,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7812,7 +7812,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7921,7 +7921,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8011,7 +8011,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8290,7 +8290,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8396,7 +8396,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8509,7 +8509,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8628,7 +8628,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8745,7 +8745,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8867,7 +8867,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9019,7 +9019,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9191,7 +9191,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9313,7 +9313,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9444,7 +9444,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9561,7 +9561,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9656,7 +9656,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9765,7 +9765,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9876,7 +9876,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9994,7 +9994,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10092,7 +10092,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10201,7 +10201,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10336,7 +10336,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10460,7 +10460,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. */
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
                 403: {
                     headers: {
                         [name: string]: unknown;
