@@ -9,6 +9,7 @@ import { Outlet, NavLink as RouterLink, useLocation } from 'react-router';
 import { useT } from '../i18n/i18n';
 import { useSandboxAvailable } from '../pages/sandbox/availability';
 import { LanguagePicker } from './language-picker';
+import { PasswordModal } from './password-modal';
 import { type Role, useSession } from './session';
 import { shellStrings } from './strings';
 
@@ -33,6 +34,7 @@ export function Layout() {
   const t = useT(shellStrings);
   const { user, signOut, can } = useSession();
   const [opened, { toggle, close }] = useDisclosure();
+  const [passwordOpened, { open: openPassword, close: closePassword }] = useDisclosure();
   const sandbox = useSandboxAvailable();
   const { pathname } = useLocation();
 
@@ -73,6 +75,11 @@ export function Layout() {
           </nav>
           <Stack gap="xs">
             <LanguagePicker />
+            {user?.kind === 'user' && (
+              <Button variant="subtle" onClick={openPassword}>
+                {t('navPassword')}
+              </Button>
+            )}
             <Button variant="subtle" onClick={() => signOut()}>
               {t('signOut')}
             </Button>
@@ -82,6 +89,7 @@ export function Layout() {
       <AppShell.Main>
         <Outlet />
       </AppShell.Main>
+      <PasswordModal opened={passwordOpened} onClose={closePassword} />
     </AppShell>
   );
 }
