@@ -9,12 +9,14 @@ import type { WebhookEmitter } from '../webhook-emitter';
 import { injectedView, registerMessengerControlRoutes, templateView } from './control-route';
 import { PageDelivery } from './delivery';
 import { registerGraphRoutes } from './graph-routes';
+import { registerMessengerPhoneRoutes } from './phone-route';
 import { InjectedErrors, type InjectMessengerError } from './send-api';
 import { type MessengerSentRecord, MessengerState, newBucket } from './state';
 import { parseTemplateInput } from './template-rules';
 import { PageTemplates } from './templates';
 import { MessengerUsers, type SimulatedMessengerUsers } from './users';
 import { PageWebhooks } from './webhooks';
+import { MessengerWrittenLog } from './written';
 
 export interface SandboxPage {
   pageId: string;
@@ -126,6 +128,7 @@ export function createMessengerSide(o: MessengerSideOptions): MessengerSide {
     onChange: o.onChange,
   });
   let users: MessengerUsers;
+  const written = new MessengerWrittenLog();
   const delivery = new PageDelivery({
     state,
     webhooks,
@@ -143,6 +146,7 @@ export function createMessengerSide(o: MessengerSideOptions): MessengerSide {
     now: o.now,
     readAll: (pageId, psid) => delivery.readAll(pageId, psid),
     onChange: o.onChange,
+    written,
   });
   const templates = new PageTemplates({
     state,
@@ -185,6 +189,7 @@ export function createMessengerSide(o: MessengerSideOptions): MessengerSide {
     api,
     register(app) {
       registerMessengerControlRoutes(app, { state, users, templates, injected });
+      registerMessengerPhoneRoutes(app, { state, users, written, now: o.now });
       // Without a page nothing on the Graph paths is Messenger's: WhatsApp's requests skip the hook.
       if (state.pages.size === 0) return;
       registerGraphRoutes(app, {

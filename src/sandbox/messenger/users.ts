@@ -25,6 +25,7 @@ import {
   WINDOW_MS,
 } from './state';
 import type { MessagingEvent, PageWebhooks } from './webhooks';
+import type { MessengerWrittenLog } from './written';
 
 export type MessengerMessageHandler = (message: MessengerInboxMessage) => void | Promise<void>;
 
@@ -111,6 +112,8 @@ export interface MessengerUsersDeps {
   /** The person opened the thread: what the page delivered is read. */
   readAll: (pageId: string, psid: string) => void;
   onChange: () => void;
+  /** Keeps what people write, for the sandbox phone (written.ts). */
+  written?: MessengerWrittenLog;
 }
 
 export const MAX_BACKDATE_MS = 30 * 24 * 3600_000;
@@ -376,6 +379,7 @@ export class MessengerUsers implements SimulatedMessengerUsers {
 
   private emit(user: MessengerUserState, when: number, body: MessagingEvent): void {
     const page = this.d.state.page(user.pageId);
+    this.d.written?.record(page.id, user.psid, when, body);
     this.d.webhooks.push(page, {
       sender: { id: user.psid },
       recipient: { id: page.id },
