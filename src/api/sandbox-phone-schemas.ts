@@ -38,6 +38,24 @@ export const sandboxUserSchema = z
   })
   .meta({ id: 'SandboxUser' });
 
+export const sandboxMessengerPersonSchema = z
+  .object({
+    psid: z.string().describe('The page-scoped id: send to `psid:<it>` through the API'),
+    page_id: z.string(),
+    page_name: z.string(),
+    name: z.string(),
+    received: z.number().int().describe('Messages from the page that reached them'),
+    unread: z.number().int().describe('Of those, not read yet'),
+    wrote: z.number().int().describe('Messages, taps and reactions they sent'),
+    last_activity_at: isoTime.nullable(),
+    window: z.object({
+      open: z.boolean().describe("Whether Messenger's 24-hour standard window is open on the sandbox clock"),
+      expires_at: isoTime.nullable().describe('When it closes (or closed); null: they never wrote'),
+    }),
+    blocked: z.boolean().describe('They blocked the page: sends fail'),
+  })
+  .meta({ id: 'SandboxMessengerPerson' });
+
 export const sandboxClockSchema = z
   .object({
     now: isoTime.describe("The sandbox's time: what it stamps and judges windows by"),
@@ -61,6 +79,16 @@ export const sandboxSchema = z
       .array(sandboxUserSchema)
       .describe('Simulated WhatsApp users who received or sent anything, newest activity first'),
     clock: sandboxClockSchema,
+    messenger: z
+      .object({
+        pages: z
+          .array(z.object({ id: z.string(), name: z.string(), account: accountRef }))
+          .describe("The sandbox's Facebook pages: the business side of every Messenger thread"),
+        people: z
+          .array(sandboxMessengerPersonSchema)
+          .describe('Simulated Messenger people (made with the sandbox), newest activity first'),
+      })
+      .describe("The sandbox's Messenger side"),
   })
   .meta({ id: 'Sandbox' });
 
@@ -174,3 +202,86 @@ export const sandboxClockBody = z
 export const sandboxWrittenSchema = z
   .object({ id: z.string().describe("The user's message id (wamid), as the business receives it") })
   .meta({ id: 'SandboxWritten' });
+
+export const sandboxPersonParams = z.object({
+  psid: z
+    .string()
+    .regex(/^\d{1,30}$/, 'a PSID is digits')
+    .describe('The simulated Messenger person: their page-scoped id (digits)'),
+});
+
+const messengerButtonSchema = z.object({
+  type: z.string().describe('postback (tappable here), web_url, phone_number, …'),
+  title: z.string(),
+});
+
+export const sandboxThreadMessageSchema = z
+  .object({
+    direction: z
+      .enum(['to_user', 'from_user'])
+      .describe('to_user: the page sent it (grey, left); from_user: the person wrote, tapped or reacted'),
+    id: z.string().describe("Meta's message id (mid)"),
+    at: isoTime.describe('Received, or written'),
+    type: z
+      .string()
+      .describe(
+        'From the page: text, button, generic, utility, image, …; from the person: text, quick_reply, postback, reaction',
+      ),
+    text: z
+      .string()
+      .describe('What Messenger shows: the text or rendered template, the tapped title, the emoji'),
+    header: z.string().optional().describe('A utility template’s header'),
+    footer: z.string().optional(),
+    buttons: z.array(messengerButtonSchema).optional().describe('Only on messages the page sent'),
+    quick_replies: z
+      .array(z.object({ type: z.string(), title: z.string().nullable() }))
+      .optional()
+      .describe('Offered under the newest message only'),
+    elements: z
+      .array(
+        z.object({
+          title: z.string(),
+          subtitle: z.string().optional(),
+          buttons: z.array(messengerButtonSchema),
+        }),
+      )
+      .optional()
+      .describe("A generic template's cards"),
+    url: z.string().optional().describe("A media attachment's address"),
+    template: z.object({ name: z.string(), language: z.string() }).optional(),
+    messaging_type: z.string().optional().describe('RESPONSE, UPDATE, MESSAGE_TAG or UTILITY'),
+    tag: z.string().optional().describe('The message tag it was sent with (HUMAN_AGENT, …)'),
+    payload: z.string().optional().describe("A tap's payload, as the page receives it"),
+    reply_to: z.string().optional().describe('The message this one quotes or reacts to'),
+    read: z.boolean().optional().describe('to_user: the person has read it'),
+  })
+  .meta({ id: 'SandboxThreadMessage' });
+
+export const sandboxThreadSchema = z
+  .object({
+    person: sandboxMessengerPersonSchema,
+    messages: z.array(sandboxThreadMessageSchema).describe('Oldest first; the newest 200'),
+  })
+  .meta({ id: 'SandboxThread' });
+
+export const sandboxPersonWriteBody = z
+  .object({
+    text: z.string().min(1).max(2000).describe('What the person types'),
+    reply_to: z.string().max(200).optional().describe('Quote one of the messages they received (its id)'),
+  })
+  .strict();
+
+export const sandboxPersonTapBody = z
+  .object({
+    message_id: z.string().min(1).max(200).describe('A message the person received (its mid)'),
+    button: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe('The title of its postback button or of a quick reply (of the newest message)'),
+  })
+  .strict();
+
+export const sandboxPersonWrittenSchema = z
+  .object({ id: z.string().describe("The person's message or postback id (mid), as the page receives it") })
+  .meta({ id: 'SandboxPersonWritten' });

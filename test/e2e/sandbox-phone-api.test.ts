@@ -2,10 +2,16 @@
  * /v1/sandbox: the web app's sandbox phone, through Recontact's own API, forwarding to the
  * embedded sandbox over real HTTP. The seed's appointment confirmation played by hand: the
  * template reaches the simulated phone, the person taps "Confirmar", the bot's message gets the
- * reply. Answers are checked against the published OpenAPI document.
+ * reply. A Messenger person of the sandbox's page likewise: listed, the page's message and its
+ * buttons in their thread, their words and taps reaching Recontact. Answers are checked against
+ * the published OpenAPI document.
  */
+import pino from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_PAGE } from '../../src/embedded-sandbox';
+import { upsertAccount } from '../../src/store/accounts-repo';
+import { openSecretBox } from '../../src/store/secret-key-file';
 import { EMILIA, type Harness, REMINDER, startHarness } from '../support/harness';
 import { expectDocumented, type OpenApiDoc } from '../support/openapi';
 import { DIALECTS } from '../support/stores';
@@ -144,6 +150,131 @@ describe.each(DIALECTS)('the sandbox phone API on %s', (dialect) => {
     const clock = await h.api('POST', '/v1/sandbox/clock', { advance_seconds: 1, freeze: true });
     expect(clock.status).toBe(400);
     expect(clock.json.error.message).toContain('exactly one');
+  });
+
+  describe('a Messenger person of the sandbox page', () => {
+    const thread = (psid: string) => `/v1/sandbox/messenger/${psid}/thread`;
+    let pageAccountId: string;
+    beforeAll(async () => {
+      // The sandbox's page as an operator adds it: its webhooks already reach /webhooks/messenger.
+      const box = openSecretBox(h.app.config.secrets, h.store, pino({ level: 'silent' }));
+      const page = await upsertAccount(
+        h.store.db,
+        box,
+        {
+          id: 'acc_phone_page',
+          channel: 'messenger',
+          name: 'phone-page',
+          externalId: SANDBOX_PAGE.pageId,
+          wabaId: null,
+          accessToken: SANDBOX_PAGE.pageToken,
+          appSecret: SANDBOX_PAGE.appSecret,
+          verifyToken: SANDBOX_PAGE.verifyToken,
+          baseUrl: h.app.accounts.all()[0]!.baseUrl,
+          graphVersion: 'v25.0',
+          throughputMps: 40,
+          source: 'api',
+        },
+        Date.now(),
+      );
+      pageAccountId = page.id;
+      await h.app.accounts.reload();
+    });
+
+    it('lists the person, shows the page’s message with its buttons, and their words and taps reach Recontact', async () => {
+      const { psid } = h.embedded.sandbox.messenger.users.create(SANDBOX_PAGE.pageId, { name: 'Mateo Sosa' });
+      const listed = await h.api('GET', '/v1/sandbox');
+      expectDocumented(doc, 'get /v1/sandbox', listed);
+      expect(listed.json.messenger.pages).toEqual([
+        {
+          id: SANDBOX_PAGE.pageId,
+          name: SANDBOX_PAGE.name,
+          account: { id: pageAccountId, name: 'phone-page' },
+        },
+      ]);
+      expect(listed.json.messenger.people).toContainEqual(
+        expect.objectContaining({
+          psid,
+          name: 'Mateo Sosa',
+          wrote: 0,
+          window: { open: false, expires_at: null },
+        }),
+      );
+
+      const wrote = await h.api('POST', `/v1/sandbox/messenger/${psid}/messages`, {
+        text: '¿Abren el sábado?',
+      });
+      expect(wrote.status).toBe(200);
+      expectDocumented(doc, 'post /v1/sandbox/messenger/{psid}/messages', wrote);
+      const inbound = await h.waitFor('the message in Recontact', () =>
+        h.events.find((e) => e.type === 'message.received' && e.data.account_id === pageAccountId),
+      );
+      expect(inbound.data.message).toMatchObject({ type: 'text', text: '¿Abren el sábado?' });
+
+      const answer = {
+        to: `psid:${psid}`,
+        interactive: {
+          body: 'Sí, de 9 a 13. ¿Te reservo un turno?',
+          buttons: [
+            { id: 'BOOK', title: 'Reservar' },
+            { id: 'NO', title: 'No, gracias' },
+          ],
+        },
+      };
+      const sent = await h.api('POST', '/v1/messages', answer);
+      expect(sent.status, JSON.stringify(sent.json)).toBe(202);
+      const arrived = await h.waitFor('the answer in the thread', async () => {
+        const res = await h.api('GET', thread(psid));
+        return res.json.messages?.length >= 2 ? res : undefined;
+      });
+      expectDocumented(doc, 'get /v1/sandbox/messenger/{psid}/thread', arrived);
+      expect(arrived.json.person).toMatchObject({ psid, wrote: 1, window: { open: true } });
+      const [mine, theirs] = arrived.json.messages;
+      expect(mine).toMatchObject({ direction: 'from_user', type: 'text', text: '¿Abren el sábado?' });
+      expect(theirs).toMatchObject({ direction: 'to_user', text: 'Sí, de 9 a 13. ¿Te reservo un turno?' });
+      const offered = [...(theirs.buttons ?? []), ...(theirs.quick_replies ?? [])].map(
+        (b: { title: string }) => b.title,
+      );
+      expect(offered).toEqual(['Reservar', 'No, gracias']);
+
+      const tap = await h.api('POST', `/v1/sandbox/messenger/${psid}/tap`, {
+        message_id: theirs.id,
+        button: 'Reservar',
+      });
+      expect(tap.status, JSON.stringify(tap.json)).toBe(200);
+      expectDocumented(doc, 'post /v1/sandbox/messenger/{psid}/tap', tap);
+      const reply = await h.waitFor('the reply to the message', () =>
+        h.events.find((e) => e.type === 'message.reply' && e.data.message.id === sent.json.id),
+      );
+      expect(reply.data.reply.payload).toBe('BOOK');
+      const after = await h.api('GET', thread(psid));
+      expect(after.json.messages.at(-1)).toMatchObject({
+        direction: 'from_user',
+        text: 'Reservar',
+        payload: 'BOOK',
+      });
+    });
+
+    it('names what is wrong: a PSID that is not one, a person the sandbox does not know, a button not offered', async () => {
+      const bad = await h.api('GET', '/v1/sandbox/messenger/not-a-psid/thread');
+      expect(bad.status).toBe(400);
+      expect(bad.json.error.details[0].path).toBe('params.psid');
+
+      const unknown = await h.api('GET', '/v1/sandbox/messenger/1234/thread');
+      expect(unknown.status).toBe(404);
+      expect(unknown.json.error).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+      expect(unknown.json.error.message).toContain('no simulated Messenger user with PSID 1234');
+
+      const { psid } = h.embedded.sandbox.messenger.users.create(SANDBOX_PAGE.pageId);
+      const empty = await h.api('POST', `/v1/sandbox/messenger/${psid}/messages`, { text: '' });
+      expect(empty.status).toBe(400);
+      const tap = await h.api('POST', `/v1/sandbox/messenger/${psid}/tap`, {
+        message_id: 'm_nothing',
+        button: 'Sí',
+      });
+      expect(tap.status).toBe(404);
+      expect(tap.json.error.message).toContain('m_nothing');
+    });
   });
 
   it('is for senders: a viewer key is refused', async () => {

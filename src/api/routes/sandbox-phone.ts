@@ -23,8 +23,14 @@ import {
   sandboxMarketingBody,
   sandboxMarketingSchema,
   sandboxNumberQuery,
+  sandboxPersonParams,
+  sandboxPersonTapBody,
+  sandboxPersonWriteBody,
+  sandboxPersonWrittenSchema,
   sandboxSchema,
   sandboxTapBody,
+  type sandboxThreadMessageSchema,
+  sandboxThreadSchema,
   sandboxUserParams,
   sandboxWriteBody,
   sandboxWrittenSchema,
@@ -77,6 +83,29 @@ interface SandboxChatEntry {
 interface SandboxChat {
   user: SandboxChatUser;
   messages: SandboxChatEntry[];
+}
+/** The Messenger side's answers (src/sandbox/messenger/phone-route.ts). */
+interface SandboxPerson {
+  psid: string;
+  page_id: string;
+  page_name: string;
+  name: string;
+  received: number;
+  unread: number;
+  wrote: number;
+  last_activity_at: number | null;
+  window_open: boolean;
+  window_until: number | null;
+  blocked: boolean;
+}
+interface SandboxPeople {
+  pages: Array<{ id: string; name: string }>;
+  data: SandboxPerson[];
+}
+type ThreadMessage = z.infer<typeof sandboxThreadMessageSchema>;
+interface SandboxThread {
+  person: SandboxPerson;
+  messages: Array<Omit<ThreadMessage, 'id' | 'at'> & { mid: string; at: number }>;
 }
 interface SandboxClock {
   now_iso: string;
@@ -197,6 +226,31 @@ function userView(u: SandboxChatUser) {
   };
 }
 
+function personView(p: SandboxPerson) {
+  return {
+    psid: p.psid,
+    page_id: p.page_id,
+    page_name: p.page_name,
+    name: p.name,
+    received: p.received,
+    unread: p.unread,
+    wrote: p.wrote,
+    last_activity_at: iso(p.last_activity_at),
+    window: { open: p.window_open === true, expires_at: iso(p.window_until) },
+    blocked: p.blocked === true,
+  };
+}
+
+function threadMessageView({ mid, at, ...rest }: SandboxThread['messages'][number]): ThreadMessage {
+  return { id: mid, at: new Date(at).toISOString(), ...rest };
+}
+
+/** The sandbox's 404 for a PSID it does not know, as this API's refusal naming the parameter. */
+function knownPerson<T>(answer: SandboxAnswer, baseUrl: string, where: string): T {
+  if (answer.status === 404) throw refused(answer, 'params.psid', 'MESSAGE_NOT_FOUND');
+  return expectOk<T>(answer, baseUrl, where);
+}
+
 type ChatMessage = z.infer<typeof sandboxChatMessageSchema>;
 
 /** The sandbox's chat entry in this API's words: ids and ISO times, every field named. */
@@ -283,11 +337,13 @@ export function sandboxPhoneRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
       async () => {
         const c = sandbox();
-        const [users, clock] = await Promise.all([
+        const [users, clock, people] = await Promise.all([
           c.call('GET', '/_sandbox/users'),
           c.call('GET', '/_sandbox/clock'),
+          c.call('GET', '/_sandbox/messenger/chats'),
         ]);
         const list = expectOk<SandboxUserList>(users, c.baseUrl, 'GET /_sandbox/users');
+        const messenger = expectOk<SandboxPeople>(people, c.baseUrl, 'GET /_sandbox/messenger/chats');
         return {
           numbers: list.numbers.map((n) => {
             const account = deps.accounts.byExternalId(n.phone_number_id);
@@ -299,6 +355,17 @@ export function sandboxPhoneRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           }),
           users: list.data.map(userView),
           clock: clockView(expectOk<SandboxClock>(clock, c.baseUrl, 'GET /_sandbox/clock')),
+          messenger: {
+            pages: messenger.pages.map((p) => {
+              const account = deps.accounts.byExternalId(p.id);
+              return {
+                id: p.id,
+                name: p.name,
+                account: account ? { id: account.id, name: account.name } : null,
+              };
+            }),
+            people: messenger.data.map(personView),
+          },
         };
       },
     );
@@ -434,6 +501,102 @@ export function sandboxPhoneRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         if (res.status === 400) throw refused(res, 'body');
         expectOk(res, c.baseUrl, 'POST /_sandbox/users/…/marketing');
         return { value: req.body.value };
+      },
+    );
+
+    app.get(
+      '/v1/sandbox/messenger/:psid/thread',
+      {
+        config: { role: 'sender' },
+        schema: {
+          tags: TAGS,
+          summary: "A simulated Messenger person's thread with their page, as their Messenger shows it",
+          description:
+            'Both sides, oldest first: what the page sent (texts, templates with their buttons and quick replies, the ' +
+            'messaging type and tag) and what the person wrote, tapped or reacted. 404 MESSAGE_NOT_FOUND for a PSID ' +
+            'the sandbox does not know.',
+          params: sandboxPersonParams,
+          response: {
+            200: answer('The thread', sandboxThreadSchema),
+            ...errorAnswers({
+              input: true,
+              codes: ['ROUTE_NOT_FOUND', 'MESSAGE_NOT_FOUND', 'PROVIDER_ERROR'],
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const c = sandbox();
+        const path = `/_sandbox/messenger/users/${req.params.psid}/chat`;
+        const thread = knownPerson<SandboxThread>(await c.call('GET', path), c.baseUrl, `GET ${path}`);
+        return { person: personView(thread.person), messages: thread.messages.map(threadMessageView) };
+      },
+    );
+
+    app.post(
+      '/v1/sandbox/messenger/:psid/messages',
+      {
+        config: { role: 'sender' },
+        schema: {
+          tags: TAGS,
+          summary: 'The simulated Messenger person writes to the page',
+          description:
+            "As from their Messenger: a signed messages webhook reaches Recontact and opens the person's 24-hour window.",
+          params: sandboxPersonParams,
+          body: sandboxPersonWriteBody,
+          response: {
+            200: answer('The message the page receives', sandboxPersonWrittenSchema),
+            ...errorAnswers({
+              body: true,
+              codes: ['ROUTE_NOT_FOUND', 'MESSAGE_NOT_FOUND', 'PROVIDER_ERROR'],
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const c = sandbox();
+        const res = await c.call('POST', `/_sandbox/messenger/users/${req.params.psid}/message`, {
+          text: req.body.text,
+          ...(req.body.reply_to === undefined ? {} : { reply_to: req.body.reply_to }),
+        });
+        if (res.status === 400) throw refused(res, 'body');
+        return {
+          id: knownPerson<{ mid: string }>(res, c.baseUrl, 'POST /_sandbox/messenger/users/…/message').mid,
+        };
+      },
+    );
+
+    app.post(
+      '/v1/sandbox/messenger/:psid/tap',
+      {
+        config: { role: 'sender' },
+        schema: {
+          tags: TAGS,
+          summary: 'The simulated Messenger person taps a postback button or a quick reply',
+          description:
+            'Named by its title. A postback button (of a button, generic or utility template) sends a postback webhook; ' +
+            "a quick reply of the newest message sends a message with its payload. URL and call buttons act on the person's " +
+            'phone only and are refused, as are the quick replies of an older message (Messenger no longer shows them).',
+          params: sandboxPersonParams,
+          body: sandboxPersonTapBody,
+          response: {
+            200: answer('The tap as the page receives it', sandboxPersonWrittenSchema),
+            ...errorAnswers({
+              body: true,
+              codes: ['ROUTE_NOT_FOUND', 'MESSAGE_NOT_FOUND', 'PROVIDER_ERROR'],
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const c = sandbox();
+        const res = await c.call('POST', `/_sandbox/messenger/users/${req.params.psid}/tap`, {
+          mid: req.body.message_id,
+          button: req.body.button,
+        });
+        if (res.status === 404) throw refused(res, 'body.button', 'MESSAGE_NOT_FOUND');
+        if (res.status === 400) throw refused(res, 'body');
+        return { id: expectOk<{ mid: string }>(res, c.baseUrl, 'POST /_sandbox/messenger/users/…/tap').mid };
       },
     );
 

@@ -7355,6 +7355,384 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/messenger/{psid}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The simulated Messenger person writes to the page
+         * @description As from their Messenger: a signed messages webhook reaches Recontact and opens the person's 24-hour window.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The simulated Messenger person: their page-scoped id (digits) */
+                    psid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Quote one of the messages they received (its id) */
+                        reply_to?: string;
+                        /** @description What the person types */
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The message the page receives */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SandboxPersonWritten"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. `MESSAGE_NOT_FOUND`: No message with that id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/messenger/{psid}/tap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The simulated Messenger person taps a postback button or a quick reply
+         * @description Named by its title. A postback button (of a button, generic or utility template) sends a postback webhook; a quick reply of the newest message sends a message with its payload. URL and call buttons act on the person's phone only and are refused, as are the quick replies of an older message (Messenger no longer shows them).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The simulated Messenger person: their page-scoped id (digits) */
+                    psid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The title of its postback button or of a quick reply (of the newest message) */
+                        button: string;
+                        /** @description A message the person received (its mid) */
+                        message_id: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The tap as the page receives it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SandboxPersonWritten"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. `MESSAGE_NOT_FOUND`: No message with that id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `BODY_TOO_LARGE`: The request body is larger than allowed. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/messenger/{psid}/thread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A simulated Messenger person's thread with their page, as their Messenger shows it
+         * @description Both sides, oldest first: what the page sent (texts, templates with their buttons and quick replies, the messaging type and tag) and what the person wrote, tapped or reacted. 404 MESSAGE_NOT_FOUND for a PSID the sandbox does not know.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The simulated Messenger person: their page-scoped id (digits) */
+                    psid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The thread */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SandboxThread"];
+                    };
+                };
+                /** @description `INPUT_INVALID`: The request does not match the expected shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_MISSING`: No API key was given. `AUTH_INVALID`: The API key is unknown, revoked or expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `AUTH_FORBIDDEN`: The API key's role does not allow this. `CSRF_TOKEN_INVALID`: A request signed in by the session cookie changes something but carries no x-csrf-token header, or not the session's token. `CSRF_ORIGIN_FORBIDDEN`: A request signed in by the session cookie (or a sign-in) comes from a page of another origin. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `ROUTE_NOT_FOUND`: No such endpoint. `MESSAGE_NOT_FOUND`: No message with that id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `RATE_LIMITED`: Too many requests; retry after the number of seconds in Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `INTERNAL`: An unexpected error occurred. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `PROVIDER_ERROR`: Meta answered with an error. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached or cannot write right now; retry shortly. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sandbox/users/{user}/inbox": {
         parameters: {
             query?: never;
@@ -14096,6 +14474,21 @@ export interface components {
         };
         Sandbox: {
             clock: components["schemas"]["SandboxClock"];
+            /** @description The sandbox's Messenger side */
+            messenger: {
+                /** @description The sandbox's Facebook pages: the business side of every Messenger thread */
+                pages: {
+                    /** @description Recontact's channel account for it; null: Recontact does not send from it */
+                    account: {
+                        id: string;
+                        name: string;
+                    } | null;
+                    id: string;
+                    name: string;
+                }[];
+                /** @description Simulated Messenger people (made with the sandbox), newest activity first */
+                people: components["schemas"]["SandboxMessengerPerson"][];
+            };
             /** @description The sandbox's WhatsApp numbers: the business side of every chat */
             numbers: {
                 /** @description Recontact's channel account for it; null: Recontact does not send from it */
@@ -14184,6 +14577,95 @@ export interface components {
              * @enum {string}
              */
             value: "stop" | "resume";
+        };
+        SandboxMessengerPerson: {
+            /** @description They blocked the page: sends fail */
+            blocked: boolean;
+            last_activity_at: string | null;
+            name: string;
+            page_id: string;
+            page_name: string;
+            /** @description The page-scoped id: send to `psid:<it>` through the API */
+            psid: string;
+            /** @description Messages from the page that reached them */
+            received: number;
+            /** @description Of those, not read yet */
+            unread: number;
+            window: {
+                /** @description When it closes (or closed); null: they never wrote */
+                expires_at: string | null;
+                /** @description Whether Messenger's 24-hour standard window is open on the sandbox clock */
+                open: boolean;
+            };
+            /** @description Messages, taps and reactions they sent */
+            wrote: number;
+        };
+        SandboxPersonWritten: {
+            /** @description The person's message or postback id (mid), as the page receives it */
+            id: string;
+        };
+        SandboxThread: {
+            /** @description Oldest first; the newest 200 */
+            messages: components["schemas"]["SandboxThreadMessage"][];
+            person: components["schemas"]["SandboxMessengerPerson"];
+        };
+        SandboxThreadMessage: {
+            /**
+             * Format: date-time
+             * @description Received, or written
+             */
+            at: string;
+            /** @description Only on messages the page sent */
+            buttons?: {
+                title: string;
+                /** @description postback (tappable here), web_url, phone_number, … */
+                type: string;
+            }[];
+            /**
+             * @description to_user: the page sent it (grey, left); from_user: the person wrote, tapped or reacted
+             * @enum {string}
+             */
+            direction: "to_user" | "from_user";
+            /** @description A generic template's cards */
+            elements?: {
+                buttons: {
+                    title: string;
+                    /** @description postback (tappable here), web_url, phone_number, … */
+                    type: string;
+                }[];
+                subtitle?: string;
+                title: string;
+            }[];
+            footer?: string;
+            /** @description A utility template’s header */
+            header?: string;
+            /** @description Meta's message id (mid) */
+            id: string;
+            /** @description RESPONSE, UPDATE, MESSAGE_TAG or UTILITY */
+            messaging_type?: string;
+            /** @description A tap's payload, as the page receives it */
+            payload?: string;
+            /** @description Offered under the newest message only */
+            quick_replies?: {
+                title: string | null;
+                type: string;
+            }[];
+            /** @description to_user: the person has read it */
+            read?: boolean;
+            /** @description The message this one quotes or reacts to */
+            reply_to?: string;
+            /** @description The message tag it was sent with (HUMAN_AGENT, …) */
+            tag?: string;
+            template?: {
+                language: string;
+                name: string;
+            };
+            /** @description What Messenger shows: the text or rendered template, the tapped title, the emoji */
+            text: string;
+            /** @description From the page: text, button, generic, utility, image, …; from the person: text, quick_reply, postback, reaction */
+            type: string;
+            /** @description A media attachment's address */
+            url?: string;
         };
         SandboxUser: {
             last_activity_at: string | null;
