@@ -25,6 +25,7 @@ import type { components } from '../../api/schema';
 import { MessageBubble, PhoneFrame } from '../../components/phone';
 import { useFormat, useT } from '../../i18n/i18n';
 import { bubbleOf, type ChatButton, type ChatMessage, TAPPABLE, waIdOf } from './chat-message';
+import { MessengerPhone, MessengerWindowBadge } from './messenger-phone';
 import { sandboxStrings } from './strings';
 import { usePolled } from './use-polled';
 import './sandbox.css';
@@ -37,7 +38,8 @@ const LIST_EVERY_MS = 3_000;
 
 export function SandboxPhonePage() {
   const t = useT(sandboxStrings);
-  const { user } = useParams();
+  const { user, psid } = useParams();
+  const open = user ?? (psid === undefined ? undefined : `messenger/${psid}`);
   const sandbox = usePolled(() => unwrap(api.GET('/v1/sandbox')), LIST_EVERY_MS, []);
 
   if (sandbox.error?.status === 404) return <Alert color="gray">{t('unavailable')}</Alert>;
@@ -53,9 +55,17 @@ export function SandboxPhonePage() {
         </Alert>
       )}
       <Grid gap="lg">
-        <Grid.Col span={{ base: 12, md: 4 }} {...(user ? { visibleFrom: 'md' } : {})}>
-          <UserList sandbox={sandbox.data} selected={user} />
+        <Grid.Col span={{ base: 12, md: 4 }} {...(open ? { visibleFrom: 'md' } : {})}>
+          <UserList sandbox={sandbox.data} selected={open} />
         </Grid.Col>
+        {psid && (
+          <Grid.Col span={{ base: 12, md: 8 }}>
+            <Anchor component={Link} to="/sandbox" hiddenFrom="md" mb="sm" display="inline-block">
+              ← {t('back')}
+            </Anchor>
+            <MessengerPhone psid={psid} onChanged={sandbox.reload} />
+          </Grid.Col>
+        )}
         {user && (
           <Grid.Col span={{ base: 12, md: 8 }}>
             <Anchor component={Link} to="/sandbox" hiddenFrom="md" mb="sm" display="inline-block">
@@ -114,6 +124,39 @@ function UserList({ sandbox, selected }: { sandbox: Sandbox | undefined; selecte
               u.unread > 0 ? (
                 <Badge color="teal.9" circle={u.unread < 10} aria-label={t('unread', { count: u.unread })}>
                   {u.unread}
+                </Badge>
+              ) : undefined
+            }
+          />
+        ))}
+      </nav>
+      <nav aria-labelledby="sandbox-messenger">
+        <Title order={2} size="h4" id="sandbox-messenger" mb="xs">
+          {t('messengerPeople')}
+        </Title>
+        {sandbox && sandbox.messenger.people.length === 0 && (
+          <Text size="sm" c="gray.7">
+            {t('noMessengerPeople')}
+          </Text>
+        )}
+        {sandbox?.messenger.people.map((p) => (
+          <NavLink
+            key={p.psid}
+            component={Link}
+            to={`/sandbox/messenger/${p.psid}`}
+            active={selected === `messenger/${p.psid}`}
+            variant="filled"
+            label={`${p.name} · ${p.page_name}`}
+            description={
+              <Group gap={4}>
+                <Badge color="blue.9">{t('messengerBadge')}</Badge>
+                <MessengerWindowBadge person={p} />
+              </Group>
+            }
+            rightSection={
+              p.unread > 0 ? (
+                <Badge color="blue.9" circle={p.unread < 10} aria-label={t('unread', { count: p.unread })}>
+                  {p.unread}
                 </Badge>
               ) : undefined
             }

@@ -10,6 +10,7 @@ export function SandboxRoutes() {
     <Suspense fallback={<Loader />}>
       <Routes>
         <Route index element={<SandboxPhonePage />} />
+        <Route path="messenger/:psid" element={<SandboxPhonePage />} />
         <Route path=":user" element={<SandboxPhonePage />} />
       </Routes>
     </Suspense>

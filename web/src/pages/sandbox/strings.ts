@@ -4,7 +4,7 @@ export const sandboxStrings = defineStrings({
   en: {
     title: 'Sandbox phone',
     intro:
-      'The simulated WhatsApp users of the sandbox that runs beside this Recontact. Open a chat to see templates arrive, tap their buttons and write back, as the person would.',
+      'The simulated WhatsApp users and Messenger people of the sandbox that runs beside this Recontact. Open a chat to see templates arrive, tap their buttons and write back, as the person would.',
     users: 'Simulated users',
     noUsers: 'Nobody has received or sent anything yet. Send a template, or open a number below and write.',
     openNumber: 'Open a number',
@@ -30,11 +30,21 @@ export const sandboxStrings = defineStrings({
     actionFailed: 'The sandbox refused it',
     business: 'Business',
     lastActivity: 'Last activity {time}',
+    messengerPeople: 'Messenger people',
+    messengerBadge: 'Messenger',
+    noMessengerPeople: 'The sandbox page has nobody yet. Scripts and the seed add people to it.',
+    messengerOf: "{name}'s Messenger",
+    messengerEmpty: 'No messages yet. What this person writes reaches the page as from Messenger.',
+    sentWithTag: 'Sent with the {tag} tag',
+    sentAs: 'Sent as {type}',
+    quickReplies: 'Quick replies',
+    reacted: 'Reacted {emoji}',
+    blocked: 'Blocked the page',
   },
   es: {
     title: 'Teléfono de pruebas',
     intro:
-      'Los usuarios de WhatsApp simulados del sandbox que corre junto a este Recontact. Abrí un chat para ver llegar las plantillas, tocar sus botones y responder, como lo haría la persona.',
+      'Los usuarios de WhatsApp y las personas de Messenger simulados del sandbox que corre junto a este Recontact. Abrí un chat para ver llegar las plantillas, tocar sus botones y responder, como lo haría la persona.',
     users: 'Usuarios simulados',
     noUsers: 'Todavía nadie recibió ni envió nada. Enviá una plantilla, o abrí un número abajo y escribí.',
     openNumber: 'Abrir un número',
@@ -61,5 +71,17 @@ export const sandboxStrings = defineStrings({
     actionFailed: 'El sandbox lo rechazó',
     business: 'Empresa',
     lastActivity: 'Última actividad {time}',
+    messengerPeople: 'Personas de Messenger',
+    messengerBadge: 'Messenger',
+    noMessengerPeople:
+      'La página del sandbox todavía no tiene a nadie. Los scripts y el seed le agregan personas.',
+    messengerOf: 'Messenger de {name}',
+    messengerEmpty:
+      'Todavía no hay mensajes. Lo que escriba esta persona le llega a la página como desde Messenger.',
+    sentWithTag: 'Enviado con la etiqueta {tag}',
+    sentAs: 'Enviado como {type}',
+    quickReplies: 'Respuestas rápidas',
+    reacted: 'Reaccionó {emoji}',
+    blocked: 'Bloqueó la página',
   },
 });
