@@ -163,10 +163,9 @@ describe.each(DIALECTS)('campaign results on %s', SLOW, (dialect) => {
     const [a, b] = c.variants;
     expect([a.label, b.label]).toEqual(['A', 'B']);
     expect(a.template).toBe('taxi_discount');
-    // Every one sent got a variant; together they are the campaign's funnel.
+    // Every one sent got a variant; together they are the campaign's funnel. (How many each got
+    // follows a hash of random ids: with 8 recipients one variant may, rarely, get none.)
     expect(a.recipients + b.recipients).toBe(8);
-    expect(a.recipients).toBeGreaterThan(0);
-    expect(b.recipients).toBeGreaterThan(0);
     expect(a.delivered_or_later + b.delivered_or_later).toBe(6);
     expect(a.sent_or_later + b.sent_or_later).toBe(6);
     expect(a.read + b.read).toBe(4);
@@ -179,6 +178,7 @@ describe.each(DIALECTS)('campaign results on %s', SLOW, (dialect) => {
     // The recipients list agrees on who got which variant.
     const list = (await get(`/v1/campaigns/${id}/recipients?limit=1000`)).json.data;
     expect(list.filter((x: { variant: string | null }) => x.variant === 'A')).toHaveLength(a.recipients);
+    expect(list.filter((x: { variant: string | null }) => x.variant === 'B')).toHaveLength(b.recipients);
   });
 
   it('prices what Meta said is billable, at the rate card', async () => {

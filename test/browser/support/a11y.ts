@@ -19,6 +19,18 @@ interface Violation {
 }
 
 export async function accessibilityViolations(page: Page): Promise<Violation[]> {
+  // A dialog fading in is translucent for a moment: contrast is judged once transitions end (a
+  // spinner's endless animation would never end, so after a second the check runs regardless).
+  await page
+    .waitForFunction(
+      () =>
+        (globalThis as any).document
+          .getAnimations()
+          .every((a: any) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+      undefined,
+      { timeout: 1_000 },
+    )
+    .catch(() => undefined);
   await page.evaluate(AXE_SOURCE);
   return page.evaluate(async () => {
     // Runs in the page, where axe-core has just been loaded.
