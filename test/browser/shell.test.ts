@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness';
 import { accessibilityViolations, expectAccessible } from './support/a11y';
-import { launchBrowser, openPage, PHONE } from './support/browser';
+import { launchBrowser, openPage, PHONE, signInWithKey } from './support/browser';
 
 describe('web app frame', () => {
   let h: Harness;
@@ -24,9 +24,7 @@ describe('web app frame', () => {
     for (const viewport of [undefined, PHONE]) {
       const { page, errors, context, shot } = await openPage(browser, h, viewport ? { viewport } : {});
       await page.goto('/campaigns/some-id');
-      await expect(page.getByRole('heading', { name: 'Sign in to Recontact' }).isVisible()).resolves.toBe(
-        true,
-      );
+      await page.getByRole('heading', { name: 'Sign in to Recontact' }).waitFor();
       await expectAccessible(page);
       if (!viewport) await shot('sign-in');
       expect(errors).toEqual([]);
@@ -55,6 +53,21 @@ describe('web app frame', () => {
     );
     const ids = (await accessibilityViolations(page)).map((v) => v.id);
     expect(ids).toEqual(expect.arrayContaining(['label', 'color-contrast']));
+    await context.close();
+  });
+
+  it('keeps the frame readable when signed in: the header, the hovered current section, the phone menu', async () => {
+    const { page, errors, context } = await openPage(browser, h);
+    await signInWithKey(page, h.key);
+    await page.getByRole('link', { name: 'Templates' }).click();
+    await page.getByRole('link', { name: 'Templates' }).hover();
+    await expectAccessible(page);
+    await page.setViewportSize(PHONE);
+    await page.getByRole('button', { name: 'Open the menu' }).click();
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByRole('heading', { name: 'Contacts', level: 1 }).waitFor();
+    await expectAccessible(page);
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

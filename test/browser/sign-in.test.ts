@@ -53,7 +53,7 @@ describe('sign-in page', () => {
     await expectAccessible(page);
     await shot('sign-in');
     await signInWithPassword(page, 'Ana', PASSWORD);
-    await page.getByText('Signed in as ana (admin)').waitFor();
+    await page.getByText('Signed in as Ana Pérez (admin)').waitFor();
     expect(new URL(page.url()).pathname).toBe('/templates');
     // HttpOnly: the session is in a cookie that no script of the page can read.
     expect(await page.evaluate(() => (globalThis as any).document.cookie)).not.toContain('recontact_session');
@@ -61,7 +61,7 @@ describe('sign-in page', () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
 
     await page.reload();
-    await page.getByText('Signed in as ana (admin)').waitFor();
+    await page.getByText('Signed in as Ana Pérez (admin)').waitFor();
     expect(await page.getByRole('heading', { name: 'Sign in to Recontact' }).count()).toBe(0);
 
     await page.getByRole('button', { name: 'Sign out' }).click();

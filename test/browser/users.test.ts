@@ -61,7 +61,7 @@ describe('users page', () => {
 
     const carla = await openPage(browser, h);
     await signIn(carla.page, 'carla', 'carla’s own passphrase', '/');
-    await carla.page.getByText('Signed in as carla (sender)').waitFor();
+    await carla.page.getByText('Signed in as Carla Gómez (sender)').waitFor();
     // Not an admin: no Users section, and its address says so.
     expect(await carla.page.getByRole('link', { name: 'Users' }).count()).toBe(0);
     await carla.page.goto('/users');

@@ -54,7 +54,7 @@ export function Layout() {
           </Group>
           {user && (
             <Text size="sm" c="gray.7" visibleFrom="xs" truncate>
-              {t('signedInAs', { name: user.name, role: user.role })}
+              {t('signedInAs', { name: user.display_name || user.name, role: user.role })}
             </Text>
           )}
         </Group>
@@ -69,6 +69,8 @@ export function Layout() {
                 to={s.to}
                 label={t(s.key)}
                 active={pathname.startsWith(s.to)}
+                // Filled: the light variant's hovered shade puts blue text at 4:1 on the active link.
+                variant="filled"
                 onClick={close}
               />
             ))}
