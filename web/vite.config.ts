@@ -4,11 +4,11 @@
  * calls to a Recontact on :3000, so the app only ever talks to its own origin.
  */
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type UserConfig } from 'vite';
 
 const api = process.env.RECONTACT_URL ?? 'http://127.0.0.1:3000';
 
-export default defineConfig({
+const config: UserConfig = {
   root: import.meta.dirname,
   plugins: [react()],
   build: {
@@ -28,4 +28,11 @@ export default defineConfig({
       },
     },
   },
+};
+
+export default defineConfig(({ command }) => {
+  // A build is always the production one, whatever NODE_ENV the caller has (vitest sets "test",
+  // and React's development build is three times the size and slower).
+  if (command === 'build') process.env.NODE_ENV = 'production';
+  return config;
 });
