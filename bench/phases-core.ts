@@ -2,9 +2,11 @@
  * The steps every send benchmark shares: posting N template sends to the API and waiting until
  * a worker has dispatched them all.
  */
+import { createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import { Pool } from 'undici';
 import type { MessageStatus } from '../src/domain/message';
+import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
 import type { Store } from '../src/store/database';
 import { drive } from './bare-loop';
 import { API_KEY } from './recontact-env';
@@ -87,4 +89,69 @@ export async function postMessages(url: string, n: number): Promise<void> {
     await res.body.dump();
   });
   await api.close();
+}
+
+/**
+ * Status webhooks for stored messages as Meta batches them: sent, then delivered, then read for
+ * every message, ten statuses a body (the bodies are signed when posted).
+ */
+export function statusBodies(rows: Array<{ id: string; provider_message_id: string | null }>): string[] {
+  const bodies: string[] = [];
+  const ts = Math.floor(Date.now() / 1000);
+  for (const status of ['sent', 'delivered', 'read']) {
+    for (let i = 0; i < rows.length; i += 10) {
+      const statuses = rows.slice(i, i + 10).map((r) => ({
+        id: r.provider_message_id,
+        status,
+        timestamp: String(ts),
+        recipient_id: '16505550000',
+        biz_opaque_callback_data: r.id,
+      }));
+      bodies.push(
+        JSON.stringify({
+          object: 'whatsapp_business_account',
+          entry: [
+            {
+              id: SANDBOX_ACCOUNT.wabaId,
+              changes: [
+                {
+                  field: 'messages',
+                  value: {
+                    messaging_product: 'whatsapp',
+                    metadata: {
+                      display_phone_number: '5491100000000',
+                      phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
+                    },
+                    statuses,
+                  },
+                },
+              ],
+            },
+          ],
+        }),
+      );
+    }
+  }
+  return bodies;
+}
+
+/** Posts the bodies signed with the sandbox's app secret, `concurrency` at a time; each must answer 200. */
+export async function postStatusWebhooks(url: string, bodies: string[], concurrency = 32): Promise<void> {
+  const hooks = new Pool(url, { connections: concurrency });
+  try {
+    await drive(bodies.length, concurrency, async (i) => {
+      const body = bodies[i]!;
+      const sig = createHmac('sha256', SANDBOX_ACCOUNT.appSecret).update(body).digest('hex');
+      const res = await hooks.request({
+        method: 'POST',
+        path: '/webhooks/whatsapp',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${sig}` },
+        body,
+      });
+      await res.body.dump();
+      if (res.statusCode !== 200) throw new Error(`webhook answered ${res.statusCode}`);
+    });
+  } finally {
+    await hooks.close();
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:profile`: where a Recontact process spends its CPU on the hot paths. Runs API
- * intake (a `serve --no-dispatch` process) and then dispatch (a `worker` process) of N template
- * sends to the sandbox, each Recontact process under `node --cpu-prof`, and prints the top costs
+ * intake (a `serve --no-dispatch` process), then dispatch (a `worker` process) of N template
+ * sends to the sandbox, then 3 × N status webhooks received and applied (a `serve` process), each Recontact process under `node --cpu-prof`, and prints the top costs
  * by self time, grouped by what they are (SQLite, PostgreSQL driver, undici and sockets, Kysely,
  * JSON, Fastify, our code). The raw .cpuprofile files stay in the printed folder for Chrome's
  * DevTools. Env: BENCH_MESSAGES (20000), BENCH_DIALECTS (sqlite).
@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/database';
 import { bareLoop } from './bare-loop';
-import { postMessages, waitForDispatch } from './phases-core';
+import {
+  nothingLeft,
+  postMessages,
+  postStatusWebhooks,
+  statusBodies,
+  waitForDispatch,
+  waitUntil,
+} from './phases-core';
 import { type Proc, startProcess } from './procs';
 import { freshDatabase, recontactEnv } from './recontact-env';
 
@@ -148,11 +155,33 @@ for (const dialect of DIALECTS) {
     const dispatch = { from: monotonicUs(), to: 0n };
     await waitForDispatch(store, N);
     dispatch.to = monotonicUs();
-    await store.close();
     await worker.stop();
+    // Status webhooks (sent, delivered, read for each message) into a fresh API process:
+    // acknowledged after a durable write, then applied to the messages.
+    const rows = await store.db
+      .selectFrom('messages')
+      .select(['id', 'provider_message_id'])
+      .orderBy('id')
+      .execute();
+    const bodies = statusBodies(rows);
+    const hooksDir = join(dir, 'webhooks');
+    const hooksApi = await startProcess(
+      ['src/cli/main.ts', 'serve', '--no-dispatch'],
+      env,
+      /listening on (http:\/\/\S+)/,
+      ['--cpu-prof', `--cpu-prof-dir=${hooksDir}`],
+    );
+    procs.push(hooksApi);
+    const hooks = { from: monotonicUs(), to: 0n };
+    await postStatusWebhooks(hooksApi.url, bodies);
+    await waitUntil(() => nothingLeft(store, 'webhooks'), 'webhook processing');
+    hooks.to = monotonicUs();
+    await hooksApi.stop();
+    await store.close();
     process.stdout.write(`\n# ${dialect}, ${N} messages (profiles in ${dir})\n`);
     print('API intake (serve --no-dispatch)', intakeDir, N, intake);
     print('dispatch (worker)', dispatchDir, N, dispatch);
+    print('status webhooks, received and applied (serve --no-dispatch), per event', hooksDir, 3 * N, hooks);
   } finally {
     for (const p of procs) await p.stop();
     await sandbox.stop();

@@ -22,7 +22,14 @@ import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
 import { openStore } from '../src/store/database';
 import { runAudienceBench } from './audience-count';
 import { bareLoop, drive } from './bare-loop';
-import { DONE, expectAll as expectAllOf, nothingLeft, postMessages as postN, waitUntil } from './phases-core';
+import {
+  DONE,
+  expectAll as expectAllOf,
+  nothingLeft,
+  postMessages as postN,
+  statusBodies,
+  waitUntil,
+} from './phases-core';
 import { type Proc, peakRss, startProcess } from './procs';
 import { freshDatabase, recontactEnv } from './recontact-env';
 
@@ -232,46 +239,6 @@ async function ackLatencyAtRate(pool: Pool, bodies: string[], perSecond: number,
   await Promise.all(inflight);
   lat.sort((a, b) => a - b);
   return { p50: lat[Math.floor(lat.length * 0.5)]!, p99: lat[Math.floor(lat.length * 0.99)]! };
-}
-
-function statusBodies(rows: Array<{ id: string; provider_message_id: string | null }>): string[] {
-  const bodies: string[] = [];
-  const ts = Math.floor(Date.now() / 1000);
-  for (const status of ['sent', 'delivered', 'read']) {
-    for (let i = 0; i < rows.length; i += 10) {
-      const statuses = rows.slice(i, i + 10).map((r) => ({
-        id: r.provider_message_id,
-        status,
-        timestamp: String(ts),
-        recipient_id: '16505550000',
-        biz_opaque_callback_data: r.id,
-      }));
-      bodies.push(
-        JSON.stringify({
-          object: 'whatsapp_business_account',
-          entry: [
-            {
-              id: SANDBOX_ACCOUNT.wabaId,
-              changes: [
-                {
-                  field: 'messages',
-                  value: {
-                    messaging_product: 'whatsapp',
-                    metadata: {
-                      display_phone_number: '5491100000000',
-                      phone_number_id: SANDBOX_ACCOUNT.phoneNumberId,
-                    },
-                    statuses,
-                  },
-                },
-              ],
-            },
-          ],
-        }),
-      );
-    }
-  }
-  return bodies;
 }
 
 function log(s: string) {

@@ -24,6 +24,7 @@ import type { SendService } from '../engine/outbound/send-service';
 import { authHook } from './auth';
 import { clientErrorHandler, errorHandler, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './http-errors';
 import { assertNoControlCharacters, installJsonParser } from './input-guards';
+import { lazyRequestLogger } from './lazy-request-logger';
 import { documentedOnlySerializer, openapiDocument } from './openapi';
 import { type RateLimits, registerRateLimits } from './rate-limits';
 import {
@@ -139,6 +140,7 @@ export async function buildApi(deps: ApiDeps, logger: Logger | false): Promise<F
     // Per-request lines would dominate the log at thousands of webhooks a second.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: newRequestId,
+    childLoggerFactory: lazyRequestLogger,
     requestIdHeader: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     ...SERVER_TIMEOUTS,
