@@ -280,14 +280,17 @@ function parseAs(text: string, defaultCountry: CountryCode | undefined): PhoneNu
     if (e instanceof ParseError) return parseErrorPhrase(e.message, text, defaultCountry);
     throw e;
   }
-  const where = describeCountry(phone);
+  // Named only for an error: Intl's region names cost more than the rest of a valid parse.
   if (!phone.isPossible()) {
+    const where = describeCountry(phone);
     const length = validatePhoneNumberLength(text, defaultCountry);
     if (length === 'TOO_SHORT') return `is too short for a number in ${where}`;
     if (length === 'TOO_LONG') return `is too long for a number in ${where}`;
     return `is not a possible number in ${where}: no number there has ${phone.nationalNumber.length} digits`;
   }
-  if (!phone.isValid()) return `is not a valid number in ${where}: that number range is not in use`;
+  if (!phone.isValid()) {
+    return `is not a valid number in ${describeCountry(phone)}: that number range is not in use`;
+  }
   return phone;
 }
 
