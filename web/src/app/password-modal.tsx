@@ -9,8 +9,8 @@ import { Alert, Button, Group, Modal, PasswordInput, Stack, Text } from '@mantin
 import { type FormEvent, useState } from 'react';
 import { api, unwrap } from '../api/client';
 import type { ApiError } from '../api/errors';
+import { ApiErrorAlert, asApiError } from '../components/api-error';
 import { useT } from '../i18n/i18n';
-import { ApiErrorAlert, asApiError } from '../pages/users/api-error';
 import { shellStrings } from './strings';
 
 export function PasswordModal({ opened, onClose }: { opened: boolean; onClose(): void }) {

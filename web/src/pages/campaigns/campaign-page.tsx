@@ -19,8 +19,8 @@ import {
 } from '@mantine/core';
 import { lazy, Suspense, useMemo } from 'react';
 import { Link, Navigate, useParams } from 'react-router';
+import { ApiErrorAlert } from '../../components/api-error';
 import { useFormat, useT } from '../../i18n/i18n';
-import { ApiErrorAlert } from './api-error';
 import { CampaignCommands } from './commands';
 import { type Campaign, type FunnelRow, funnelRows, targeted } from './funnel';
 import { RecipientsTable, reasonLabel } from './recipients';

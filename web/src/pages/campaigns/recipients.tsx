@@ -8,8 +8,8 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
+import { ApiErrorAlert } from '../../components/api-error';
 import { useFormat, useT } from '../../i18n/i18n';
-import { ApiErrorAlert } from './api-error';
 import { type CampaignKey, campaignStrings } from './strings';
 import { useLoad } from './use-load';
 

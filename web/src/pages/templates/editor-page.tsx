@@ -4,21 +4,20 @@
  * beside their fields as the operator types; push for review; the stored template's status,
  * quality, rejection reason and history, kept current by the template.* events.
  */
-import { Anchor, Center, Grid, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Center, Grid, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link as RouterLink, useNavigate, useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { useSession } from '../../app/session';
+import { ApiErrorAlert } from '../../components/api-error';
 import { type StreamEvent, useEventStream } from '../../events/use-event-stream';
 import { useLanguage, useT } from '../../i18n/i18n';
 import { accountQuery, accountSuffix, useAccountParam } from './account';
-import { ApiErrorAlert } from './api-error';
 import { QualityBadge, StatusBadge, useRejectionText } from './badges';
 import { type Draft, fieldOfPath, fromTemplate, newDraft, toTemplate } from './draft';
 import { EditorForm } from './editor-form';
 import { HistorySection } from './history';
 import { TEMPLATE_EVENTS } from './list-page';
-import { Notice } from './notice';
 import { PushPanel } from './push-panel';
 import { EDIT_ROLE } from './roles';
 import { templateStrings } from './strings';
@@ -141,21 +140,21 @@ export function TemplateEditorPage() {
         </Stack>
       </Group>
       {(current?.status === 'PAUSED' || current?.status === 'DISABLED') && (
-        <Notice color="orange" title={t(current.status === 'PAUSED' ? 'pausedTitle' : 'disabledTitle')}>
+        <Alert color="orange" title={t(current.status === 'PAUSED' ? 'pausedTitle' : 'disabledTitle')}>
           {t(current.status === 'PAUSED' ? 'pausedHelp' : 'disabledHelp')}
-        </Notice>
+        </Alert>
       )}
       {current && (current.status === 'REJECTED' || current.rejected_reason) && (
-        <Notice color="red" title={t('rejectedTitle')}>
+        <Alert color="red" title={t('rejectedTitle')}>
           {current.rejected_reason && <Text size="sm">{rejection(current.rejected_reason)}</Text>}
           {lastRejection?.details && <Text size="sm">{lastRejection.details}</Text>}
           <Text size="sm">{t('rejectedHelp')}</Text>
-        </Notice>
+        </Alert>
       )}
       {readOnly && (
-        <Notice color="gray" title={t('readOnlyTitle')}>
+        <Alert color="gray" title={t('readOnlyTitle')}>
           {t('readOnly', { role: user?.role ?? 'viewer' })}
-        </Notice>
+        </Alert>
       )}
       <Grid gap="xl">
         <Grid.Col span={{ base: 12, md: 7 }}>

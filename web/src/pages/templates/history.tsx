@@ -4,8 +4,8 @@
  * so they are not in it; when our copy last changed is said under it.
  */
 import { Button, Stack, Text, Timeline, Title } from '@mantine/core';
+import { ApiErrorAlert } from '../../components/api-error';
 import { useFormat, useT } from '../../i18n/i18n';
-import { ApiErrorAlert } from './api-error';
 import { useQualityLabel, useRejectionText, useStatusLabel } from './badges';
 import { templateStrings } from './strings';
 import type { TemplateHistory } from './use-history';

@@ -5,6 +5,7 @@
  * it also asks again every few seconds, in case the event stream is not reachable.
  */
 import {
+  Alert,
   Anchor,
   Button,
   Card,
@@ -24,12 +25,11 @@ import { Link as RouterLink } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
 import { useSession } from '../../app/session';
+import { ApiErrorAlert } from '../../components/api-error';
 import { useEventStream } from '../../events/use-event-stream';
 import { useFormat, useT } from '../../i18n/i18n';
 import { AccountPicker, accountQuery, accountSuffix, useAccountParam } from './account';
-import { ApiErrorAlert } from './api-error';
 import { QualityBadge, StatusBadge, useRejectionText, useStatusLabel } from './badges';
-import { Notice } from './notice';
 import { PUSH_ROLE } from './roles';
 import { templateStrings } from './strings';
 import { asApiError, useLoad } from './use-load';
@@ -144,7 +144,7 @@ export function TemplateListPage() {
         />
       </Group>
       {pulled && (
-        <Notice
+        <Alert
           color="green"
           title={t('pulled')}
           role="status"
@@ -158,7 +158,7 @@ export function TemplateListPage() {
             changed: pulled.changed,
             deleted: pulled.deleted,
           })}
-        </Notice>
+        </Alert>
       )}
       {pullError && <ApiErrorAlert error={pullError} title={t('pullFailed')} />}
       {list.error && <ApiErrorAlert error={list.error} title={t('loadFailed')} />}

@@ -4,16 +4,15 @@
  * refuse the edit), then, confirmed, the push (POST /v1/templates/push) and its result: PENDING
  * until Meta's review arrives, or Meta's refusal with its message and hint.
  */
-import { Button, Code, Group, List, Modal, Stack, Table, Text } from '@mantine/core';
+import { Alert, Button, Code, Group, List, Modal, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useSession } from '../../app/session';
+import { ApiErrorAlert } from '../../components/api-error';
 import { useT } from '../../i18n/i18n';
 import { accountQuery } from './account';
-import { ApiErrorAlert } from './api-error';
-import { Notice } from './notice';
 import { PUSH_ROLE } from './roles';
 import { templateStrings } from './strings';
 import { asApiError } from './use-load';
@@ -121,11 +120,11 @@ export function PushPanel({ template, account, lintErrors, checking, onPushed }:
       )}
       {error && <ApiErrorAlert error={error} title={t('pushFailed')} />}
       {result && result.outcome !== 'failed' && (
-        <Notice color="green" title={t('pushedTitle')} role="status">
+        <Alert color="green" title={t('pushedTitle')} role="status">
           {t(result.outcome === 'unchanged' ? 'pushedUnchanged' : 'pushedPending', {
             status: result.status ?? '—',
           })}
-        </Notice>
+        </Alert>
       )}
       {result?.outcome === 'failed' && result.error && (
         <ApiErrorAlert
@@ -171,9 +170,9 @@ export function PushPanel({ template, account, lintErrors, checking, onPushed }:
               </List>
             )}
             {entry?.blocked && (
-              <Notice color="red" title={t('planBlocked')}>
+              <Alert color="red" title={t('planBlocked')}>
                 {entry.blocked}
-              </Notice>
+              </Alert>
             )}
             {plan.lint.warnings > 0 && (
               <Text size="sm">{t('planWarnings', { count: plan.lint.warnings })}</Text>

@@ -4,8 +4,8 @@ import { type FormEvent, useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { ApiError } from '../../api/errors';
 import type { Role } from '../../app/session';
+import { ApiErrorAlert, asApiError } from '../../components/api-error';
 import { useT } from '../../i18n/i18n';
-import { ApiErrorAlert, asApiError } from './api-error';
 import { useRoleOptions } from './role-options';
 import { userStrings } from './strings';
 

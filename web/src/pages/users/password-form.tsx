@@ -3,8 +3,8 @@ import { Button, Group, PasswordInput, Stack } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { ApiError } from '../../api/errors';
+import { ApiErrorAlert, asApiError } from '../../components/api-error';
 import { useT } from '../../i18n/i18n';
-import { ApiErrorAlert, asApiError } from './api-error';
 import { userStrings } from './strings';
 
 export function PasswordForm({

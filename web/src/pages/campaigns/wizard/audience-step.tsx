@@ -20,8 +20,8 @@ import {
 import { useEffect, useState } from 'react';
 import { api, unwrap } from '../../../api/client';
 import type { components } from '../../../api/schema';
+import { ApiErrorAlert } from '../../../components/api-error';
 import { useFormat, useT } from '../../../i18n/i18n';
-import { ApiErrorAlert } from '../api-error';
 import { reasonLabel } from '../recipients';
 import { campaignStrings } from '../strings';
 import { useLoad } from '../use-load';

@@ -21,9 +21,9 @@ import {
 } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { api, unwrap } from '../../../api/client';
+import { ApiErrorAlert } from '../../../components/api-error';
 import { bubbleFromPreview, MessageBubble, PhoneFrame } from '../../../components/phone';
 import { useT } from '../../../i18n/i18n';
-import { ApiErrorAlert } from '../api-error';
 import { useLoad } from '../use-load';
 import { useAudiencePreview } from './audience-step';
 import { type ContactField, definitionOf, emptySource, type ValueSource, type WizardState } from './draft';

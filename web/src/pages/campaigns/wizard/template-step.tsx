@@ -7,8 +7,8 @@ import { Alert, Badge, Group, NativeSelect, Radio, Stack, Text, TextInput } from
 import { api, unwrap } from '../../../api/client';
 import type { ApiError } from '../../../api/errors';
 import { useSession } from '../../../app/session';
+import { ApiErrorAlert } from '../../../components/api-error';
 import { useT } from '../../../i18n/i18n';
-import { ApiErrorAlert } from '../api-error';
 import { useLoad } from '../use-load';
 import { initialValues, type WizardState } from './draft';
 import { bodyText, type Template, templateSlots } from './slots';

@@ -11,8 +11,8 @@ import { Link, Navigate, useNavigate, useParams, useSearchParams } from 'react-r
 import { api, unwrap } from '../../../api/client';
 import type { ApiError } from '../../../api/errors';
 import { useSession } from '../../../app/session';
+import { ApiErrorAlert } from '../../../components/api-error';
 import { useT } from '../../../i18n/i18n';
-import { ApiErrorAlert } from '../api-error';
 import { campaignStrings } from '../strings';
 import { asApiError, useLoad } from '../use-load';
 import { AudienceStep } from './audience-step';

@@ -1,11 +1,12 @@
 import { Alert, List, Text } from '@mantine/core';
-import { ApiError } from '../../api/errors';
+import { ApiError } from '../api/errors';
 
+/** What a failed call threw, as an ApiError (a network failure has no answer to read). */
 export function asApiError(err: unknown): ApiError {
   return err instanceof ApiError ? err : new ApiError(0, 'NETWORK', String(err), undefined, undefined);
 }
 
-/** An API refusal as the admin should read it: what was wrong, where, and how to fix it. */
+/** An API refusal as the operator should read it: what went wrong, where, and how to fix it. */
 export function ApiErrorAlert({ error, title }: { error: ApiError; title: string }) {
   const details = Array.isArray(error.details)
     ? (error.details as Array<{ path?: string; message?: string }>)
