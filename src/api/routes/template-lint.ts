@@ -12,6 +12,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Finding } from '../../domain/templates/lint/lint';
 import { templateLabel } from '../../domain/templates/lint/shape';
+import { templateKey } from '../../engine/events/ordering';
 import { streamPage } from '../../engine/events/replay';
 import { readTemplateInput, type TemplateSource } from '../../engine/templates/input';
 import { readTemplate } from '../../engine/templates/reads';
@@ -243,13 +244,11 @@ export function templateLintRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         const account = deps.accounts.resolve(req.query.account_id);
         const { name, language } = req.params;
         const t = await readTemplate(deps.ctx, account.id, name, language);
-        // The events of one template share its ordering key (engine/events/ordering.ts).
-        const key = `template:${account.id}:${name}:${language}`;
         const page = await streamPage(deps.ctx, {
           after: req.query.after ?? 0,
           limit: req.query.limit,
           types: TEMPLATE_EVENTS,
-          orderingKey: key,
+          orderingKey: templateKey(account.id, name, language),
         });
         const data: HistoryEntry[] = page.events.map((e) => historyEntry(e.envelope));
         return {

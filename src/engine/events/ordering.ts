@@ -14,6 +14,11 @@ const field = (o: unknown, k: string): unknown =>
   typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined;
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/** The key every event about one template (in one language, on one account) is ordered by. */
+export function templateKey(accountId: string, name: string, language: string): string {
+  return `template:${accountId}:${name}:${language}`;
+}
+
 /** The key of an event, from its payload; null when the payload names nothing to order by. */
 export function orderingKeyOf(type: EventType | string, data: object): string | null {
   const d = data as Loose;
@@ -28,7 +33,7 @@ export function orderingKeyOf(type: EventType | string, data: object): string | 
   }
   if (type.startsWith('template.')) {
     const [account, name, language] = ['account_id', 'name', 'language'].map((k) => text(field(d, k)));
-    return account && name && language ? `template:${account}:${name}:${language}` : null;
+    return account && name && language ? templateKey(account, name, language) : null;
   }
   if (type.startsWith('endpoint.')) {
     const id = text(field(field(d, 'endpoint'), 'id'));

@@ -22,9 +22,9 @@ import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { useSession } from '../../app/session';
 import { useContactEvents } from '../../components/contact-events';
-import { MessageThread } from '../../components/message-thread';
 import { ReplyBox } from '../../components/reply-box';
 import { TemplateSendForm } from '../../components/template-send-form';
+import { ThreadCard } from '../../components/thread-card';
 import { useApiData } from '../../components/use-api-data';
 import { useCancelHeld } from '../../components/use-cancel-held';
 import { useThread } from '../../components/use-thread';
@@ -149,24 +149,12 @@ export function ContactPage() {
         <ConsentHistory history={c.consent.history} />
       </Card>
 
-      <Card withBorder component="section" aria-labelledby="thread-title">
-        <Title order={2} size="h4" id="thread-title" mb="sm">
-          {t('conversation')}
-        </Title>
-        {thread.error && (
-          <Alert color="red.9" variant="outline" role="alert">
-            {thread.error.message}
-          </Alert>
-        )}
-        <MessageThread
-          items={thread.items}
-          contactName={name}
-          hasOlder={thread.hasOlder}
-          loadingOlder={thread.loadingOlder}
-          onLoadOlder={thread.loadOlder}
-          {...(can('sender') ? { onCancelHeld: cancelHeld } : {})}
-        />
-      </Card>
+      <ThreadCard
+        title={t('conversation')}
+        thread={thread}
+        contactName={name}
+        onCancelHeld={can('sender') ? cancelHeld : undefined}
+      />
 
       {can('sender') && (
         <Card withBorder component="section" aria-labelledby="send-title">

@@ -5,13 +5,14 @@
  * on the right in Messenger's blue. Read every second like the WhatsApp phone; a tap or a message
  * goes to the sandbox, which sends the page's webhook to Recontact as Meta would.
  */
-import { Alert, Badge, Button, Group, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Group, Stack, Text, Title } from '@mantine/core';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { ApiError } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { PhoneFrame } from '../../components/phone';
 import { useFormat, useT } from '../../i18n/i18n';
+import { ChatComposer } from './chat-composer';
 import { sandboxStrings } from './strings';
 import { usePolled } from './use-polled';
 
@@ -122,20 +123,16 @@ export function MessengerPhone({ psid, onChanged }: { psid: string; onChanged: (
         subtitle={t('messengerBadge')}
         live
         footer={
-          <form className="rc-sandbox-composer" onSubmit={send}>
-            <TextInput
-              aria-label={t('message')}
-              placeholder={t('message')}
-              value={text}
-              onChange={(e) => setText(e.currentTarget.value)}
-              maxLength={2000}
-              radius="xl"
-              style={{ flex: 1 }}
-            />
-            <Button type="submit" radius="xl" color="blue.8" loading={busy} disabled={!text.trim()}>
-              {t('send')}
-            </Button>
-          </form>
+          <ChatComposer
+            text={text}
+            onText={setText}
+            onSubmit={send}
+            busy={busy}
+            maxLength={2000}
+            color="blue.8"
+            label={t('message')}
+            sendLabel={t('send')}
+          />
         }
       >
         {thread.data && count === 0 && (

@@ -24,6 +24,7 @@ import type { ApiError } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { MessageBubble, PhoneFrame } from '../../components/phone';
 import { useFormat, useT } from '../../i18n/i18n';
+import { ChatComposer } from './chat-composer';
 import { bubbleOf, type ChatButton, type ChatMessage, TAPPABLE, waIdOf } from './chat-message';
 import { MessengerPhone, MessengerWindowBadge } from './messenger-phone';
 import { sandboxStrings } from './strings';
@@ -286,20 +287,16 @@ function UserPhone({
         {...(number ? { subtitle: `+${number.display_phone_number}` } : {})}
         live
         footer={
-          <form className="rc-sandbox-composer" onSubmit={send}>
-            <TextInput
-              aria-label={t('message')}
-              placeholder={t('message')}
-              value={text}
-              onChange={(e) => setText(e.currentTarget.value)}
-              maxLength={4096}
-              radius="xl"
-              style={{ flex: 1 }}
-            />
-            <Button type="submit" radius="xl" color="teal" loading={busy} disabled={!text.trim()}>
-              {t('send')}
-            </Button>
-          </form>
+          <ChatComposer
+            text={text}
+            onText={setText}
+            onSubmit={send}
+            busy={busy}
+            maxLength={4096}
+            color="teal"
+            label={t('message')}
+            sendLabel={t('send')}
+          />
         }
       >
         {chat.data && count === 0 && (
