@@ -20,7 +20,7 @@ import { waIdToE164 } from '../domain/phone';
 import { chunks } from './chunks';
 import { rederiveConsent } from './consent-repo';
 import { storedAttributes } from './contact-columns';
-import { type RowLock, withRowLock } from './row-locks';
+import { type RowLock, takesRowLocks, withRowLock } from './row-locks';
 import type { ContactsTable, Database } from './schema';
 
 export type ContactRow = Selectable<ContactsTable>;
@@ -69,24 +69,34 @@ export async function findContacts(
 ): Promise<ContactRow[]> {
   const out: ContactRow[] = [];
   const seen = new Set<string>();
+  // SQLite (no row locks) searches the unique index once for the wa_ids and once for the
+  // BSUIDs, unordered: given an ORDER BY id, or an OR of the two, its planner may walk every
+  // contact of the account instead (contacts_account_id), a cost that grew with the contact
+  // book. PostgreSQL keeps one read, in id order when it locks: the order its row locks are taken.
+  const pg = takesRowLocks(db);
+  const locking = pg && lock?.forUpdate === true;
   for (const part of chunks([...new Set(waIds)].sort(), 300)) {
     const bsuids = part.filter(isBsuid);
-    const query = db
-      .selectFrom('contacts')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where((eb) =>
-        bsuids.length ? eb.or([eb('wa_id', 'in', part), eb('bsuid', 'in', bsuids)]) : eb('wa_id', 'in', part),
-      )
-      .orderBy('id');
-    for (const r of await withRowLock(db, query, lock).execute()) {
-      // A contact found by its wa_id in one chunk and by its bsuid in another is listed once.
-      if (seen.has(r.id)) continue;
-      seen.add(r.id);
-      out.push(r);
+    const base = db.selectFrom('contacts').selectAll().where('account_id', '=', accountId);
+    const queries = pg
+      ? [
+          base.where((eb) =>
+            bsuids.length
+              ? eb.or([eb('wa_id', 'in', part), eb('bsuid', 'in', bsuids)])
+              : eb('wa_id', 'in', part),
+          ),
+        ]
+      : [base.where('wa_id', 'in', part), ...(bsuids.length ? [base.where('bsuid', 'in', bsuids)] : [])];
+    for (const query of queries) {
+      for (const r of await withRowLock(db, locking ? query.orderBy('id') : query, lock).execute()) {
+        // A contact found by its wa_id and by its bsuid is listed once.
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        out.push(r);
+      }
     }
   }
-  return out;
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** The keys (contactKey) under which a row answers: its wa_id, and its bsuid when it has one. */
