@@ -28,6 +28,7 @@ import type {
 } from '../domain/contacts/audience';
 import type { AttributeValue } from '../domain/contacts/contact-fields';
 import { WHATSAPP_WINDOW } from '../domain/window';
+import { indexLiteral } from './index-literal';
 import { takesRowLocks } from './row-locks';
 import type { Database } from './schema';
 
@@ -318,7 +319,7 @@ function scanQuery(db: Kysely<Database>, scan: AudienceScan, match: Cond, undeli
     .selectFrom('messages')
     .select(['contact_id', sql<number>`MAX(created_at)`.as('failed_at')])
     .where('account_id', '=', scan.accountId)
-    .where('error_code', '=', NOT_A_WHATSAPP_USER)
+    .where('error_code', '=', indexLiteral(NOT_A_WHATSAPP_USER))
     .groupBy('contact_id')
     .as('undeliverable');
   // Without any such failure on the account (the usual case) the join is left out altogether.
@@ -357,7 +358,7 @@ async function hasUndeliverable(db: Kysely<Database>, accountId: string): Promis
     .selectFrom('messages')
     .select('contact_id')
     .where('account_id', '=', accountId)
-    .where('error_code', '=', NOT_A_WHATSAPP_USER)
+    .where('error_code', '=', indexLiteral(NOT_A_WHATSAPP_USER))
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;

@@ -18,6 +18,7 @@ import type { ConsentState } from '../domain/contacts/consent';
 import { ACCEPTABLE_FROM, CLAIMABLE_STATUSES, type InDoubtPolicy } from '../domain/message';
 import { fenceRequeued } from './campaign-recipients-repo';
 import { chunks } from './chunks';
+import { indexLiteral } from './index-literal';
 import type { Database, MessagesTable } from './schema';
 
 type Row = Selectable<MessagesTable>;
@@ -27,8 +28,8 @@ export const ROWS_PER_STATEMENT = 400;
 const CHUNK = ROWS_PER_STATEMENT;
 
 const list = (values: readonly string[]) => sql.join(values.map((v) => sql.lit(v)));
-/** A literal, not a parameter: SQLite uses a partial index only when it can see the condition. */
-const CLAIMABLE = sql.lit(CLAIMABLE_STATUSES[0]);
+/** The state messages_claimable holds, as a literal (see index-literal.ts). */
+const CLAIMABLE = indexLiteral(CLAIMABLE_STATUSES[0]);
 
 export interface ClaimedMessage {
   id: string;
@@ -371,7 +372,7 @@ export async function markStaleSendsUnconfirmed(
       updated_at: p.now,
     })
     .where('account_id', '=', p.accountId)
-    .where('status', '=', 'sending')
+    .where('status', '=', indexLiteral('sending'))
     .where((eb) =>
       eb.or([
         eb('locked_until', '<=', p.now),
@@ -412,7 +413,7 @@ export async function settleExpiredDoubts(
     .selectFrom('messages')
     .select('id')
     .where('account_id', '=', p.accountId)
-    .where('status', '=', 'unconfirmed')
+    .where('status', '=', indexLiteral('unconfirmed'))
     .where('doubt_until', '<=', p.now)
     .orderBy('id')
     .limit(p.limit)

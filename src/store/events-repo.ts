@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { indexLiteral } from './index-literal';
 import { withRowLock } from './row-locks';
 import type { Database, EventEndpointsTable } from './schema';
 
@@ -245,7 +246,7 @@ export async function claimDueDeliveries(
     .selectFrom('event_deliveries as d')
     .select('d.id')
     .where('d.endpoint_id', '=', p.endpointId)
-    .where('d.status', '=', 'pending')
+    .where('d.status', '=', indexLiteral('pending'))
     .where('d.next_attempt_at', '<=', p.now)
     .where((eb) => eb.or([eb('d.locked_until', 'is', null), eb('d.locked_until', '<=', p.now)]))
     .where(({ not, exists, selectFrom }) =>
@@ -255,7 +256,7 @@ export async function claimDueDeliveries(
             .select('e.id')
             .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
             .whereRef('e.ordering_key', '=', 'd.ordering_key')
-            .where('e.status', '=', 'pending')
+            .where('e.status', '=', indexLiteral('pending'))
             .whereRef('e.position', '<', 'd.position'),
         ),
       ),

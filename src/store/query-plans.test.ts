@@ -7,15 +7,23 @@
 import type { Kysely, KyselyPlugin, RootOperationNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore, type TestStore } from '../../test/support/stores';
+import { countAudience } from './audience-query';
 import { findContacts } from './contacts-repo';
-import { readDueMessages } from './dispatch-repo';
+import { markStaleSendsUnconfirmed, readDueMessages, settleExpiredDoubts } from './dispatch-repo';
+import { claimDueDeliveries } from './events-repo';
 import { findMessagesByIds } from './messages-repo';
 import type { Database } from './schema';
 
-/** Runs `work` on a db that records each query's tree; returns SQLite's plan of each (its details). */
+/**
+ * Runs `work` on a db that records each query's tree; returns SQLite's plan of each (its
+ * details). `blind`: the plan made without looking at the bound values (NULL bound instead), as a
+ * SQLite built without STAT4 plans every statement. better-sqlite3's own build has STAT4 and
+ * re-plans a statement on every run when a value could change its plan; a literal spares that.
+ */
 async function plansOf(
   db: Kysely<Database>,
   work: (db: Kysely<Database>) => Promise<unknown>,
+  opts: { blind?: boolean } = {},
 ): Promise<Array<{ sql: string; plan: string[] }>> {
   const nodes: RootOperationNode[] = [];
   const recorder: KyselyPlugin = {
@@ -29,9 +37,11 @@ async function plansOf(
   const out: Array<{ sql: string; plan: string[] }> = [];
   for (const node of nodes) {
     const q = db.getExecutor().compileQuery(node, { queryId: 'plan' });
-    const explained = await db
-      .getExecutor()
-      .executeQuery<{ detail: string }>({ ...q, sql: `EXPLAIN QUERY PLAN ${q.sql}` });
+    const explained = await db.getExecutor().executeQuery<{ detail: string }>({
+      ...q,
+      sql: `EXPLAIN QUERY PLAN ${q.sql}`,
+      parameters: opts.blind ? q.parameters.map(() => null) : q.parameters,
+    });
     out.push({ sql: q.sql, plan: explained.rows.map((r) => r.detail) });
   }
   return out;
@@ -74,5 +84,67 @@ describe('query plans on SQLite', () => {
     expect(plans[1]!.plan.join(' | ')).toMatch(
       /SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id=\?\)/,
     );
+  });
+
+  // The loops below run every few seconds whatever the load. Their partial indexes must be
+  // chosen from the SQL text alone (the state written as a literal), not from the bound values:
+  // otherwise SQLite re-plans the statement on every run, and without STAT4 it would walk every
+  // message of the account or every delivery of the endpoint.
+  const BLIND = { blind: true };
+  it('sweeps sends left in doubt through the partial indexes of their state', async () => {
+    const now = Date.now();
+    const stale = await plansOf(
+      store.db,
+      (db) =>
+        markStaleSendsUnconfirmed(db, {
+          accountId: 'acc_1',
+          workerId: 'w1',
+          startedAt: now,
+          now,
+          graceMs: 1,
+        }),
+      BLIND,
+    );
+    expect(stale[0]!.plan.join(' | ')).toMatch(/USING INDEX messages_sending \(account_id=\?/);
+    const settle = await plansOf(
+      store.db,
+      (db) => settleExpiredDoubts(db, { accountId: 'acc_1', now, policy: 'fail', limit: 10 }),
+      BLIND,
+    );
+    expect(settle[0]!.plan.join(' | ')).toMatch(
+      /USING (COVERING )?INDEX messages_unconfirmed \(account_id=\? AND doubt_until<\?\)/,
+    );
+  });
+
+  it('claims due event deliveries from the pending partial indexes, not the delivery log', async () => {
+    const plans = await plansOf(
+      store.db,
+      (db) =>
+        claimDueDeliveries(db, { endpointId: 'ep_1', now: Date.now(), leaseMs: 1, limit: 10, token: 't' }),
+      BLIND,
+    );
+    const plan = plans[0]!.plan.join(' | ');
+    expect(plan).toMatch(/SEARCH d USING INDEX event_deliveries_(pending_by_position|due_by_endpoint)/);
+    expect(plan).toMatch(/SEARCH e USING (COVERING )?INDEX event_deliveries_pending_by_key/);
+    expect(plan).not.toMatch(/event_deliveries_log/);
+  });
+
+  it("probes an audience's undeliverable contacts (131026) through their partial index", async () => {
+    const plans = await plansOf(
+      store.db,
+      (db) =>
+        countAudience(db, {
+          accountId: 'acc_1',
+          match: { kind: 'all' },
+          purpose: 'marketing',
+          needs: [],
+          frequencyCapMs: 0,
+          now: Date.now(),
+          sampleSize: 0,
+        }),
+      BLIND,
+    );
+    expect(plans[0]!.plan.join(' | ')).toMatch(/USING (COVERING )?INDEX messages_not_whatsapp_user/);
+    expect(plans.map((p) => p.plan.join(' | ')).join(' / ')).not.toMatch(/messages_idempotency_unique/);
   });
 });
