@@ -49,7 +49,7 @@ import { newEndpointSecret } from './engine/events/signing';
 import { DEFAULT_STREAM_OPTIONS, EventStreamHub, type StreamOptions } from './engine/events/stream';
 import type { InboundFollower } from './engine/inbound/inbound-followers';
 import { ReplyRouter } from './engine/inbound/reply-router';
-import { WebhookIngest } from './engine/inbound/webhook-ingest';
+import { ingestOptions, WebhookIngest } from './engine/inbound/webhook-ingest';
 import { Dispatcher, type DispatcherOptions } from './engine/outbound/dispatcher';
 import { SendService } from './engine/outbound/send-service';
 import { DISPATCH_TUNING } from './engine/tuning';
@@ -276,18 +276,25 @@ export async function createApp(opts: AppOptions): Promise<App> {
   );
   // Reply routing stays last: its actions (clear waiting, answer) act on what the others just did.
   inboundFollowers.push(new ReplyRouter(ctx));
-  const ingest = new WebhookIngest(ctx, accounts, channel, events, {
-    onEvents: () => deliverer.wake(),
-    // A template leaving APPROVED is seen by the runner at its next pass: wake it at once.
-    onTemplatesChanged: () => {
-      sendService.forgetTemplates();
-      campaigns.wake();
+  const ingest = new WebhookIngest(
+    ctx,
+    accounts,
+    channel,
+    events,
+    {
+      onEvents: () => deliverer.wake(),
+      // A template leaving APPROVED is seen by the runner at its next pass: wake it at once.
+      onTemplatesChanged: () => {
+        sendService.forgetTemplates();
+        campaigns.wake();
+      },
+      campaigns: campaignDeps,
+      followers: inboundFollowers,
+      onQueued: () => dispatcher.wake(),
+      onApplied: metrics.webhooksApplied,
     },
-    campaigns: campaignDeps,
-    followers: inboundFollowers,
-    onQueued: () => dispatcher.wake(),
-    onApplied: metrics.webhooksApplied,
-  });
+    ingestOptions(ctx.store.dialect, { retentionMs: config.webhookInboxRetentionMs }),
+  );
   const apiKeys = new ApiKeys(ctx);
   const users = new Users(ctx);
   const sessions = new Sessions(ctx, users, apiKeys);

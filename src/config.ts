@@ -79,6 +79,7 @@ const envSchema = z.object({
   MESSAGING_LIMIT: z.string().optional(),
   CAMPAIGN_QUIET_HOURS: z.string().optional(),
   EVENT_RETENTION: z.string().optional(),
+  WEBHOOK_INBOX_RETENTION: z.string().optional(),
   WINDOW_EXPIRING_LEAD: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   METRICS_PORT: z
@@ -121,6 +122,8 @@ export interface Config {
   events: { url: string; secret: string | undefined } | undefined;
   /** How long events stay readable and replayable (EVENT_RETENTION, default P30D), in ms. */
   eventRetentionMs: number;
+  /** How long applied webhook bodies are kept (WEBHOOK_INBOX_RETENTION, default P7D), in ms; null: for good. */
+  webhookInboxRetentionMs: number | null;
   /** window.expiring comes this long before a window closes (WINDOW_EXPIRING_LEAD, default PT1H), in ms. */
   windowExpiringLeadMs: number;
   /**
@@ -288,6 +291,7 @@ export function loadConfig(
   }
   const campaigns = campaignSettings(e, meta);
   const eventRetentionMs = eventRetention(e.EVENT_RETENTION);
+  const webhookInboxRetentionMs = webhookInboxRetention(e.WEBHOOK_INBOX_RETENTION);
   const windowExpiringLeadMs = windowExpiringLead(e.WINDOW_EXPIRING_LEAD);
   return Object.freeze({
     port: e.PORT,
@@ -307,6 +311,7 @@ export function loadConfig(
       ? { url: e.RECONTACT_EVENTS_URL, secret: e.RECONTACT_EVENTS_SECRET }
       : undefined,
     eventRetentionMs,
+    webhookInboxRetentionMs,
     windowExpiringLeadMs,
     whatsapp,
     accountsFile,
@@ -389,6 +394,30 @@ function eventRetention(text: string | undefined): number {
         },
       ],
       hint: 'Write how long events stay readable and replayable, e.g. P30D (the default), P7D or PT12H.',
+    });
+  }
+  return ms;
+}
+
+const DEFAULT_WEBHOOK_INBOX_RETENTION_MS = 7 * 86_400_000;
+
+function webhookInboxRetention(text: string | undefined): number | null {
+  if (text === undefined) return DEFAULT_WEBHOOK_INBOX_RETENTION_MS;
+  if (text.trim().toLowerCase() === 'forever') return null;
+  const ms = parseIsoDuration(text);
+  // An hour at least: a body is applied within seconds, and a person tracing a problem needs it.
+  if (ms === null || ms < 3_600_000) {
+    throw new RecontactError('CONFIG_INVALID', 'Invalid WEBHOOK_INBOX_RETENTION', {
+      details: [
+        {
+          path: 'WEBHOOK_INBOX_RETENTION',
+          message:
+            ms === null
+              ? `must be an ISO 8601 duration in weeks, days, hours, minutes or seconds, or "forever", got "${text}"`
+              : `must be at least one hour (PT1H), got "${text}"`,
+        },
+      ],
+      hint: 'Write how long applied webhook bodies are kept, e.g. P7D (the default), P30D, or forever to keep them all.',
     });
   }
   return ms;

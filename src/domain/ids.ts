@@ -40,6 +40,16 @@ export function createIdGenerator(randomBytes: (n: number) => Uint8Array): IdGen
   };
 }
 
+/**
+ * The smallest id of `prefix` made at `time`: every id made earlier sorts before it, every id
+ * made then or later after it (an id is the prefix, the time, then 16 more characters).
+ */
+export function idFloor(prefix: IdPrefix, time: number): string {
+  checkPrefix(prefix);
+  checkTime(time);
+  return `${prefix}_${encodeTime(time)}`;
+}
+
 /** The creation time (ms epoch) written in an id. */
 export function idTime(id: string): number {
   const start = id.indexOf('_') + 1;

@@ -3,6 +3,7 @@
  * lifecycle (pending → processed | failed) is src/domain/webhook-inbox.ts.
  */
 import { type Kysely, sql } from 'kysely';
+import { idFloor } from '../domain/ids';
 import { sourcesOf } from '../domain/lifecycle';
 import { CLAIMABLE_INBOX_STATUSES, INBOX_TRANSITIONS } from '../domain/webhook-inbox';
 import { chunks } from './chunks';
@@ -94,4 +95,29 @@ export async function markWebhookFailed(
     .where('id', '=', id)
     .where('status', 'in', PARKED_FROM)
     .execute();
+}
+
+/**
+ * Deletes up to `limit` applied bodies received before `before`, oldest first. Ids grow with
+ * time, so the oldest rows are the start of the primary key: each run reads what it deletes and
+ * the few older bodies it keeps. A pending body (not applied yet) and a parked one (`failed`,
+ * kept for a person to look at) are never deleted. Returns how many were.
+ */
+export async function pruneProcessedWebhooks(
+  db: Kysely<Database>,
+  p: { before: number; limit: number },
+): Promise<number> {
+  const old = db
+    .selectFrom('webhook_inbox')
+    .select('id')
+    .where('id', '<', idFloor('whk', Math.max(0, p.before)))
+    .where('status', '=', sql.lit('processed'))
+    .orderBy('id')
+    .limit(p.limit);
+  const res = await db
+    .deleteFrom('webhook_inbox')
+    .where('id', 'in', old)
+    .where('status', '=', sql.lit('processed'))
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
 }

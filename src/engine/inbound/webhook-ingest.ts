@@ -37,6 +37,7 @@ import { applyConsentSignals } from './consent-applier';
 import { applyIdentityChanges } from './identity-applier';
 import { applyInbound } from './inbound-applier';
 import type { InboundFollower } from './inbound-followers';
+import { DEFAULT_INBOX_RETENTION_MS, InboxPruner } from './inbox-retention';
 import { applyQualityPauses, qualityPauses } from './quality-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
@@ -47,6 +48,21 @@ export interface IngestOptions {
   pollMs: number;
   /** A stored body whose processing keeps failing is parked after this many attempts. */
   maxAttempts: number;
+  /** Applied bodies are deleted this long after they arrived (null: kept; inbox-retention.ts). */
+  retentionMs: number | null;
+}
+
+/** The tuning for this store, with the settings the configuration gives. */
+export function ingestOptions(
+  dialect: 'sqlite' | 'postgres',
+  settings: Partial<Pick<IngestOptions, 'retentionMs'>> = {},
+): IngestOptions {
+  return {
+    ...INGEST_TUNING,
+    batchSize: dialect === 'postgres' ? INGEST_TUNING.pgBatchSize : INGEST_TUNING.batchSize,
+    retentionMs: DEFAULT_INBOX_RETENTION_MS,
+    ...settings,
+  };
 }
 
 export class WebhookIngest {
@@ -54,6 +70,7 @@ export class WebhookIngest {
   private readonly parsed = new Map<string, WebhookItem[]>();
   /** Backs off while passes fail (the database is down) and logs once per outage. */
   private readonly runner: LoopRunner;
+  readonly pruner: InboxPruner;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -72,12 +89,10 @@ export class WebhookIngest {
       /** A batch of bodies applied and committed (the metrics: an inbox id tells when it arrived). */
       onApplied?(inboxIds: readonly string[], appliedAt: number): void;
     },
-    private readonly opts: IngestOptions = {
-      ...INGEST_TUNING,
-      batchSize: ctx.store.dialect === 'postgres' ? INGEST_TUNING.pgBatchSize : INGEST_TUNING.batchSize,
-    },
+    private readonly opts: IngestOptions = ingestOptions(ctx.store.dialect),
   ) {
-    this.runner = new LoopRunner('webhook processor', ctx.log, () => this.processOnce(), {
+    this.pruner = new InboxPruner(ctx, opts.retentionMs);
+    this.runner = new LoopRunner('webhook processor', ctx.log, () => this.pass(), {
       ...DEFAULT_LOOP_OPTIONS,
       idleMs: opts.pollMs,
     });
@@ -146,6 +161,13 @@ export class WebhookIngest {
       else while ((await this.processOnce()) > 0);
       if ((await pendingWebhooks(this.ctx.store.db, 1)).length === 0) return;
     }
+  }
+
+  /** The loop's pass: a batch of bodies, then (every 10 s) the old applied ones deleted. */
+  private async pass(): Promise<number> {
+    const n = await this.processOnce();
+    await this.pruner.maybeRun();
+    return n;
   }
 
   /** Processes one batch of stored bodies; returns how many were handled. */
