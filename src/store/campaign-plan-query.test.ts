@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
+import { idFloor } from '../domain/ids';
 import { countryOfPhone } from '../domain/phone';
 import { type AudienceScan, countAudience } from './audience-query';
 import { contactVerdict, countReached, planGroups, reachAtRank } from './campaign-plan-query';
@@ -112,7 +113,8 @@ describe.each(DIALECTS)('campaign plan reads on %s', (dialect) => {
     await insertMessages(
       store.db,
       sends.map(([n, hoursAgo, kind], i) => ({
-        id: `msg_01JD00000000000000000000${String(i).padStart(2, '0')}`,
+        // As the send path makes them: the id carries the time the message was queued.
+        id: `${idFloor('msg', NOW - hoursAgo * HOUR)}${String(i).padStart(16, '0')}`,
         accountId: ACCOUNT,
         contactId: id(n),
         to: contact(PEOPLE.find((p) => p.n === n)!).waId,

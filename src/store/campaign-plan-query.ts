@@ -12,6 +12,7 @@
  * Each group keeps its lowest number, whose country stands for the group's.
  */
 import { type Kysely, type SqlBool, sql } from 'kysely';
+import { idFloor } from '../domain/ids';
 import { type AudienceScan, scanAudience } from './audience-query';
 import type { Database } from './schema';
 
@@ -95,6 +96,13 @@ function prefixKey(shared: readonly string[]) {
 }
 
 /**
+ * The contact as an expression, not the column: SQLite would group or de-duplicate by reading
+ * messages_contact whole (every message of every contact, in contact order, to skip a sort)
+ * instead of the day's range of the primary key. PostgreSQL plans it the same either way.
+ */
+const reachedContact = sql<string>`messages.contact_id || ''`;
+
+/**
  * Contacts the account sent a template to after `after`, not failed: Meta's messaging limit
  * counts the distinct users reached with business-initiated templates outside an open window.
  * This counts every template, whatever the window was at the time, and from when it was queued
@@ -102,13 +110,18 @@ function prefixKey(shared: readonly string[]) {
  * counting a few users too many makes the plan wait a little longer, never overshoot.
  */
 function reachedContacts(db: Kysely<Database>, accountId: string, after: number) {
-  return db
-    .selectFrom('messages')
-    .select('messages.contact_id')
-    .where('messages.account_id', '=', accountId)
-    .where('messages.kind', '=', 'template')
-    .where('messages.status', '!=', 'failed')
-    .where('messages.created_at', '>', after);
+  return (
+    db
+      .selectFrom('messages')
+      .select(reachedContact.as('contact_id'))
+      // Ids grow with creation time: the primary key's range reads the last day's messages only
+      // (a minute early, for a clock that stepped), where no index has created_at to search.
+      .where('messages.id', '>=', idFloor('msg', Math.max(0, after - 60_000)))
+      .where('messages.account_id', '=', accountId)
+      .where('messages.kind', '=', 'template')
+      .where('messages.status', '!=', 'failed')
+      .where('messages.created_at', '>', after)
+  );
 }
 
 /** How many distinct users the account reached after `after` (see reachedContacts). */
@@ -131,8 +144,8 @@ export async function reachAtRank(
   if (!(Number.isInteger(rank) && rank >= 1)) throw new RangeError(`rank is 1 or more, got ${rank}`);
   const latest = reachedContacts(db, accountId, after)
     .clearSelect()
-    .select(['messages.contact_id', sql<number>`MAX(messages.created_at)`.as('at')])
-    .groupBy('messages.contact_id')
+    .select([reachedContact.as('contact_id'), sql<number>`MAX(messages.created_at)`.as('at')])
+    .groupBy(reachedContact)
     .as('latest');
   const row = await db
     .selectFrom(latest)

@@ -48,8 +48,8 @@ export async function queueDepths(db: Kysely<Database>): Promise<QueueDepth[]> {
 
 /**
  * Held messages are grouped here, not in SQL: their indexes do not start with the account, and
- * SQLite without statistics (no ANALYZE is ever run) would rather walk the whole
- * messages_idempotency_unique index in account order for a GROUP BY than read the few held rows.
+ * SQLite without statistics (no ANALYZE is ever run) would rather walk a whole index in account
+ * order for a GROUP BY than read the few held rows.
  */
 async function heldDepths(db: Kysely<Database>): Promise<QueueDepth[]> {
   const rows = await db

@@ -18,6 +18,7 @@ import * as m0016 from './migrations/0016-held-messages';
 import * as m0017 from './migrations/0017-channel-accounts';
 import * as m0018 from './migrations/0018-messages-in-doubt';
 import * as m0019 from './migrations/0019-users-and-sessions';
+import * as m0020 from './migrations/0020-idempotency-partial';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017-channel-accounts': m0017,
   '0018-messages-in-doubt': m0018,
   '0019-users-and-sessions': m0019,
+  '0020-idempotency-partial': m0020,
 };
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {

@@ -8,10 +8,11 @@ import type { Kysely, KyselyPlugin, RootOperationNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore, type TestStore } from '../../test/support/stores';
 import { countAudience } from './audience-query';
+import { countReached, reachAtRank } from './campaign-plan-query';
 import { findContacts } from './contacts-repo';
 import { markStaleSendsUnconfirmed, readDueMessages, settleExpiredDoubts } from './dispatch-repo';
 import { claimDueDeliveries } from './events-repo';
-import { findMessagesByIds } from './messages-repo';
+import { findByIdempotencyKey, findMessagesByIds, listMessages } from './messages-repo';
 import type { Database } from './schema';
 
 /**
@@ -146,5 +147,30 @@ describe('query plans on SQLite', () => {
     );
     expect(plans[0]!.plan.join(' | ')).toMatch(/USING (COVERING )?INDEX messages_not_whatsapp_user/);
     expect(plans.map((p) => p.plan.join(' | ')).join(' / ')).not.toMatch(/messages_idempotency_unique/);
+  });
+
+  it("lists an account's newest messages from the primary key, and one contact's through messages_contact", async () => {
+    // Through the idempotency index SQLite read every message of the account and sorted them.
+    const all = await plansOf(store.db, (db) => listMessages(db, { accountId: 'acc_1', limit: 50 }));
+    expect(all[0]!.plan.join(' | ')).toMatch(/^SCAN messages USING INDEX sqlite_autoindex_messages_1$/);
+    const one = await plansOf(store.db, (db) =>
+      listMessages(db, { accountId: 'acc_1', waId: '5491155550001', limit: 50 }),
+    );
+    // The contacts subquery is recorded on its own too; the list is the query on messages.
+    const listed = one.find((p) => p.sql.startsWith('select * from "messages"'));
+    expect(listed!.plan.join(' | ')).toMatch(
+      /^SEARCH messages USING INDEX messages_contact \(contact_id=\?\)/,
+    );
+    const byKey = await plansOf(store.db, (db) => findByIdempotencyKey(db, 'acc_1', 'appt-123'));
+    expect(byKey[0]!.plan.join(' | ')).toMatch(
+      /SEARCH messages USING INDEX messages_idempotency_unique \(account_id=\? AND idempotency_key=\?\)/,
+    );
+  });
+
+  it("counts the users a messaging limit has reached from the last day's primary-key range", async () => {
+    const plans = await plansOf(store.db, (db) => countReached(db, 'acc_1', Date.now() - 86_400_000));
+    expect(plans[0]!.plan.join(' | ')).toMatch(
+      /SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id>\?\)/,
+    );
   });
 });
