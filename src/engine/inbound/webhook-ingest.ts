@@ -70,7 +70,7 @@ export class WebhookIngest {
   private readonly parsed = new Map<string, WebhookItem[]>();
   /** Backs off while passes fail (the database is down) and logs once per outage. */
   private readonly runner: LoopRunner;
-  readonly pruner: InboxPruner;
+  private readonly pruner: InboxPruner;
 
   constructor(
     private readonly ctx: EngineContext,
