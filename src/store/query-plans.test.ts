@@ -168,9 +168,15 @@ describe('query plans on SQLite', () => {
   });
 
   it("counts the users a messaging limit has reached from the last day's primary-key range", async () => {
-    const plans = await plansOf(store.db, (db) => countReached(db, 'acc_1', Date.now() - 86_400_000));
-    expect(plans[0]!.plan.join(' | ')).toMatch(
-      /SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id>\?\)/,
-    );
+    // Not messages_contact read whole to skip the sort that DISTINCT and GROUP BY would need.
+    for (const count of [
+      (db: Kysely<Database>) => countReached(db, 'acc_1', Date.now() - 86_400_000),
+      (db: Kysely<Database>) => reachAtRank(db, 'acc_1', Date.now() - 86_400_000, 3),
+    ]) {
+      const plans = await plansOf(store.db, count);
+      const plan = plans.at(-1)!.plan.join(' | ');
+      expect(plan).toMatch(/SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id>\?\)/);
+      expect(plan).not.toMatch(/messages_contact/);
+    }
   });
 });
