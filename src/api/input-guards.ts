@@ -108,6 +108,35 @@ export function installJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPT
       );
       return;
     }
-    parse(req, text, done);
+    parse(req, text, (err, value) => {
+      // Fastify's parser keeps only "Body is not valid JSON": say where, and why.
+      if ((err as { code?: string } | null)?.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+        done(invalidJson(text), undefined);
+      else done(err, value);
+    });
   });
+}
+
+/** What is wrong with a body Fastify's parser refused: the syntax error and its position, or a poisoning key. */
+function invalidJson(text: string): RecontactError {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).slice(0, 300);
+    return new RecontactError('INPUT_INVALID', `The body is not valid JSON: ${why}`, {
+      details: [{ path: 'body', message: why }],
+      hint: 'Check quoting and commas; the body must be one JSON object.',
+    });
+  }
+  // Valid JSON all the same: the parser refuses keys that could poison prototypes.
+  return new RecontactError(
+    'INPUT_INVALID',
+    'The body has a "__proto__" or "constructor.prototype" key, which is refused',
+    {
+      details: [
+        { path: 'body', message: 'keys named __proto__, or constructor holding prototype, are not accepted' },
+      ],
+      hint: "Rename the key; none of the API's fields has that name.",
+    },
+  );
 }

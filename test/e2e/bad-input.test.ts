@@ -78,6 +78,13 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
     const bad = await h.api('POST', '/v1/messages', '{"to": "+1", ', { 'content-type': 'application/json' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/JSON/);
+    expect(bad.json.error.hint).toMatch(/one JSON object/);
+    expect(bad.json.error.details).toEqual([{ path: 'body', message: expect.stringMatching(/JSON/) }]);
+    const poisoned = await h.api('POST', '/v1/messages', '{"to": "+1", "__proto__": {"x": 1}}', {
+      'content-type': 'application/json',
+    });
+    expect(poisoned.status).toBe(400);
+    expect(poisoned.json.error.message).toMatch(/__proto__/);
     const big = await h.api('POST', '/v1/messages', {
       to: EMILIA.phone,
       text: { body: 'x'.repeat(300_000) },
