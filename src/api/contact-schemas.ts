@@ -17,7 +17,9 @@ export const contactParams = z.object({
     .string()
     .min(1)
     .max(64)
-    .describe('Contact id (ctc_…), phone in international form, or BSUID ("US.1349…")'),
+    .describe(
+      'Contact id (ctc_…), phone in international form, BSUID ("US.1349…"), or Messenger user ("psid:6845719238451234")',
+    ),
 });
 
 const CONSENT_HINT =

@@ -168,7 +168,11 @@ export const idempotencyHeaders = z.object({
 export const messageIdParams = z.object({ id: z.string().min(1).max(64) });
 
 export const windowParams = z.object({
-  contact: z.string().min(1).max(64).describe('E.164 phone, wa_id digits, or contact id (ctc_…)'),
+  contact: z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('E.164 phone, wa_id digits, contact id (ctc_…), or Messenger user (psid:…)'),
 });
 export const accountQuery = z.object({ account_id: z.string().optional() });
 

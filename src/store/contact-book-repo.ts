@@ -21,7 +21,8 @@ import type { Database } from './schema';
 
 export type ContactRef =
   | { kind: 'id'; id: string }
-  | { kind: 'wa'; waId: string }
+  /** `psid`: named as a Messenger user (psid:…), whose PSID is its wa_id; never created from a path. */
+  | { kind: 'wa'; waId: string; psid?: true }
   | { kind: 'bsuid'; bsuid: string };
 
 /** A live (not erased) contact of the account, by id, wa_id or BSUID; locked with `lock`. */

@@ -204,6 +204,25 @@ describe.each(DIALECTS)('Messenger webhooks applied on %s', (dialect) => {
       .where('account_id', '=', page.id)
       .execute();
     expect(inbound.map((i) => i.type).sort()).toEqual(['reaction', 'text']);
+
+    // The contact routes name her as the page knows her: psid:<PSID>.
+    const q = `account_id=${page.id}`;
+    const byPsid = await h.api('GET', `/v1/contacts/psid:${EMILIA}?${q}`);
+    expect(byPsid.status).toBe(200);
+    expect(byPsid.json.wa_id).toBe(EMILIA);
+    const win = await h.api('GET', `/v1/contacts/PSID:${EMILIA}/window?${q}`);
+    expect(win.status).toBe(200);
+    expect(win.json.last_inbound_at).toBe(new Date(now - 20 * MIN).toISOString());
+    // A PSID the page never heard from is not made into a contact, and a PSID is digits.
+    const unknown = await h.api('PUT', `/v1/contacts/psid:9990001112223334?${q}`, { name: 'Nadie' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.code).toBe('CONTACT_NOT_FOUND');
+    const bad = await h.api('GET', `/v1/contacts/psid:abc?${q}`);
+    expect(bad.status).toBe(422);
+    expect(bad.json.error.code).toBe('PHONE_INVALID');
+    expect(bad.json.error.details).toEqual([
+      { path: 'params.contact', message: expect.stringMatching(/not a PSID/) },
+    ]);
   });
 
   it("a send whose answer was lost is settled by its echo: Meta's proof, found by our id in metadata", async () => {

@@ -54,13 +54,28 @@ import { timersOf } from '../../store/window-timers-repo';
 import type { EngineContext } from '../context';
 import { waitingView } from '../conversations/conversation-events';
 import { messageView } from '../events/payloads';
+import { PSID_PREFIX } from '../outbound/recipient';
 import { consentEntryView } from './consent';
 
-/** Reads a path's `{contact}`: an id, a BSUID or a phone number (PHONE_INVALID otherwise). */
+/**
+ * Reads a path's `{contact}`: an id, a BSUID, a Messenger user (`psid:<digits>`, stored as the
+ * contact's wa_id) or a phone number (PHONE_INVALID otherwise).
+ */
 export function parseContactRef(ref: string): ContactRef {
   const text = ref.trim();
   if (text.startsWith('ctc_')) return { kind: 'id', id: text };
   if (isBsuid(text)) return { kind: 'bsuid', bsuid: text };
+  if (text.slice(0, PSID_PREFIX.length).toLowerCase() === PSID_PREFIX) {
+    const psid = text.slice(PSID_PREFIX.length).trim();
+    if (!/^\d{1,40}$/.test(psid)) {
+      const message = `"${text.slice(0, 60)}" is not a PSID: a PSID is the digits Meta sends as sender.id`;
+      throw new RecontactError('PHONE_INVALID', message, {
+        details: [{ path: 'params.contact', message }],
+        hint: 'Name a Messenger user as psid:<digits>, e.g. psid:6845719238451234, or by the contact id (ctc_…).',
+      });
+    }
+    return { kind: 'wa', waId: psid, psid: true };
+  }
   try {
     return { kind: 'wa', waId: normalizePhone(text).waId };
   } catch (e) {
@@ -219,6 +234,9 @@ export async function upsertContact(
       if (e instanceof RecontactError) fail([{ path: 'body.phone', message: e.message }]);
       throw e;
     }
+    if (ref.kind === 'wa' && ref.psid) {
+      fail([{ path: 'body.phone', message: 'a Messenger user (psid:…) has no phone number' }]);
+    }
     if (ref.kind === 'wa' && ref.waId !== bodyWaId) {
       fail([
         {
@@ -231,7 +249,8 @@ export async function upsertContact(
   const now = ctx.clock();
   return ctx.store.db.transaction().execute(async (trx) => {
     let row = await findLiveContact(trx, accountId, ref, { forUpdate: true });
-    if (!row && ref.kind === 'wa') {
+    // A Messenger user becomes a contact by writing to the page, never from a path.
+    if (!row && ref.kind === 'wa' && !ref.psid) {
       const profile = profileFromPut(input, `+${ref.waId}`);
       const inserted = await insertContactProfile(
         trx,
