@@ -3960,7 +3960,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description Contact id (ctc_…), phone in international form, or BSUID ("US.1349…") */
+                    /** @description Contact id (ctc_…), phone in international form, BSUID ("US.1349…"), or Messenger user ("psid:6845719238451234") */
                     contact: string;
                 };
                 cookie?: never;
@@ -4061,7 +4061,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description Contact id (ctc_…), phone in international form, or BSUID ("US.1349…") */
+                    /** @description Contact id (ctc_…), phone in international form, BSUID ("US.1349…"), or Messenger user ("psid:6845719238451234") */
                     contact: string;
                 };
                 cookie?: never;
@@ -4204,7 +4204,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description Contact id (ctc_…), phone in international form, or BSUID ("US.1349…") */
+                    /** @description Contact id (ctc_…), phone in international form, BSUID ("US.1349…"), or Messenger user ("psid:6845719238451234") */
                     contact: string;
                 };
                 cookie?: never;
@@ -4307,7 +4307,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description Contact id (ctc_…), phone in international form, or BSUID ("US.1349…") */
+                    /** @description Contact id (ctc_…), phone in international form, BSUID ("US.1349…"), or Messenger user ("psid:6845719238451234") */
                     contact: string;
                 };
                 cookie?: never;
@@ -4447,7 +4447,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description E.164 phone, wa_id digits, or contact id (ctc_…) */
+                    /** @description E.164 phone, wa_id digits, contact id (ctc_…), or Messenger user (psid:…) */
                     contact: string;
                 };
                 cookie?: never;
@@ -4549,7 +4549,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description E.164 phone, wa_id digits, or contact id (ctc_…) */
+                    /** @description E.164 phone, wa_id digits, contact id (ctc_…), or Messenger user (psid:…) */
                     contact: string;
                 };
                 cookie?: never;
@@ -4696,7 +4696,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description Contact id (ctc_…), phone in international form, or BSUID ("US.1349…") */
+                    /** @description Contact id (ctc_…), phone in international form, BSUID ("US.1349…"), or Messenger user ("psid:6845719238451234") */
                     contact: string;
                 };
                 cookie?: never;
@@ -4814,7 +4814,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description Contact id (ctc_…), phone in international form, or BSUID ("US.1349…") */
+                    /** @description Contact id (ctc_…), phone in international form, BSUID ("US.1349…"), or Messenger user ("psid:6845719238451234") */
                     contact: string;
                 };
                 cookie?: never;
@@ -4973,7 +4973,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description Contact id (ctc_…), phone in international form, or BSUID ("US.1349…") */
+                    /** @description Contact id (ctc_…), phone in international form, BSUID ("US.1349…"), or Messenger user ("psid:6845719238451234") */
                     contact: string;
                 };
                 cookie?: never;
@@ -5091,7 +5091,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description E.164 phone, wa_id digits, or contact id (ctc_…) */
+                    /** @description E.164 phone, wa_id digits, contact id (ctc_…), or Messenger user (psid:…) */
                     contact: string;
                 };
                 cookie?: never;
