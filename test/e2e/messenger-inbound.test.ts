@@ -217,6 +217,7 @@ describe.each(DIALECTS)('Messenger webhooks applied on %s', (dialect) => {
     const unknown = await h.api('PUT', `/v1/contacts/psid:9990001112223334?${q}`, { name: 'Nadie' });
     expect(unknown.status).toBe(404);
     expect(unknown.json.error.code).toBe('CONTACT_NOT_FOUND');
+    expect(unknown.json.error.hint).toMatch(/writing to the page/);
     const bad = await h.api('GET', `/v1/contacts/psid:abc?${q}`);
     expect(bad.status).toBe(422);
     expect(bad.json.error.code).toBe('PHONE_INVALID');

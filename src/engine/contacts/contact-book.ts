@@ -95,7 +95,9 @@ export function parseContactRef(ref: string): ContactRef {
 
 function notFound(ref: string): RecontactError {
   return new RecontactError('CONTACT_NOT_FOUND', `No contact "${ref}" on this account`, {
-    hint: 'PUT /v1/contacts/{phone} creates one; an erased contact is gone for good.',
+    hint: /^psid:/i.test(ref.trim())
+      ? 'A Messenger user becomes a contact by writing to the page; check account_id names that page.'
+      : 'PUT /v1/contacts/{phone} creates one; an erased contact is gone for good.',
   });
 }
 
