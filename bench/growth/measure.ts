@@ -5,11 +5,11 @@
  * acceptance to the last; (3) GET /v1/contacts/{phone}/window for existing contacts at a fixed
  * concurrency, after a warm-up, while nothing else runs.
  */
-import { sql } from 'kysely';
 import { Pool } from 'undici';
 import { createIdGenerator } from '../../src/domain/ids';
 import { openStore, type Store } from '../../src/store/database';
 import { drive } from '../bare-loop';
+import { nothingLeft } from '../phases-core';
 import { type Proc, startProcess } from '../procs';
 import { API_KEY, recontactEnv } from '../recontact-env';
 
@@ -57,7 +57,7 @@ export async function measureRound(plan: RoundPlan): Promise<RoundFigures> {
 
     const worker = await startProcess(['src/cli/main.ts', 'worker'], env, /(worker) running/);
     procs.push(worker);
-    await waitUntil(() => nothingLeftToDispatch(store), 'dispatch');
+    await waitUntil(() => nothingLeft(store, 'dispatch'), 'dispatch');
     const span = await store.db
       .selectFrom('messages')
       .select((eb) => [
@@ -129,14 +129,6 @@ async function postMessages(url: string, n: number, to: (i: number) => string): 
     await res.body.dump();
   });
   await api.close();
-}
-
-/** Reads only the partial indexes of live states (literal statuses let SQLite use them). */
-async function nothingLeftToDispatch(store: Store): Promise<boolean> {
-  const r = await sql<{ n: number }>`SELECT (SELECT COUNT(*) FROM messages WHERE status = 'queued')
-      + (SELECT COUNT(*) FROM messages WHERE status = 'sending')
-      + (SELECT COUNT(*) FROM messages WHERE status = 'unconfirmed') AS n`.execute(store.db);
-  return Number(r.rows[0]?.n) === 0;
 }
 
 /** Every 100 ms: the figures are timed by the database, and each poll is a query on the database measured. */

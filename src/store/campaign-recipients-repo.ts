@@ -15,6 +15,7 @@ import { OPEN_MESSAGE_STATUSES, type StoredRecipientState } from '../domain/camp
 import type { MessageStatus } from '../domain/message';
 import { type AudienceScan, scanAudience } from './audience-query';
 import { chunks } from './chunks';
+import { notIndexed } from './index-literal';
 import { takesRowLocks } from './row-locks';
 import type { Database } from './schema';
 
@@ -474,7 +475,7 @@ export async function fenceRequeued(
       .updateTable('messages')
       .set({ next_attempt_at: HELD_AT })
       .where('id', 'in', part)
-      .where('status', '=', 'queued')
+      .where(notIndexed('status'), '=', 'queued')
       .where(campaignIn(['paused', 'scheduled']))
       .execute();
     const withdrawn = await db
@@ -487,7 +488,7 @@ export async function fenceRequeued(
         updated_at: now,
       })
       .where('id', 'in', part)
-      .where('status', '=', 'queued')
+      .where(notIndexed('status'), '=', 'queued')
       .where(campaignIn(['cancelled', 'expired', 'failed_to_start', 'completed']))
       .returning('id')
       .execute();

@@ -18,7 +18,7 @@ import type { ConsentState } from '../domain/contacts/consent';
 import { ACCEPTABLE_FROM, CLAIMABLE_STATUSES, type InDoubtPolicy } from '../domain/message';
 import { fenceRequeued } from './campaign-recipients-repo';
 import { chunks } from './chunks';
-import { indexLiteral } from './index-literal';
+import { indexLiteral, notIndexed } from './index-literal';
 import type { Database, MessagesTable } from './schema';
 
 type Row = Selectable<MessagesTable>;
@@ -68,7 +68,7 @@ export async function readDueMessages(
       .selectFrom('messages')
       .select(['id', 'to_wa', 'content', 'reply_to_provider_id', 'attempts'])
       .where('id', 'in', part)
-      .where('status', '=', CLAIMABLE_STATUSES[0])
+      .where(notIndexed('status'), '=', CLAIMABLE_STATUSES[0])
       .execute();
     for (const r of rows) byId.set(r.id, r);
   }
@@ -103,7 +103,7 @@ export async function markPosting(
         updated_at: now,
       }))
       .where('id', 'in', part)
-      .where('status', '=', 'queued')
+      .where(notIndexed('status'), '=', 'queued')
       // A paused campaign holds its queued rows in the future (campaign-recipients-repo):
       // one already buffered here is not posted.
       .where('next_attempt_at', '<=', now)

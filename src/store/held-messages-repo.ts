@@ -8,6 +8,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { chunks } from './chunks';
+import { notIndexed } from './index-literal';
 import type { MessageRow } from './messages-repo';
 import { withRowLock } from './row-locks';
 import type { Database } from './schema';
@@ -31,7 +32,7 @@ export async function holdMessages(
       .updateTable('messages')
       .set({ status: 'held', hold_until: r.holdUntil, fallback_message_id: r.fallbackMessageId })
       .where('id', '=', r.id)
-      .where('status', '=', 'queued')
+      .where(notIndexed('status'), '=', 'queued')
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new Error(`message ${r.id} was not queued when it was to be held`);

@@ -4,8 +4,9 @@
  * invisible on a small test database and costs more with every row the table gains: an
  * `ORDER BY id` once made the contact look-up of every send walk all of an account's contacts.
  */
-import type { Kysely, KyselyPlugin, RootOperationNode } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturedQueries } from '../../test/support/captured-sql';
 import { openTestStore, type TestStore } from '../../test/support/stores';
 import { countAudience } from './audience-query';
 import { countReached, reachAtRank } from './campaign-plan-query';
@@ -26,18 +27,8 @@ async function plansOf(
   work: (db: Kysely<Database>) => Promise<unknown>,
   opts: { blind?: boolean } = {},
 ): Promise<Array<{ sql: string; plan: string[] }>> {
-  const nodes: RootOperationNode[] = [];
-  const recorder: KyselyPlugin = {
-    transformQuery: ({ node }) => {
-      nodes.push(node);
-      return node;
-    },
-    transformResult: async ({ result }) => result,
-  };
-  await work(db.withPlugin(recorder));
   const out: Array<{ sql: string; plan: string[] }> = [];
-  for (const node of nodes) {
-    const q = db.getExecutor().compileQuery(node, { queryId: 'plan' });
+  for (const q of await capturedQueries(db, work)) {
     const explained = await db.getExecutor().executeQuery<{ detail: string }>({
       ...q,
       sql: `EXPLAIN QUERY PLAN ${q.sql}`,
