@@ -20,7 +20,7 @@ export default defineConfig({
     // Storage suites create their own PostgreSQL schema per file, so files can run in parallel.
     pool: 'forks',
     setupFiles: ['./test/support/prototype-guard.ts'],
-    globalSetup: ['./test/support/build-web.ts'],
+    globalSetup: ['./test/support/build-web.ts', './test/support/build-server.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -1,5 +1,31 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+
+/** Recontact's entry point, as the benches name it; it runs the way `npm start` runs it. */
+const RECONTACT = 'src/cli/main.ts';
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? startFlags()).split(' ').filter(Boolean);
+let built = false;
+
+/** The V8 flags `npm start` gives Node (package.json), so the benches measure what users run. */
+function startFlags(): string {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  const m = /^node ((?:--\S+ )*)bin\/recontact\.js/.exec(pkg.scripts.start);
+  if (!m)
+    throw new Error(
+      `package.json's start script no longer runs "node [flags] bin/recontact.js": ${pkg.scripts.start}`,
+    );
+  return m[1]!.trim();
+}
+
+/** The command line of a process: Recontact through bin/recontact.js, on a bundle of today's sources. */
+function commandLine(args: string[], nodeArgs: string[]): string[] {
+  if (args[0] !== RECONTACT) return [...nodeArgs, '--import', 'tsx', ...args];
+  if (!built) {
+    execFileSync(process.execPath, ['scripts/build-server.mjs', '--quiet'], { stdio: 'inherit' });
+    built = true;
+  }
+  return [...NODE_FLAGS, ...nodeArgs, 'bin/recontact.js', ...args.slice(1)];
+}
 
 export interface Proc {
   child: ChildProcess;
@@ -19,7 +45,7 @@ export function startProcess(
   nodeArgs: string[] = [],
 ): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
+    const child = spawn(process.execPath, commandLine(args, nodeArgs), {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

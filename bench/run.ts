@@ -144,6 +144,9 @@ async function benchDialect(dialect: string): Promise<Row> {
       stopHogs(hogs);
     }
     log(`(b') end to end beside two CPU hogs ${fmt(endToEndHogged)} msg/s`);
+    log(
+      `peak RSS: API (intake, webhooks) ${fmt(rssApi)} MB, worker ${fmt(rssWorker)} MB, end to end ${fmt(e2e.rssMb)} MB`,
+    );
     return {
       dialect,
       bare,
