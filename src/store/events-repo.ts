@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
-import { indexLiteral } from './index-literal';
+import { indexLiteral, notIndexed } from './index-literal';
 import { withRowLock } from './row-locks';
 import type { Database, EventEndpointsTable } from './schema';
 
@@ -379,7 +379,7 @@ export async function recordDeliveryResults(
       }))
       .where('id', '=', r.id)
       .where('lease_token', '=', r.leaseToken)
-      .where('status', '=', 'pending')
+      .where(notIndexed('status'), '=', 'pending')
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) > 0) applied.add(r.id);
   }
@@ -410,7 +410,7 @@ export async function releaseDeliveries(
       .set({ locked_until: null, lease_token: null })
       .where('id', '=', l.id)
       .where('lease_token', '=', l.leaseToken)
-      .where('status', '=', 'pending')
+      .where(notIndexed('status'), '=', 'pending')
       .execute();
   }
 }

@@ -12,6 +12,7 @@ import { capturedQueries } from '../../test/support/captured-sql';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import { fenceRequeued } from './campaign-recipients-repo';
 import { markPosting, readDueMessages } from './dispatch-repo';
+import { recordDeliveryResults, releaseDeliveries } from './events-repo';
 import { holdMessages } from './held-messages-repo';
 import type { MessagesTable } from './schema';
 
@@ -71,10 +72,30 @@ describe.runIf(DIALECTS.includes('postgres'))(
         }
       };
       await insert('accepted', HISTORY);
+      await deliveries('delivered', HISTORY);
       await sql`ANALYZE messages`.execute(store.db);
+      await sql`ANALYZE event_deliveries`.execute(store.db);
       await insert('queued', BACKLOG);
+      // An endpoint that was down a while: its deliveries wait.
+      await deliveries('pending', BACKLOG);
     });
     afterAll(() => store.destroy());
+
+    async function deliveries(status: 'delivered' | 'pending', n: number): Promise<void> {
+      for (let i = 0; i < n; i += 500) {
+        const rows = Array.from({ length: Math.min(500, n - i) }, (_, k) => ({
+          id: `dlv_${status[0]}${String(i + k).padStart(6, '0')}`,
+          event_id: `evt_${i + k}`,
+          endpoint_id: 'ep_1',
+          status,
+          next_attempt_at: T0 + i + k,
+          created_at: T0 + i + k,
+          delivered_at: status === 'delivered' ? T0 + i + k : null,
+          lease_token: status === 'pending' ? `lease_${i + k}` : null,
+        }));
+        await store.db.insertInto('event_deliveries').values(rows).execute();
+      }
+    }
 
     /** PostgreSQL's plan of each statement `work` runs, with its own bound values. */
     async function plansOf(work: Parameters<typeof capturedQueries<unknown>>[1]): Promise<string[]> {
@@ -120,6 +141,36 @@ describe.runIf(DIALECTS.includes('postgres'))(
       );
       expect(hold[0]).toMatch(/Index Scan using messages_pkey/);
       expect(hold[0]).not.toMatch(/messages_claimable/);
+    });
+
+    it("records an event delivery's result, and hands a lease back, by primary key", async () => {
+      const results = await plansOf((db) =>
+        recordDeliveryResults(
+          db as never,
+          [
+            {
+              id: 'dlv_p000007',
+              eventId: 'evt_7',
+              endpointId: 'ep_1',
+              leaseToken: 'lease_7',
+              attempt: 1,
+              startedAt: T0,
+              durationMs: 3,
+              statusCode: 200,
+              error: null,
+              outcome: { delivered: true },
+              attemptLogId: 'dat_1',
+            },
+          ],
+          T0,
+        ),
+      );
+      const update = results.find((p) => p.startsWith('Update on event_deliveries'))!;
+      expect(update).toMatch(/Index Scan using event_deliveries_pkey/);
+      const release = await plansOf((db) =>
+        releaseDeliveries(db as never, [{ id: 'dlv_p000008', leaseToken: 'lease_8' }]),
+      );
+      expect(release[0]).toMatch(/Index Scan using event_deliveries_pkey/);
     });
   },
 );
