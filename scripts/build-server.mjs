@@ -6,7 +6,7 @@
  * the web app, the rate card, the examples, the CSV worker's entry) keep pointing where they
  * point in the sources: each module's `import.meta.url` becomes its source file's URL.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -29,7 +29,7 @@ const sourceUrls = {
 };
 
 const started = performance.now();
-await build({
+const { outputFiles } = await build({
   entryPoints: [`${root}src/cli/main.ts`],
   outfile,
   bundle: true,
@@ -40,6 +40,15 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   plugins: [sourceUrls],
+  write: false,
 });
+// Each file written whole, then renamed into place: a process starting meanwhile (a test, a
+// bench) imports the previous bundle or this one, never half of one.
+await mkdir(dirname(outfile), { recursive: true });
+for (const file of outputFiles) {
+  const partial = `${file.path}.${process.pid}.partial`;
+  await writeFile(partial, file.contents);
+  await rename(partial, file.path);
+}
 if (!process.argv.includes('--quiet'))
   process.stdout.write(`built ${relative(root, outfile)} in ${Math.round(performance.now() - started)} ms\n`);
