@@ -6,7 +6,7 @@
  * whole index — every queued row, and every dead entry with its heap page, to mark 30 rows
  * `sending`. Dispatch on a database of 1,000,000 messages ran at a third of an empty one's rate.
  */
-import { type Insertable, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturedQueries } from '../../test/support/captured-sql';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
@@ -14,7 +14,7 @@ import { fenceRequeued } from './campaign-recipients-repo';
 import { markPosting, readDueMessages } from './dispatch-repo';
 import { recordDeliveryResults, releaseDeliveries } from './events-repo';
 import { holdMessages } from './held-messages-repo';
-import type { MessagesTable } from './schema';
+import type { Database, MessagesTable } from './schema';
 
 const HISTORY = 3_000;
 const BACKLOG = 3_000;
@@ -98,9 +98,9 @@ describe.runIf(DIALECTS.includes('postgres'))(
     }
 
     /** PostgreSQL's plan of each statement `work` runs, with its own bound values. */
-    async function plansOf(work: Parameters<typeof capturedQueries<unknown>>[1]): Promise<string[]> {
+    async function plansOf(work: (db: Kysely<Database>) => Promise<unknown>): Promise<string[]> {
       const out: string[] = [];
-      for (const q of await capturedQueries(store.db as never, work)) {
+      for (const q of await capturedQueries(store.db, work)) {
         const r = await store.db.getExecutor().executeQuery<{ 'QUERY PLAN': string }>({
           ...q,
           sql: `EXPLAIN ${q.sql}`,
@@ -113,8 +113,8 @@ describe.runIf(DIALECTS.includes('postgres'))(
     it('marks rows sending, and reads them, by primary key however stale the statistics', async () => {
       const now = T0 + HISTORY + BACKLOG;
       const plans = await plansOf(async (db) => {
-        await markPosting(db as never, 'w1', queued, now, 60_000);
-        const due = await readDueMessages(db as never, {
+        await markPosting(db, 'w1', queued, now, 60_000);
+        const due = await readDueMessages(db, {
           accountId: 'acc_1',
           now,
           limit: 10,
@@ -133,11 +133,11 @@ describe.runIf(DIALECTS.includes('postgres'))(
     });
 
     it('fences requeued rows and holds fresh ones by primary key', async () => {
-      const fence = await plansOf((db) => fenceRequeued(db as never, queued.slice(0, 5), T0));
+      const fence = await plansOf((db) => fenceRequeued(db, queued.slice(0, 5), T0));
       expect(fence.length).toBeGreaterThan(0);
       for (const plan of fence) expect(plan).not.toMatch(/messages_claimable/);
       const hold = await plansOf((db) =>
-        holdMessages(db as never, [{ id: 'msg_q002999', holdUntil: T0 + 1, fallbackMessageId: 'msg_x' }]),
+        holdMessages(db, [{ id: 'msg_q002999', holdUntil: T0 + 1, fallbackMessageId: 'msg_x' }]),
       );
       expect(hold[0]).toMatch(/Index Scan using messages_pkey/);
       expect(hold[0]).not.toMatch(/messages_claimable/);
@@ -146,7 +146,7 @@ describe.runIf(DIALECTS.includes('postgres'))(
     it("records an event delivery's result, and hands a lease back, by primary key", async () => {
       const results = await plansOf((db) =>
         recordDeliveryResults(
-          db as never,
+          db,
           [
             {
               id: 'dlv_p000007',
@@ -168,7 +168,7 @@ describe.runIf(DIALECTS.includes('postgres'))(
       const update = results.find((p) => p.startsWith('Update on event_deliveries'))!;
       expect(update).toMatch(/Index Scan using event_deliveries_pkey/);
       const release = await plansOf((db) =>
-        releaseDeliveries(db as never, [{ id: 'dlv_p000008', leaseToken: 'lease_8' }]),
+        releaseDeliveries(db, [{ id: 'dlv_p000008', leaseToken: 'lease_8' }]),
       );
       expect(release[0]).toMatch(/Index Scan using event_deliveries_pkey/);
     });
