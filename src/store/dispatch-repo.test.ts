@@ -6,6 +6,7 @@
 import type { Insertable } from 'kysely';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { messageRow, T0 } from '../../test/support/message-rows';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import { HELD_AT, WITHDRAWN } from './campaign-recipients-repo';
 import {
@@ -20,44 +21,7 @@ import {
 } from './dispatch-repo';
 import type { MessagesTable } from './schema';
 
-const T0 = 1_764_000_000_000;
-
-function row(id: string, over: Partial<Insertable<MessagesTable>> = {}): Insertable<MessagesTable> {
-  return {
-    id,
-    account_id: 'acc',
-    contact_id: 'ctc',
-    to_wa: '15550001',
-    kind: 'text',
-    content: '{"kind":"text","body":"hi"}',
-    template_name: null,
-    template_language: null,
-    metadata: null,
-    idempotency_key: null,
-    request_hash: null,
-    reply_to_provider_id: null,
-    status: 'queued',
-    provider_message_id: null,
-    attempts: 0,
-    next_attempt_at: T0,
-    locked_by: null,
-    locked_until: null,
-    error_code: null,
-    error_class: null,
-    error_message: null,
-    created_at: T0,
-    updated_at: T0,
-    accepted_at: null,
-    sent_at: null,
-    delivered_at: null,
-    read_at: null,
-    failed_at: null,
-    replied_at: null,
-    posted_at: null,
-    doubt_until: null,
-    ...over,
-  };
-}
+const row = messageRow;
 
 describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
   let store: TestStore;

@@ -9,6 +9,7 @@
 import { type Insertable, type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturedQueries } from '../../test/support/captured-sql';
+import { messageRow, T0 } from '../../test/support/message-rows';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import { fenceRequeued } from './campaign-recipients-repo';
 import { markPosting, readDueMessages } from './dispatch-repo';
@@ -18,43 +19,21 @@ import type { Database, MessagesTable } from './schema';
 
 const HISTORY = 3_000;
 const BACKLOG = 3_000;
-const T0 = 1_764_000_000_000;
 
+/** History accepted long ago, or the backlog queued since the statistics. */
 function message(i: number, status: 'accepted' | 'queued'): Insertable<MessagesTable> {
   const id = `msg_${status === 'queued' ? 'q' : 'h'}${String(i).padStart(6, '0')}`;
-  return {
-    id,
+  return messageRow(id, {
     account_id: 'acc_1',
     contact_id: `ctc_${i % 500}`,
-    to_wa: '5491155550001',
-    kind: 'template',
-    content: '{"kind":"template","name":"appointment_reminder","language":"es_AR"}',
-    template_name: 'appointment_reminder',
-    template_language: 'es_AR',
-    metadata: null,
-    idempotency_key: null,
-    request_hash: null,
-    reply_to_provider_id: null,
     status,
     provider_message_id: status === 'accepted' ? `wamid.${id}` : null,
     attempts: status === 'accepted' ? 1 : 0,
     next_attempt_at: T0 + i,
-    locked_by: null,
-    locked_until: null,
-    error_code: null,
-    error_class: null,
-    error_message: null,
     created_at: T0 + i,
     updated_at: T0 + i,
     accepted_at: status === 'accepted' ? T0 + i : null,
-    sent_at: null,
-    delivered_at: null,
-    read_at: null,
-    failed_at: null,
-    replied_at: null,
-    posted_at: null,
-    doubt_until: null,
-  };
+  });
 }
 
 describe.runIf(DIALECTS.includes('postgres'))(

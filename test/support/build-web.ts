@@ -4,26 +4,18 @@
  * is current is left alone: rebuilding empties web/dist under any other run serving it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestMtime } from './newest-mtime';
 
 const WEB = fileURLToPath(new URL('../../web/', import.meta.url));
 const BUILT = join(WEB, 'dist', 'index.html');
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
 export default async function setup(): Promise<void> {
   const sources = Math.max(
-    newest(join(WEB, 'src')),
+    newestMtime(join(WEB, 'src')),
     statSync(join(WEB, 'index.html')).mtimeMs,
     statSync(join(WEB, 'vite.config.ts')).mtimeMs,
   );
