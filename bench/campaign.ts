@@ -106,13 +106,14 @@ async function prepare(
       ? ['--cpu-prof', `--cpu-prof-dir=${join(tmpdir(), 'prof-campaign')}`]
       : [];
   const serve = await startProcess(
-    [...prof, 'src/cli/main.ts', 'serve'],
+    ['src/cli/main.ts', 'serve'],
     // Without Meta's credentials set, Recontact assumes the starting messaging limit (250).
     {
       ...recontactEnv(sandboxUrl, url, concurrency),
       MESSAGING_LIMIT: 'unlimited',
     },
     /listening on (http:\/\/\S+)/,
+    prof,
   );
   const store = await openStore({ url, pgPoolSize: 2, pgStatementTimeoutMs: 600_000 });
   const t0 = performance.now();

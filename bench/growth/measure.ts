@@ -7,7 +7,7 @@
  */
 import { Pool } from 'undici';
 import { createIdGenerator } from '../../src/domain/ids';
-import { openStore, type Store } from '../../src/store/database';
+import { openStore } from '../../src/store/database';
 import { drive } from '../bare-loop';
 import { nothingLeft } from '../phases-core';
 import { type Proc, startProcess } from '../procs';

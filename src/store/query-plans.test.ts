@@ -10,8 +10,14 @@ import { capturedQueries } from '../../test/support/captured-sql';
 import { openTestStore, type TestStore } from '../../test/support/stores';
 import { countAudience } from './audience-query';
 import { countReached, reachAtRank } from './campaign-plan-query';
+import { deferPending, lastSendTimes, markQueued, settlePending } from './campaign-recipients-repo';
 import { findContacts } from './contacts-repo';
-import { markStaleSendsUnconfirmed, readDueMessages, settleExpiredDoubts } from './dispatch-repo';
+import {
+  markAccepted,
+  markStaleSendsUnconfirmed,
+  readDueMessages,
+  settleExpiredDoubts,
+} from './dispatch-repo';
 import { claimDueDeliveries } from './events-repo';
 import { findByIdempotencyKey, findMessagesByIds, listMessages } from './messages-repo';
 import type { Database } from './schema';
@@ -169,5 +175,56 @@ describe('query plans on SQLite', () => {
       expect(plan).toMatch(/SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id>\?\)/);
       expect(plan).not.toMatch(/messages_contact/);
     }
+  });
+
+  it("moves a batch of a campaign's recipients by primary key, not through the pending ones", async () => {
+    // Without statistics SQLite took `contact_id IN (…)` for more rows than "the campaign's
+    // pending recipients" and read all of those (100,000 at a launch) for every batch.
+    const ids = Array.from({ length: 200 }, (_, i) => `ctc_${i}`);
+    const plans = await plansOf(store.db, async (db) => {
+      await markQueued(db, {
+        campaignId: 'cmp_1',
+        items: ids.map((contactId, i) => ({ contactId, messageId: `msg_${i}`, variant: 'A' })),
+        now: 1,
+      });
+      await settlePending(db, {
+        campaignId: 'cmp_1',
+        contactIds: ids,
+        to: 'opted_out',
+        reason: null,
+        now: 1,
+      });
+      await deferPending(db, {
+        campaignId: 'cmp_1',
+        items: ids.map((contactId) => ({ contactId, sendAt: 5 })),
+        now: 1,
+      });
+    });
+    expect(plans).toHaveLength(3);
+    for (const { plan } of plans) {
+      expect(plan.join(' | ')).toMatch(
+        /SEARCH campaign_recipients USING INDEX sqlite_autoindex_campaign_recipients_1 \(campaign_id=\? AND contact_id=\?\)/,
+      );
+      expect(plan.join(' | ')).not.toMatch(/campaign_recipients_due/);
+    }
+  });
+
+  it('looks each contact of a batch up in messages_contact for its last send', async () => {
+    const plans = await plansOf(store.db, (db) => lastSendTimes(db, ['ctc_1', 'ctc_2'], 0));
+    expect(plans).toHaveLength(1);
+    const plan = plans[0]!.plan.join(' | ');
+    expect(plan).toMatch(
+      /SEARCH m USING COVERING INDEX messages_contact \(contact_id=\? AND created_at>\?\)/,
+    );
+    expect(plan).not.toMatch(/SCAN m\b/);
+  });
+
+  it('records acceptances by primary key', async () => {
+    const plans = await plansOf(store.db, (db) =>
+      markAccepted(db, [{ id: 'msg_1', providerMessageId: 'wamid.1' }], 1),
+    );
+    expect(plans[0]!.plan.join(' | ')).toMatch(
+      /SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id=\?\)/,
+    );
   });
 });
