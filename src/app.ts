@@ -217,21 +217,28 @@ export async function createApp(opts: AppOptions): Promise<App> {
     events,
     sequencer,
   );
-  const dispatcher = new Dispatcher(ctx, accounts, channel, events, {
-    workerId: config.workerId,
-    concurrency: config.dispatch.concurrency,
-    batchSize: config.dispatch.batchSize,
-    leaseMs: config.dispatch.leaseMs,
-    recoveryGraceMs: config.dispatch.recoveryGraceMs,
-    maxAttempts: config.dispatch.maxAttempts,
-    inDoubtPolicy: config.dispatch.inDoubtPolicy,
-    pollMs: DISPATCH_TUNING.pollMs,
-    retryBaseMs: DISPATCH_TUNING.retryBaseMs,
-    retryCapMs: DISPATCH_TUNING.retryCapMs,
-    accountLeaseMs: DISPATCH_TUNING.accountLeaseMs,
-    sweepMs: DISPATCH_TUNING.sweepMs,
-    ...opts.dispatcher,
-  });
+  const dispatcher = new Dispatcher(
+    ctx,
+    accounts,
+    channel,
+    events,
+    {
+      workerId: config.workerId,
+      concurrency: config.dispatch.concurrency,
+      batchSize: config.dispatch.batchSize,
+      leaseMs: config.dispatch.leaseMs,
+      recoveryGraceMs: config.dispatch.recoveryGraceMs,
+      maxAttempts: config.dispatch.maxAttempts,
+      inDoubtPolicy: config.dispatch.inDoubtPolicy,
+      pollMs: DISPATCH_TUNING.pollMs,
+      retryBaseMs: DISPATCH_TUNING.retryBaseMs,
+      retryCapMs: DISPATCH_TUNING.retryCapMs,
+      accountLeaseMs: DISPATCH_TUNING.accountLeaseMs,
+      sweepMs: DISPATCH_TUNING.sweepMs,
+      ...opts.dispatcher,
+    },
+    { outboxLow: () => campaigns.wake() },
+  );
   const sendService = new SendService(ctx, accounts, () => dispatcher.wake());
   const campaignDeps: CampaignDeps = {
     events,

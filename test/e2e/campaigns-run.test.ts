@@ -156,3 +156,42 @@ describe.each(DIALECTS)('campaign run on %s', SLOW, (dialect) => {
     expect((await h.api('POST', `/v1/campaigns/${id}/cancel`)).status).toBe(200);
   });
 });
+
+// The runner keeps only half a second of a campaign in the outbox, then waits for its poll. A
+// dispatcher running dry wakes it: here its poll is ten minutes, so only those wake-ups can move
+// the campaign past its first half second.
+describe.each(DIALECTS)('a campaign larger than its outbox share on %s', SLOW, (dialect) => {
+  let h: Harness;
+  beforeAll(async () => {
+    // depthSeconds: the outbox share is its floor, 20 messages, whatever the pace.
+    h = await startHarness(dialect, { app: { campaignRunner: { pollMs: 600_000, depthSeconds: 0.001 } } });
+    expect((await h.api('POST', '/v1/templates/pull')).status).toBe(200);
+  });
+  afterAll(() => h.close());
+
+  it('is fed to the dispatcher as it drains, not at the runner poll', async () => {
+    for (let i = 0; i < 60; i++) {
+      const phone = `+5493416${String(i).padStart(6, '0')}`;
+      const r = await h.api('PUT', `/v1/contacts/${encodeURIComponent(phone)}`, { tags: ['feed'] });
+      expect(r.status).toBe(201);
+    }
+    // The pace allows all 60 at once; the outbox holds 20 of them: three refills at least.
+    const r = await h.api('POST', '/v1/campaigns', taxiCampaign('fed', 'feed', { pace: 1_000 }));
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const id = r.json.id as string;
+    expect((await h.api('POST', `/v1/campaigns/${id}/launch`)).status).toBe(200);
+    await h.waitFor(
+      'all 60 sent',
+      async () => {
+        const sent = await h.store.db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('campaign_id', '=', id)
+          .where('status', 'in', ['accepted', 'sent', 'delivered', 'read'])
+          .executeTakeFirstOrThrow();
+        return Number(sent.n) === 60 ? true : undefined;
+      },
+      30_000,
+    );
+  });
+});

@@ -95,6 +95,15 @@ export interface DispatcherOptions {
   sweepMs: number;
 }
 
+export interface DispatcherHooks {
+  /**
+   * A lane that is sending found fewer due rows than it had room for: whatever keeps the
+   * outbox fed (the campaign runner, which keeps only half a second of a campaign queued)
+   * should look now rather than at its next poll, or the lane runs dry in between.
+   */
+  outboxLow?: () => void;
+}
+
 interface AccountLane {
   account: AccountWithLimits;
   bucket: TokenBucket;
@@ -170,6 +179,7 @@ export class Dispatcher {
     private readonly channel: Pick<Channel, 'send'>,
     private readonly events: EventBus,
     private readonly opts: DispatcherOptions,
+    private readonly hooks: DispatcherHooks = {},
   ) {
     this.startedAt = ctx.clock();
     // Every send in flight listens to this one signal: hundreds at once is the normal case.
@@ -417,12 +427,14 @@ export class Dispatcher {
       // Rows this lane holds are still `queued` until their mark commits: not read twice.
       const skip = new Set<string>();
       for (const list of [lane.buffer, lane.toPost, lane.beingMarked]) for (const m of list) skip.add(m.id);
+      const limit = cap - lane.buffer.length;
       const rows = await readDueMessages(this.ctx.store.db, {
         accountId: lane.account.id,
         now: this.ctx.clock(),
-        limit: cap - lane.buffer.length,
+        limit,
         skip,
       });
+      if (rows.length < limit && (rows.length > 0 || lane.inflight > 0)) this.hooks.outboxLow?.();
       const refused = await refuseOptedOut(this.ctx, this.events, rows);
       lane.buffer.push(...(refused.size ? rows.filter((r) => !refused.has(r.id)) : rows));
       this.pump(lane);
