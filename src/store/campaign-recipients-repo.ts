@@ -10,14 +10,14 @@
  * - A queued recipient's later states are its message's status (lifecycle.ts): counts read the
  *   messages, by their campaign index, instead of copying every status onto the recipient.
  */
-import { type Kysely, type SqlBool, sql } from 'kysely';
+import { type Kysely, type SqlBool, sql, type Updateable } from 'kysely';
 import { OPEN_MESSAGE_STATUSES, type StoredRecipientState } from '../domain/campaigns/lifecycle';
 import type { MessageStatus } from '../domain/message';
 import { type AudienceScan, scanAudience } from './audience-query';
 import { chunks } from './chunks';
 import { notIndexed } from './index-literal';
 import { takesRowLocks } from './row-locks';
-import type { Database } from './schema';
+import type { CampaignRecipientsTable, Database } from './schema';
 
 /**
  * `next_attempt_at` of a paused campaign's queued messages: far beyond any claim's `now`, so the
@@ -309,7 +309,7 @@ async function updatePending(
   db: Kysely<Database>,
   campaignId: string,
   contactIds: readonly string[],
-  set: Record<string, string | number | null>,
+  set: Updateable<CampaignRecipientsTable>,
   /** SQLite's join only: `message_id` from the VALUES list's second column, beside each contact. */
   messageIds?: readonly string[],
 ): Promise<number> {
@@ -336,7 +336,9 @@ async function updatePending(
   const values = sql.join(
     contactIds.map((id, i) => (messageIds ? sql`(${id}, ${messageIds[i]})` : sql`(${id})`)),
   );
-  const assignments = Object.entries(set).map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
+  const assignments = Object.entries(set).map(
+    ([column, value]) => sql`${sql.ref(column)} = ${value as string | number | null}`,
+  );
   if (messageIds) assignments.push(sql`message_id = v.column2`);
   const res = await sql`
     UPDATE campaign_recipients SET ${sql.join(assignments)}
