@@ -8,8 +8,9 @@
  * Each of sandbox, Recontact and this client runs in its own process, as in production.
  * Then campaigns (bench/campaign.ts: 100,000 recipients sent, 1,000,000 materialised), the CSV
  * contact import (bench/contact-import.ts: rows/s and peak RSS for 1,000,000 rows), and what SQLite alone costs for the same rows (bench/sqlite-floor.ts).
+ * Before the campaigns, the least any durable sender writes beside the bare loop (bench/dispatch-floor.ts).
  * Env: BENCH_MESSAGES (20000), BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL, BENCH_IMPORT_ROWS,
- * BENCH_CAMPAIGN (0 skips), BENCH_CAMPAIGN_RECIPIENTS, BENCH_CAMPAIGN_MILLION.
+ * BENCH_CAMPAIGN (0 skips), BENCH_CAMPAIGN_RECIPIENTS, BENCH_CAMPAIGN_MILLION, BENCH_FLOOR (0 skips).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -290,6 +291,13 @@ if (jsonAt !== -1) {
   }
   writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
   process.stdout.write(`figures written to ${file}\n`);
+}
+
+// The least any durable sender writes, with the bare loop's own client (bench/dispatch-floor.ts):
+// the ceiling of a dispatcher that records each message here. BENCH_FLOOR=0 skips it.
+if (DIALECTS.includes('sqlite') && process.env.BENCH_FLOOR !== '0') {
+  const { benchDispatchFloor, printDispatchFloorFigures } = await import('./dispatch-floor');
+  printDispatchFloorFigures(await benchDispatchFloor());
 }
 
 // Campaigns (bench/campaign.ts): 100,000 recipients sent beside the bare loop measured above, and
