@@ -10,6 +10,8 @@
  *                      for (what keeps the sends in doubt after a crash to those in flight);
  *   campaign           each message inserted first, as a campaign creates it, then marked and
  *                      accepted.
+ * SQLite's own checkpoints run inside the commits here (Recontact moves them to a thread of their
+ * own), so if anything the true ceiling is a little higher.
  * It is the ceiling of any dispatcher that records each message in this schema on this machine,
  * printed as a ratio to the bare loop (part of `npm run bench`, or alone: `node --import tsx
  * bench/dispatch-floor.ts`). Env: BENCH_MESSAGES (20000).
