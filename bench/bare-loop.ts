@@ -45,7 +45,26 @@ export const templateSend = (i: number, tag = 'bare') => ({
   },
 });
 
-const templateBody = (i: number) => JSON.stringify(templateSend(i));
+/** Posts send `i` (tagged `tag`) to the sandbox as Meta's Graph API takes it; Meta's message id. */
+export function templatePoster(pool: Pool, tag = 'bare'): (i: number) => Promise<string> {
+  const path = `/${GRAPH}/${SANDBOX_ACCOUNT.phoneNumberId}/messages`;
+  const headers = {
+    authorization: `Bearer ${SANDBOX_ACCOUNT.accessToken}`,
+    'content-type': 'application/json',
+  };
+  return async (i) => {
+    const res = await pool.request({
+      method: 'POST',
+      path,
+      headers,
+      body: JSON.stringify(templateSend(i, tag)),
+    });
+    const json = (await res.body.json()) as { messages?: Array<{ id: string }> };
+    const id = json.messages?.[0]?.id;
+    if (!id) throw new Error(`sandbox refused: ${JSON.stringify(json)}`);
+    return id;
+  };
+}
 
 /** Runs `total` requests with `concurrency` workers; returns latencies in ms. */
 export async function drive(
@@ -74,16 +93,8 @@ export async function bareLoop(
   let best = { rate: 0, concurrency: 0 };
   for (const concurrency of [16, 64, 128]) {
     const pool = new Pool(sandboxUrl, { connections: concurrency });
-    const path = `/${GRAPH}/${SANDBOX_ACCOUNT.phoneNumberId}/messages`;
-    const headers = {
-      authorization: `Bearer ${SANDBOX_ACCOUNT.accessToken}`,
-      'content-type': 'application/json',
-    };
-    const send = async (i: number) => {
-      const res = await pool.request({ method: 'POST', path, headers, body: templateBody(i) });
-      const json = (await res.body.json()) as { messages?: Array<{ id: string }> };
-      if (!json.messages?.[0]?.id) throw new Error(`sandbox refused: ${JSON.stringify(json)}`);
-    };
+    const post = templatePoster(pool);
+    const send = async (i: number) => void (await post(i));
     await drive(2_000, concurrency, send); // warm-up
     const t0 = performance.now();
     await drive(N, concurrency, send);

@@ -20,15 +20,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import SQLite from 'better-sqlite3';
 import { Pool } from 'undici';
-import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
-import { openStore } from '../src/store/database';
-import { migrateToLatest } from '../src/store/migrate';
 import { messageRow, T0 } from '../test/support/message-rows';
-import { bareLoop, drive, templateSend } from './bare-loop';
+import { bareLoop, drive, templatePoster, templateSend } from './bare-loop';
 import { startProcess } from './procs';
-import { GRAPH } from './recontact-env';
+import { migratedSqlite } from './sqlite-floor';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 type Case = 'accepted' | 'marked, accepted' | 'campaign';
@@ -74,13 +70,7 @@ const rowOf = (id: string) => ({
 });
 
 async function oneCase(dir: string, url: string, which: Case, concurrency: number): Promise<number> {
-  const path = join(dir, `floor-${CASES.indexOf(which)}.db`);
-  const store = await openStore({ url: path });
-  await migrateToLatest(store.db);
-  await store.close();
-  const db = new SQLite(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  const db = await migratedSqlite(join(dir, `floor-${CASES.indexOf(which)}.db`));
   const ids = Array.from({ length: N }, (_, i) => `msg_${String(i).padStart(8, '0')}`);
   const insert = db.prepare(
     `INSERT INTO messages (${MESSAGE_COLUMNS.join(',')}) VALUES (${MESSAGE_COLUMNS.map((c) => `@${c}`).join(',')})`,
@@ -111,23 +101,7 @@ async function oneCase(dir: string, url: string, which: Case, concurrency: numbe
     }),
   );
   const pool = new Pool(url, { connections: concurrency });
-  const graphPath = `/${GRAPH}/${SANDBOX_ACCOUNT.phoneNumberId}/messages`;
-  const headers = {
-    authorization: `Bearer ${SANDBOX_ACCOUNT.accessToken}`,
-    'content-type': 'application/json',
-  };
-  const post = async (i: number) => {
-    const res = await pool.request({
-      method: 'POST',
-      path: graphPath,
-      headers,
-      body: JSON.stringify(templateSend(i, 'floor')),
-    });
-    const json = (await res.body.json()) as { messages?: Array<{ id: string }> };
-    const wamid = json.messages?.[0]?.id;
-    if (!wamid) throw new Error(`sandbox refused: ${JSON.stringify(json)}`);
-    return wamid;
-  };
+  const post = templatePoster(pool, 'floor');
   try {
     await drive(2_000, concurrency, async (i) => void (await post(i))); // warm-up, as the bare loop's
     const recorded: Array<Promise<void>> = [];

@@ -28,6 +28,17 @@ const PER_TRANSACTION = 4_000;
 const CONTACT_COLUMNS =
   'id,account_id,wa_id,phone_e164,name,name_locked,language,time_zone,time_zone_inferred,tags,attributes,created_at,updated_at';
 
+/** A new SQLite file with Recontact's schema, opened bare (WAL, synchronous NORMAL, as the app). */
+export async function migratedSqlite(path: string): Promise<SQLite.Database> {
+  const store = await openStore({ url: path });
+  await migrateToLatest(store.db);
+  await store.close();
+  const db = new SQLite(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  return db;
+}
+
 export interface FloorFigures {
   rows: number;
   cases: Array<{ order: 'file' | 'sorted'; tags: boolean; rate: number; usPerRow: number }>;
@@ -35,13 +46,8 @@ export interface FloorFigures {
 
 async function oneCase(dir: string, order: 'file' | 'sorted', tags: boolean, rows: number) {
   const path = join(dir, `floor-${order}-${tags}.db`);
-  const store = await openStore({ url: path });
-  await migrateToLatest(store.db);
-  await store.close();
-  const db = new SQLite(path);
+  const db = await migratedSqlite(path);
   // As the app runs it during an import (database.ts, setImportCache).
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
   db.pragma('wal_autocheckpoint = 2000');
   db.pragma('cache_size = -32768');
   const gen = createIdGenerator((n) => randomBytes(n));

@@ -6,46 +6,14 @@
  */
 import { CompiledQuery, type Insertable, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageRow, T0 } from '../../test/support/message-rows';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import type { MessageStatus } from '../domain/message';
 import { accountLabels, endpointBacklogs, inboxBacklog, leaseHoldings, queueDepths } from './metrics-repo';
 import type { EventEndpointsTable, MessagesTable } from './schema';
 
-const T0 = 1_764_000_000_000;
-
 function message(id: string, accountId: string, status: MessageStatus): Insertable<MessagesTable> {
-  return {
-    id,
-    account_id: accountId,
-    contact_id: 'ctc',
-    to_wa: '15550001',
-    kind: 'text',
-    content: '{"kind":"text","text":{"body":"hi"}}',
-    template_name: null,
-    template_language: null,
-    metadata: null,
-    idempotency_key: null,
-    request_hash: null,
-    reply_to_provider_id: null,
-    status,
-    provider_message_id: null,
-    next_attempt_at: T0,
-    locked_by: null,
-    locked_until: null,
-    error_code: null,
-    error_class: null,
-    error_message: null,
-    created_at: T0,
-    updated_at: T0,
-    accepted_at: null,
-    sent_at: null,
-    delivered_at: null,
-    read_at: null,
-    failed_at: null,
-    replied_at: null,
-    posted_at: null,
-    doubt_until: null,
-  };
+  return messageRow(id, { account_id: accountId, status });
 }
 
 /** Partial indexes a scrape may read each growing table through. */
