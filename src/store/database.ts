@@ -10,6 +10,7 @@ import pg from 'pg';
 import { classifyDatabaseError, type DatabaseFault } from './database-faults';
 import type { Database } from './schema';
 import { startCheckpointer } from './sqlite-checkpointer';
+import { registerSqliteConnection } from './sqlite-direct';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type { DatabaseFault } from './database-faults';
@@ -88,6 +89,7 @@ function openSqlite(opts: StoreOptions): Store {
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   else autoCheckpoint();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  registerSqliteConnection(db, sqlite);
   return {
     db,
     dialect: 'sqlite',

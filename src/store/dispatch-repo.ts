@@ -20,6 +20,7 @@ import { fenceRequeued } from './campaign-recipients-repo';
 import { chunks } from './chunks';
 import { indexLiteral, notIndexed } from './index-literal';
 import type { Database, MessagesTable } from './schema';
+import { directSqlite } from './sqlite-direct';
 
 type Row = Selectable<MessagesTable>;
 
@@ -30,6 +31,29 @@ const CHUNK = ROWS_PER_STATEMENT;
 const list = (values: readonly string[]) => sql.join(values.map((v) => sql.lit(v)));
 /** The state messages_claimable holds, as a literal (see index-literal.ts). */
 const CLAIMABLE = indexLiteral(CLAIMABLE_STATUSES[0]);
+
+/**
+ * The same reads and writes as one prepared statement per row, for SQLite (sqlite-direct.ts).
+ * States are our own constants, written into the text; each row is named by its key, and its
+ * state is a fence, compared but never used to find it (`|| ''`, see index-literal.ts).
+ */
+const textList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+export const ROW_SQL = {
+  dueIds: `SELECT id FROM messages WHERE account_id = ? AND status = '${CLAIMABLE_STATUSES[0]}'
+             AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+  dueRow: `SELECT id, to_wa, content, reply_to_provider_id, attempts FROM messages
+            WHERE id = ? AND (status || '') = '${CLAIMABLE_STATUSES[0]}'`,
+  posting: `UPDATE messages SET status = 'sending', attempts = attempts + 1, posted_at = ?,
+                   locked_by = ?, locked_until = ?, updated_at = ?
+             WHERE id = ? AND (status || '') = 'queued' AND next_attempt_at <= ?`,
+  accepted: `UPDATE messages SET status = 'accepted', provider_message_id = COALESCE(provider_message_id, ?),
+                    accepted_at = ?, locked_until = NULL, doubt_until = NULL, updated_at = ?
+              WHERE id = ? AND (status || '') IN (${textList(ACCEPTABLE_FROM)})`,
+  // A status webhook got there first: the row keeps its later state, the rest is recorded.
+  acceptedLate: `UPDATE messages SET provider_message_id = COALESCE(provider_message_id, ?),
+                        accepted_at = ?, locked_until = NULL, doubt_until = NULL, updated_at = ?
+                  WHERE id = ?`,
+} as const;
 
 export interface ClaimedMessage {
   id: string;
@@ -50,6 +74,23 @@ export async function readDueMessages(
   p: { accountId: string; now: number; limit: number; skip: ReadonlySet<string> },
 ): Promise<ClaimedMessage[]> {
   if (p.limit <= 0) return [];
+  const direct = directSqlite(db);
+  if (direct) {
+    return direct((prepare) => {
+      const due = prepare(ROW_SQL.dueIds).all(p.accountId, p.now, p.limit + p.skip.size) as Array<{
+        id: string;
+      }>;
+      const read = prepare(ROW_SQL.dueRow);
+      const out: ClaimedMessage[] = [];
+      for (const { id } of due) {
+        if (out.length === p.limit) break;
+        if (p.skip.has(id)) continue;
+        const r = read.get(id) as ClaimedMessage | undefined;
+        if (r) out.push(r);
+      }
+      return out;
+    });
+  }
   const due = await sql<{ id: string }>`
     SELECT id FROM messages
      WHERE account_id = ${p.accountId}
@@ -89,6 +130,13 @@ export async function markPosting(
   now: number,
   leaseMs: number,
 ): Promise<string[]> {
+  const direct = directSqlite(db);
+  if (direct) {
+    return direct((prepare) => {
+      const mark = prepare(ROW_SQL.posting);
+      return ids.filter((id) => mark.run(now, workerId, now + leaseMs, now, id, now).changes === 1);
+    });
+  }
   const out: string[] = [];
   for (const part of chunks(ids, CHUNK)) {
     const res = await db
@@ -155,6 +203,19 @@ export async function markAccepted(
   rows: AcceptedResult[],
   now: number,
 ): Promise<string[]> {
+  const direct = directSqlite(db);
+  if (direct) {
+    return direct((prepare) => {
+      const accept = prepare(ROW_SQL.accepted);
+      const late = prepare(ROW_SQL.acceptedLate);
+      const out: string[] = [];
+      for (const r of rows) {
+        if (accept.run(r.providerMessageId, now, now, r.id).changes === 1) out.push(r.id);
+        else late.run(r.providerMessageId, now, now, r.id);
+      }
+      return out;
+    });
+  }
   const changed: string[] = [];
   for (const part of chunks(rows, CHUNK)) {
     const values = sql.join(part.map((r) => sql`(${r.id}, ${r.providerMessageId})`));

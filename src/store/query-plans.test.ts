@@ -4,7 +4,7 @@
  * invisible on a small test database and costs more with every row the table gains: an
  * `ORDER BY id` once made the contact look-up of every send walk all of an account's contacts.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturedQueries } from '../../test/support/captured-sql';
 import { openTestStore, type TestStore } from '../../test/support/stores';
@@ -15,6 +15,7 @@ import { findContacts } from './contacts-repo';
 import {
   markAccepted,
   markStaleSendsUnconfirmed,
+  ROW_SQL,
   readDueMessages,
   settleExpiredDoubts,
 } from './dispatch-repo';
@@ -226,5 +227,22 @@ describe('query plans on SQLite', () => {
     expect(plans[0]!.plan.join(' | ')).toMatch(
       /SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id=\?\)/,
     );
+  });
+
+  it("finds each row of dispatch's per-row statements by primary key, and due rows in messages_claimable", async () => {
+    // These run on the raw connection (sqlite-direct.ts), so they are explained from their text.
+    const plan = async (text: string) => {
+      const explained = await store.db.getExecutor().executeQuery<{ detail: string }>({
+        sql: `EXPLAIN QUERY PLAN ${text}`,
+        parameters: Array.from({ length: text.split('?').length - 1 }, () => null),
+        query: sql.raw(text).toOperationNode(),
+        queryId: { queryId: 'plan' },
+      });
+      return explained.rows.map((r) => r.detail).join(' | ');
+    };
+    expect(await plan(ROW_SQL.dueIds)).toMatch(/USING (COVERING )?INDEX messages_claimable/);
+    for (const text of [ROW_SQL.dueRow, ROW_SQL.posting, ROW_SQL.accepted, ROW_SQL.acceptedLate]) {
+      expect(await plan(text)).toMatch(/^SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id=\?\)$/);
+    }
   });
 });

@@ -1,0 +1,81 @@
+/**
+ * The per-row statements share Recontact's one SQLite connection with Kysely: they must wait for
+ * a Kysely transaction in progress, never run inside it (its rollback would undo them), and only
+ * a store's own Kysely instance takes them (a transaction or PostgreSQL keeps the Kysely path).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { messageRow, T0 } from '../../test/support/message-rows';
+import { openTestStore, type TestStore } from '../../test/support/stores';
+import { markPosting } from './dispatch-repo';
+import { directSqlite } from './sqlite-direct';
+
+describe('per-row statements on the SQLite connection', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await openTestStore('sqlite');
+  });
+  afterAll(() => store.destroy());
+  beforeEach(async () => {
+    await store.db.deleteFrom('messages').execute();
+    await store.db
+      .insertInto('messages')
+      .values([messageRow('a'), messageRow('b')])
+      .execute();
+  });
+
+  const statusOf = async (id: string) =>
+    (await store.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow())
+      .status;
+
+  it('wait for a Kysely transaction in progress and survive its rollback', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let inside!: () => void;
+    const entered = new Promise<void>((r) => {
+      inside = r;
+    });
+    const rolledBack = store.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.updateTable('messages').set({ status: 'cancelled' }).where('id', '=', 'b').execute();
+        inside();
+        await held;
+        throw new Error('roll it back');
+      })
+      .catch((e: Error) => e.message);
+    await entered;
+    let marked: string[] | undefined;
+    const marking = markPosting(store.db, 'w1', ['a'], T0 + 1, 60_000).then((ids) => {
+      marked = ids;
+    });
+    // The transaction still holds the connection: nothing was marked yet.
+    await new Promise((r) => setImmediate(r));
+    expect(marked).toBeUndefined();
+    release();
+    expect(await rolledBack).toBe('roll it back');
+    await marking;
+    expect(marked).toEqual(['a']);
+    expect(await statusOf('a')).toBe('sending');
+    expect(await statusOf('b')).toBe('queued');
+  });
+
+  it('are taken only through a store’s own Kysely instance', async () => {
+    expect(directSqlite(store.db)).toBeTypeOf('function');
+    await store.db.transaction().execute(async (trx) => {
+      expect(directSqlite(trx)).toBeUndefined();
+    });
+  });
+
+  it('roll back together when one row fails', async () => {
+    const run = directSqlite(store.db)!;
+    await expect(
+      run((prepare) => {
+        prepare(`UPDATE messages SET status = 'sending' WHERE id = ?`).run('a');
+        prepare(`UPDATE messages SET status = NULL WHERE id = ?`).run('b');
+      }),
+    ).rejects.toThrow(/NOT NULL/);
+    expect(await statusOf('a')).toBe('queued');
+  });
+});
