@@ -89,18 +89,20 @@ export async function drive(
 export async function bareLoop(
   sandboxUrl: string,
   N: number,
-): Promise<{ rate: number; concurrency: number }> {
-  let best = { rate: 0, concurrency: 0 };
+): Promise<{ rate: number; concurrency: number; cpuUsPerMsg: number }> {
+  let best = { rate: 0, concurrency: 0, cpuUsPerMsg: 0 };
   for (const concurrency of [16, 64, 128]) {
     const pool = new Pool(sandboxUrl, { connections: concurrency });
     const post = templatePoster(pool);
     const send = async (i: number) => void (await post(i));
     await drive(2_000, concurrency, send); // warm-up
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await drive(N, concurrency, send);
     const rate = N / ((performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(cpu0);
     await pool.close();
-    if (rate > best.rate) best = { rate, concurrency };
+    if (rate > best.rate) best = { rate, concurrency, cpuUsPerMsg: (cpu.user + cpu.system) / N };
   }
   return best;
 }

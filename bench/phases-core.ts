@@ -58,6 +58,16 @@ export async function nothingLeft(store: Store, what: 'dispatch' | 'webhooks'): 
   return Number(r.rows[0]?.busy) === 0;
 }
 
+/** Whether any message has been accepted yet (cheap: stops at the first row). */
+export async function anyAccepted(store: Store): Promise<boolean> {
+  const r = await sql<{
+    n: number;
+  }>`SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages WHERE accepted_at IS NOT NULL LIMIT 1) AS x`.execute(
+    store.db,
+  );
+  return Number(r.rows[0]?.n) > 0;
+}
+
 export const DONE: MessageStatus[] = ['accepted', 'sent', 'delivered', 'read'];
 
 export async function expectAll(store: Store, n: number, statuses: readonly MessageStatus[]): Promise<void> {

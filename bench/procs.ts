@@ -85,3 +85,21 @@ export function peakRss(pid: number): number {
     return Number.NaN;
   }
 }
+
+/**
+ * CPU seconds a process has used so far (user + system, all its threads), from /proc. CPU per
+ * message is steadier than a rate on a shared machine: a neighbour's load slows the clock, not
+ * the work.
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: what Linux counts /proc CPU times in, 100 on every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;

@@ -24,6 +24,8 @@ import { openStore } from '../src/store/database';
 import { runAudienceBench } from './audience-count';
 import { bareLoop, drive } from './bare-loop';
 import {
+  anyAccepted,
+  countStatus,
   DONE,
   expectAll as expectAllOf,
   nothingLeft,
@@ -31,7 +33,7 @@ import {
   statusBodies,
   waitUntil,
 } from './phases-core';
-import { type Proc, peakRss, startProcess } from './procs';
+import { cpuSeconds, type Proc, peakRss, startProcess } from './procs';
 import { freshDatabase, recontactEnv } from './recontact-env';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
@@ -42,6 +44,9 @@ interface Row {
   bare: { rate: number; concurrency: number };
   intake: number;
   dispatch: number;
+  /** CPU per message: the dispatching worker, and the bare loop's own client. */
+  dispatchCpuUs: number;
+  bareCpuUs: number;
   endToEnd: number;
   endToEndHogged: number;
   webhookAck: number;
@@ -82,7 +87,11 @@ async function benchDialect(dialect: string): Promise<Row> {
     log(`(b1) API intake ${fmt(intake)} msg/s`);
     const worker = await startProcess(['src/cli/main.ts', 'worker'], env1, /(worker) running/);
     procs.push(worker);
+    // The worker's CPU from its first acceptance (start-up is not dispatch) to the last.
+    await waitUntil(() => anyAccepted(store), 'the first acceptance');
+    const from = { cpu: cpuSeconds(worker.child.pid!), accepted: await countStatus(store, DONE) };
     await waitUntil(() => nothingLeft(store, 'dispatch'), 'dispatch');
+    const dispatchCpuUs = ((cpuSeconds(worker.child.pid!) - from.cpu) * 1e6) / (N - from.accepted);
     await expectAllOf(store, N, DONE);
     // Timed by the database itself, from the first acceptance to the last: process start-up
     // (loading TypeScript, opening the store) is not dispatch.
@@ -91,7 +100,9 @@ async function benchDialect(dialect: string): Promise<Row> {
       .select((eb) => [eb.fn.min('accepted_at').as('first'), eb.fn.max('accepted_at').as('last')])
       .executeTakeFirstOrThrow();
     const dispatch = (N - 1) / ((Number(span.last) - Number(span.first)) / 1000);
-    log(`(b2) dispatch ${fmt(dispatch)} msg/s`);
+    log(
+      `(b2) dispatch ${fmt(dispatch)} msg/s; CPU per message: worker ${fmt(dispatchCpuUs)} µs, bare loop client ${fmt(bare.cpuUsPerMsg)} µs`,
+    );
     const rssWorker = worker.peakRssMb();
     await worker.stop();
 
@@ -153,6 +164,8 @@ async function benchDialect(dialect: string): Promise<Row> {
       bare,
       intake,
       dispatch,
+      dispatchCpuUs,
+      bareCpuUs: bare.cpuUsPerMsg,
       endToEnd,
       endToEndHogged,
       webhookAck,
@@ -280,6 +293,8 @@ if (jsonAt !== -1) {
     figures[r.dialect] = {
       bare: Math.round(r.bare.rate),
       dispatch: Math.round(r.dispatch),
+      dispatch_cpu_us_per_message: Math.round(r.dispatchCpuUs),
+      bare_cpu_us_per_message: Math.round(r.bareCpuUs),
       intake: Math.round(r.intake),
       end_to_end: Math.round(r.endToEnd),
       end_to_end_with_two_hogs: Math.round(r.endToEndHogged),
