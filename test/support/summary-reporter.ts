@@ -18,7 +18,11 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      if (m.errors().length > 0) files++;
+      // A hook that failed (a beforeAll of one describe block) leaves its tests skipped and its
+      // error on the suite, not on the module.
+      let suiteErrors = 0;
+      for (const s of m.children.allSuites()) suiteErrors += s.errors().length;
+      if (m.errors().length > 0 || suiteErrors > 0) files++;
     }
     const outside = files + errors.length;
     const extra = outside ? ` (and ${outside} failure${outside > 1 ? 's' : ''} outside any test)` : '';
