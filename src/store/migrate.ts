@@ -45,6 +45,15 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020-idempotency-partial': m0020,
 };
 
+/**
+ * Kysely finds its own migration tables by reading the columns of every table in every schema of
+ * the database, calling `has_schema_privilege` and `pg_get_serial_sequence` on each. A schema
+ * that someone else drops meanwhile (another application sharing the database; test files
+ * dropping theirs in parallel) makes that read fail with 3F000 for a schema that is not ours.
+ * Nothing was migrated yet when it fails (Kysely reports no results), so it is read again.
+ */
+const MIGRATION_ATTEMPTS = 3;
+
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
@@ -53,10 +62,19 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
-  if (result.error) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${failed} failed: ${String(result.error)}`, { cause: result.error });
+  for (let attempt = 1; ; attempt++) {
+    const result: MigrationResultSet = await migrator.migrateToLatest();
+    const nothingRan = result.results === undefined;
+    if (nothingRan && isVanishedSchema(result.error) && attempt < MIGRATION_ATTEMPTS) continue;
+    if (result.error) {
+      const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`migration ${failed} failed: ${String(result.error)}`, { cause: result.error });
+    }
+    return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
-  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** PostgreSQL's invalid_schema_name: a schema named in the statement does not exist (any more). */
+function isVanishedSchema(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '3F000';
 }
