@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The browser suite needs Debian's Chromium (never downloaded). A laptop without it runs
@@ -20,10 +19,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Storage suites create their own PostgreSQL schema per file, so files can run in parallel.
     pool: 'forks',
-    // At least two files at a time, also on a 2-core machine (where vitest's default is one):
-    // most of a file's time is spent waiting on its servers, sandboxes and databases. There the
-    // suite took 827 s instead of 1,132 s.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // One file at a time on a 2-core machine (vitest's default, CPUs − 1). Two at a time took
+    // 827 s instead of 1,132 s, but beside two CPU hogs a browser test then timed out on a click.
     setupFiles: ['./test/support/prototype-guard.ts'],
     globalSetup: ['./test/support/build-web.ts', './test/support/build-server.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
