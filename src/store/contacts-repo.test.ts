@@ -6,6 +6,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signal } from '../../test/support/signal';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import { appendConsentEvents, consentHistory } from './consent-repo';
 import {
@@ -161,28 +162,22 @@ describe.each(DIALECTS)('contacts repository on %s', (dialect) => {
     'an upsert that waits on another transaction’s insert of the same contact returns the row that won',
     async () => {
       const waId = '5491130000001';
-      let releaseA!: () => void;
-      const aMayCommit = new Promise<void>((r) => {
-        releaseA = r;
-      });
-      let aInserted!: () => void;
-      const aHasInserted = new Promise<void>((r) => {
-        aInserted = r;
-      });
+      const aMayCommit = signal();
+      const aHasInserted = signal();
       const a = store.db.transaction().execute(async (trx) => {
         const rows = await ensureContacts(trx, [contact(waId, 'ctc_a')], T0);
-        aInserted();
-        await aMayCommit;
+        aHasInserted.fire();
+        await aMayCommit.reached;
         return rows;
       });
-      await aHasInserted;
+      await aHasInserted.reached;
       let bPid = 0;
       const b = store.db.transaction().execute(async (trx) => {
         bPid = await backendPid(trx);
         return ensureContacts(trx, [contact(waId, 'ctc_b')], T0);
       });
       await waitUntilWaitingForLock(store.db, () => bPid);
-      releaseA();
+      aMayCommit.fire();
       const [ra, rb] = await Promise.all([a, b]);
       expect(ra.get(contactKey('acc_1', waId))?.id).toBe('ctc_a');
       expect(rb.get(contactKey('acc_1', waId))?.id).toBe('ctc_a');
@@ -193,20 +188,14 @@ describe.each(DIALECTS)('contacts repository on %s', (dialect) => {
     'an older move that waits on a newer one’s lock leaves the newer window in place',
     async () => {
       const c = await ensureContact(store.db, contact('5491130000002'), T0);
-      let releaseA!: () => void;
-      const aMayCommit = new Promise<void>((r) => {
-        releaseA = r;
-      });
-      let aMoved!: () => void;
-      const aHasMoved = new Promise<void>((r) => {
-        aMoved = r;
-      });
+      const aMayCommit = signal();
+      const aHasMoved = signal();
       const a = store.db.transaction().execute(async (trx) => {
         await moveWindows(trx, [{ contactId: c.id, at: T0 + 2 * HOUR }], T0);
-        aMoved();
-        await aMayCommit;
+        aHasMoved.fire();
+        await aMayCommit.reached;
       });
-      await aHasMoved;
+      await aHasMoved.reached;
       let bPid = 0;
       const b = store.db.transaction().execute(async (trx) => {
         bPid = await backendPid(trx);
@@ -214,7 +203,7 @@ describe.each(DIALECTS)('contacts repository on %s', (dialect) => {
         await moveWindows(trx, [{ contactId: c.id, at: T0 + HOUR }], T0);
       });
       await waitUntilWaitingForLock(store.db, () => bPid);
-      releaseA();
+      aMayCommit.fire();
       await Promise.all([a, b]);
       expect(await lastInbound(c.id)).toBe(T0 + 2 * HOUR);
     },
@@ -552,28 +541,22 @@ describe.each(DIALECTS)('contacts by BSUID (usernames) on %s', (dialect) => {
   it.runIf(dialect === 'postgres')(
     'a phone+BSUID insert that loses on the BSUID to a concurrent BSUID-only insert ends as one contact',
     async () => {
-      let releaseA!: () => void;
-      const aMayCommit = new Promise<void>((r) => {
-        releaseA = r;
-      });
-      let aInserted!: () => void;
-      const aHasInserted = new Promise<void>((r) => {
-        aInserted = r;
-      });
+      const aMayCommit = signal();
+      const aHasInserted = signal();
       const a = store.db.transaction().execute(async (trx) => {
         const rows = await ensureContacts(trx, [bsuidOnly('ctc_a')], T0);
-        aInserted();
-        await aMayCommit;
+        aHasInserted.fire();
+        await aMayCommit.reached;
         return rows;
       });
-      await aHasInserted;
+      await aHasInserted.reached;
       let bPid = 0;
       const b = store.db.transaction().execute(async (trx) => {
         bPid = await backendPid(trx);
         return ensureContacts(trx, [{ ...phone('ctc_b'), bsuid: BSUID }], T0, { forUpdate: true });
       });
       await waitUntilWaitingForLock(store.db, () => bPid);
-      releaseA();
+      aMayCommit.fire();
       const [, rb] = await Promise.all([a, b]);
       expect(rb.get(contactKey('acc_1', PHONE))?.id).toBe('ctc_a');
       expect(await all()).toMatchObject([
@@ -587,29 +570,23 @@ describe.each(DIALECTS)('contacts by BSUID (usernames) on %s', (dialect) => {
     async () => {
       await ensureContact(store.db, phone(), T0);
       await ensureContact(store.db, bsuidOnly(), T0);
-      let releaseA!: () => void;
-      const aMayCommit = new Promise<void>((r) => {
-        releaseA = r;
-      });
-      let aMerged!: () => void;
-      const aHasMerged = new Promise<void>((r) => {
-        aMerged = r;
-      });
+      const aMayCommit = signal();
+      const aHasMerged = signal();
       const pair = [{ accountId: 'acc_1', waId: PHONE, bsuid: BSUID }];
       const a = store.db.transaction().execute(async (trx) => {
         const n = await linkAddresses(trx, pair, T0 + 1);
-        aMerged();
-        await aMayCommit;
+        aHasMerged.fire();
+        await aMayCommit.reached;
         return n;
       });
-      await aHasMerged;
+      await aHasMerged.reached;
       let bPid = 0;
       const b = store.db.transaction().execute(async (trx) => {
         bPid = await backendPid(trx);
         return linkAddresses(trx, pair, T0 + 2);
       });
       await waitUntilWaitingForLock(store.db, () => bPid);
-      releaseA();
+      aMayCommit.fire();
       expect(await Promise.all([a, b])).toEqual([1, 0]);
       expect(await all()).toMatchObject([{ id: 'ctc_phone', bsuid: BSUID }]);
     },

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { messageRow, T0 } from '../../test/support/message-rows';
+import { signal } from '../../test/support/signal';
 import { openTestStore, type TestStore } from '../../test/support/stores';
 import { markPosting } from './dispatch-repo';
 import { directSqlite } from './sqlite-direct';
@@ -28,24 +29,18 @@ describe('per-row statements on the SQLite connection', () => {
       .status;
 
   it('wait for a Kysely transaction in progress and survive its rollback', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let inside!: () => void;
-    const entered = new Promise<void>((r) => {
-      inside = r;
-    });
+    const mayRollBack = signal();
+    const inside = signal();
     const rolledBack = store.db
       .transaction()
       .execute(async (trx) => {
         await trx.updateTable('messages').set({ status: 'cancelled' }).where('id', '=', 'b').execute();
-        inside();
-        await held;
+        inside.fire();
+        await mayRollBack.reached;
         throw new Error('roll it back');
       })
       .catch((e: Error) => e.message);
-    await entered;
+    await inside.reached;
     let marked: string[] | undefined;
     const marking = markPosting(store.db, 'w1', ['a'], T0 + 1, 60_000).then((ids) => {
       marked = ids;
@@ -53,7 +48,7 @@ describe('per-row statements on the SQLite connection', () => {
     // The transaction still holds the connection: nothing was marked yet.
     await new Promise((r) => setImmediate(r));
     expect(marked).toBeUndefined();
-    release();
+    mayRollBack.fire();
     expect(await rolledBack).toBe('roll it back');
     await marking;
     expect(marked).toEqual(['a']);

@@ -17,38 +17,33 @@ import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema';
 
-interface Handle {
-  sqlite: SQLite.Database;
-  statements: Map<string, SQLite.Statement>;
-}
-
-const handles = new WeakMap<Kysely<Database>, Handle>();
-
-/** Called once by openStore for a SQLite store: its Kysely instance and the connection under it. */
-export function registerSqliteConnection(db: Kysely<Database>, sqlite: SQLite.Database): void {
-  handles.set(db, { sqlite, statements: new Map() });
-}
+/** Runs `work` in one transaction on the SQLite connection, once Kysely lets go of it. */
+export type DirectSqlite = <T>(work: (prepare: Prepare) => T) => Promise<T>;
 
 /** Prepares a statement once per connection; the texts are our own constants, so few. */
 export type Prepare = (sql: string) => SQLite.Statement;
 
-/**
- * Runs `work` in one transaction on the SQLite connection under `db`, when `db` is a SQLite
- * store's own Kysely instance (not a transaction, not PostgreSQL); undefined otherwise, and the
- * caller takes its Kysely path.
- */
-export function directSqlite(
-  db: Kysely<Database>,
-): (<T>(work: (prepare: Prepare) => T) => Promise<T>) | undefined {
-  const h = handles.get(db);
-  if (h === undefined) return undefined;
+const runners = new WeakMap<Kysely<Database>, DirectSqlite>();
+
+/** Called once by openStore for a SQLite store: its Kysely instance and the connection under it. */
+export function registerSqliteConnection(db: Kysely<Database>, sqlite: SQLite.Database): void {
+  const statements = new Map<string, SQLite.Statement>();
   const prepare: Prepare = (text) => {
-    let stmt = h.statements.get(text);
+    let stmt = statements.get(text);
     if (stmt === undefined) {
-      stmt = h.sqlite.prepare(text);
-      h.statements.set(text, stmt);
+      stmt = sqlite.prepare(text);
+      statements.set(text, stmt);
     }
     return stmt;
   };
-  return (work) => db.connection().execute(async () => h.sqlite.transaction(() => work(prepare))());
+  runners.set(db, (work) => db.connection().execute(async () => sqlite.transaction(() => work(prepare))()));
+}
+
+/**
+ * The runner for the SQLite connection under `db`, when `db` is a SQLite store's own Kysely
+ * instance (not a transaction, not PostgreSQL); undefined otherwise, and the caller takes its
+ * Kysely path.
+ */
+export function directSqlite(db: Kysely<Database>): DirectSqlite | undefined {
+  return runners.get(db);
 }
