@@ -147,6 +147,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       url: config.databaseUrl,
       sqliteSynchronous: config.sqliteSynchronous,
       sqliteBusyTimeoutMs: config.databaseTimeouts.sqliteBusyMs,
+      sqliteCacheMb: config.sqliteCacheMb,
       pgStatementTimeoutMs: config.databaseTimeouts.statementMs,
       pgConnectTimeoutMs: config.databaseTimeouts.connectMs,
       ...(opts.pgSchema ? { pgSchema: opts.pgSchema } : {}),

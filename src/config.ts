@@ -13,6 +13,7 @@ import { parseIsoDuration } from './domain/iso-duration';
 import { type MessagingLimit, parseMessagingLimit } from './domain/pacing/messaging-limit';
 import { KEY_FORMAT_HINT, parseSecretKey } from './domain/secret-box';
 import { checkTargetUrl } from './domain/url-policy';
+import { DEFAULT_SQLITE_CACHE_MB } from './store/database';
 
 const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -25,6 +26,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).default('./data/recontact.db'),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   SQLITE_BUSY_TIMEOUT_MS: intFrom(5_000, 0, 60_000),
+  SQLITE_CACHE_MB: intFrom(DEFAULT_SQLITE_CACHE_MB, 1, 4_096),
   DATABASE_STATEMENT_TIMEOUT_MS: intFrom(30_000, 100, 3_600_000),
   DATABASE_CONNECT_TIMEOUT_MS: intFrom(5_000, 100, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -109,6 +111,8 @@ export interface Config {
   host: string;
   databaseUrl: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** SQLite's page cache, in MB (SQLITE_CACHE_MB). */
+  sqliteCacheMb: number;
   /** How long the store waits on a lock, a statement, a connection before giving up (then: 503). */
   databaseTimeouts: { sqliteBusyMs: number; statementMs: number; connectMs: number };
   logLevel: Env['LOG_LEVEL'];
@@ -298,6 +302,7 @@ export function loadConfig(
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    sqliteCacheMb: e.SQLITE_CACHE_MB,
     databaseTimeouts: {
       sqliteBusyMs: e.SQLITE_BUSY_TIMEOUT_MS,
       statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,

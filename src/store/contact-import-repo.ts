@@ -441,16 +441,25 @@ function cachedSql(key: string, build: () => string): string {
  * random places; with SQLite's default 2 MB cache a million-contact book no longer fits and
  * every insert reads pages back (an import of 1,000,000 rows fell from ≈ 15,000 to ≈ 5,000
  * rows/s as the book grew). The cache is the connection's, shared with everything else, so it
- * is raised while imports run and put back after. No effect on PostgreSQL.
+ * is raised while imports run and put back after. Returns the size it replaced, in SQLite's
+ * own terms (negative: KiB), for restoreCache; undefined on PostgreSQL, where it does nothing.
  */
-export async function setImportCache(db: Kysely<Database>, dialect: Dialect, kib: number | 'default') {
-  if (dialect !== 'sqlite') return;
-  const size = kib === 'default' ? DEFAULT_CACHE : -Math.floor(kib);
-  await db.executeQuery(CompiledQuery.raw(`pragma cache_size = ${size}`, []));
+export async function setImportCache(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  kib: number,
+): Promise<number | undefined> {
+  if (dialect !== 'sqlite') return undefined;
+  const { rows } = await db.executeQuery<{ cache_size: number }>(CompiledQuery.raw('pragma cache_size', []));
+  await db.executeQuery(CompiledQuery.raw(`pragma cache_size = ${-Math.floor(kib)}`, []));
+  return rows[0]?.cache_size;
 }
 
-/** SQLite's own default: 2,000 KiB. */
-const DEFAULT_CACHE = -2000;
+/** Puts back the cache size setImportCache replaced (the store's, SQLITE_CACHE_MB). */
+export async function restoreCache(db: Kysely<Database>, previous: number | undefined): Promise<void> {
+  if (previous === undefined || !Number.isSafeInteger(previous)) return;
+  await db.executeQuery(CompiledQuery.raw(`pragma cache_size = ${previous}`, []));
+}
 
 /**
  * PostgreSQL: fresh statistics for the tables an import grows. Autovacuum analyzes a table some

@@ -43,6 +43,8 @@ export interface StoreOptions {
   /** SQLite: how long a write waits for another connection's lock before SQLITE_BUSY. It blocks
    * the event loop meanwhile (better-sqlite3 is synchronous), so keep it short. */
   sqliteBusyTimeoutMs?: number;
+  /** SQLite: the connection's page cache, in MB (SQLITE_CACHE_MB; see DEFAULT_SQLITE_CACHE_MB). */
+  sqliteCacheMb?: number;
   /** PostgreSQL: longest a statement may run on the server (statement_timeout). */
   pgStatementTimeoutMs?: number;
   /** PostgreSQL: longest wait for a connection, new or from the pool. */
@@ -50,6 +52,14 @@ export interface StoreOptions {
 }
 
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/**
+ * SQLite's page cache, per connection. better-sqlite3 builds SQLite with 16 MB; under
+ * `npm run bench` that cache filled, and was most of what the API process grew by outside V8's
+ * heap. The hot paths read recent rows and the tops of their indexes, which stay cached in far
+ * less; a page that is not cached comes from the OS's file cache, not the disk. Contact imports
+ * raise it while they run (contact-import-repo.ts).
+ */
+export const DEFAULT_SQLITE_CACHE_MB = 4;
 /** How often the checkpoint thread copies the WAL back into the database file. */
 const SQLITE_CHECKPOINT_INTERVAL_MS = 200;
 export const DEFAULT_PG_STATEMENT_TIMEOUT_MS = 30_000;
@@ -72,6 +82,8 @@ function openSqlite(opts: StoreOptions): Store {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
   sqlite.pragma(`busy_timeout = ${Math.floor(opts.sqliteBusyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS)}`);
+  // Negative: a size in KiB rather than a number of pages.
+  sqlite.pragma(`cache_size = ${-Math.floor((opts.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB) * 1024)}`);
   // Checkpoints run on a thread of their own (sqlite-checkpointer.ts), not inside our commits.
   // Should that thread die, SQLite's own checkpoints come back: at 2,000 pages they stalled the
   // event loop least (webhook acknowledgement p99 at 5,000 events/s 8 ms, 24 ms at 10,000 pages).

@@ -4,6 +4,7 @@
  * over by another runner with exact totals.
  */
 import { hostname } from 'node:os';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../../../test/support/stores';
 import { appendConsentEvents, consentHistory } from '../../../store/consent-repo';
@@ -238,6 +239,19 @@ describe.each(DIALECTS)('CSV import (%s)', (dialect) => {
     expect((await contact('5491141000001')).marketing_consent).toBe('opted_out');
     expect(JSON.parse((await contact('5491141000002')).tags)).toHaveLength(49);
   });
+
+  it.skipIf(dialect !== 'sqlite')(
+    "puts SQLite's page cache back to the store's own size once the last import ends",
+    async () => {
+      const cacheSize = async () =>
+        (await sql<{ cache_size: number }>`pragma cache_size`.execute(store.db)).rows[0]?.cache_size;
+      // The store's size, as SQLITE_CACHE_MB would have set it: not SQLite's nor the driver's default.
+      await sql`pragma cache_size = -1234`.execute(store.db);
+      const r = await importCsv(ctx, runner, 'phone\n+54 9 11 4000-0901\n');
+      expect(r.end).toBe('done');
+      expect(await cacheSize()).toBe(-1234);
+    },
+  );
 
   it('refuses files that are not a usable CSV, and imports a header alone as nothing', async () => {
     const failed = async (csv: string | Uint8Array) => {

@@ -17,6 +17,7 @@ import {
   applyImportBatch,
   ImportBatchConflict,
   refreshImportStats,
+  restoreCache,
   setImportCache,
 } from '../../../store/contact-import-repo';
 import {
@@ -78,6 +79,8 @@ const STATS_EVERY = 20_000;
 export class ImportRunner {
   readonly holder: string;
   private readonly active = new Map<string, { stop: AbortController; done: Promise<JobEnd> }>();
+  /** The SQLite cache size the first running import replaced, put back when the last one ends. */
+  private cacheBefore: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -98,11 +101,11 @@ export class ImportRunner {
     const dialect = this.ctx.store.dialect;
     const first = this.active.size === 0;
     const done = (async () => {
-      if (first) await setImportCache(db, dialect, this.tuning.cacheKib);
+      if (first) this.cacheBefore = await setImportCache(db, dialect, this.tuning.cacheKib);
       return this.runJob(id, stop.signal);
     })().finally(async () => {
       this.active.delete(id);
-      if (this.active.size === 0) await setImportCache(db, dialect, 'default').catch(() => undefined);
+      if (this.active.size === 0) await restoreCache(db, this.cacheBefore).catch(() => undefined);
     });
     this.active.set(id, { stop, done });
     return done;

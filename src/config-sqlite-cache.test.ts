@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
+import { RecontactError } from './domain/errors';
+
+describe('SQLITE_CACHE_MB', () => {
+  it('is 4 unless set, and reads whole megabytes', () => {
+    expect(loadConfig({}).sqliteCacheMb).toBe(4);
+    expect(loadConfig({ SQLITE_CACHE_MB: '64' }).sqliteCacheMb).toBe(64);
+  });
+
+  it('stops the start naming the setting for a size it cannot use', () => {
+    for (const value of ['0', '-4', '2.5', 'lots', '5000']) {
+      let err: unknown;
+      try {
+        loadConfig({ SQLITE_CACHE_MB: value });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, value).toBeInstanceOf(RecontactError);
+      const e = err as RecontactError;
+      expect(e.code).toBe('CONFIG_INVALID');
+      expect(e.details.map((d) => d.path)).toEqual(['SQLITE_CACHE_MB']);
+    }
+  });
+});
