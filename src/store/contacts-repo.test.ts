@@ -129,6 +129,10 @@ describe.each(DIALECTS)('contacts repository on %s', (dialect) => {
       last_inbound_at: null,
       created_at: T0 + 1,
     });
+    // A created row is handed back as stored, column for column, though it is not read back.
+    expect(rows.get(contactKey('acc_1', '5491100000005'))).toStrictEqual(
+      await findContactById(store.db, 'ctc_5491100000005'),
+    );
     const count = await store.db
       .selectFrom('contacts')
       .select((eb) => eb.fn.countAll().as('n'))

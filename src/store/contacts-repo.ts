@@ -145,6 +145,7 @@ export async function ensureContacts(
       compareKeys(contactKey(a.accountId, a.waId), contactKey(b.accountId, b.waId)),
     );
     for (const part of chunks(ordered, 300)) {
+      const rows = new Map(part.map((c) => [c.id, newContactRow(c, now)]));
       const inserted = await db
         .insertInto('contacts')
         .values(
@@ -163,9 +164,14 @@ export async function ensureContacts(
         // No conflict target: the row may lose to another one on (account_id, wa_id) or on
         // (account_id, bsuid) — a concurrent transaction that created the same person.
         .onConflict((oc) => oc.doNothing())
-        .returningAll()
+        // Only which rows went in: the rest of each row is known here (newContactRow), and
+        // reading every column back cost SQLite more than the insert.
+        .returning('id')
         .execute();
-      for (const r of inserted) for (const k of keysOf(r)) found.set(k, r);
+      for (const { id } of inserted) {
+        const r = rows.get(id)!;
+        for (const k of keysOf(r)) found.set(k, r);
+      }
     }
   };
   const missingOf = (list: NewContact[]) => list.filter((c) => !found.has(contactKey(c.accountId, c.waId)));
@@ -195,6 +201,34 @@ export async function ensureContacts(
     if (!found.has(key)) throw new Error(`contact ${key.replace('\u0000', '/')} vanished after insert`);
   }
   return found;
+}
+
+/** A contact's whole row as its insert leaves it: what was given, every other column as it starts. */
+function newContactRow(c: NewContact, now: number): ContactRow {
+  return {
+    id: c.id,
+    account_id: c.accountId,
+    wa_id: c.waId,
+    phone_e164: c.phoneE164,
+    name: c.name ?? null,
+    last_inbound_at: null,
+    last_user_message_at: null,
+    opted_out: 0,
+    attributes: '{}',
+    created_at: now,
+    updated_at: now,
+    bsuid: c.bsuid ?? null,
+    language: null,
+    time_zone: null,
+    time_zone_inferred: 0,
+    tags: '[]',
+    marketing_consent: 'unknown',
+    all_consent: 'unknown',
+    consent_updated_at: null,
+    last_marketing_at: null,
+    name_locked: 0,
+    erased_at: null,
+  };
 }
 
 /** Returns the contact for (account, wa_id), creating it when first seen. */

@@ -53,8 +53,18 @@ describe.each(DIALECTS)('messages repository on %s', (dialect) => {
         idempotencyKey: 'k1',
       }),
       queued('msg_a'),
+      // Every column a request can set, so each is compared with what the database stored.
+      queued('msg_c', {
+        content: { kind: 'template' },
+        template: { name: 'promo', language: 'en', category: 'MARKETING' },
+        requestHash: 'h',
+        replyToProviderId: 'wamid.in',
+        dueAt: T0 + 60_000,
+        campaignId: 'cmp_1',
+        routing: { on_reply: [] },
+      }),
     ]);
-    expect(rows.map((r) => r.id)).toEqual(['msg_b', 'msg_a']);
+    expect(rows.map((r) => r.id)).toEqual(['msg_b', 'msg_a', 'msg_c']);
     expect(rows[0]).toMatchObject({
       kind: 'template',
       status: 'queued',
@@ -69,7 +79,13 @@ describe.each(DIALECTS)('messages repository on %s', (dialect) => {
     });
     expect(JSON.parse(rows[0]!.metadata!)).toEqual({ appointment_id: 'appt-123', n: 1 });
     expect(JSON.parse(rows[0]!.content)).toEqual({ kind: 'template' });
-    expect(await findMessagesByIds(store.db, ['msg_a', 'msg_b'])).toEqual([rows[1], rows[0]]);
+    expect(rows[2]).toMatchObject({ next_attempt_at: T0 + 60_000, created_at: T0, campaign_id: 'cmp_1' });
+    // The rows handed back are the stored rows, column for column (none read back: see insertMessages).
+    expect(await findMessagesByIds(store.db, ['msg_a', 'msg_b', 'msg_c'])).toStrictEqual([
+      rows[1],
+      rows[0],
+      rows[2],
+    ]);
   });
 
   it('writes the delivery state of many rows at once, exactly as given', async () => {
