@@ -51,7 +51,8 @@ function groupOf(url: string, fn: string): string {
   if (url.includes('fastify') || url.includes('find-my-way') || url.includes('avvio')) return 'Fastify';
   if (url.includes('zod')) return 'zod (request validation)';
   if (url.includes('pino') || url.includes('sonic-boom')) return 'logging';
-  if (url.includes('/src/')) return 'Recontact';
+  // Our code: the sources under tsx, or the bundle that `npm start` and the benches run.
+  if (url.includes('/src/') || url.includes('/dist/recontact.mjs')) return 'Recontact';
   if (fn === '(garbage collector)') return 'garbage collection';
   if (fn === '(program)' || fn === '(idle)') return fn;
   if (url === '' || url.startsWith('node:')) {
