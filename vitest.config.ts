@@ -11,18 +11,47 @@ if (!browserSuite) {
   );
 }
 
+// Test files that run beside no other: the browser suite, whose page actions wait on a real
+// Chromium and a real server sharing the machine's two cores.
+const ALONE = 'test/browser/**';
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', ...(browserSuite ? [] : ['test/browser/**'])],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Storage suites create their own PostgreSQL schema per file, so files can run in parallel.
     pool: 'forks',
-    // One file at a time on a 2-core machine (vitest's default, CPUs − 1). Two at a time took
-    // 827 s instead of 1,132 s, but beside two CPU hogs a browser test then timed out on a click.
     setupFiles: ['./test/support/prototype-guard.ts'],
     globalSetup: ['./test/support/build-web.ts', './test/support/build-server.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', ALONE],
+          // Two files at a time on 2 cores: the suite waits on processes, sockets and
+          // PostgreSQL as much as it computes.
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      ...(browserSuite
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'browser',
+                include: [`${ALONE}/*.test.ts`],
+                // After the rest, one file at a time: beside another test file and two CPU hogs,
+                // a page action timed out (two files at a time, 2026-12-02).
+                maxWorkers: 1,
+                sequence: { groupOrder: 1 },
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });
