@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { configErrorOf } from '../test/support/config-errors';
 import { loadConfig } from './config';
-import { RecontactError } from './domain/errors';
 
 describe('WEBHOOK_INBOX_RETENTION', () => {
   it('is seven days unless set, reads an ISO 8601 duration, and "forever" keeps every body', () => {
@@ -16,14 +16,7 @@ describe('WEBHOOK_INBOX_RETENTION', () => {
       ['PT30M', /at least one hour \(PT1H\)/],
       ['never', /ISO 8601 duration/],
     ] as const) {
-      let err: unknown;
-      try {
-        loadConfig({ WEBHOOK_INBOX_RETENTION: value });
-      } catch (e) {
-        err = e;
-      }
-      expect(err, value).toBeInstanceOf(RecontactError);
-      const e = err as RecontactError;
+      const e = configErrorOf({ WEBHOOK_INBOX_RETENTION: value }, value);
       expect(e.code).toBe('CONFIG_INVALID');
       expect(e.details).toEqual([
         { path: 'WEBHOOK_INBOX_RETENTION', message: expect.stringMatching(message) },

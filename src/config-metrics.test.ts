@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { configErrorOf } from '../test/support/config-errors';
 import { loadConfig } from './config';
-import { RecontactError } from './domain/errors';
 
 describe('METRICS_TOKEN, METRICS_PORT, METRICS_HOST', () => {
   it('serve /metrics to API keys only, and no worker listener, unless set', () => {
@@ -19,14 +19,7 @@ describe('METRICS_TOKEN, METRICS_PORT, METRICS_HOST', () => {
       [{ METRICS_PORT: '70000' }, 'METRICS_PORT', /port number from 0 \(any free port\) to 65535/],
       [{ METRICS_PORT: '-1' }, 'METRICS_PORT', /port number/],
     ] as const) {
-      let err: unknown;
-      try {
-        loadConfig(env);
-      } catch (e) {
-        err = e;
-      }
-      expect(err, path).toBeInstanceOf(RecontactError);
-      const e = err as RecontactError;
+      const e = configErrorOf(env, path);
       expect(e.code).toBe('CONFIG_INVALID');
       expect(e.details).toEqual([{ path, message: expect.stringMatching(message) }]);
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configErrorOf } from '../test/support/config-errors';
 import { loadConfig } from './config';
 import { RecontactError } from './domain/errors';
 
@@ -13,14 +14,7 @@ describe('CAMPAIGN_QUIET_HOURS', () => {
   });
 
   it('stops the start with the setting and the problem named', () => {
-    let err: unknown;
-    try {
-      loadConfig({ CAMPAIGN_QUIET_HOURS: '21h to 9h' });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(RecontactError);
-    const e = err as RecontactError;
+    const e = configErrorOf({ CAMPAIGN_QUIET_HOURS: '21h to 9h' });
     expect(e.code).toBe('CONFIG_INVALID');
     expect(e.message).toBe('Invalid CAMPAIGN_QUIET_HOURS');
     expect(e.details).toEqual([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { configErrorOf } from '../test/support/config-errors';
 import { loadConfig } from './config';
-import { RecontactError } from './domain/errors';
 
 describe('SQLITE_CACHE_MB', () => {
   it('is 4 unless set, and reads whole megabytes', () => {
@@ -10,14 +10,7 @@ describe('SQLITE_CACHE_MB', () => {
 
   it('stops the start naming the setting for a size it cannot use', () => {
     for (const value of ['0', '-4', '2.5', 'lots', '5000']) {
-      let err: unknown;
-      try {
-        loadConfig({ SQLITE_CACHE_MB: value });
-      } catch (e) {
-        err = e;
-      }
-      expect(err, value).toBeInstanceOf(RecontactError);
-      const e = err as RecontactError;
+      const e = configErrorOf({ SQLITE_CACHE_MB: value }, value);
       expect(e.code).toBe('CONFIG_INVALID');
       expect(e.details.map((d) => d.path)).toEqual(['SQLITE_CACHE_MB']);
     }

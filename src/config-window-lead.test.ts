@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { configErrorOf } from '../test/support/config-errors';
 import { loadConfig } from './config';
-import { RecontactError } from './domain/errors';
 
 describe('WINDOW_EXPIRING_LEAD', () => {
   it('is one hour unless set, and reads an ISO 8601 duration', () => {
@@ -15,14 +15,7 @@ describe('WINDOW_EXPIRING_LEAD', () => {
       ['PT30S', /from one minute \(PT1M\) to 23 hours/],
       ['P1D', /from one minute \(PT1M\) to 23 hours/],
     ] as const) {
-      let err: unknown;
-      try {
-        loadConfig({ WINDOW_EXPIRING_LEAD: value });
-      } catch (e) {
-        err = e;
-      }
-      expect(err, value).toBeInstanceOf(RecontactError);
-      const e = err as RecontactError;
+      const e = configErrorOf({ WINDOW_EXPIRING_LEAD: value }, value);
       expect(e.code).toBe('CONFIG_INVALID');
       expect(e.details).toEqual([{ path: 'WINDOW_EXPIRING_LEAD', message: expect.stringMatching(message) }]);
     }

@@ -148,19 +148,8 @@ export async function ensureContacts(
       const rows = new Map(part.map((c) => [c.id, newContactRow(c, now)]));
       const inserted = await db
         .insertInto('contacts')
-        .values(
-          part.map((c) => ({
-            id: c.id,
-            account_id: c.accountId,
-            wa_id: c.waId,
-            phone_e164: c.phoneE164,
-            name: c.name ?? null,
-            last_inbound_at: null,
-            created_at: now,
-            updated_at: now,
-            bsuid: c.bsuid ?? null,
-          })),
-        )
+        // The whole row: what is stored is exactly what is handed back.
+        .values([...rows.values()])
         // No conflict target: the row may lose to another one on (account_id, wa_id) or on
         // (account_id, bsuid) — a concurrent transaction that created the same person.
         .onConflict((oc) => oc.doNothing())
