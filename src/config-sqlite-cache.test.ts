@@ -12,7 +12,9 @@ describe('SQLITE_CACHE_MB', () => {
     for (const value of ['0', '-4', '2.5', 'lots', '5000']) {
       const e = configErrorOf({ SQLITE_CACHE_MB: value }, value);
       expect(e.code).toBe('CONFIG_INVALID');
-      expect(e.details.map((d) => d.path)).toEqual(['SQLITE_CACHE_MB']);
+      expect(e.details).toEqual([
+        { path: 'SQLITE_CACHE_MB', message: 'must be a whole number from 1 to 4096' },
+      ]);
     }
   });
 });

@@ -15,8 +15,11 @@ import { KEY_FORMAT_HINT, parseSecretKey } from './domain/secret-box';
 import { checkTargetUrl } from './domain/url-policy';
 import { DEFAULT_SQLITE_CACHE_MB } from './store/database';
 
-const intFrom = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+/** A whole number within bounds; every way to miss them gets the same plain rule, not zod's wording. */
+const intFrom = (def: number, min: number, max: number) => {
+  const rule = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: rule }).int(rule).min(min, rule).max(max, rule).default(def);
+};
 
 const METRICS_PORT_RULE = 'must be a port number from 0 (any free port) to 65535';
 
