@@ -50,6 +50,11 @@ export interface OutboundMessage {
    */
   to: string;
   content: OutboundContent;
+  /**
+   * `content` as stored (its JSON text), when the caller has it: an adapter may post from it
+   * without reading `content`, which the caller may then parse only on demand.
+   */
+  contentJson?: string;
   /** Quote an earlier provider message id (reply context). */
   replyToProviderId?: string;
 }

@@ -6,7 +6,7 @@
  * ProviderErrorInfo. Nothing here throws to its callers.
  */
 import { STATUS_CODES } from 'node:http';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import type { ProviderErrorInfo } from '../channel';
 
 export interface GraphHttpOptions {
@@ -48,6 +48,9 @@ export class GraphHttp {
   private readonly poolOptions: Pool.Options;
   private readonly perAccount = new Map<string, GraphHttp>();
   private closed = false;
+  private headersFor: string | undefined;
+  private bare: string[] = [];
+  private withJson: string[] = [];
 
   constructor(private readonly opts: GraphHttpOptions = {}) {
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -125,25 +128,31 @@ export class GraphHttp {
     } catch (e) {
       return { ok: false, error: localError('Invalid account baseUrl', `${baseUrl}: ${errorMessage(e)}`) };
     }
-    let status: number | null = null;
-    try {
-      const res = await target.pool.request({
-        method,
-        path: absolutePath ? path : target.basePath + path,
-        headers:
-          body === undefined
-            ? { authorization: `Bearer ${token}` }
-            : { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body,
-        signal,
-      });
-      status = res.statusCode;
-      // Always read the body to its end: an unread body keeps the socket out of the pool.
-      const text = await res.body.text();
-      return { ok: true, status, headers: res.headers, text };
-    } catch (e) {
-      return { ok: false, error: transportError(e, status, signal) };
+    return new Promise((resolve) => {
+      const handler = new AnswerReader(signal, resolve);
+      target.pool.dispatch(
+        {
+          method,
+          path: absolutePath ? path : target.basePath + path,
+          headers: this.headers(token, body !== undefined),
+          body,
+        },
+        handler,
+      );
+    });
+  }
+
+  /**
+   * The request headers for a token (name, value, name, value: undici reads them as they are),
+   * made once: an account's transport sends with one token until it changes.
+   */
+  private headers(token: string, json: boolean): string[] {
+    if (token !== this.headersFor) {
+      this.headersFor = token;
+      this.bare = ['authorization', `Bearer ${token}`];
+      this.withJson = ['authorization', `Bearer ${token}`, 'content-type', 'application/json'];
     }
+    return json ? this.withJson : this.bare;
   }
 
   async close(): Promise<void> {
@@ -155,6 +164,90 @@ export class GraphHttp {
     this.perAccount.clear();
     await Promise.all([...pools.map((p) => p.close()), ...children.map((h) => h.close())]);
   }
+}
+
+/** Graph answers are a few hundred bytes; a body larger than this is not read to its end. */
+export const MAX_ANSWER_BYTES = 1 << 20;
+const ANSWER_TOO_LARGE = 'RECONTACT_ANSWER_TOO_LARGE';
+
+/**
+ * Collects one answer through undici's handler interface: the body's chunks are kept as they
+ * arrive and joined once, with no stream, callback resource or promise per chunk between the
+ * socket and us (`Pool.request`'s way costs about as much again as the rest of a send here).
+ * Settles exactly once, always with an outcome, never by throwing.
+ */
+class AnswerReader implements Dispatcher.DispatchHandler {
+  private status: number | null = null;
+  private headers: GraphResponse['headers'] = {};
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private controller: Dispatcher.DispatchController | null = null;
+  private readonly onAbort: (() => void) | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly signal: AbortSignal | undefined,
+    private readonly settle: (outcome: GraphOutcome) => void,
+  ) {
+    if (signal && !signal.aborted) {
+      this.onAbort = () => this.controller?.abort(abortReason(signal));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.signal?.aborted) controller.abort(abortReason(this.signal));
+  }
+
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: GraphResponse['headers'],
+  ): void {
+    // A 1xx answer comes before the final one: the final one replaces it.
+    this.status = statusCode;
+    this.headers = headers;
+    this.chunks = [];
+    this.size = 0;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > MAX_ANSWER_BYTES) {
+      controller.abort(
+        Object.assign(new Error(`the answer's body is larger than ${MAX_ANSWER_BYTES} bytes`), {
+          code: ANSWER_TOO_LARGE,
+        }),
+      );
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const c = this.chunks;
+    const text =
+      c.length === 0 ? '' : c.length === 1 ? c[0]!.toString('utf8') : Buffer.concat(c).toString('utf8');
+    this.done({ ok: true, status: this.status ?? 0, headers: this.headers, text });
+  }
+
+  /** Also called, with no controller, when the pool refuses the request before it starts. */
+  onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.done({ ok: false, error: transportError(err, this.status, this.signal) });
+  }
+
+  private done(outcome: GraphOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.chunks = [];
+    this.settle(outcome);
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'aborted'));
 }
 
 /** An error raised before anything was sent (bad input, closed client). */
@@ -206,6 +299,8 @@ export function transportError(
     title = 'Host not found';
   } else if (code === 'UND_ERR_CLOSED') {
     title = 'Channel closed';
+  } else if (code === ANSWER_TOO_LARGE) {
+    title = 'Answer too large';
   } else if (code === 'UND_ERR_DESTROYED') {
     title = 'Channel destroyed during the request';
   } else {

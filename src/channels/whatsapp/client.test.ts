@@ -3,13 +3,14 @@
  * undici is not mocked.
  */
 import { createHmac } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelAccount, OutboundMessage } from '../channel';
-import { parseRetryAfter } from '../graph/http';
+import { MAX_ANSWER_BYTES, parseRetryAfter } from '../graph/http';
 import { createWhatsAppChannel, type WhatsAppChannel } from './client';
 
 const TOKEN = 'EAAG-test-token';
@@ -119,6 +120,11 @@ async function startServer(): Promise<void> {
       case 'slow':
         await sleep(3_000);
         return { messages: [{ id: 'wamid.SLOW' }] };
+      case 'huge':
+        // A 200 whose body never ends in anything Graph would send: 2 MiB of padding.
+        return reply
+          .type('application/json')
+          .send(`{"messages":[{"id":"wamid.HUGE"}],"pad":"${'x'.repeat(2 * MAX_ANSWER_BYTES)}"}`);
       case 'hangup':
         reply.hijack();
         reply.raw.socket?.destroy();
@@ -447,6 +453,25 @@ describe('send: transport failures never throw', () => {
       ok: false,
       error: { code: null, title: 'Request timed out (caller signal)' },
     });
+  });
+
+  it('every send takes its abort listener off the signal again, however it ends', async () => {
+    const ac = new AbortController();
+    const phones = ['ok', 'e400', 'hangup', 'huge', 'ok'];
+    const results = await Promise.all(phones.map((p) => channel.send(account(p), msg, ac.signal)));
+    expect(results.map((r) => r.ok)).toStrictEqual([true, false, false, false, true]);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('an answer larger than 1 MiB is not read to its end: its outcome is unknown', async () => {
+    const r = await channel.send(account('huge'), msg);
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: null, httpStatus: 200, title: 'Answer too large', ambiguous: true },
+    });
+    expect(r.ok === false && r.error.details).toMatch(/larger than 1048576 bytes/);
+    // The pool is still usable afterwards.
+    expect(await channel.send(account('ok'), msg)).toMatchObject({ ok: true });
   });
 
   it('bad input and bad baseUrl become errors too', async () => {

@@ -66,6 +66,18 @@ export function parseSendResponse(res: GraphResponse): SendResult {
   return result;
 }
 
+/** The send path of each account, built once per account object (it is the same every send). */
+const paths = new WeakMap<ChannelAccount, string>();
+
+function messagesPath(account: ChannelAccount): string {
+  let path = paths.get(account);
+  if (path === undefined) {
+    path = `/${encodeURIComponent(account.graphVersion)}/${encodeURIComponent(account.externalId)}/messages`;
+    paths.set(account, path);
+  }
+  return path;
+}
+
 export function createWhatsAppChannel(opts: WhatsAppChannelOptions = {}): WhatsAppChannel {
   const http = new GraphHttp(opts);
   const templates = createTemplateApi(http);
@@ -84,10 +96,9 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions = {}): WhatsA
         error: localError('Invalid outbound message', e instanceof Error ? e.message : String(e)),
       };
     }
-    const path = `/${encodeURIComponent(account.graphVersion)}/${encodeURIComponent(account.externalId)}/messages`;
     const res = await http
       .forAccount(account.id)
-      .request(account.baseUrl, 'POST', path, account.accessToken, body, signal);
+      .request(account.baseUrl, 'POST', messagesPath(account), account.accessToken, body, signal);
     return res.ok ? parseSendResponse(res) : res;
   }
 

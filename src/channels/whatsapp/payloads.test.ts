@@ -129,6 +129,27 @@ describe('serializeSendBody', () => {
     expect(JSON.parse(serializeSendBody(m))).toStrictEqual(buildSendBody(m));
   });
 
+  it.each([
+    ['template', template],
+    ['text + context', text],
+    ['interactive', interactive],
+    ['template to a BSUID', { ...template, to: 'AR.13491208655302741918' }],
+  ])('%s: posted from the stored content text, the same bytes as from the parsed content', (_n, m) => {
+    const fromStored = { ...m, contentJson: JSON.stringify(m.content) };
+    expect(serializeSendBody(fromStored)).toBe(serializeSendBody(m));
+    // The stored text is what is posted: a content object that disagrees is not read.
+    const stale = { ...fromStored, content: { kind: 'text', text: { body: 'not this' } } } as OutboundMessage;
+    expect(serializeSendBody(stale)).toBe(serializeSendBody(m));
+  });
+
+  it('parses the content when the stored text is not exactly {"kind":K,"K":V}', () => {
+    const stored = { kind: 'text', text: { body: 'hola' }, messaging: { type: 'RESPONSE' } };
+    const m = { ...text, content: stored as OutboundMessage['content'], contentJson: JSON.stringify(stored) };
+    expect(JSON.parse(serializeSendBody(m)).text).toStrictEqual({ body: 'hola' });
+    const audio = { ...text, contentJson: '{"kind":"audio","audio":{"id":"1"}}' };
+    expect(JSON.parse(serializeSendBody(audio)).type).toBe('text');
+  });
+
   it('escapes quotes and control characters in ids', () => {
     const m = { ...text, messageId: 'a"b\\c\n', to: '54"9', replyToProviderId: 'w"x' };
     expect(JSON.parse(serializeSendBody(m))).toMatchObject({

@@ -15,6 +15,7 @@ import { isBsuid } from '../../domain/bsuid';
 import { RecontactError } from '../../domain/errors';
 import type { CloudTemplate } from '../../domain/templates/model';
 import type { OutboundMessage } from '../channel';
+import { kindPayload } from '../stored-content';
 
 /** Meta's limit on biz_opaque_callback_data. */
 export const MAX_CALLBACK_DATA_CHARS = 512;
@@ -81,30 +82,43 @@ export function buildSendBody(m: OutboundMessage): CloudSendBody {
   return body;
 }
 
-/** Same JSON as JSON.stringify(buildSendBody(m)), same key order, written in one pass. */
+const KINDS: ReadonlySet<string> = new Set(['template', 'text', 'interactive']);
+
+/**
+ * Same JSON as JSON.stringify(buildSendBody(m)), same key order, written in one pass; from the
+ * stored content's own text when the message carries it (stored-content.ts).
+ */
 export function serializeSendBody(m: OutboundMessage): string {
   checkCallbackData(m.messageId);
-  const c = m.content;
+  const stored = m.contentJson === undefined ? undefined : kindPayload(m.contentJson);
+  let kind: string;
   let payload: string;
-  switch (c.kind) {
-    case 'template':
-      payload = `"template":${JSON.stringify(c.template)}`;
-      break;
-    case 'text':
-      payload = `"text":${JSON.stringify(c.text)}`;
-      break;
-    case 'interactive':
-      payload = `"interactive":${JSON.stringify(c.interactive)}`;
-      break;
-    default:
-      unknownKind((c as { kind: unknown }).kind);
+  if (stored !== undefined && KINDS.has(stored.kind)) {
+    kind = stored.kind;
+    payload = `"${kind}":${stored.value}`;
+  } else {
+    const c = m.content;
+    kind = c.kind;
+    switch (c.kind) {
+      case 'template':
+        payload = `"template":${JSON.stringify(c.template)}`;
+        break;
+      case 'text':
+        payload = `"text":${JSON.stringify(c.text)}`;
+        break;
+      case 'interactive':
+        payload = `"interactive":${JSON.stringify(c.interactive)}`;
+        break;
+      default:
+        unknownKind((c as { kind: unknown }).kind);
+    }
   }
   const context =
     m.replyToProviderId === undefined
       ? ''
       : `"context":{"message_id":${JSON.stringify(m.replyToProviderId)}},`;
   return (
-    `{"messaging_product":"whatsapp","recipient_type":"individual","${isBsuid(m.to) ? 'recipient' : 'to'}":${JSON.stringify(m.to)},"type":"${c.kind}",` +
+    `{"messaging_product":"whatsapp","recipient_type":"individual","${isBsuid(m.to) ? 'recipient' : 'to'}":${JSON.stringify(m.to)},"type":"${kind}",` +
     `"biz_opaque_callback_data":${JSON.stringify(m.messageId)},${context}${payload}}`
   );
 }

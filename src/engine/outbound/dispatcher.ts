@@ -31,7 +31,7 @@
  * event says so.
  */
 import { setMaxListeners } from 'node:events';
-import type { Channel, OutboundContent, SendResult } from '../../channels/channel';
+import type { Channel, OutboundContent, OutboundMessage, SendResult } from '../../channels/channel';
 import {
   type AccountSlowdown,
   type BackoffContext,
@@ -109,8 +109,9 @@ interface AccountLane {
   bucket: TokenBucket;
   /** Due rows read for this account, waiting for a token. */
   buffer: ClaimedMessage[];
-  /** Granted a token (at `grantedAt`), waiting for their `sending` mark to commit. */
-  toPost: Granted[];
+  /** Granted a token (at the time beside it in `toPostAt`), waiting for their `sending` mark to commit. */
+  toPost: ClaimedMessage[];
+  toPostAt: number[];
   marking: boolean;
   markQueued: boolean;
   /** Being marked `sending` right now (still `queued` in the database until that commits). */
@@ -138,8 +139,6 @@ interface AccountLane {
 
 /** A grant counts for at least this long, and for a second after its answer (see TokenBucket). */
 export const PACING_WINDOW_MS = 1_100;
-
-type Granted = ClaimedMessage & { grantedAt: number };
 
 type Outcome =
   | { kind: 'accepted'; r: AcceptedResult }
@@ -231,6 +230,7 @@ export class Dispatcher {
     for (const l of this.lanes.values()) {
       l.buffer.splice(0);
       l.toPost.splice(0);
+      l.toPostAt.splice(0);
     }
     try {
       // Hand the accounts over at once instead of making the next worker wait for expiry.
@@ -268,6 +268,7 @@ export class Dispatcher {
         }),
         buffer: [],
         toPost: [],
+        toPostAt: [],
         marking: false,
         markQueued: false,
         beingMarked: [],
@@ -494,7 +495,9 @@ export class Dispatcher {
         }
         break;
       }
-      lane.toPost.push({ ...lane.buffer.shift()!, grantedAt: now });
+      // No copy per message: the row read from the store is this lane's own until it is posted.
+      lane.toPost.push(lane.buffer.shift()!);
+      lane.toPostAt.push(now);
     }
     if (lane.toPost.length && !lane.marking && !lane.markQueued) {
       // One macrotask later: the answers that arrive together free their slots together, and
@@ -531,6 +534,7 @@ export class Dispatcher {
     try {
       while (lane.toPost.length && !this.stopping) {
         const batch = lane.toPost.splice(0);
+        const grantedAt = lane.toPostAt.splice(0);
         lane.beingMarked = batch;
         lane.inflight += batch.length;
         let posted: Set<string>;
@@ -552,20 +556,23 @@ export class Dispatcher {
           lane.unpostedMarks.push({ ids: batch.map((m) => m.id), postedAt });
           lane.inflight -= batch.length;
           lane.beingMarked = [];
-          for (const m of batch) lane.bucket.settle(m.grantedAt, this.ctx.clock());
+          for (const at of grantedAt) lane.bucket.settle(at, this.ctx.clock());
           continue;
         }
         lane.beingMarked = [];
-        for (const msg of batch) {
+        for (let i = 0; i < batch.length; i++) {
+          const msg = batch[i]!;
           if (!posted.has(msg.id)) {
             // No longer queued: cancelled, erased or paused meanwhile, or posted by another worker.
-            lane.bucket.settle(msg.grantedAt, this.ctx.clock());
+            lane.bucket.settle(grantedAt[i]!, this.ctx.clock());
             lane.inflight--;
             continue;
           }
           // Once per id, should a row have been read twice.
           posted.delete(msg.id);
-          void this.sendOne(lane, { ...msg, attempts: msg.attempts + 1 });
+          // The mark counted this attempt in the row; the retry policy reads it here.
+          msg.attempts += 1;
+          void this.sendOne(lane, msg, grantedAt[i]!);
         }
       }
     } finally {
@@ -573,24 +580,15 @@ export class Dispatcher {
     }
   }
 
-  private async sendOne(lane: AccountLane, msg: Granted): Promise<void> {
+  private async sendOne(lane: AccountLane, msg: ClaimedMessage, grantedAt: number): Promise<void> {
     let result: SendResult;
     try {
-      result = await this.channel.send(
-        lane.account,
-        {
-          messageId: msg.id,
-          to: msg.to_wa,
-          content: JSON.parse(msg.content) as OutboundContent,
-          ...(msg.reply_to_provider_id ? { replyToProviderId: msg.reply_to_provider_id } : {}),
-        },
-        this.inflightAbort.signal,
-      );
+      result = await this.channel.send(lane.account, outboundOf(msg), this.inflightAbort.signal);
     } catch (err) {
       result = { ok: false, error: { code: null, httpStatus: null, title: String(err), ambiguous: true } };
     }
     // It reached Meta by now at the latest: from here on it counts one more second.
-    lane.bucket.settle(msg.grantedAt, this.ctx.clock());
+    lane.bucket.settle(grantedAt, this.ctx.clock());
     this.outcomes.push(this.outcomeOf(lane, msg, result));
     lane.inflight--;
     this.scheduleFlush();
@@ -920,6 +918,26 @@ export class Dispatcher {
       );
     }
   }
+}
+
+/**
+ * What the channel posts for a claimed row. The content is parsed only if the adapter reads it:
+ * WhatsApp's posts the stored JSON as it is (channels/stored-content.ts).
+ */
+function outboundOf(msg: ClaimedMessage): OutboundMessage {
+  const stored = msg.content;
+  let parsed: OutboundContent | undefined;
+  const out: OutboundMessage = {
+    messageId: msg.id,
+    to: msg.to_wa,
+    contentJson: stored,
+    get content(): OutboundContent {
+      parsed ??= JSON.parse(stored) as OutboundContent;
+      return parsed;
+    },
+  };
+  if (msg.reply_to_provider_id) out.replyToProviderId = msg.reply_to_provider_id;
+  return out;
 }
 
 /** Throttling codes: the message goes again after the wait, whatever its error class says. */
