@@ -47,12 +47,14 @@ const MIGRATIONS: Record<string, Migration> = {
 
 /**
  * Kysely finds its own migration tables by reading the columns of every table in every schema of
- * the database, calling `has_schema_privilege` and `pg_get_serial_sequence` on each. A schema
- * that someone else drops meanwhile (another application sharing the database; test files
- * dropping theirs in parallel) makes that read fail with 3F000 for a schema that is not ours.
- * Nothing was migrated yet when it fails (Kysely reports no results), so it is read again.
+ * the database, calling `has_schema_privilege` and `pg_get_serial_sequence` on each. Someone else
+ * changing their own tables meanwhile (another application sharing the database; test files
+ * migrating and dropping theirs in parallel) makes that read fail for a table that is not ours:
+ * 3F000 for a schema dropped, 42P01 for a table, 42703 for a column renamed or dropped (both
+ * functions look names up in the catalogue as it is now, not as the scan saw it). Nothing was
+ * migrated yet when it fails (Kysely reports no results), so it is read again.
  */
-const MIGRATION_ATTEMPTS = 3;
+const MIGRATION_ATTEMPTS = 5;
 
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
@@ -65,7 +67,10 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   for (let attempt = 1; ; attempt++) {
     const result: MigrationResultSet = await migrator.migrateToLatest();
     const nothingRan = result.results === undefined;
-    if (nothingRan && isVanishedSchema(result.error) && attempt < MIGRATION_ATTEMPTS) continue;
+    if (nothingRan && isCatalogueRace(result.error) && attempt < MIGRATION_ATTEMPTS) {
+      await new Promise((r) => setTimeout(r, 20 * attempt));
+      continue;
+    }
     if (result.error) {
       const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new Error(`migration ${failed} failed: ${String(result.error)}`, { cause: result.error });
@@ -74,7 +79,11 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   }
 }
 
-/** PostgreSQL's invalid_schema_name: a schema named in the statement does not exist (any more). */
-function isVanishedSchema(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '3F000';
+/** What a catalogue changed under the scan answers: a schema, table or column gone since. */
+const CATALOGUE_RACES = new Set(['3F000', '42P01', '42703']);
+
+function isCatalogueRace(err: unknown): boolean {
+  return (
+    typeof err === 'object' && err !== null && CATALOGUE_RACES.has(String((err as { code?: unknown }).code))
+  );
 }

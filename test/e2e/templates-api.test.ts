@@ -196,7 +196,12 @@ describe.each(DIALECTS)('templates API on %s', (dialect) => {
     expect(res.json).toMatchObject({ at_meta: 3, added: 1, changed: 1, unchanged: 1, deleted: 1 });
     expect(res.json.changes).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: 'aviso_feriado', change: 'added', status: 'PENDING' }),
+        // The harness's sandbox reviews a template within 20 ms: a busy machine may pull it approved.
+        expect.objectContaining({
+          name: 'aviso_feriado',
+          change: 'added',
+          status: expect.stringMatching(/^(PENDING|APPROVED)$/),
+        }),
         expect.objectContaining({
           name: 'resume_conversation',
           change: 'changed',
