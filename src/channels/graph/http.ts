@@ -129,7 +129,8 @@ export class GraphHttp {
       return { ok: false, error: localError('Invalid account baseUrl', `${baseUrl}: ${errorMessage(e)}`) };
     }
     return new Promise((resolve) => {
-      const handler = new AnswerReader(signal, resolve);
+      const limit = method === 'GET' ? MAX_LIST_ANSWER_BYTES : MAX_ANSWER_BYTES;
+      const handler = new AnswerReader(signal, limit, resolve);
       target.pool.dispatch(
         {
           method,
@@ -166,14 +167,19 @@ export class GraphHttp {
   }
 }
 
-/** Graph answers are a few hundred bytes; a body larger than this is not read to its end. */
+/**
+ * The most of an answer's body that is read: a send's answer is a few hundred bytes, a page of
+ * a template list (GET, 100 templates) up to a few hundred KB. A longer body is not read to its
+ * end, so a misbehaving server cannot fill our memory.
+ */
 export const MAX_ANSWER_BYTES = 1 << 20;
+export const MAX_LIST_ANSWER_BYTES = 16 << 20;
 const ANSWER_TOO_LARGE = 'RECONTACT_ANSWER_TOO_LARGE';
 
 /**
  * Collects one answer through undici's handler interface: the body's chunks are kept as they
- * arrive and joined once, with no stream, callback resource or promise per chunk between the
- * socket and us (`Pool.request`'s way costs about as much again as the rest of a send here).
+ * arrive and joined once. `Pool.request` gives every answer a Node stream and an async resource
+ * with their callbacks, which on the dispatch path was a good part of the garbage each send left.
  * Settles exactly once, always with an outcome, never by throwing.
  */
 class AnswerReader implements Dispatcher.DispatchHandler {
@@ -187,6 +193,7 @@ class AnswerReader implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly signal: AbortSignal | undefined,
+    private readonly maxBytes: number,
     private readonly settle: (outcome: GraphOutcome) => void,
   ) {
     if (signal && !signal.aborted) {
@@ -214,9 +221,9 @@ class AnswerReader implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.size += chunk.length;
-    if (this.size > MAX_ANSWER_BYTES) {
+    if (this.size > this.maxBytes) {
       controller.abort(
-        Object.assign(new Error(`the answer's body is larger than ${MAX_ANSWER_BYTES} bytes`), {
+        Object.assign(new Error(`the answer's body is larger than ${this.maxBytes} bytes`), {
           code: ANSWER_TOO_LARGE,
         }),
       );

@@ -168,6 +168,14 @@ async function startServer(): Promise<void> {
         waba === 'foreign'
           ? 'https://graph.facebook.com'
           : `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      if (waba === 'big-page') {
+        // 100 templates with long bodies: a page past the 1 MiB that bounds a send's answer.
+        const long = (n: number) => ({
+          ...page(n),
+          components: [{ type: 'BODY', text: 'x'.repeat(20_000) }],
+        });
+        return { data: Array.from({ length: 100 }, (_, i) => long(i + 1)), paging: { cursors: {} } };
+      }
       if (q.after === undefined) {
         return {
           data: [page(1), page(2)],
@@ -539,6 +547,11 @@ describe('template API', () => {
       ['GET', '/v25.0/waba-1/message_templates', `Bearer ${TOKEN}`],
     ]);
     expect(seen[1]!.url).toContain('after=QVFIUA2');
+  });
+
+  it('reads a page of templates larger than the bound on a send answer', async () => {
+    const r = await channel.listTemplates(account('ok', { wabaId: 'big-page' }));
+    expect(r.ok && r.value).toHaveLength(100);
   });
 
   it('never sends the token to another origin: uses cursors.after instead', async () => {
