@@ -215,7 +215,7 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     // A 1xx answer comes before the final one: the final one replaces it.
     this.status = statusCode;
     this.headers = headers;
-    this.chunks = [];
+    this.chunks.length = 0;
     this.size = 0;
   }
 
@@ -248,7 +248,6 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
-    this.chunks = [];
     this.settle(outcome);
   }
 }

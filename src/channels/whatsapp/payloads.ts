@@ -82,37 +82,29 @@ export function buildSendBody(m: OutboundMessage): CloudSendBody {
   return body;
 }
 
+/** The content kinds a Cloud API send carries, each under the member of its own name. */
 const KINDS: ReadonlySet<string> = new Set(['template', 'text', 'interactive']);
 
 /**
- * Same JSON as JSON.stringify(buildSendBody(m)), same key order, written in one pass; from the
- * stored content's own text when the message carries it (stored-content.ts).
+ * Same JSON as JSON.stringify(buildSendBody(m)), same key order, written in one pass. The kind's
+ * member is copied from the stored content's own text when the message carries it
+ * (stored-content.ts), else written from the parsed content: the same bytes either way.
  */
 export function serializeSendBody(m: OutboundMessage): string {
   checkCallbackData(m.messageId);
   const stored = m.contentJson === undefined ? undefined : kindPayload(m.contentJson);
   let kind: string;
-  let payload: string;
+  let value: string;
   if (stored !== undefined && KINDS.has(stored.kind)) {
     kind = stored.kind;
-    payload = `"${kind}":${stored.value}`;
+    value = stored.value;
   } else {
-    const c = m.content;
+    const c = m.content as OutboundMessage['content'] & Record<string, unknown>;
+    if (!KINDS.has(c.kind)) unknownKind(c.kind);
     kind = c.kind;
-    switch (c.kind) {
-      case 'template':
-        payload = `"template":${JSON.stringify(c.template)}`;
-        break;
-      case 'text':
-        payload = `"text":${JSON.stringify(c.text)}`;
-        break;
-      case 'interactive':
-        payload = `"interactive":${JSON.stringify(c.interactive)}`;
-        break;
-      default:
-        unknownKind((c as { kind: unknown }).kind);
-    }
+    value = JSON.stringify(c[kind]);
   }
+  const payload = `"${kind}":${value}`;
   const context =
     m.replyToProviderId === undefined
       ? ''
