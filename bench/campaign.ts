@@ -23,7 +23,7 @@ import { bulkInsertContacts } from '../src/store/contact-book-repo';
 import { openStore, type Store } from '../src/store/database';
 import { generate } from './audience-count';
 import { bareLoop } from './bare-loop';
-import { type Proc, startProcess } from './procs';
+import { cpuSeconds, type Proc, startProcess } from './procs';
 import { API_KEY, freshDatabase, recontactEnv } from './recontact-env';
 
 const RECIPIENTS = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? 100_000);
@@ -43,6 +43,9 @@ export interface CampaignRun {
   dispatch: number;
   endToEndS: number;
   rssMb: number;
+  /** CPU per message sent, launch to completed: Recontact's process (runner and dispatcher) and the sandbox's. */
+  cpuUs: number;
+  sandboxCpuUs: number;
 }
 
 export interface MillionRun {
@@ -149,6 +152,7 @@ export async function benchCampaign(dialect: string, bareGiven?: Bare): Promise<
       RECIPIENTS,
     ));
     const { id } = await api(serve.url, 'POST', '/v1/campaigns', definition('bench 100k'));
+    const cpu0 = { recontact: cpuSeconds(serve.child.pid!), sandbox: cpuSeconds(sandbox.child.pid!) };
     const t0 = performance.now();
     const launched = await api(serve.url, 'POST', `/v1/campaigns/${id}/launch`);
     const launchMs = performance.now() - t0;
@@ -165,6 +169,7 @@ export async function benchCampaign(dialect: string, bareGiven?: Bare): Promise<
       await new Promise((r) => setTimeout(r, 50));
     }
     const endToEndS = (performance.now() - t0) / 1000;
+    const cpu1 = { recontact: cpuSeconds(serve.child.pid!), sandbox: cpuSeconds(sandbox.child.pid!) };
     const span = await store.db
       .selectFrom('messages')
       .select((eb) => [
@@ -178,8 +183,10 @@ export async function benchCampaign(dialect: string, bareGiven?: Bare): Promise<
     const sent = Number(span.n);
     const dispatch = (sent - 1) / ((Number(span.last) - Number(span.first)) / 1000);
     const final = await api(serve.url, 'GET', `/v1/campaigns/${id}`);
+    const cpuUs = ((cpu1.recontact - cpu0.recontact) * 1e6) / sent;
+    const sandboxCpuUs = ((cpu1.sandbox - cpu0.sandbox) * 1e6) / sent;
     log(
-      `${dialect}: ${fmt(sent)} sent at ${fmt(dispatch)} msg/s; completed ${endToEndS.toFixed(1)} s after launch`,
+      `${dialect}: ${fmt(sent)} sent at ${fmt(dispatch)} msg/s; completed ${endToEndS.toFixed(1)} s after launch; CPU per message: Recontact ${fmt(cpuUs)} µs (launch included), sandbox ${fmt(sandboxCpuUs)} µs`,
     );
     return {
       dialect,
@@ -190,6 +197,8 @@ export async function benchCampaign(dialect: string, bareGiven?: Bare): Promise<
       dispatch,
       endToEndS,
       rssMb: serve.peakRssMb(),
+      cpuUs,
+      sandboxCpuUs,
     };
   } finally {
     await store?.close();
@@ -240,11 +249,11 @@ export function printCampaignFigures(runs: CampaignRun[], millions: MillionRun[]
     `\nCampaigns — machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load}\n\n`,
   );
   process.stdout.write(
-    '| database | recipients (excluded) | launch: materialise | dispatch | bare undici loop | dispatch / bare | launch → completed | peak RSS Recontact |\n|---|---|---|---|---|---|---|---|\n',
+    '| database | recipients (excluded) | launch: materialise | dispatch | bare undici loop | dispatch / bare | launch → completed | CPU per message: Recontact / sandbox | peak RSS Recontact |\n|---|---|---|---|---|---|---|---|---|\n',
   );
   for (const r of runs) {
     process.stdout.write(
-      `| ${r.dialect} | ${fmt(r.recipients)} (${fmt(r.excluded)}) | ${r.launchMs.toFixed(0)} ms | ${fmt(r.dispatch)} msg/s | ${fmt(r.bare.rate)} msg/s (${r.bare.concurrency} in flight) | ${(r.dispatch / r.bare.rate).toFixed(2)} | ${r.endToEndS.toFixed(1)} s | ${fmt(r.rssMb)} MB |\n`,
+      `| ${r.dialect} | ${fmt(r.recipients)} (${fmt(r.excluded)}) | ${r.launchMs.toFixed(0)} ms | ${fmt(r.dispatch)} msg/s | ${fmt(r.bare.rate)} msg/s (${r.bare.concurrency} in flight) | ${(r.dispatch / r.bare.rate).toFixed(2)} | ${r.endToEndS.toFixed(1)} s | ${fmt(r.cpuUs)} / ${fmt(r.sandboxCpuUs)} µs | ${fmt(r.rssMb)} MB |\n`,
     );
   }
   if (millions.length) {

@@ -18,6 +18,7 @@ import { chunks } from './chunks';
 import { notIndexed } from './index-literal';
 import { takesRowLocks } from './row-locks';
 import type { CampaignRecipientsTable, Database } from './schema';
+import { directSqlite } from './sqlite-direct';
 
 /**
  * `next_attempt_at` of a paused campaign's queued messages: far beyond any claim's `now`, so the
@@ -361,6 +362,17 @@ export async function markQueued(
     now: number;
   },
 ): Promise<number> {
+  const direct = directSqlite(trx);
+  if (direct) {
+    // SQLite: one prepared statement per recipient, found by its key (sqlite-direct.ts).
+    return direct((prepare) => {
+      const queue = prepare(QUEUE_SQL);
+      let n = 0;
+      for (const i of p.items)
+        n += queue.run(i.variant, p.now, i.messageId, p.campaignId, i.contactId).changes;
+      return n;
+    });
+  }
   let moved = 0;
   const byVariant = new Map<string, Array<{ contactId: string; messageId: string }>>();
   for (const i of p.items) {
@@ -384,6 +396,10 @@ export async function markQueued(
   }
   return moved;
 }
+
+/** markQueued's change of one recipient; the state is a fence, never used to find the row (index-literal.ts). */
+export const QUEUE_SQL = `UPDATE campaign_recipients SET state = 'queued', variant = ?, updated_at = ?, message_id = ?
+                    WHERE campaign_id = ? AND contact_id = ? AND (state || '') = 'pending'`;
 
 /** Ends pending recipients without a send (opted out, a value gone, expired, cancelled). */
 export async function settlePending(

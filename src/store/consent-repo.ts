@@ -14,6 +14,7 @@ import {
 } from '../domain/contacts/consent';
 import { chunks } from './chunks';
 import type { Database } from './schema';
+import { directSqlite } from './sqlite-direct';
 
 export interface NewConsentEvent {
   id: string;
@@ -173,12 +174,24 @@ export async function knownConsentEventIds(
   return out;
 }
 
+export const MARKETING_SQL = `UPDATE contacts SET last_marketing_at = ?
+                         WHERE id = ? AND (last_marketing_at IS NULL OR last_marketing_at < ?)`;
+
 /** Records that a marketing template was queued to these contacts (the audiences' frequency cap). */
 export async function markMarketingQueued(
   db: Kysely<Database>,
   contactIds: readonly string[],
   at: number,
 ): Promise<void> {
+  const direct = directSqlite(db);
+  if (direct) {
+    // SQLite: one prepared statement per contact (sqlite-direct.ts); a repeated id changes nothing twice.
+    await direct((prepare) => {
+      const mark = prepare(MARKETING_SQL);
+      for (const id of contactIds) mark.run(at, id, at);
+    });
+    return;
+  }
   for (const part of chunks([...new Set(contactIds)], 500)) {
     await db
       .updateTable('contacts')

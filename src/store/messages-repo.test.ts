@@ -88,6 +88,28 @@ describe.each(DIALECTS)('messages repository on %s', (dialect) => {
     ]);
   });
 
+  it('inside a transaction, inserts with it: seen by its reads, undone by its rollback, all or none', async () => {
+    const rolledBack = await store.db
+      .transaction()
+      .execute(async (trx) => {
+        await insertMessages(trx, [queued('msg_1'), queued('msg_2')]);
+        expect((await findMessagesByIds(trx, ['msg_1', 'msg_2'])).map((r) => r.id).sort()).toEqual([
+          'msg_1',
+          'msg_2',
+        ]);
+        throw new Error('roll it back');
+      })
+      .catch((e: Error) => e.message);
+    expect(rolledBack).toBe('roll it back');
+    expect(await findMessagesByIds(store.db, ['msg_1', 'msg_2'])).toEqual([]);
+    // A key already taken fails the statement, and the transaction with everything it wrote.
+    await insertMessages(store.db, [queued('msg_3')]);
+    await expect(
+      store.db.transaction().execute((trx) => insertMessages(trx, [queued('msg_4'), queued('msg_3')])),
+    ).rejects.toThrow(/unique|UNIQUE|duplicate/);
+    expect((await findMessagesByIds(store.db, ['msg_3', 'msg_4'])).map((r) => r.id)).toEqual(['msg_3']);
+  });
+
   it('writes the delivery state of many rows at once, exactly as given', async () => {
     const ids = Array.from({ length: 320 }, (_, i) => `msg_${String(i).padStart(4, '0')}`);
     await insertMessages(

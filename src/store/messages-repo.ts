@@ -4,6 +4,7 @@ import type { ReplyRouting } from '../domain/replies/reply-rules';
 import { chunks } from './chunks';
 import { type RowLock, withRowLock } from './row-locks';
 import type { Database, MessageEventsTable, MessagesTable } from './schema';
+import { directSqlite } from './sqlite-direct';
 
 export type MessageRow = Selectable<MessagesTable>;
 export type MessageEventRow = Selectable<MessageEventsTable>;
@@ -51,36 +52,51 @@ const QUEUED: MessageStatus = 'queued';
  */
 export async function insertMessages(db: Kysely<Database>, messages: NewMessage[]): Promise<MessageRow[]> {
   const rows = messages.map(queuedRow);
+  const direct = directSqlite(db);
+  if (direct) {
+    // SQLite: one prepared statement per row (sqlite-direct.ts), instead of a statement of up to
+    // 200 rows built by Kysely and compiled by SQLite for each length of the last chunk.
+    await direct((prepare) => {
+      const insert = prepare(INSERT_SQL);
+      for (const r of rows) insert.run(INSERTED.map((c) => r[c]));
+    });
+    return rows;
+  }
   for (const part of chunks(rows, 200)) {
     await db
       .insertInto('messages')
       .values(
-        part.map((r) => ({
-          id: r.id,
-          account_id: r.account_id,
-          contact_id: r.contact_id,
-          to_wa: r.to_wa,
-          kind: r.kind,
-          content: r.content,
-          template_name: r.template_name,
-          template_language: r.template_language,
-          template_category: r.template_category,
-          metadata: r.metadata,
-          idempotency_key: r.idempotency_key,
-          request_hash: r.request_hash,
-          reply_to_provider_id: r.reply_to_provider_id,
-          status: r.status,
-          next_attempt_at: r.next_attempt_at,
-          created_at: r.created_at,
-          campaign_id: r.campaign_id,
-          routing: r.routing,
-          updated_at: r.updated_at,
-        })),
+        part.map((r) => Object.fromEntries(INSERTED.map((c) => [c, r[c]])) as Pick<MessageRow, Inserted>),
       )
       .execute();
   }
   return rows;
 }
+
+/** The columns an insert names; every other one starts at its default (queuedRow says which). */
+const INSERTED = [
+  'id',
+  'account_id',
+  'contact_id',
+  'to_wa',
+  'kind',
+  'content',
+  'template_name',
+  'template_language',
+  'template_category',
+  'metadata',
+  'idempotency_key',
+  'request_hash',
+  'reply_to_provider_id',
+  'status',
+  'next_attempt_at',
+  'created_at',
+  'campaign_id',
+  'routing',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof MessageRow>;
+type Inserted = (typeof INSERTED)[number];
+const INSERT_SQL = `INSERT INTO messages (${INSERTED.join(', ')}) VALUES (${INSERTED.map(() => '?').join(', ')})`;
 
 /** A new message's whole row: what the request gave, and every other column as it starts. */
 function queuedRow(m: NewMessage): MessageRow {

@@ -10,7 +10,14 @@ import { capturedQueries } from '../../test/support/captured-sql';
 import { openTestStore, type TestStore } from '../../test/support/stores';
 import { countAudience } from './audience-query';
 import { countReached, reachAtRank } from './campaign-plan-query';
-import { deferPending, lastSendTimes, markQueued, settlePending } from './campaign-recipients-repo';
+import {
+  deferPending,
+  lastSendTimes,
+  markQueued,
+  QUEUE_SQL,
+  settlePending,
+} from './campaign-recipients-repo';
+import { MARKETING_SQL } from './consent-repo';
 import { findContacts } from './contacts-repo';
 import {
   markAccepted,
@@ -229,7 +236,7 @@ describe('query plans on SQLite', () => {
     );
   });
 
-  it("finds each row of dispatch's per-row statements by primary key, and due rows in messages_claimable", async () => {
+  it('finds each row of the per-row statements by primary key, and due rows in messages_claimable', async () => {
     // These run on the raw connection (sqlite-direct.ts), so they are explained from their text.
     const plan = async (text: string) => {
       const explained = await store.db.getExecutor().executeQuery<{ detail: string }>({
@@ -244,5 +251,12 @@ describe('query plans on SQLite', () => {
     for (const text of [ROW_SQL.dueRow, ROW_SQL.posting, ROW_SQL.accepted, ROW_SQL.acceptedLate]) {
       expect(await plan(text)).toMatch(/^SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id=\?\)$/);
     }
+    // A campaign's batch, queued inside the runner's transaction (sqlite-direct.ts).
+    expect(await plan(QUEUE_SQL)).toMatch(
+      /^SEARCH campaign_recipients USING INDEX sqlite_autoindex_campaign_recipients_1 \(campaign_id=\? AND contact_id=\?\)$/,
+    );
+    expect(await plan(MARKETING_SQL)).toMatch(
+      /^SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)$/,
+    );
   });
 });

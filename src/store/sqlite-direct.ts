@@ -9,9 +9,13 @@
  * prepared statement per row inside one transaction, at any batch length. Dispatch writes every
  * row twice, so this is most of what SQLite costs a send.
  *
- * The connection is taken through Kysely (`db.connection()`), which runs one thing at a time on
- * a SQLite connection: these statements wait for a Kysely transaction in progress instead of
- * running inside it (and being rolled back with it), and no Kysely query runs inside theirs.
+ * Given the store's own Kysely instance, the connection is taken through Kysely
+ * (`db.connection()`), which runs one thing at a time on a SQLite connection: these statements
+ * wait for a Kysely transaction in progress instead of running inside it (and being rolled back
+ * with it), and no Kysely query runs inside theirs. Given a Kysely transaction on that store
+ * (inside its callback, where Kysely holds the connection and has begun), they run at once in
+ * that transaction, committed or rolled back with its other statements: the store's one SQLite
+ * connection is the transaction's.
  */
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
@@ -24,6 +28,11 @@ export type DirectSqlite = <T>(work: (prepare: Prepare) => T) => Promise<T>;
 export type Prepare = (sql: string) => SQLite.Statement;
 
 const runners = new WeakMap<Kysely<Database>, DirectSqlite>();
+/**
+ * By the query adapter of the store's Kysely instance, which Kysely hands on to every
+ * transaction it begins there (and which no other store shares): the runner inside one.
+ */
+const inTransaction = new WeakMap<object, DirectSqlite>();
 
 /** Called once by openStore for a SQLite store: its Kysely instance and the connection under it. */
 export function registerSqliteConnection(db: Kysely<Database>, sqlite: SQLite.Database): void {
@@ -37,13 +46,19 @@ export function registerSqliteConnection(db: Kysely<Database>, sqlite: SQLite.Da
     return stmt;
   };
   runners.set(db, (work) => db.connection().execute(async () => sqlite.transaction(() => work(prepare))()));
+  // Runs `work` at the call (an async function runs up to its first await), in Kysely's transaction.
+  inTransaction.set(db.getExecutor().adapter, async (work) => {
+    // A statement outside a transaction would commit by itself, apart from the one it was meant for.
+    if (!sqlite.inTransaction) throw new Error('a SQLite transaction has ended before its statements ran');
+    return work(prepare);
+  });
 }
 
 /**
  * The runner for the SQLite connection under `db`, when `db` is a SQLite store's own Kysely
- * instance (not a transaction, not PostgreSQL); undefined otherwise, and the caller takes its
- * Kysely path.
+ * instance or a transaction Kysely began on it (its statements then join that transaction);
+ * undefined otherwise (PostgreSQL), and the caller takes its Kysely path.
  */
 export function directSqlite(db: Kysely<Database>): DirectSqlite | undefined {
-  return runners.get(db);
+  return db.isTransaction ? inTransaction.get(db.getExecutor().adapter) : runners.get(db);
 }

@@ -69,8 +69,16 @@ export function emptyCounts(): CampaignCounts {
   };
 }
 
-/** `db`: the caller's transaction when there is one. */
-export async function campaignTally(db: Kysely<Database>, record: CampaignRecord): Promise<CampaignTally> {
+/**
+ * `db`: the caller's transaction when there is one. `outcomes` leaves out the replies per button
+ * (`repliesByPayload` empty, `counts.replied` from the messages alone), a statement that reads
+ * every recipient again: the runner's guard, between its progress events, reads only outcomes.
+ */
+export async function campaignTally(
+  db: Kysely<Database>,
+  record: CampaignRecord,
+  what: 'all' | 'outcomes' = 'all',
+): Promise<CampaignTally> {
   const counts = emptyCounts();
   const failedByCode: Record<string, number> = {};
   const excludedByReason: Record<string, number> = {};
@@ -84,7 +92,7 @@ export async function campaignTally(db: Kysely<Database>, record: CampaignRecord
     };
   }
   const { stored, messages } = await campaignCountRows(db, record.id);
-  const replies = await replyStats(db, record.id);
+  const replies = what === 'all' ? await replyStats(db, record.id) : [];
   for (const s of stored) {
     if (s.state === 'queued') continue; // counted by their messages
     counts[s.state] += s.n;

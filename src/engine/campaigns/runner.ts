@@ -336,7 +336,9 @@ export class CampaignRunner {
     // campaign the guard would have paused: what it decides must not depend on that timing.
     const settled = await this.settled(c.id);
     const started = performance.now();
-    const tally = await campaignTally(db, c);
+    // The replies per button only for a progress event: the guard and completion need outcomes.
+    const progressDue = now - run.progressAt >= this.opts.progressEveryMs;
+    const tally = await campaignTally(db, c, progressDue ? 'all' : 'outcomes');
     // The tally reads every recipient: a large campaign is counted no more than a tenth of the
     // time (it shares the process with the dispatcher). A small one is counted whenever the
     // runner is idle, so that it completes at once.
@@ -348,8 +350,8 @@ export class CampaignRunner {
       return true;
     }
     if (settled && (await advanceCampaign(this.ctx, this.deps, c, 'completed')) !== undefined) return true;
-    const key = JSON.stringify(tally.counts);
-    if (now - run.progressAt >= this.opts.progressEveryMs && key !== run.progressCounts) {
+    const key = progressDue ? JSON.stringify(tally.counts) : run.progressCounts;
+    if (key !== run.progressCounts) {
       run.progressAt = now;
       run.progressCounts = key;
       await this.deps.events.emit(db, [campaignEvent('campaign.progress', c, tally.counts)]);
