@@ -10,8 +10,12 @@
  * - A queued recipient's later states are its message's status (lifecycle.ts): counts read the
  *   messages, by their campaign index, instead of copying every status onto the recipient.
  */
-import { type Kysely, type SqlBool, sql, type Updateable } from 'kysely';
-import { OPEN_MESSAGE_STATUSES, type StoredRecipientState } from '../domain/campaigns/lifecycle';
+import { type ExpressionBuilder, type Kysely, type SqlBool, sql, type Updateable } from 'kysely';
+import {
+  OPEN_MESSAGE_STATUSES,
+  STORED_RECIPIENT_STATES,
+  type StoredRecipientState,
+} from '../domain/campaigns/lifecycle';
 import type { MessageStatus } from '../domain/message';
 import { type AudienceScan, scanAudience } from './audience-query';
 import { chunks } from './chunks';
@@ -110,21 +114,34 @@ function sendAtExpression(t: SendTimes) {
 }
 
 export interface CampaignCountRows {
-  /** Recipients by stored state (queued ones are counted by their messages). */
+  /** Recipients by stored state, but `queued`: those are counted by their messages. */
   stored: Array<{ state: StoredRecipientState; reason: string | null; n: number }>;
-  /** The campaign's messages by status and error, withdrawn ones left out. */
+  /**
+   * The campaign's messages by status and error, withdrawn ones left out; `error_code` only on
+   * failures. `replied` is counted with `all`, 0 with `outcomes`.
+   */
   messages: Array<{ status: MessageStatus; error_code: number | null; n: number; replied: number }>;
 }
+
+/** Stored recipient states the counts read from the recipients themselves. */
+const COUNTED_STORED = STORED_RECIPIENT_STATES.filter((s) => s !== 'queued');
 
 /**
  * Both counts in ONE statement, so both are read from one snapshot: the runner moves recipients
  * from `pending` to `queued` in the transaction that writes their messages, and two statements
  * (each its own snapshot on PostgreSQL's READ COMMITTED, and on SQLite outside a transaction)
  * could see a recipient as pending in the first and its message in the second — counted twice.
+ *
+ * Cost: most of a running or finished campaign's recipients are `queued`, and those rows are
+ * not read (their states are searched in campaign_recipients_due). With `outcomes` the messages
+ * are counted from `messages_campaign` alone, and only failed ones are read (for their code);
+ * the replies, which need every message, are left out. On 100,000 recipients on SQLite: 49 ms
+ * for the recipients and 89 ms for the messages, read whole, before.
  */
 export async function campaignCountRows(
   db: Kysely<Database>,
   campaignId: string,
+  what: 'all' | 'outcomes' = 'all',
 ): Promise<CampaignCountRows> {
   const recipients = db
     .selectFrom('campaign_recipients')
@@ -137,21 +154,61 @@ export async function campaignCountRows(
       sql<number>`0`.as('replied'),
     ])
     .where('campaign_id', '=', campaignId)
+    .where('state', 'in', COUNTED_STORED)
     .groupBy(['state', 'reason']);
-  const messages = db
-    .selectFrom('messages')
-    .select([
-      sql<string>`'m'`.as('side'),
-      sql<string>`status`.as('state'),
-      sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
-      sql<number | null>`error_code`.as('error_code'),
-      sql<number>`COUNT(*)`.as('n'),
-      sql<number>`COUNT(replied_at)`.as('replied'),
-    ])
-    .where('campaign_id', '=', campaignId)
-    .where((eb) => eb.or([eb('error_class', 'is', null), eb('error_class', '!=', WITHDRAWN)]))
-    .groupBy(['status', 'error_code']);
-  const rows = await recipients.unionAll(messages).execute();
+  const notWithdrawn = (eb: ExpressionBuilder<Database, 'messages'>) =>
+    eb.or([eb('error_class', 'is', null), eb('error_class', '!=', WITHDRAWN)]);
+  const query =
+    what === 'all'
+      ? recipients.unionAll(
+          db
+            .selectFrom('messages')
+            .select([
+              sql<string>`'m'`.as('side'),
+              sql<string>`status`.as('state'),
+              sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
+              sql<number | null>`error_code`.as('error_code'),
+              sql<number>`COUNT(*)`.as('n'),
+              sql<number>`COUNT(replied_at)`.as('replied'),
+            ])
+            .where('campaign_id', '=', campaignId)
+            .where(notWithdrawn)
+            .groupBy(['status', 'error_code']),
+        )
+      : recipients
+          .unionAll(
+            // Everything but failures, from the index alone: a withdrawn message is a failure.
+            db
+              .selectFrom('messages')
+              .select([
+                sql<string>`'m'`.as('side'),
+                sql<string>`status`.as('state'),
+                sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
+                sql<number | null>`CAST(NULL AS INTEGER)`.as('error_code'),
+                sql<number>`COUNT(*)`.as('n'),
+                sql<number>`0`.as('replied'),
+              ])
+              .where('campaign_id', '=', campaignId)
+              .where('status', '!=', 'failed')
+              .groupBy('status'),
+          )
+          .unionAll(
+            db
+              .selectFrom('messages')
+              .select([
+                sql<string>`'m'`.as('side'),
+                sql<string>`status`.as('state'),
+                sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
+                sql<number | null>`error_code`.as('error_code'),
+                sql<number>`COUNT(*)`.as('n'),
+                sql<number>`0`.as('replied'),
+              ])
+              .where('campaign_id', '=', campaignId)
+              .where('status', '=', 'failed')
+              .where(notWithdrawn)
+              .groupBy(['status', 'error_code']),
+          );
+  const rows = await query.execute();
   const out: CampaignCountRows = { stored: [], messages: [] };
   for (const r of rows) {
     if (r.side === 'r') {

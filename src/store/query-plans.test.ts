@@ -11,6 +11,7 @@ import { openTestStore, type TestStore } from '../../test/support/stores';
 import { countAudience } from './audience-query';
 import { countReached, reachAtRank } from './campaign-plan-query';
 import {
+  campaignCountRows,
   deferPending,
   lastSendTimes,
   markQueued,
@@ -215,6 +216,21 @@ describe('query plans on SQLite', () => {
       );
       expect(plan.join(' | ')).not.toMatch(/campaign_recipients_due/);
     }
+  });
+
+  it("counts a campaign's outcomes from its indexes, reading no queued recipient and no message but failures", async () => {
+    const plans = await plansOf(store.db, (db) => campaignCountRows(db, 'cmp_1', 'outcomes'));
+    // The capture holds each part of the union too; the statement run is the whole, the last.
+    const plan = plans.at(-1)!.plan.join(' | ');
+    expect(plan).toMatch(/^COMPOUND QUERY/);
+    // The recipients: only the states counted, searched in the index (not the queued bulk).
+    expect(plan).toMatch(
+      /campaign_recipients USING (COVERING )?INDEX campaign_recipients_due \(campaign_id=\? AND state=\?\)/,
+    );
+    // The messages but failures: the campaign index alone.
+    expect(plan).toMatch(/messages USING COVERING INDEX messages_campaign \(campaign_id=\?/);
+    // The failures: searched by their status, then read for their code.
+    expect(plan).toMatch(/messages USING INDEX messages_campaign \(campaign_id=\? AND status=\?\)/);
   });
 
   it('looks each contact of a batch up in messages_contact for its last send', async () => {

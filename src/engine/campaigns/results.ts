@@ -91,7 +91,7 @@ export async function campaignTally(
       excludedByReason,
     };
   }
-  const { stored, messages } = await campaignCountRows(db, record.id);
+  const { stored, messages } = await campaignCountRows(db, record.id, what);
   const replies = what === 'all' ? await replyStats(db, record.id) : [];
   for (const s of stored) {
     if (s.state === 'queued') continue; // counted by their messages

@@ -339,7 +339,8 @@ export class CampaignRunner {
     // The replies per button only for a progress event: the guard and completion need outcomes.
     const progressDue = now - run.progressAt >= this.opts.progressEveryMs;
     const tally = await campaignTally(db, c, progressDue ? 'all' : 'outcomes');
-    // The tally reads every recipient: a large campaign is counted no more than a tenth of the
+    // The tally grows with the campaign (even from the indexes alone, 22 ms at 100,000 on
+    // SQLite; 95 ms with the replies): a large campaign is counted no more than a tenth of the
     // time (it shares the process with the dispatcher). A small one is counted whenever the
     // runner is idle, so that it completes at once.
     const took = performance.now() - started;
