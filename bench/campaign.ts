@@ -4,8 +4,11 @@
  *   (1) a BENCH_CAMPAIGN_RECIPIENTS (100,000) campaign at the account's pace (100,000/s, above
  *       what the machine can do): the launch call (the audience materialised into recipient
  *       rows), the dispatch rate (first to last acceptance, timed by the database), the time
- *       from launch to `completed`, and Recontact's peak RSS; beside the bare undici loop of the
- *       same run (bench/run.ts passes its figure; alone, this file measures one);
+ *       from launch to `completed`, Recontact's peak RSS, and the CPU per message sent of the
+ *       Recontact process (all its threads, launch included) and of the sandbox's (the same work
+ *       in every run, so the ratio of the two says more than a rate on a busy machine); beside
+ *       the bare undici loop of the same run (bench/run.ts passes its figure; alone, this file
+ *       measures one);
  *   (2) a BENCH_CAMPAIGN_MILLION (1,000,000) recipient campaign scheduled for tomorrow, so it is
  *       materialised and counted but nothing is sent: the launch, GET /v1/campaigns/{id} (the
  *       counts), and the peak RSS of a Recontact process that did only that.

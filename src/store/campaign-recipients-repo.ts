@@ -158,52 +158,34 @@ export async function campaignCountRows(
     .groupBy(['state', 'reason']);
   const notWithdrawn = (eb: ExpressionBuilder<Database, 'messages'>) =>
     eb.or([eb('error_class', 'is', null), eb('error_class', '!=', WITHDRAWN)]);
+  /** The campaign's messages by status; their error codes and replies only when asked (rows read). */
+  const messagesBy = (read: { codes: boolean; replies: boolean }) =>
+    db
+      .selectFrom('messages')
+      .select([
+        sql<string>`'m'`.as('side'),
+        sql<string>`status`.as('state'),
+        sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
+        (read.codes ? sql<number | null>`error_code` : sql<number | null>`CAST(NULL AS INTEGER)`).as(
+          'error_code',
+        ),
+        sql<number>`COUNT(*)`.as('n'),
+        (read.replies ? sql<number>`COUNT(replied_at)` : sql<number>`0`).as('replied'),
+      ])
+      .where('campaign_id', '=', campaignId);
   const query =
     what === 'all'
       ? recipients.unionAll(
-          db
-            .selectFrom('messages')
-            .select([
-              sql<string>`'m'`.as('side'),
-              sql<string>`status`.as('state'),
-              sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
-              sql<number | null>`error_code`.as('error_code'),
-              sql<number>`COUNT(*)`.as('n'),
-              sql<number>`COUNT(replied_at)`.as('replied'),
-            ])
-            .where('campaign_id', '=', campaignId)
-            .where(notWithdrawn)
-            .groupBy(['status', 'error_code']),
+          messagesBy({ codes: true, replies: true }).where(notWithdrawn).groupBy(['status', 'error_code']),
         )
       : recipients
+          // Everything but failures, from the index alone (a withdrawn message is a failure)…
           .unionAll(
-            // Everything but failures, from the index alone: a withdrawn message is a failure.
-            db
-              .selectFrom('messages')
-              .select([
-                sql<string>`'m'`.as('side'),
-                sql<string>`status`.as('state'),
-                sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
-                sql<number | null>`CAST(NULL AS INTEGER)`.as('error_code'),
-                sql<number>`COUNT(*)`.as('n'),
-                sql<number>`0`.as('replied'),
-              ])
-              .where('campaign_id', '=', campaignId)
-              .where('status', '!=', 'failed')
-              .groupBy('status'),
+            messagesBy({ codes: false, replies: false }).where('status', '!=', 'failed').groupBy('status'),
           )
+          // …and the failures, read for their codes.
           .unionAll(
-            db
-              .selectFrom('messages')
-              .select([
-                sql<string>`'m'`.as('side'),
-                sql<string>`status`.as('state'),
-                sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
-                sql<number | null>`error_code`.as('error_code'),
-                sql<number>`COUNT(*)`.as('n'),
-                sql<number>`0`.as('replied'),
-              ])
-              .where('campaign_id', '=', campaignId)
+            messagesBy({ codes: true, replies: false })
               .where('status', '=', 'failed')
               .where(notWithdrawn)
               .groupBy(['status', 'error_code']),

@@ -71,8 +71,8 @@ export function emptyCounts(): CampaignCounts {
 
 /**
  * `db`: the caller's transaction when there is one. `outcomes` leaves out the replies per button
- * (`repliesByPayload` empty, `counts.replied` from the messages alone), a statement that reads
- * every recipient again: the runner's guard, between its progress events, reads only outcomes.
+ * (`repliesByPayload` empty, `counts.replied` 0), which need every message and recipient read:
+ * the runner's guard, between its progress events, reads only outcomes.
  */
 export async function campaignTally(
   db: Kysely<Database>,
