@@ -1,6 +1,7 @@
 /**
  * Prepared statements run once per row on Recontact's own SQLite connection, for the few
- * statements that run for every message sent (dispatch-repo.ts).
+ * statements that run for every message queued or sent (dispatch-repo.ts, insertMessages, a
+ * campaign's recipients and marketing times).
  *
  * Why not Kysely there: a batch written as one statement (`id IN (…)`, `UPDATE … FROM (VALUES
  * …)`) has a different text for every batch length, is compiled by Kysely each time, and costs
@@ -21,7 +22,10 @@ import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema';
 
-/** Runs `work` in one transaction on the SQLite connection, once Kysely lets go of it. */
+/**
+ * Runs `work` in one transaction on the SQLite connection: a transaction of its own once Kysely
+ * lets go of the connection, or the Kysely transaction the runner was taken from.
+ */
 export type DirectSqlite = <T>(work: (prepare: Prepare) => T) => Promise<T>;
 
 /** Prepares a statement once per connection; the texts are our own constants, so few. */
