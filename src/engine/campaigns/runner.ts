@@ -207,10 +207,12 @@ export class CampaignRunner {
     run.compiled ??= compile(c.id, c.accountId, run.def, templates);
     const queued = await this.queue(c, run, now);
     const due = now - run.checkedAt >= this.opts.checkEveryMs || queued === 0;
-    // A large campaign's next tally waits its turn, but not its completion: once nothing is
-    // left to queue and every outcome is in (two index probes), it is counted at once.
-    if (due && (performance.now() >= run.nextTallyAt || (queued === 0 && (await this.settled(c.id))))) {
-      if (await this.check(c, run, now)) return 1;
+    if (due) {
+      const counting = performance.now() >= run.nextTallyAt;
+      // A large campaign's next tally waits its turn, but not its completion: once nothing is
+      // left to queue and every outcome is in (two index probes), it is counted at once.
+      const settled = counting || queued === 0 ? await this.settled(c.id) : false;
+      if ((counting || settled) && (await this.check(c, run, now, settled))) return 1;
     }
     return queued;
   }
@@ -328,15 +330,14 @@ export class CampaignRunner {
   }
 
   /** The guard's failure rate, progress events and completion. True when the campaign moved. */
-  private async check(c: CampaignRecord, run: RunState, now: number): Promise<boolean> {
+  private async check(c: CampaignRecord, run: RunState, now: number, settled: boolean): Promise<boolean> {
     run.checkedAt = now;
     const { db } = this.ctx.store;
-    // Whether every recipient is settled is asked before the counts are read, never after: a
-    // settled outcome stays settled, so the counts then hold every outcome the completion rests
-    // on, and the guard judges them before the campaign may complete. Asked after, the last
+    // Whether every recipient is settled (`settled`, the caller's) is asked before the counts
+    // are read, never after: a settled outcome stays settled, so the counts then hold every
+    // outcome the completion rests on, and the guard judges them before the campaign may complete. Asked after, the last
     // sends (failures the guard must see) could settle in between, unjudged, and complete a
     // campaign the guard would have paused: what it decides must not depend on that timing.
-    const settled = await this.settled(c.id);
     const started = performance.now();
     // The replies per button only for a progress event: the guard and completion need outcomes.
     const progressDue = now - run.progressAt >= this.opts.progressEveryMs;
