@@ -4,6 +4,7 @@
  */
 import { Pool } from 'undici';
 import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
+import { cpuSeconds } from './procs';
 
 const GRAPH = 'v25.0';
 
@@ -89,20 +90,25 @@ export async function drive(
 export async function bareLoop(
   sandboxUrl: string,
   N: number,
-): Promise<{ rate: number; concurrency: number; cpuUsPerMsg: number }> {
-  let best = { rate: 0, concurrency: 0, cpuUsPerMsg: 0 };
+  sandboxPid?: number,
+): Promise<{ rate: number; concurrency: number; cpuUsPerMsg: number; sandboxCpuUsPerMsg: number }> {
+  let best = { rate: 0, concurrency: 0, cpuUsPerMsg: 0, sandboxCpuUsPerMsg: Number.NaN };
   for (const concurrency of [16, 64, 128]) {
     const pool = new Pool(sandboxUrl, { connections: concurrency });
     const post = templatePoster(pool);
     const send = async (i: number) => void (await post(i));
     await drive(2_000, concurrency, send); // warm-up
     const cpu0 = process.cpuUsage();
+    const sandbox0 = sandboxPid === undefined ? Number.NaN : cpuSeconds(sandboxPid);
     const t0 = performance.now();
     await drive(N, concurrency, send);
     const rate = N / ((performance.now() - t0) / 1000);
     const cpu = process.cpuUsage(cpu0);
+    const sandboxCpuUsPerMsg =
+      sandboxPid === undefined ? Number.NaN : ((cpuSeconds(sandboxPid) - sandbox0) * 1e6) / N;
     await pool.close();
-    if (rate > best.rate) best = { rate, concurrency, cpuUsPerMsg: (cpu.user + cpu.system) / N };
+    if (rate > best.rate)
+      best = { rate, concurrency, cpuUsPerMsg: (cpu.user + cpu.system) / N, sandboxCpuUsPerMsg };
   }
   return best;
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Recontact's entry point, as the benches name it; it runs the way `npm start` runs it. */
 const RECONTACT = 'src/cli/main.ts';
@@ -99,6 +99,35 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * CPU seconds used so far by every PostgreSQL server process on this machine (the postmaster,
+ * its backends and its background writers), from /proc: the database's share of the two cores,
+ * which a client-side figure does not show. A backend that exits takes its time with it, so
+ * compare two readings taken while the same connections are open. NaN where /proc is not there.
+ */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  let seen = false;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return Number.NaN;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+      seen = true;
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return seen ? total : Number.NaN;
 }
 
 /** USER_HZ: what Linux counts /proc CPU times in, 100 on every architecture Node runs on. */

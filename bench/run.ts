@@ -36,7 +36,7 @@ import {
   statusBodies,
   waitUntil,
 } from './phases-core';
-import { cpuSeconds, type Proc, peakRss, startProcess } from './procs';
+import { cpuSeconds, type Proc, peakRss, postgresCpuSeconds, startProcess } from './procs';
 import { freshDatabase, recontactEnv } from './recontact-env';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
@@ -49,9 +49,15 @@ interface Row {
   bare: { rate: number; concurrency: number };
   intake: number;
   dispatch: number;
-  /** CPU per message: the dispatching worker, and the bare loop's own client. */
+  /**
+   * CPU per message: the dispatching worker and the bare loop's own client; the sandbox's in
+   * each; PostgreSQL's server processes during dispatch (NaN on SQLite).
+   */
   dispatchCpuUs: number;
   bareCpuUs: number;
+  dispatchSandboxCpuUs: number;
+  bareSandboxCpuUs: number;
+  dispatchDatabaseCpuUs: number;
   endToEnd: number;
   endToEndHogged: number;
   webhookAck: number;
@@ -78,7 +84,7 @@ async function benchDialect(dialect: string): Promise<Row> {
     return p;
   };
   try {
-    const bare = await bareLoop(sandbox.url, N);
+    const bare = await bareLoop(sandbox.url, N, sandbox.child.pid);
     log(`(a) ${fmt(bare.rate)} msg/s at ${bare.concurrency} in flight`);
 
     // (b1) intake alone, then (b2) dispatch alone by a worker process, on one database.
@@ -96,10 +102,20 @@ async function benchDialect(dialect: string): Promise<Row> {
     // The worker's CPU and rate after its first WARM acceptances (start-up and V8's compilation
     // are not dispatch), to the last.
     await waitUntil(async () => (await countStatus(store, DONE)) >= Math.max(1, WARM), 'the warm-up');
-    const from = { cpu: cpuSeconds(worker.child.pid!), accepted: await countStatus(store, DONE) };
+    const from = {
+      cpu: cpuSeconds(worker.child.pid!),
+      sandbox: cpuSeconds(sandbox.child.pid!),
+      database: dialect === 'postgres' ? postgresCpuSeconds() : Number.NaN,
+      accepted: await countStatus(store, DONE),
+    };
     await waitUntil(() => nothingLeft(store, 'dispatch'), 'dispatch');
     const total = N + WARM;
-    const dispatchCpuUs = ((cpuSeconds(worker.child.pid!) - from.cpu) * 1e6) / (total - from.accepted);
+    const perMessage = (seconds: number) => (seconds * 1e6) / (total - from.accepted);
+    const dispatchCpuUs = perMessage(cpuSeconds(worker.child.pid!) - from.cpu);
+    const dispatchSandboxCpuUs = perMessage(cpuSeconds(sandbox.child.pid!) - from.sandbox);
+    // The store's own connection stays open meanwhile; the count above is its last statement.
+    const dispatchDatabaseCpuUs =
+      dialect === 'postgres' ? perMessage(postgresCpuSeconds() - from.database) : Number.NaN;
     await expectAllOf(store, total, DONE);
     // Timed by the database itself, from the acceptance the CPU count started at to the last.
     const acceptedAt = (
@@ -109,6 +125,11 @@ async function benchDialect(dialect: string): Promise<Row> {
       (total - from.accepted - 1) / ((acceptedAt[total - 1]! - acceptedAt[from.accepted]!) / 1000);
     log(
       `(b2) dispatch ${fmt(dispatch)} msg/s; CPU per message: worker ${fmt(dispatchCpuUs)} µs, bare loop client ${fmt(bare.cpuUsPerMsg)} µs`,
+    );
+    log(
+      `     sandbox ${fmt(dispatchSandboxCpuUs)} µs (in the bare loop ${fmt(bare.sandboxCpuUsPerMsg)} µs)${
+        dialect === 'postgres' ? `, PostgreSQL server ${fmt(dispatchDatabaseCpuUs)} µs` : ''
+      }`,
     );
     const rssWorker = worker.peakRssMb();
     await worker.stop();
@@ -176,6 +197,9 @@ async function benchDialect(dialect: string): Promise<Row> {
       dispatch,
       dispatchCpuUs,
       bareCpuUs: bare.cpuUsPerMsg,
+      dispatchSandboxCpuUs,
+      bareSandboxCpuUs: bare.sandboxCpuUsPerMsg,
+      dispatchDatabaseCpuUs,
       endToEnd,
       endToEndHogged,
       webhookAck,
@@ -307,6 +331,11 @@ if (jsonAt !== -1) {
       dispatch: Math.round(r.dispatch),
       dispatch_cpu_us_per_message: Math.round(r.dispatchCpuUs),
       bare_cpu_us_per_message: Math.round(r.bareCpuUs),
+      dispatch_sandbox_cpu_us_per_message: Math.round(r.dispatchSandboxCpuUs),
+      bare_sandbox_cpu_us_per_message: Math.round(r.bareSandboxCpuUs),
+      ...(r.dialect === 'postgres'
+        ? { dispatch_database_cpu_us_per_message: Math.round(r.dispatchDatabaseCpuUs) }
+        : {}),
       intake: Math.round(r.intake),
       end_to_end: Math.round(r.endToEnd),
       end_to_end_with_two_hogs: Math.round(r.endToEndHogged),
