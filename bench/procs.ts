@@ -102,10 +102,11 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * CPU seconds used so far by every PostgreSQL server process on this machine (the postmaster,
- * its backends and its background writers), from /proc: the database's share of the two cores,
- * which a client-side figure does not show. A backend that exits takes its time with it, so
- * compare two readings taken while the same connections are open. NaN where /proc is not there.
+ * CPU seconds used so far by PostgreSQL's server processes on this machine (the postmaster, its
+ * backends and its background workers), from /proc: the database's share of the two cores, which
+ * a client-side figure does not show. A backend that has exited (a pool closing an idle
+ * connection, an autovacuum worker) counts too: Linux adds its time to the postmaster's
+ * children's time when the postmaster reaps it. NaN where /proc is not there.
  */
 export function postgresCpuSeconds(): number {
   let total = 0;
@@ -120,8 +121,9 @@ export function postgresCpuSeconds(): number {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
-      const fields = stat.split(') ')[1]!.split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+      // utime, stime, then cutime and cstime: the time of its children it has waited for.
+      const f = stat.split(') ')[1]!.split(' ');
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLOCK_TICKS_PER_SECOND;
       seen = true;
     } catch {
       // Gone between the listing and the read.

@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { classifyDatabaseError, type DatabaseFault } from './database-faults';
+import { registerPgPool } from './pg-direct';
 import type { Database } from './schema';
 import { startCheckpointer } from './sqlite-checkpointer';
 import { registerSqliteConnection } from './sqlite-direct';
@@ -198,6 +199,7 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     });
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  registerPgPool(db, pool);
   // Named explicitly: Kysely otherwise finds its migration tables in any schema of the
   // database (another app's, say) and then fails to see them through the search path.
   const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);

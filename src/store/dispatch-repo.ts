@@ -19,6 +19,7 @@ import { ACCEPTABLE_FROM, CLAIMABLE_STATUSES, type InDoubtPolicy } from '../doma
 import { fenceRequeued } from './campaign-recipients-repo';
 import { chunks } from './chunks';
 import { indexLiteral, notIndexed } from './index-literal';
+import { directPg, type NamedStatement } from './pg-direct';
 import type { Database, MessagesTable } from './schema';
 import { directSqlite } from './sqlite-direct';
 
@@ -55,6 +56,41 @@ export const ROW_SQL = {
                   WHERE id = ?`,
 } as const;
 
+/**
+ * The same on PostgreSQL, one named statement per batch whatever its length (pg-direct.ts): the
+ * ids as arrays. The fences and index choices are those of the Kysely forms below, which a
+ * transaction still takes.
+ */
+export const PG_SQL = {
+  dueIds: {
+    name: 'dispatch_due_ids',
+    text: `SELECT id FROM messages WHERE account_id = $1 AND status = '${CLAIMABLE_STATUSES[0]}'
+             AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3`,
+  },
+  dueRows: {
+    name: 'dispatch_due_rows',
+    text: `SELECT id, to_wa, content, reply_to_provider_id, attempts FROM messages
+            WHERE id = ANY($1::text[]) AND (status || '') = '${CLAIMABLE_STATUSES[0]}'`,
+  },
+  posting: {
+    name: 'dispatch_posting',
+    text: `UPDATE messages SET status = 'sending', attempts = attempts + 1, posted_at = $1,
+                   locked_by = $2, locked_until = $3, updated_at = $1
+             WHERE id = ANY($4::text[]) AND (status || '') = 'queued' AND next_attempt_at <= $1
+         RETURNING id`,
+  },
+  accepted: {
+    name: 'dispatch_accepted',
+    text: `UPDATE messages
+              SET status = CASE WHEN messages.status IN (${textList(ACCEPTABLE_FROM)}) THEN 'accepted' ELSE messages.status END,
+                  provider_message_id = COALESCE(messages.provider_message_id, v.provider_id),
+                  accepted_at = $1, locked_until = NULL, doubt_until = NULL, updated_at = $1
+             FROM unnest($2::text[], $3::text[]) AS v(id, provider_id)
+            WHERE messages.id = v.id
+        RETURNING messages.id, messages.status`,
+  },
+} as const satisfies Record<string, NamedStatement>;
+
 export interface ClaimedMessage {
   id: string;
   to_wa: string;
@@ -90,6 +126,18 @@ export async function readDueMessages(
       }
       return out;
     });
+  }
+  const pg = directPg(db);
+  if (pg) {
+    const due = await pg<{ id: string }>(PG_SQL.dueIds, [p.accountId, p.now, p.limit + p.skip.size]);
+    const ids = due
+      .map((r) => r.id)
+      .filter((id) => !p.skip.has(id))
+      .slice(0, p.limit);
+    if (ids.length === 0) return [];
+    const byId = new Map<string, ClaimedMessage>();
+    for (const r of await pg<ClaimedMessage>(PG_SQL.dueRows, [ids])) byId.set(r.id, r);
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
   const due = await sql<{ id: string }>`
     SELECT id FROM messages
@@ -136,6 +184,14 @@ export async function markPosting(
       const mark = prepare(ROW_SQL.posting);
       return ids.filter((id) => mark.run(now, workerId, now + leaseMs, now, id, now).changes === 1);
     });
+  }
+  const pg = directPg(db);
+  if (pg) {
+    const out: string[] = [];
+    for (const part of chunks(ids, CHUNK))
+      for (const r of await pg<{ id: string }>(PG_SQL.posting, [now, workerId, now + leaseMs, part]))
+        out.push(r.id);
+    return out;
   }
   const out: string[] = [];
   for (const part of chunks(ids, CHUNK)) {
@@ -215,6 +271,19 @@ export async function markAccepted(
       }
       return out;
     });
+  }
+  const pg = directPg(db);
+  if (pg) {
+    const changed: string[] = [];
+    for (const part of chunks(rows, CHUNK)) {
+      const res = await pg<{ id: string; status: string }>(PG_SQL.accepted, [
+        now,
+        part.map((r) => r.id),
+        part.map((r) => r.providerMessageId),
+      ]);
+      for (const r of res) if (r.status === 'accepted') changed.push(r.id);
+    }
+    return changed;
   }
   const changed: string[] = [];
   for (const part of chunks(rows, CHUNK)) {

@@ -18,7 +18,7 @@ import {
   materialiseRecipients,
 } from './campaign-recipients-repo';
 import { bulkInsertContacts } from './contact-book-repo';
-import { markPosting, readDueMessages } from './dispatch-repo';
+import { markPosting, PG_SQL, readDueMessages } from './dispatch-repo';
 import { recordDeliveryResults, releaseDeliveries } from './events-repo';
 import { holdMessages } from './held-messages-repo';
 import type { Database, MessagesTable } from './schema';
@@ -120,6 +120,46 @@ describe.runIf(DIALECTS.includes('postgres'))(
       expect(dueIds).toMatch(/messages_claimable/);
       expect(rows).toMatch(/Index Scan using messages_pkey/);
       expect(rows).not.toMatch(/messages_claimable/);
+    });
+
+    it("plans the dispatcher's named statements the same way, generic plan or custom", async () => {
+      // Named statements (pg-direct.ts) are planned for their values the first five runs on a
+      // connection, then by a generic plan that knows no values: both must take the same indexes.
+      const now = T0 + HISTORY + BACKLOG;
+      const ids = `ARRAY[${queued.map((id) => `'${id}'`).join(', ')}]`;
+      const runs: Array<[keyof typeof PG_SQL, string]> = [
+        ['posting', `${now}, 'w2', ${now + 60_000}, ${ids}`],
+        ['dueIds', `'acc_1', ${now}, 10`],
+        ['dueRows', ids],
+        ['accepted', `${now}, ${ids}, ${ids}`],
+      ];
+      for (const mode of ['force_generic_plan', 'force_custom_plan']) {
+        const plans = await store.db.connection().execute(async (conn) => {
+          const out: Record<string, string> = {};
+          await sql.raw(`SET plan_cache_mode = ${mode}`).execute(conn);
+          try {
+            for (const [key, values] of runs) {
+              await sql.raw(`PREPARE plan_probe AS ${PG_SQL[key].text}`).execute(conn);
+              try {
+                const r = await sql
+                  .raw<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE plan_probe(${values})`)
+                  .execute(conn);
+                out[key] = r.rows.map((row) => row['QUERY PLAN']).join('\n');
+              } finally {
+                await sql.raw('DEALLOCATE plan_probe').execute(conn);
+              }
+            }
+          } finally {
+            await sql.raw('RESET plan_cache_mode').execute(conn);
+          }
+          return out;
+        });
+        for (const key of ['posting', 'dueRows', 'accepted'] as const) {
+          expect(plans[key], `${key}, ${mode}`).toMatch(/Index Scan using messages_pkey/);
+          expect(plans[key], `${key}, ${mode}`).not.toMatch(/messages_claimable|Seq Scan on messages/);
+        }
+        expect(plans.dueIds, mode).toMatch(/messages_claimable/);
+      }
     });
 
     it('fences requeued rows and holds fresh ones by primary key', async () => {
