@@ -43,25 +43,17 @@ type Case =
   | 'accepted'
   | 'marked, accepted'
   | 'campaign'
-  | 'marked, accepted: content out of line'
   | 'marked, accepted: narrow rows'
   | 'marked, accepted: appended';
 const CASES: Case[] = ['accepted', 'marked, accepted', 'campaign'];
 /**
- * PostgreSQL only. "content out of line": the messages table as it is, but with its rows' wide
- * values (the content) kept out of line (TOAST, `toast_tuple_target` at its least), so that an
- * update copies a pointer to them instead of the whole text. Then the same two writes, not as
- * updates of the wide messages row. "narrow rows":
+ * PostgreSQL only: the same two writes, not as updates of the wide messages row. "narrow rows":
  * in a table of the send's state alone (key, state, times, Meta's id) with room left on each
  * page, so that an update touches no index and stays on its page (a HOT update). "appended":
  * each write is a new row of a narrow table (posted: key, worker, time; accepted: key, Meta's
  * id, time), nothing updated. What a different data model would leave room for.
  */
-const PG_ONLY_CASES: Case[] = [
-  'marked, accepted: content out of line',
-  'marked, accepted: narrow rows',
-  'marked, accepted: appended',
-];
+const PG_ONLY_CASES: Case[] = ['marked, accepted: narrow rows', 'marked, accepted: appended'];
 
 interface CaseFigures {
   dialect: Dialect;
@@ -312,8 +304,6 @@ async function postgresCase(url: string, which: Case, concurrency: number): Prom
   const insertRows = async (batch: readonly string[]) => {
     await db.query({ ...PG.insert, values: [JSON.stringify(batch.map(rowOf))] });
   };
-  if (which === 'marked, accepted: content out of line')
-    await db.query('ALTER TABLE messages SET (toast_tuple_target = 128)');
   if (which !== 'campaign') for (let i = 0; i < N; i += 1_000) await insertRows(ids.slice(i, i + 1_000));
   const narrow = which === 'marked, accepted: narrow rows';
   const appended = which === 'marked, accepted: appended';
