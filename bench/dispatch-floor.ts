@@ -43,6 +43,7 @@ type Case =
   | 'accepted'
   | 'marked, accepted'
   | 'campaign'
+  | 'marked, accepted: one statement'
   | 'marked, accepted: narrow rows'
   | 'marked, accepted: appended';
 const CASES: Case[] = ['accepted', 'marked, accepted', 'campaign'];
@@ -53,7 +54,11 @@ const CASES: Case[] = ['accepted', 'marked, accepted', 'campaign'];
  * each write is a new row of a narrow table (posted: key, worker, time; accepted: key, Meta's
  * id, time), nothing updated. What a different data model would leave room for.
  */
-const PG_ONLY_CASES: Case[] = ['marked, accepted: narrow rows', 'marked, accepted: appended'];
+const PG_ONLY_CASES: Case[] = [
+  'marked, accepted: one statement',
+  'marked, accepted: narrow rows',
+  'marked, accepted: appended',
+];
 
 interface CaseFigures {
   dialect: Dialect;
@@ -252,6 +257,15 @@ const PG = {
              locked_until = NULL, updated_at = $1
              FROM unnest($2::text[], $3::text[]) AS v(id, wamid) WHERE messages.id = v.id`,
   },
+  markAndAccept: {
+    name: 'floor_mark_and_accept',
+    text: `WITH accepted AS (
+             UPDATE messages SET status = 'accepted', provider_message_id = v.wamid, accepted_at = $1,
+                    locked_until = NULL, updated_at = $1
+               FROM unnest($2::text[], $3::text[]) AS v(id, wamid) WHERE messages.id = v.id)
+           UPDATE messages SET status = 'sending', attempts = attempts + 1, posted_at = $1, locked_by = 'floor',
+                  locked_until = $4, updated_at = $1 WHERE id = ANY($5::text[])`,
+  },
   narrowTable: `CREATE TABLE send_state (id text PRIMARY KEY, status text NOT NULL, attempts int NOT NULL,
                   posted_at bigint, locked_by text, locked_until bigint, provider_message_id text,
                   accepted_at bigint, updated_at bigint NOT NULL) WITH (fillfactor = 40)`,
@@ -326,16 +340,41 @@ async function postgresCase(url: string, which: Case, concurrency: number): Prom
       values: [Date.now(), batch.map((a) => a.id), batch.map((a) => a.wamid)],
     });
   });
+  // One writer for both: the marks waiting and the answers received go in one statement.
+  const both = new AsyncGroupCommit<{ id: string; wamid?: string }>(async (batch) => {
+    const now = Date.now();
+    const answered = batch.filter((b) => b.wamid !== undefined);
+    await db.query({
+      ...PG.markAndAccept,
+      values: [
+        now,
+        answered.map((a) => a.id),
+        answered.map((a) => a.wamid),
+        now + 60_000,
+        batch.filter((b) => b.wamid === undefined).map((b) => b.id),
+      ],
+    });
+  });
   const pool = new Pool(url, { connections: concurrency });
   const post = templatePoster(pool, 'floor');
   try {
     await drive(2_000, concurrency, async (i) => void (await post(i))); // warm-up, as the bare loop's
-    const timed = await timedSends(concurrency, 'postgres', which, [inserts, marks, accepts], async (i) => {
-      const id = ids[i]!;
-      if (which === 'campaign') await inserts.add(id);
-      if (which !== 'accepted') await marks.add(id);
-      return { recorded: accepts.add({ id, wamid: await post(i) }) };
-    });
+    const timed = await timedSends(
+      concurrency,
+      'postgres',
+      which,
+      [inserts, marks, accepts, both],
+      async (i) => {
+        const id = ids[i]!;
+        if (which === 'marked, accepted: one statement') {
+          await both.add({ id });
+          return { recorded: both.add({ id, wamid: await post(i) }) };
+        }
+        if (which === 'campaign') await inserts.add(id);
+        if (which !== 'accepted') await marks.add(id);
+        return { recorded: accepts.add({ id, wamid: await post(i) }) };
+      },
+    );
     const done = await db.query<{ n: string }>(
       narrow ? PG.accepted.narrow : appended ? PG.accepted.appended : PG.accepted.messages,
       [T0],
