@@ -11,6 +11,7 @@ import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stor
 import { HELD_AT, WITHDRAWN } from './campaign-recipients-repo';
 import {
   markAccepted,
+  markAcceptedAndPosting,
   markPosting,
   markRetry,
   markStaleSendsUnconfirmed,
@@ -147,6 +148,70 @@ describe.each(DIALECTS)('dispatch repository on %s', (dialect) => {
       .where('id', '=', 'doubt')
       .executeTakeFirstOrThrow();
     expect(u.doubt_until).toBeNull();
+  });
+
+  it('records answers and the next sending marks in one write, each with its own fences', async () => {
+    await insert([
+      row('delivered', { status: 'delivered', provider_message_id: 'wamid.D', delivered_at: T0 }),
+      row('sending', { status: 'sending', locked_by: 'w1', locked_until: T0 + 1_000 }),
+      row('due'),
+      row('later', { next_attempt_at: T0 + 60_000 }),
+      row('cancelled', { status: 'cancelled' }),
+    ]);
+    const many = Array.from({ length: 50 }, (_, i) => `q${String(i).padStart(4, '0')}`);
+    await insert(many.map((id) => row(id)));
+    const now = T0 + 5;
+    const out = await markAcceptedAndPosting(store.db, {
+      accepted: [
+        { id: 'delivered', providerMessageId: 'wamid.X' },
+        { id: 'sending', providerMessageId: 'wamid.S' },
+      ],
+      workerId: 'w2',
+      ids: ['due', 'later', 'cancelled', ...many],
+      now,
+      leaseMs: 60_000,
+    });
+    expect(out.accepted).toEqual(['sending']);
+    expect(out.posted.sort()).toEqual(['due', ...many].sort());
+    const rows = new Map(
+      (await store.db.selectFrom('messages').selectAll().execute()).map((r) => [r.id, r] as const),
+    );
+    expect(rows.get('sending')).toMatchObject({
+      status: 'accepted',
+      provider_message_id: 'wamid.S',
+      accepted_at: now,
+    });
+    expect(rows.get('delivered')).toMatchObject({ status: 'delivered', provider_message_id: 'wamid.D' });
+    expect(rows.get('due')).toMatchObject({
+      status: 'sending',
+      attempts: 1,
+      posted_at: now,
+      locked_by: 'w2',
+    });
+    expect(rows.get('later')?.status).toBe('queued');
+    expect(rows.get('cancelled')?.status).toBe('cancelled');
+    // Nothing to accept, or nothing to mark: the other half is written alone.
+    const alone = await markAcceptedAndPosting(store.db, {
+      accepted: [{ id: 'due', providerMessageId: 'wamid.Q' }],
+      workerId: 'w2',
+      ids: [],
+      now: now + 1,
+      leaseMs: 60_000,
+    });
+    expect(alone).toEqual({ accepted: ['due'], posted: [] });
+    expect(await status('due')).toBe('accepted');
+    // More than one statement takes (PostgreSQL then writes it as a transaction of several).
+    const more = Array.from({ length: 450 }, (_, i) => `r${String(i).padStart(4, '0')}`);
+    await insert(more.map((id) => row(id)));
+    const big = await markAcceptedAndPosting(store.db, {
+      accepted: many.map((id) => ({ id, providerMessageId: `wamid.${id}` })),
+      workerId: 'w2',
+      ids: more,
+      now: now + 2,
+      leaseMs: 60_000,
+    });
+    expect(big.accepted.sort()).toEqual([...many].sort());
+    expect(big.posted.sort()).toEqual([...more].sort());
   });
 
   it('fences results: a retry from a worker that lost the row changes nothing', async () => {

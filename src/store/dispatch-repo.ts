@@ -89,6 +89,26 @@ export const PG_SQL = {
             WHERE messages.id = v.id
         RETURNING messages.id, messages.status`,
   },
+  /** `accepted` and `posting` in one statement: one commit for a group of answers and the next marks. */
+  acceptedAndPosting: {
+    name: 'dispatch_accepted_and_posting',
+    text: `WITH accepted AS (
+             UPDATE messages
+                SET status = CASE WHEN messages.status IN (${textList(ACCEPTABLE_FROM)}) THEN 'accepted' ELSE messages.status END,
+                    provider_message_id = COALESCE(messages.provider_message_id, v.provider_id),
+                    accepted_at = $1, locked_until = NULL, doubt_until = NULL, updated_at = $1
+               FROM unnest($2::text[], $3::text[]) AS v(id, provider_id)
+              WHERE messages.id = v.id
+          RETURNING messages.id, messages.status),
+           posting AS (
+             UPDATE messages SET status = 'sending', attempts = attempts + 1, posted_at = $1,
+                    locked_by = $4, locked_until = $5, updated_at = $1
+              WHERE id = ANY($6::text[]) AND (status || '') = 'queued' AND next_attempt_at <= $1
+          RETURNING id)
+         SELECT id, status FROM accepted
+          UNION ALL
+         SELECT id, 'posting' AS status FROM posting`,
+  },
 } as const satisfies Record<string, NamedStatement>;
 
 export interface ClaimedMessage {
@@ -300,6 +320,40 @@ export async function markAccepted(
     for (const r of res.rows) if (r.status === 'accepted') changed.push(r.id);
   }
   return changed;
+}
+
+/**
+ * markAccepted and markPosting written together, in one transaction (one statement on
+ * PostgreSQL): the answers that arrived meanwhile ride with the next `sending` mark instead of
+ * costing a commit of their own. The two sets never share a row (a row being marked is queued, an
+ * answered one is not), and each keeps its own fences. Returns what each would have.
+ */
+export async function markAcceptedAndPosting(
+  db: Kysely<Database>,
+  p: { accepted: AcceptedResult[]; workerId: string; ids: string[]; now: number; leaseMs: number },
+): Promise<{ accepted: string[]; posted: string[] }> {
+  const pg = directPg(db);
+  if (pg && p.accepted.length <= CHUNK && p.ids.length <= CHUNK) {
+    const rows = await pg<{ id: string; status: string }>(PG_SQL.acceptedAndPosting, [
+      p.now,
+      p.accepted.map((r) => r.id),
+      p.accepted.map((r) => r.providerMessageId),
+      p.workerId,
+      p.now + p.leaseMs,
+      p.ids,
+    ]);
+    const out = { accepted: [] as string[], posted: [] as string[] };
+    for (const r of rows) {
+      if (r.status === 'posting') out.posted.push(r.id);
+      else if (r.status === 'accepted') out.accepted.push(r.id);
+    }
+    return out;
+  }
+  // On SQLite the per-row statements join this transaction (sqlite-direct.ts).
+  return db.transaction().execute(async (trx) => ({
+    accepted: await markAccepted(trx, p.accepted, p.now),
+    posted: await markPosting(trx, p.workerId, p.ids, p.now, p.leaseMs),
+  }));
 }
 
 interface ErrorFields {

@@ -8,7 +8,9 @@
  *   2. pace: take a token per message from the account's bucket;
  *   3. mark: record those rows `sending` in one statement, just before their POSTs leave;
  *   4. post with at most `concurrency` requests in flight;
- *   5. record each answer as soon as the previous write is done (group commit):
+ *   5. record each answer as soon as the previous write is done (group commit) — acceptances
+ *      ride with the lane's next `sending` mark when one is about to be written (one commit for
+ *      both), otherwise they are written by themselves:
  *        accepted                            → `accepted` with Meta's id
  *        refused before anything was sent    → back to `queued` with backoff (or `failed`)
  *        outcome unknown (timeout, reset)    → `unconfirmed`, waiting for Meta's proof
@@ -53,6 +55,7 @@ import {
   type ClaimedMessage,
   type FailedResult,
   markAccepted,
+  markAcceptedAndPosting,
   markFailed,
   markPosting,
   markRetry,
@@ -539,18 +542,26 @@ export class Dispatcher {
         lane.inflight += batch.length;
         let posted: Set<string>;
         const postedAt = this.ctx.clock();
+        const ids = batch.map((m) => m.id);
+        const answers = this.takeAcceptances();
         try {
           posted = new Set(
-            await markPosting(
-              this.ctx.store.db,
-              this.opts.workerId,
-              batch.map((m) => m.id),
-              postedAt,
-              this.opts.leaseMs,
-            ),
+            answers
+              ? (
+                  await markAcceptedAndPosting(this.ctx.store.db, {
+                    accepted: answers.batch.map((o) => o.r),
+                    workerId: this.opts.workerId,
+                    ids,
+                    now: postedAt,
+                    leaseMs: this.opts.leaseMs,
+                  })
+                ).posted
+              : await markPosting(this.ctx.store.db, this.opts.workerId, ids, postedAt, this.opts.leaseMs),
           );
+          answers?.done();
           this.recordingRecovered();
         } catch (err) {
+          answers?.failed(err);
           // Nothing was posted. The mark may still have committed: undo it once the database answers.
           this.recordingFailed(err, 'could not mark messages as sending');
           lane.unpostedMarks.push({ ids: batch.map((m) => m.id), postedAt });
@@ -577,7 +588,55 @@ export class Dispatcher {
       }
     } finally {
       lane.marking = false;
+      // Answers left for this loop to carry (scheduleFlush deferred to it) are written now.
+      if (this.outcomes.length) this.scheduleFlush();
     }
+  }
+
+  /**
+   * Buffered answers, when they are acceptances only and no other write of answers is under way:
+   * taken for the `sending` mark about to be written, which records them in the same commit.
+   * `flushing` covers that write, so a flush waits for it as for one of its own.
+   */
+  private takeAcceptances():
+    | {
+        batch: Array<{ kind: 'accepted'; r: AcceptedResult }>;
+        done: () => void;
+        failed: (err: unknown) => void;
+      }
+    | undefined {
+    if (this.flushing || this.recordRetryTimer || !this.acceptancesOnly()) return undefined;
+    const batch = this.outcomes as Array<{ kind: 'accepted'; r: AcceptedResult }>;
+    this.outcomes = [];
+    let release!: () => void;
+    this.flushing = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const settle = () => {
+      this.flushing = undefined;
+      release();
+      if (this.outcomes.length && !this.recordRetryTimer) this.scheduleFlush();
+    };
+    return {
+      batch,
+      done: settle,
+      failed: (err) => {
+        this.recordFailed(batch, err);
+        settle();
+      },
+    };
+  }
+
+  /** What a `sending` mark can carry: acceptances only, as many as one statement takes. */
+  private acceptancesOnly(): boolean {
+    const n = this.outcomes.length;
+    return n > 0 && n <= ROWS_PER_STATEMENT && this.outcomes.every((o) => o.kind === 'accepted');
+  }
+
+  /** A lane about to write a `sending` mark, or writing one: it will carry the acceptances. */
+  private markComing(): boolean {
+    for (const lane of this.lanes.values()) if (lane.marking || lane.markQueued) return true;
+    return false;
   }
 
   private async sendOne(lane: AccountLane, msg: ClaimedMessage, grantedAt: number): Promise<void> {
@@ -716,6 +775,8 @@ export class Dispatcher {
     this.flushQueued = true;
     setImmediate(() => {
       this.flushQueued = false;
+      // A mark on its way takes acceptances with it, or hands them back here when its loop ends.
+      if (this.acceptancesOnly() && this.markComing() && !this.stopping) return;
       void this.flush();
     });
   }
@@ -728,26 +789,31 @@ export class Dispatcher {
     this.outcomes = [];
     this.flushing = this.record(batch)
       .then(() => this.recordingRecovered())
-      .catch((err) => {
-        // Meta's answers are facts: keep them and try again shortly (the database may be
-        // restarting). Were this process to die meanwhile, the rows stay `sending` and are
-        // settled as in doubt by the next worker.
-        this.recordingFailed(
-          err,
-          'recording send results failed; keeping them and retrying every second',
-          batch.length,
-        );
-        this.outcomes = [...batch, ...this.outcomes];
-        this.recordRetryTimer = setTimeout(() => {
-          this.recordRetryTimer = undefined;
-          void this.flush();
-        }, 1_000);
-      })
+      .catch((err) => this.recordFailed(batch, err))
       .finally(() => {
         this.flushing = undefined;
         if (this.outcomes.length && !this.recordRetryTimer) this.scheduleFlush();
       });
     await this.flushing;
+  }
+
+  /**
+   * Meta's answers are facts: keep them and try again shortly (the database may be restarting).
+   * Were this process to die meanwhile, the rows stay `sending` and are settled as in doubt by
+   * the next worker.
+   */
+  private recordFailed(batch: Outcome[], err: unknown): void {
+    this.recordingFailed(
+      err,
+      'recording send results failed; keeping them and retrying every second',
+      batch.length,
+    );
+    this.outcomes = [...batch, ...this.outcomes];
+    clearTimeout(this.recordRetryTimer);
+    this.recordRetryTimer = setTimeout(() => {
+      this.recordRetryTimer = undefined;
+      void this.flush();
+    }, 1_000);
   }
 
   /**
