@@ -564,7 +564,7 @@ export class Dispatcher {
           answers?.failed(err);
           // Nothing was posted. The mark may still have committed: undo it once the database answers.
           this.recordingFailed(err, 'could not mark messages as sending');
-          lane.unpostedMarks.push({ ids: batch.map((m) => m.id), postedAt });
+          lane.unpostedMarks.push({ ids, postedAt });
           lane.inflight -= batch.length;
           lane.beingMarked = [];
           for (const at of grantedAt) lane.bucket.settle(at, this.ctx.clock());
