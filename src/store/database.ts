@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { classifyDatabaseError, type DatabaseFault } from './database-faults';
-import { registerPgPool } from './pg-direct';
+import { namedQuery, registerPgStore } from './pg-direct';
 import type { Database } from './schema';
 import { startCheckpointer } from './sqlite-checkpointer';
 import { registerSqliteConnection } from './sqlite-direct';
@@ -199,7 +199,7 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     });
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  registerPgPool(db, pool);
+  registerPgStore(db);
   // Named explicitly: Kysely otherwise finds its migration tables in any schema of the
   // database (another app's, say) and then fails to see them through the search path.
   const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
@@ -235,8 +235,10 @@ function clientWithDeadline(ms: number): typeof pg.Client {
   class DeadlineClient extends pg.Client {
     // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; only the promise form is timed
     override query(...args: any[]): any {
+      // Our named statements (pg-direct.ts), as Kysely hands them over: text and values.
+      const named = args.length === 2 ? namedQuery(args[0], args[1]) : undefined;
       // biome-ignore lint/suspicious/noExplicitAny: see above
-      const out = (pg.Client.prototype.query as any).apply(this, args);
+      const out = (pg.Client.prototype.query as any).apply(this, named ? [named] : args);
       if (!(out instanceof Promise)) return out;
       const timer = setTimeout(() => {
         const socket = (this as unknown as { connection?: { stream?: { destroy(e: Error): void } } })

@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { MessageKind, MessageStatus } from '../domain/message';
 import type { ReplyRouting } from '../domain/replies/reply-rules';
 import { chunks } from './chunks';
+import { directPg, type NamedStatement } from './pg-direct';
 import { type RowLock, withRowLock } from './row-locks';
 import type { Database, MessageEventsTable, MessagesTable } from './schema';
 import { directSqlite } from './sqlite-direct';
@@ -62,6 +63,12 @@ export async function insertMessages(db: Kysely<Database>, messages: NewMessage[
     });
     return rows;
   }
+  const pg = directPg(db);
+  if (pg) {
+    // PostgreSQL: one named statement per chunk, the rows as one JSON document (pg-direct.ts).
+    for (const part of chunks(rows, 200)) await pg(PG_INSERT, [JSON.stringify(part, INSERTED_KEYS)]);
+    return rows;
+  }
   for (const part of chunks(rows, 200)) {
     await db
       .insertInto('messages')
@@ -102,6 +109,14 @@ const INSERTED = [
 ] as const satisfies ReadonlyArray<keyof MessageRow>;
 type Inserted = (typeof INSERTED)[number];
 const INSERT_SQL = `INSERT INTO messages (${INSERTED.join(', ')}) VALUES (${INSERTED.map(() => '?').join(', ')})`;
+/** JSON.stringify's allowlist: each row's named columns, nothing else. */
+const INSERTED_KEYS: string[] = [...INSERTED];
+/** Every row's columns read from one JSON array of objects (all text or numbers), by name. */
+const PG_INSERT: NamedStatement = {
+  name: 'messages_insert',
+  text: `INSERT INTO messages (${INSERTED.join(', ')})
+         SELECT ${INSERTED.join(', ')} FROM json_populate_recordset(NULL::messages, $1::json)`,
+};
 
 /** A new message's whole row: what the request gave, and every other column as it starts. */
 function queuedRow(m: NewMessage): MessageRow {

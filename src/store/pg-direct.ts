@@ -1,20 +1,21 @@
 /**
  * Named prepared statements on PostgreSQL, for the few statements that run for every message
- * sent (dispatch-repo.ts): the reads of due rows, the `sending` mark and the acceptance.
+ * queued or sent: the message insert at intake (messages-repo.ts) and the dispatcher's reads of
+ * due rows, `sending` mark and acceptance (dispatch-repo.ts).
  *
- * Why not Kysely there: a batch written as `id IN (…)` or `FROM (VALUES …)` has a new text for
- * every batch length, so the server parses and plans each one anew and the client builds and
- * sends a long text each time. Written once with arrays (`= ANY($1::text[])`, `unnest`), a
- * statement is parsed once per connection and afterwards only bound and run, whatever the batch.
- * Measured with the dispatch floor (bench/dispatch-floor.ts), the server's CPU is what limits a
- * PostgreSQL sender on a machine it shares.
+ * Why not Kysely's texts there: a batch written as `VALUES (…), (…)`, `id IN (…)` or `FROM
+ * (VALUES …)` has a new text for every batch length, so the server parses and plans each one
+ * anew and the client builds and sends a long text each time. Written once with arrays
+ * (`= ANY($1::text[])`, `unnest`) or one JSON document (`json_populate_recordset`), a statement
+ * is parsed once per connection and afterwards only bound and run, whatever the batch
+ * (bench/pg-statements.ts measures both forms; bench/dispatch-floor.ts what is left).
  *
- * Only on the store's own Kysely instance, never inside a transaction (Kysely holds that
- * connection; the caller takes its Kysely path there): each statement runs alone on a pooled
- * connection and commits by itself, as the same single statement through Kysely would.
+ * The statement still goes through Kysely (`executeQuery`), so it runs on the connection Kysely
+ * chose: a transaction's own, committed or rolled back with its other statements, or a pooled one
+ * where it commits by itself. Its text starts with `/*statement:NAME*\/`, and the pg client that
+ * database.ts gives the pool turns such a query into pg's named form (namedQuery below).
  */
-import type { Kysely } from 'kysely';
-import type pg from 'pg';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema';
 
 /** A statement of our own: a constant text under a name unique to it. */
@@ -23,37 +24,45 @@ export interface NamedStatement {
   text: string;
 }
 
-export type DirectPg = <R extends pg.QueryResultRow>(
-  statement: NamedStatement,
-  values: unknown[],
-) => Promise<R[]>;
+export type DirectPg = <R>(statement: NamedStatement, values: readonly unknown[]) => Promise<R[]>;
 
-const runners = new WeakMap<Kysely<Database>, DirectPg>();
+const PREFIX = '/*statement:';
+const PREFIXED = /^\/\*statement:([a-z0-9_]{1,63})\*\//;
 
-/** Called once by openStore for a PostgreSQL store: its Kysely instance and the pool under it. */
-export function registerPgPool(db: Kysely<Database>, pool: pg.Pool): void {
-  runners.set(db, async <R extends pg.QueryResultRow>(statement: NamedStatement, values: unknown[]) => {
-    // A client of our own rather than pool.query, which calls the client with a callback and so
-    // past the deadline database.ts gives every promise query.
-    const client = await pool.connect();
-    let failed = false;
-    try {
-      const result = await client.query<R>({ name: statement.name, text: statement.text, values });
-      return result.rows;
-    } catch (err) {
-      failed = true;
-      throw err;
-    } finally {
-      // After a failure the connection may be the broken one: dropped, a new one made when needed.
-      client.release(failed);
-    }
-  });
+/** The stores registered: their own Kysely instances, and the query adapter their transactions share. */
+const stores = new WeakSet<Kysely<Database>>();
+const adapters = new WeakSet<object>();
+
+/** Called once by openStore for a PostgreSQL store, with its own Kysely instance. */
+export function registerPgStore(db: Kysely<Database>): void {
+  stores.add(db);
+  adapters.add(db.getExecutor().adapter);
 }
 
 /**
- * The runner for the pool under `db` when `db` is a PostgreSQL store's own Kysely instance;
- * undefined for a transaction or a SQLite store.
+ * The runner for `db` when it is a PostgreSQL store's own Kysely instance or a transaction begun
+ * on one; undefined otherwise (SQLite, or another instance over the same pool, such as one with
+ * a plugin: the caller takes its Kysely path there).
  */
 export function directPg(db: Kysely<Database>): DirectPg | undefined {
-  return db.isTransaction ? undefined : runners.get(db);
+  const registered = db.isTransaction ? adapters.has(db.getExecutor().adapter) : stores.has(db);
+  if (!registered) return undefined;
+  return async <R>(statement: NamedStatement, values: readonly unknown[]) => {
+    const query = CompiledQuery.raw(`${PREFIX}${statement.name}*/ ${statement.text}`, [...values]);
+    return (await db.executeQuery<R>(query)).rows;
+  };
+}
+
+/**
+ * pg's named form of a query whose text carries our prefix (called by the pool's client for every
+ * query it runs); undefined for any other text, which runs as before.
+ */
+export function namedQuery(
+  text: unknown,
+  values: unknown,
+): { name: string; text: string; values: unknown[] } | undefined {
+  if (typeof text !== 'string' || !text.startsWith(PREFIX)) return undefined;
+  const name = PREFIXED.exec(text)?.[1];
+  if (name === undefined) return undefined;
+  return { name, text, values: Array.isArray(values) ? values : [] };
 }
