@@ -58,9 +58,22 @@ export const ROW_SQL = {
 
 /**
  * The same on PostgreSQL, one named statement per batch whatever its length (pg-direct.ts): the
- * ids as arrays. The fences and index choices are those of the Kysely forms below, which a
- * transaction still takes.
+ * ids as arrays. The fences and index choices are those of the Kysely forms below, which another
+ * Kysely instance over the same pool still takes.
  */
+const PG_ACCEPT = `UPDATE messages
+     SET status = CASE WHEN messages.status IN (${textList(ACCEPTABLE_FROM)}) THEN 'accepted' ELSE messages.status END,
+         provider_message_id = COALESCE(messages.provider_message_id, v.provider_id),
+         accepted_at = $1, locked_until = NULL, doubt_until = NULL, updated_at = $1
+    FROM unnest($2::text[], $3::text[]) AS v(id, provider_id)
+   WHERE messages.id = v.id
+RETURNING messages.id, messages.status`;
+/** The `sending` mark at `$1`, its worker, lease end and ids in the parameters named. */
+const pgPosting = (worker: string, until: string, ids: string) => `UPDATE messages
+     SET status = 'sending', attempts = attempts + 1, posted_at = $1,
+         locked_by = ${worker}, locked_until = ${until}, updated_at = $1
+   WHERE id = ANY(${ids}::text[]) AND (status || '') = 'queued' AND next_attempt_at <= $1
+RETURNING id`;
 export const PG_SQL = {
   dueIds: {
     name: 'dispatch_due_ids',
@@ -72,42 +85,13 @@ export const PG_SQL = {
     text: `SELECT id, to_wa, content, reply_to_provider_id, attempts FROM messages
             WHERE id = ANY($1::text[]) AND (status || '') = '${CLAIMABLE_STATUSES[0]}'`,
   },
-  posting: {
-    name: 'dispatch_posting',
-    text: `UPDATE messages SET status = 'sending', attempts = attempts + 1, posted_at = $1,
-                   locked_by = $2, locked_until = $3, updated_at = $1
-             WHERE id = ANY($4::text[]) AND (status || '') = 'queued' AND next_attempt_at <= $1
-         RETURNING id`,
-  },
-  accepted: {
-    name: 'dispatch_accepted',
-    text: `UPDATE messages
-              SET status = CASE WHEN messages.status IN (${textList(ACCEPTABLE_FROM)}) THEN 'accepted' ELSE messages.status END,
-                  provider_message_id = COALESCE(messages.provider_message_id, v.provider_id),
-                  accepted_at = $1, locked_until = NULL, doubt_until = NULL, updated_at = $1
-             FROM unnest($2::text[], $3::text[]) AS v(id, provider_id)
-            WHERE messages.id = v.id
-        RETURNING messages.id, messages.status`,
-  },
-  /** `accepted` and `posting` in one statement: one commit for a group of answers and the next marks. */
+  posting: { name: 'dispatch_posting', text: pgPosting('$2', '$3', '$4') },
+  accepted: { name: 'dispatch_accepted', text: PG_ACCEPT },
+  /** Both in one statement: one commit for a group of answers and the next marks. */
   acceptedAndPosting: {
     name: 'dispatch_accepted_and_posting',
-    text: `WITH accepted AS (
-             UPDATE messages
-                SET status = CASE WHEN messages.status IN (${textList(ACCEPTABLE_FROM)}) THEN 'accepted' ELSE messages.status END,
-                    provider_message_id = COALESCE(messages.provider_message_id, v.provider_id),
-                    accepted_at = $1, locked_until = NULL, doubt_until = NULL, updated_at = $1
-               FROM unnest($2::text[], $3::text[]) AS v(id, provider_id)
-              WHERE messages.id = v.id
-          RETURNING messages.id, messages.status),
-           posting AS (
-             UPDATE messages SET status = 'sending', attempts = attempts + 1, posted_at = $1,
-                    locked_by = $4, locked_until = $5, updated_at = $1
-              WHERE id = ANY($6::text[]) AND (status || '') = 'queued' AND next_attempt_at <= $1
-          RETURNING id)
-         SELECT id, status FROM accepted
-          UNION ALL
-         SELECT id, 'posting' AS status FROM posting`,
+    text: `WITH accepted AS (${PG_ACCEPT}), posting AS (${pgPosting('$4', '$5', '$6')})
+           SELECT id, status FROM accepted UNION ALL SELECT id, 'posting' AS status FROM posting`,
   },
 } as const satisfies Record<string, NamedStatement>;
 
@@ -149,15 +133,12 @@ export async function readDueMessages(
   }
   const pg = directPg(db);
   if (pg) {
-    const due = await pg<{ id: string }>(PG_SQL.dueIds, [p.accountId, p.now, p.limit + p.skip.size]);
-    const ids = due
-      .map((r) => r.id)
-      .filter((id) => !p.skip.has(id))
-      .slice(0, p.limit);
+    const ids = unheld(
+      await pg<{ id: string }>(PG_SQL.dueIds, [p.accountId, p.now, p.limit + p.skip.size]),
+      p,
+    );
     if (ids.length === 0) return [];
-    const byId = new Map<string, ClaimedMessage>();
-    for (const r of await pg<ClaimedMessage>(PG_SQL.dueRows, [ids])) byId.set(r.id, r);
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    return inDueOrder(ids, await pg<ClaimedMessage>(PG_SQL.dueRows, [ids]));
   }
   const due = await sql<{ id: string }>`
     SELECT id FROM messages
@@ -166,22 +147,38 @@ export async function readDueMessages(
        AND next_attempt_at <= ${p.now}
      ORDER BY next_attempt_at, id
      LIMIT ${p.limit + p.skip.size}`.execute(db);
-  const ids = due.rows
-    .map((r) => r.id)
-    .filter((id) => !p.skip.has(id))
-    .slice(0, p.limit);
+  const ids = unheld(due.rows, p);
   if (ids.length === 0) return [];
-  const byId = new Map<string, ClaimedMessage>();
+  const rows: ClaimedMessage[] = [];
   for (const part of chunks(ids, CHUNK)) {
-    const rows = await db
-      .selectFrom('messages')
-      .select(['id', 'to_wa', 'content', 'reply_to_provider_id', 'attempts'])
-      .where('id', 'in', part)
-      .where(notIndexed('status'), '=', CLAIMABLE_STATUSES[0])
-      .execute();
-    for (const r of rows) byId.set(r.id, r);
+    rows.push(
+      ...(await db
+        .selectFrom('messages')
+        .select(['id', 'to_wa', 'content', 'reply_to_provider_id', 'attempts'])
+        .where('id', 'in', part)
+        .where(notIndexed('status'), '=', CLAIMABLE_STATUSES[0])
+        .execute()),
+    );
   }
-  // In due order, as the index gave them; a row that left the queue meanwhile is gone.
+  return inDueOrder(ids, rows);
+}
+
+/** The due ids the caller does not hold already, no more than it asked for. */
+function unheld(
+  due: ReadonlyArray<{ id: string }>,
+  p: { limit: number; skip: ReadonlySet<string> },
+): string[] {
+  const ids: string[] = [];
+  for (const { id } of due) {
+    if (ids.length === p.limit) break;
+    if (!p.skip.has(id)) ids.push(id);
+  }
+  return ids;
+}
+
+/** The rows in due order, as the index gave their ids; a row that left the queue meanwhile is gone. */
+function inDueOrder(ids: readonly string[], rows: readonly ClaimedMessage[]): ClaimedMessage[] {
+  const byId = new Map(rows.map((r) => [r.id, r] as const));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 

@@ -613,9 +613,8 @@ export class Dispatcher {
       release = resolve;
     });
     const settle = () => {
-      this.flushing = undefined;
+      this.resultsWritten();
       release();
-      if (this.outcomes.length && !this.recordRetryTimer) this.scheduleFlush();
     };
     return {
       batch,
@@ -790,11 +789,14 @@ export class Dispatcher {
     this.flushing = this.record(batch)
       .then(() => this.recordingRecovered())
       .catch((err) => this.recordFailed(batch, err))
-      .finally(() => {
-        this.flushing = undefined;
-        if (this.outcomes.length && !this.recordRetryTimer) this.scheduleFlush();
-      });
+      .finally(() => this.resultsWritten());
     await this.flushing;
+  }
+
+  /** A write of results has ended: the next one may start, for what arrived meanwhile. */
+  private resultsWritten(): void {
+    this.flushing = undefined;
+    if (this.outcomes.length && !this.recordRetryTimer) this.scheduleFlush();
   }
 
   /**
