@@ -39,11 +39,25 @@ const CLAIMABLE = indexLiteral(CLAIMABLE_STATUSES[0]);
  * state is a fence, compared but never used to find it (`|| ''`, see index-literal.ts).
  */
 const textList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+/**
+ * A due row comes with what the consent guard weighs (consent-guard.ts), read in the same
+ * statement by the contact's primary key: its contact's consent, the template's category and
+ * the metadata, but only when that contact opted out of something (rare); nulls otherwise, so
+ * the usual row carries nothing more and the guard reads nothing.
+ */
+const OPTED_OUT = `(c.all_consent = 'opted_out' OR c.marketing_consent = 'opted_out')`;
+const DUE_COLUMNS = `m.id, m.to_wa, m.content, m.reply_to_provider_id, m.attempts,
+       CASE WHEN ${OPTED_OUT} THEN c.all_consent END AS consent_all,
+       CASE WHEN ${OPTED_OUT} THEN c.marketing_consent END AS consent_marketing,
+       CASE WHEN ${OPTED_OUT} THEN m.template_category END AS consent_category,
+       CASE WHEN ${OPTED_OUT} THEN m.metadata END AS consent_metadata
+  FROM messages m LEFT JOIN contacts c ON c.id = m.contact_id`;
+
 export const ROW_SQL = {
   dueIds: `SELECT id FROM messages WHERE account_id = ? AND status = '${CLAIMABLE_STATUSES[0]}'
              AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-  dueRow: `SELECT id, to_wa, content, reply_to_provider_id, attempts FROM messages
-            WHERE id = ? AND (status || '') = '${CLAIMABLE_STATUSES[0]}'`,
+  dueRow: `SELECT ${DUE_COLUMNS}
+            WHERE m.id = ? AND (m.status || '') = '${CLAIMABLE_STATUSES[0]}'`,
   posting: `UPDATE messages SET status = 'sending', attempts = attempts + 1, posted_at = ?,
                    locked_by = ?, locked_until = ?, updated_at = ?
              WHERE id = ? AND (status || '') = 'queued' AND next_attempt_at <= ?`,
@@ -82,8 +96,8 @@ export const PG_SQL = {
   },
   dueRows: {
     name: 'dispatch_due_rows',
-    text: `SELECT id, to_wa, content, reply_to_provider_id, attempts FROM messages
-            WHERE id = ANY($1::text[]) AND (status || '') = '${CLAIMABLE_STATUSES[0]}'`,
+    text: `SELECT ${DUE_COLUMNS}
+            WHERE m.id = ANY($1::text[]) AND (m.status || '') = '${CLAIMABLE_STATUSES[0]}'`,
   },
   posting: { name: 'dispatch_posting', text: pgPosting('$2', '$3', '$4') },
   accepted: { name: 'dispatch_accepted', text: PG_ACCEPT },
@@ -101,6 +115,11 @@ export interface ClaimedMessage {
   content: string;
   reply_to_provider_id: string | null;
   attempts: number;
+  /** These four are null unless the contact has opted out of something (see DUE_COLUMNS). */
+  consent_all: ConsentState | null;
+  consent_marketing: ConsentState | null;
+  consent_category: string | null;
+  consent_metadata: string | null;
 }
 
 /**
@@ -151,14 +170,9 @@ export async function readDueMessages(
   if (ids.length === 0) return [];
   const rows: ClaimedMessage[] = [];
   for (const part of chunks(ids, CHUNK)) {
-    rows.push(
-      ...(await db
-        .selectFrom('messages')
-        .select(['id', 'to_wa', 'content', 'reply_to_provider_id', 'attempts'])
-        .where('id', 'in', part)
-        .where(notIndexed('status'), '=', CLAIMABLE_STATUSES[0])
-        .execute()),
-    );
+    const due = await sql<ClaimedMessage>`SELECT ${sql.raw(DUE_COLUMNS)}
+       WHERE m.id IN (${sql.join(part)}) AND (m.status || '') = ${CLAIMABLE_STATUSES[0]}`.execute(db);
+    rows.push(...due.rows);
   }
   return inDueOrder(ids, rows);
 }
@@ -462,47 +476,6 @@ export function markUnconfirmed(
       set: { status: 'unconfirmed', doubt_until: now + graceMs, ...errorSet(r), updated_at: now },
     })),
   );
-}
-
-/** A row read for sending and what its contact has agreed to since it was queued (the consent guard). */
-export interface ClaimConsent {
-  id: string;
-  templateCategory: string | null;
-  metadata: string | null;
-  marketingConsent: ConsentState;
-  allConsent: ConsentState;
-}
-
-/**
- * The claimed rows whose contact has opted out of something since: one read by primary keys,
- * and nothing at all for a batch of contacts who never opted out (the usual case).
- */
-export async function findClaimsOptedOut(
-  db: Kysely<Database>,
-  ids: readonly string[],
-): Promise<ClaimConsent[]> {
-  const out: ClaimConsent[] = [];
-  for (const part of chunks(ids, CHUNK)) {
-    const rows = await db
-      .selectFrom('messages as m')
-      .innerJoin('contacts as c', 'c.id', 'm.contact_id')
-      .select(['m.id', 'm.template_category', 'm.metadata', 'c.marketing_consent', 'c.all_consent'])
-      .where('m.id', 'in', part)
-      .where((eb) =>
-        eb.or([eb('c.all_consent', '=', 'opted_out'), eb('c.marketing_consent', '=', 'opted_out')]),
-      )
-      .execute();
-    for (const r of rows) {
-      out.push({
-        id: r.id,
-        templateCategory: r.template_category,
-        metadata: r.metadata,
-        marketingConsent: r.marketing_consent,
-        allConsent: r.all_consent,
-      });
-    }
-  }
-  return out;
 }
 
 /** Fails never-posted rows the consent guard held back; returns the ids that changed. */

@@ -120,6 +120,9 @@ describe.runIf(DIALECTS.includes('postgres'))(
       expect(dueIds).toMatch(/messages_claimable/);
       expect(rows).toMatch(/Index Scan using messages_pkey/);
       expect(rows).not.toMatch(/messages_claimable/);
+      // With them, their contacts' consent (the consent guard's), by the contacts' key.
+      expect(rows).toMatch(/Index Scan using contacts_pkey/);
+      expect(rows).not.toMatch(/Seq Scan on contacts/);
     });
 
     it("plans the dispatcher's named statements the same way, generic plan or custom", async () => {
@@ -159,6 +162,8 @@ describe.runIf(DIALECTS.includes('postgres'))(
           expect(plans[key], `${key}, ${mode}`).not.toMatch(/messages_claimable|Seq Scan on messages/);
         }
         expect(plans.dueIds, mode).toMatch(/messages_claimable/);
+        expect(plans.dueRows, mode).toMatch(/Index Scan using contacts_pkey/);
+        expect(plans.dueRows, mode).not.toMatch(/Seq Scan on contacts/);
       }
     });
 

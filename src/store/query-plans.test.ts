@@ -264,15 +264,19 @@ describe('query plans on SQLite', () => {
       return explained.rows.map((r) => r.detail).join(' | ');
     };
     expect(await plan(ROW_SQL.dueIds)).toMatch(/USING (COVERING )?INDEX messages_claimable/);
-    for (const text of [ROW_SQL.dueRow, ROW_SQL.posting, ROW_SQL.accepted, ROW_SQL.acceptedLate]) {
+    for (const text of [ROW_SQL.posting, ROW_SQL.accepted, ROW_SQL.acceptedLate]) {
       expect(await plan(text)).toMatch(/^SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id=\?\)$/);
     }
+    // A due row and its contact's consent, each by its key.
+    expect(await plan(ROW_SQL.dueRow)).toMatch(
+      /^SEARCH m USING INDEX sqlite_autoindex_messages_1 \(id=\?\) \| SEARCH c USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)( LEFT-JOIN)?$/,
+    );
     // A campaign's batch, queued inside the runner's transaction (sqlite-direct.ts).
     expect(await plan(QUEUE_SQL)).toMatch(
       /^SEARCH campaign_recipients USING INDEX sqlite_autoindex_campaign_recipients_1 \(campaign_id=\? AND contact_id=\?\)$/,
     );
     expect(await plan(MARKETING_SQL)).toMatch(
-      /^SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)$/,
+      /^SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)( LEFT-JOIN)?$/,
     );
   });
 });

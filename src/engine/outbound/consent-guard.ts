@@ -1,13 +1,14 @@
 /**
  * The last consent check before a message leaves. Intake refuses sends to people who opted out,
  * but a message can wait in the queue (pacing, a retry, a campaign) while its contact texts STOP
- * or stops marketing in WhatsApp. Each claimed batch is checked again here, before any token is
- * spent or any byte goes to Meta: what the contact no longer accepts fails, unsent, with the
+ * or stops marketing in WhatsApp. Each batch of due rows is checked again here, with the consent
+ * its contacts had when the rows were read (dispatch-repo.ts reads both in one statement), before
+ * any token is spent or any byte goes to Meta: what the contact no longer accepts fails, unsent, with the
  * reason, and the bot hears of it like any other failure.
  */
 import { consentRefusal, type SendCategory } from '../../domain/contacts/consent';
 import type { ClaimedMessage } from '../../store/dispatch-repo';
-import { failRefusedClaims, findClaimsOptedOut } from '../../store/dispatch-repo';
+import { failRefusedClaims } from '../../store/dispatch-repo';
 import { findMessagesByIds, insertMessageEvents } from '../../store/messages-repo';
 import type { EngineContext } from '../context';
 import type { EventBus } from '../events/event-bus';
@@ -19,22 +20,19 @@ export async function refuseOptedOut(
   events: EventBus,
   claimed: readonly ClaimedMessage[],
 ): Promise<Set<string>> {
-  if (claimed.length === 0) return new Set();
-  const optedOut = await findClaimsOptedOut(
-    ctx.store.db,
-    claimed.map((c) => c.id),
-  );
   const refusals: Array<{ id: string; errorMessage: string }> = [];
-  for (const row of optedOut) {
+  for (const row of claimed) {
+    // Null unless the contact opted out of something: the usual row costs nothing here.
+    if (row.consent_all === null || row.consent_marketing === null) continue;
     const refusal = consentRefusal(
       {
-        marketing: row.marketingConsent,
-        all: row.allConsent,
+        marketing: row.consent_marketing,
+        all: row.consent_all,
         marketingEntry: undefined,
         allEntry: undefined,
       },
-      categoryOf(row.templateCategory),
-      isOptOutConfirmation(row.metadata),
+      categoryOf(row.consent_category),
+      isOptOutConfirmation(row.consent_metadata),
     );
     if (!refusal) continue;
     const what = refusal.scope === 'marketing' ? 'marketing messages' : 'all messages';
