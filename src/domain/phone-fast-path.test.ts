@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { type CountryCode, getCountries, getCountryCallingCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
-import { checkPhone, checkPhoneWithoutFastPath, normalizePhone } from './phone';
+import { checkPhone, checkPhoneWithoutFastPath, fastPathAccepts, normalizePhone } from './phone';
 
 const COUNTRIES = getCountries();
 
@@ -25,21 +25,28 @@ const nationalNumber = (country: CountryCode) => {
   );
 };
 
-const written = fc
-  .constantFrom(...COUNTRIES)
-  .chain((country) =>
-    fc.tuple(
-      fc.constant(getCountryCallingCode(country)),
-      nationalNumber(country),
-      fc.integer({ min: 0, max: 3 }),
-    ),
-  )
-  .map(([cc, national, style]) => {
-    if (style === 0) return `+${cc}${national}`;
-    if (style === 1) return `${cc}${national}`;
-    if (style === 2) return `+${cc} ${national.slice(0, 3)} ${national.slice(3)}`;
-    return `00${cc}${national}`;
-  });
+const writtenIn = (countries: readonly CountryCode[]) =>
+  fc
+    .constantFrom(...countries)
+    .chain((country) =>
+      fc.tuple(
+        fc.constant(getCountryCallingCode(country)),
+        nationalNumber(country),
+        fc.integer({ min: 0, max: 3 }),
+      ),
+    )
+    .map(([cc, national, style]) => {
+      if (style === 0) return `+${cc}${national}`;
+      if (style === 1) return `${cc}${national}`;
+      if (style === 2) return `+${cc} ${national.slice(0, 3)} ${national.slice(3)}`;
+      return `00${cc}${national}`;
+    });
+const written = writtenIn(COUNTRIES);
+
+/** Countries whose calling code others share (+1, +7, +44, +47, +61, +262, +590, +599…). */
+const SHARING = COUNTRIES.filter((c) =>
+  COUNTRIES.some((other) => other !== c && getCountryCallingCode(other) === getCountryCallingCode(c)),
+);
 
 describe('checkPhone fast path', () => {
   it('gives the verdict of the full parse for numbers of every country (property)', () => {
@@ -54,6 +61,30 @@ describe('checkPhone fast path', () => {
     );
     // The property is about accepted numbers too, not only rejections.
     expect(fastAccepted).toBeGreaterThan(1_000);
+  });
+
+  it('picks the country of a shared calling code as the full parse does (property)', () => {
+    let fastAccepted = 0;
+    fc.assert(
+      fc.property(writtenIn(SHARING), (input) => {
+        const full = checkPhoneWithoutFastPath(input);
+        expect(checkPhone(input), input).toEqual(full);
+        if (full.ok) fastAccepted++;
+      }),
+      { numRuns: 10_000 },
+    );
+    expect(SHARING.length).toBeGreaterThan(40);
+    expect(fastAccepted).toBeGreaterThan(1_000);
+  });
+
+  it('serves North American, Russian and British numbers itself', () => {
+    for (const n of ['+16505551234', '+14165550123', '+12642351234', '+79123456789', '+447400123456'])
+      expect(fastPathAccepts(n), n).toBe(checkPhoneWithoutFastPath(n).ok);
+    expect(fastPathAccepts('+16505551234')).toBe(true);
+    expect(fastPathAccepts('+447400123456')).toBe(true);
+    // Not a number anywhere under +1: the fast path leaves it to the full parse, which refuses it.
+    expect(fastPathAccepts('+11234567890')).toBe(false);
+    expect(checkPhone('+11234567890').ok).toBe(false);
   });
 
   it('agrees with a default country given, where the national reading comes first', () => {

@@ -76,13 +76,14 @@ function fullParse(compact: string, defaultCountry: CountryCode | undefined): Ph
 }
 
 /**
- * The fast path: "+digits" of a calling code that belongs to one country, read the way
- * libphonenumber reads it, with that country's patterns compiled once instead of on every
- * call (≈ 20 µs → ≈ 1 µs a number). It only ever accepts: when it is not sure (a code shared by
- * several countries such as +1 or +7, a national prefix that parsing could strip, a length the
- * plan does not list, or an invalid number) it answers undefined and the full parse decides,
- * so both paths give the same verdict and the same text (phone.test.ts checks this over
- * random numbers of every country).
+ * The fast path: "+digits", read the way libphonenumber reads them, with each country's patterns
+ * compiled once instead of on every call (≈ 20 µs → ≈ 1 µs a number). A calling code shared by
+ * several countries (+1, +7, +44…) picks its country as libphonenumber does: the first, in
+ * libphonenumber's order, whose leading digits start the number or, for a country without them,
+ * whose patterns take it. It only ever accepts: when it is not sure (a national prefix that
+ * parsing could strip, a length the plan does not list, a country it cannot judge, an invalid
+ * number) it answers undefined and the full parse decides, so both paths give the same verdict
+ * and the same text (phone-fast-path.test.ts checks this over random numbers of every country).
  */
 function fastInternational(compact: string): string | undefined {
   if (!FAST_SHAPE.test(compact)) return undefined;
@@ -91,18 +92,43 @@ function fastInternational(compact: string): string | undefined {
     if (plan === null) continue;
     if (plan === undefined) return undefined;
     const national = compact.slice(1 + len);
-    if (!plan.lengths.has(national.length)) return undefined;
+    // Parsing strips a national prefix by the rules of the code's main country, whichever it picks.
     const prefix = plan.nationalPrefix?.exec(national);
     if (prefix && prefix[0] !== '') return undefined;
-    if (!plan.pattern.test(national)) return undefined;
-    for (const type of plan.types) {
-      if ((type.lengths === undefined || type.lengths.has(national.length)) && type.pattern.test(national)) {
-        return compact;
-      }
-    }
-    return undefined;
+    const country = plan.countries.length === 1 ? plan.countries[0] : countryOf(plan.countries, national);
+    if (country === undefined) return undefined;
+    return country.lengths.has(national.length) && hasType(country, national) ? compact : undefined;
   }
   return undefined;
+}
+
+/** libphonenumber's choice among the countries of a shared code (getCountryByNationalNumber). */
+function countryOf(
+  countries: ReadonlyArray<CountryPlan | undefined>,
+  national: string,
+): CountryPlan | undefined {
+  for (const c of countries) {
+    if (c === undefined) return undefined;
+    if (c.leadingDigits !== undefined) {
+      if (national.search(c.leadingDigits) === 0) return c;
+    } else if (hasType(c, national)) return c;
+  }
+  return undefined;
+}
+
+/** getNumberType's verdict, "of some type": the national pattern, then a type's pattern and lengths. */
+function hasType(c: CountryPlan, national: string): boolean {
+  if (!c.pattern.test(national)) return false;
+  for (const type of c.types) {
+    if ((type.lengths === undefined || type.lengths.has(national.length)) && type.pattern.test(national))
+      return true;
+  }
+  return false;
+}
+
+/** Whether the fast path alone accepts "+digits" (phone-fast-path.test.ts: which numbers it serves). */
+export function fastPathAccepts(compact: string): boolean {
+  return fastInternational(compact) !== undefined;
 }
 
 const FAST_SHAPE = /^\+[1-9]\d{6,16}$/;
@@ -132,9 +158,17 @@ function sharedMetadata(): MetadataReader {
   return metadataReader;
 }
 
+/** A calling code's countries, in libphonenumber's order (the first is its main country). */
 interface FastPlan {
-  lengths: Set<number>;
+  /** The main country's national prefix for parsing. */
   nationalPrefix: RegExp | undefined;
+  /** undefined: a country the fast path cannot judge. */
+  countries: Array<CountryPlan | undefined>;
+}
+
+interface CountryPlan {
+  lengths: Set<number>;
+  leadingDigits: RegExp | undefined;
   pattern: RegExp;
   types: Array<{ pattern: RegExp; lengths: Set<number> | undefined }>;
 }
@@ -175,6 +209,7 @@ interface MetadataReader {
         possibleLengths(): number[] | undefined;
         nationalNumberPattern(): string;
         nationalPrefixForParsing(): string | undefined;
+        leadingDigits(): string | undefined;
         type(name: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
       }
     | undefined;
@@ -184,16 +219,20 @@ function buildFastPlan(callingCode: string): FastPlan | undefined | null {
   const metadata = new Metadata() as unknown as MetadataReader;
   if (!metadata.isNonGeographicCallingCode(callingCode) && !metadata.hasCallingCode(callingCode)) return null;
   const countries = metadata.getCountryCodesForCallingCode(callingCode) ?? [];
-  const country = countries[0];
-  if (countries.length !== 1 || country === undefined || metadata.isNonGeographicCallingCode(callingCode)) {
-    return undefined;
-  }
+  if (countries.length === 0 || metadata.isNonGeographicCallingCode(callingCode)) return undefined;
+  const plans = countries.map((country) => countryPlan(metadata, country));
+  metadata.selectNumberingPlan(countries[0]!);
+  const npp = metadata.numberingPlan?.nationalPrefixForParsing();
+  return { nationalPrefix: npp ? new RegExp(`^(?:${npp})`) : undefined, countries: plans };
+}
+
+function countryPlan(metadata: MetadataReader, country: string): CountryPlan | undefined {
   metadata.selectNumberingPlan(country);
   const np = metadata.numberingPlan;
   if (!np) return undefined;
   const lengths = np.possibleLengths();
   if (!lengths || !np.nationalNumberPattern()) return undefined;
-  const types: FastPlan['types'] = [];
+  const types: CountryPlan['types'] = [];
   for (const name of NUMBER_TYPES) {
     const t = np.type(name);
     const pattern = t?.pattern();
@@ -203,10 +242,10 @@ function buildFastPlan(callingCode: string): FastPlan | undefined | null {
   }
   // Without types, validity is the national pattern alone: rare, and left to the full parse.
   if (types.length === 0) return undefined;
-  const npp = np.nationalPrefixForParsing();
+  const leading = np.leadingDigits();
   return {
     lengths: new Set(lengths),
-    nationalPrefix: npp ? new RegExp(`^(?:${npp})`) : undefined,
+    leadingDigits: leading ? new RegExp(leading) : undefined,
     pattern: entirely(np.nationalNumberPattern()),
     types,
   };
