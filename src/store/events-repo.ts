@@ -1,5 +1,7 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { chunks } from './chunks';
 import { indexLiteral, notIndexed } from './index-literal';
+import { directPg, jsonInsert, jsonRows, type NamedStatement } from './pg-direct';
 import { withRowLock } from './row-locks';
 import type { Database, EventEndpointsTable } from './schema';
 
@@ -59,6 +61,20 @@ export interface NewEvent {
  */
 export async function insertEvents(db: Kysely<Database>, events: NewEvent[], now: number): Promise<void> {
   if (events.length === 0) return;
+  const pg = directPg(db);
+  if (pg) {
+    for (const part of chunks(events, 500)) {
+      const rows = part.map((e) => ({
+        id: e.id,
+        type: e.type,
+        payload: e.payload,
+        created_at: now,
+        ordering_key: e.orderingKey,
+      }));
+      await pg(PG_SQL.insertEvents, [jsonRows(rows, EVENT_COLUMNS)]);
+    }
+    return;
+  }
   for (let i = 0; i < events.length; i += 200) {
     await db
       .insertInto('events')
@@ -74,6 +90,46 @@ export async function insertEvents(db: Kysely<Database>, events: NewEvent[], now
       .execute();
   }
 }
+
+const EVENT_COLUMNS = ['id', 'type', 'payload', 'created_at', 'ordering_key'] as const;
+const DELIVERY_COLUMNS = [
+  'id',
+  'event_id',
+  'endpoint_id',
+  'status',
+  'next_attempt_at',
+  'locked_until',
+  'last_error',
+  'created_at',
+  'delivered_at',
+  'ordering_key',
+  'position',
+] as const;
+
+/**
+ * The same writes on PostgreSQL, one named statement per batch whatever its length (pg-direct.ts):
+ * every status webhook applied writes an event, and the sequencer then writes it once more.
+ */
+const PG_SQL = {
+  insertEvents: jsonInsert('events_insert', 'events', EVENT_COLUMNS),
+  keySequences: {
+    name: 'event_key_sequences_read',
+    text: 'SELECT ordering_key, last_sequence FROM event_key_sequences WHERE ordering_key = ANY($1::text[])',
+  },
+  positions: {
+    name: 'events_positions',
+    text: `UPDATE events SET position = v.position, sequence = v.sequence
+             FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, position, sequence)
+            WHERE events.id = v.id`,
+  },
+  lastSequences: {
+    name: 'event_key_sequences_write',
+    text: `INSERT INTO event_key_sequences (ordering_key, last_sequence)
+           SELECT * FROM unnest($1::text[], $2::bigint[])
+           ON CONFLICT (ordering_key) DO UPDATE SET last_sequence = excluded.last_sequence`,
+  },
+  insertDeliveries: jsonInsert('event_deliveries_insert', 'event_deliveries', DELIVERY_COLUMNS),
+} as const satisfies Record<string, NamedStatement>;
 
 /** Whether committed events wait for a position (cheap: a partial index holds only those). */
 export async function hasUnsequencedEvents(db: Kysely<Database>): Promise<boolean> {
@@ -116,13 +172,17 @@ export async function sequencePending(
       .execute();
     if (events.length === 0) return 0;
     const keys = [...new Set(events.flatMap((e) => (e.ordering_key === null ? [] : [e.ordering_key])))];
+    const pg = directPg(trx);
     const last = new Map<string, number>();
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = await trx
-        .selectFrom('event_key_sequences')
-        .select(['ordering_key', 'last_sequence'])
-        .where('ordering_key', 'in', keys.slice(i, i + 500))
-        .execute();
+      const part = keys.slice(i, i + 500);
+      const rows = pg
+        ? await pg<{ ordering_key: string; last_sequence: number }>(PG_SQL.keySequences, [part])
+        : await trx
+            .selectFrom('event_key_sequences')
+            .select(['ordering_key', 'last_sequence'])
+            .where('ordering_key', 'in', part)
+            .execute();
       for (const r of rows) last.set(r.ordering_key, Number(r.last_sequence));
     }
     let position = Number(lock.last_position);
@@ -137,6 +197,14 @@ export async function sequencePending(
     });
     for (let i = 0; i < assigned.length; i += 300) {
       const part = assigned.slice(i, i + 300);
+      if (pg) {
+        await pg(PG_SQL.positions, [
+          part.map((a) => a.id),
+          part.map((a) => a.position),
+          part.map((a) => a.sequence),
+        ]);
+        continue;
+      }
       const values = sql.join(
         part.map((a) => sql`(${a.id}, cast(${a.position} as bigint), cast(${a.sequence} as bigint))`),
       );
@@ -147,6 +215,11 @@ export async function sequencePending(
     }
     const touched = keys.map((k) => ({ ordering_key: k, last_sequence: last.get(k)! }));
     for (let i = 0; i < touched.length; i += 500) {
+      const part = touched.slice(i, i + 500);
+      if (pg) {
+        await pg(PG_SQL.lastSequences, [part.map((t) => t.ordering_key), part.map((t) => t.last_sequence)]);
+        continue;
+      }
       await trx
         .insertInto('event_key_sequences')
         .values(touched.slice(i, i + 500))
@@ -178,6 +251,10 @@ export async function sequencePending(
         })),
     );
     for (let i = 0; i < deliveries.length; i += 200) {
+      if (pg) {
+        await pg(PG_SQL.insertDeliveries, [jsonRows(deliveries.slice(i, i + 200), DELIVERY_COLUMNS)]);
+        continue;
+      }
       await trx
         .insertInto('event_deliveries')
         .values(deliveries.slice(i, i + 200))

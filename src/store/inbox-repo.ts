@@ -7,8 +7,10 @@ import { idFloor } from '../domain/ids';
 import { sourcesOf } from '../domain/lifecycle';
 import { CLAIMABLE_INBOX_STATUSES, INBOX_TRANSITIONS } from '../domain/webhook-inbox';
 import { chunks } from './chunks';
+import { directPg, type NamedStatement } from './pg-direct';
 import { withRowLock } from './row-locks';
 import type { Database } from './schema';
+import { directSqlite } from './sqlite-direct';
 
 // One claimable state, compared as a literal: a literal equality is what lets both engines use
 // the partial index webhook_inbox_pending (SQLite will not use it for an IN list).
@@ -22,19 +24,60 @@ export async function insertWebhook(
   w: { id: string; channel: string; body: string },
   now: number,
 ): Promise<void> {
-  await db
-    .insertInto('webhook_inbox')
-    .values({
-      id: w.id,
-      channel: w.channel,
-      body: w.body,
-      status: PENDING,
-      received_at: now,
-      processed_at: null,
-      error: null,
-    })
-    .execute();
+  await insertWebhooks(db, [w], now);
 }
+
+/**
+ * Bodies that arrived together, in one commit (the inbox writer's group commit): all of them or
+ * none. On SQLite one prepared statement per row, on PostgreSQL one named statement for all.
+ */
+export async function insertWebhooks(
+  db: Kysely<Database>,
+  rows: ReadonlyArray<{ id: string; channel: string; body: string }>,
+  now: number,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const direct = directSqlite(db);
+  if (direct) {
+    await direct((prepare) => {
+      const insert = prepare(SQLITE_INSERT);
+      for (const r of rows) insert.run(r.id, r.channel, r.body, now);
+    });
+    return;
+  }
+  const pg = directPg(db);
+  if (pg) {
+    for (const part of chunks(rows, 200)) {
+      await pg(PG_INSERT, [part.map((r) => r.id), part.map((r) => r.channel), part.map((r) => r.body), now]);
+    }
+    return;
+  }
+  for (const part of chunks(rows, 200)) {
+    await db
+      .insertInto('webhook_inbox')
+      .values(
+        part.map((w) => ({
+          id: w.id,
+          channel: w.channel,
+          body: w.body,
+          status: PENDING,
+          received_at: now,
+          processed_at: null,
+          error: null,
+        })),
+      )
+      .execute();
+  }
+}
+
+const SQLITE_INSERT = `INSERT INTO webhook_inbox (id, channel, body, status, received_at, processed_at, error)
+  VALUES (?, ?, ?, '${PENDING}', ?, NULL, NULL)`;
+const PG_INSERT: NamedStatement = {
+  name: 'webhook_inbox_insert',
+  text: `INSERT INTO webhook_inbox (id, channel, body, status, received_at, processed_at, error)
+         SELECT v.id, v.channel, v.body, '${PENDING}', $4, NULL, NULL
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, channel, body)`,
+};
 
 export interface PendingWebhook {
   id: string;

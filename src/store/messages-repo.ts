@@ -2,7 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { MessageKind, MessageStatus } from '../domain/message';
 import type { ReplyRouting } from '../domain/replies/reply-rules';
 import { chunks } from './chunks';
-import { directPg, type NamedStatement } from './pg-direct';
+import { directPg, jsonInsert, jsonRows, type NamedStatement } from './pg-direct';
 import { type RowLock, withRowLock } from './row-locks';
 import type { Database, MessageEventsTable, MessagesTable } from './schema';
 import { directSqlite } from './sqlite-direct';
@@ -37,7 +37,15 @@ export type NewMessageEvent = Selectable<MessageEventsTable>;
 
 const CHUNK = 400;
 
+const TIMELINE_COLUMNS = ['id', 'message_id', 'status', 'at', 'source', 'detail'] as const;
+const PG_TIMELINE_INSERT = jsonInsert('message_events_insert', 'message_events', TIMELINE_COLUMNS);
+
 export async function insertMessageEvents(db: Kysely<Database>, events: NewMessageEvent[]): Promise<void> {
+  const pg = directPg(db);
+  if (pg) {
+    for (const part of chunks(events, 500)) await pg(PG_TIMELINE_INSERT, [jsonRows(part, TIMELINE_COLUMNS)]);
+    return;
+  }
   for (const part of chunks(events, 200)) await db.insertInto('message_events').values(part).execute();
 }
 
@@ -197,13 +205,27 @@ export async function findMessagesByIds(
   lock?: RowLock,
 ): Promise<MessageRow[]> {
   const out: MessageRow[] = [];
+  const pg = lock?.skipLocked ? undefined : directPg(db);
   // Sorted, so concurrent lockers take row locks in one order and cannot deadlock.
   for (const part of chunks([...ids].sort(), CHUNK)) {
+    if (pg) {
+      out.push(...(await pg<MessageRow>(lock?.forUpdate ? PG_BY_IDS_LOCKED : PG_BY_IDS, [part])));
+      continue;
+    }
     const q = db.selectFrom('messages').selectAll().where('id', 'in', part).orderBy('id');
     out.push(...(await withRowLock(db, q, lock).execute()));
   }
   return out;
 }
+
+const PG_BY_IDS: NamedStatement = {
+  name: 'messages_by_ids',
+  text: 'SELECT * FROM messages WHERE id = ANY($1::text[]) ORDER BY id',
+};
+const PG_BY_IDS_LOCKED: NamedStatement = {
+  name: 'messages_by_ids_locked',
+  text: `${PG_BY_IDS.text} FOR UPDATE`,
+};
 
 /**
  * Finds messages by Meta's ids among the messages of the given contacts. Meta's ids are not
@@ -309,16 +331,46 @@ export type StatusState = Pick<
   | 'locked_until'
 >;
 
+const STATUS_COLUMNS = [
+  'id',
+  'status',
+  'provider_message_id',
+  'sent_at',
+  'delivered_at',
+  'read_at',
+  'failed_at',
+  'error_code',
+  'error_class',
+  'error_message',
+  'locked_by',
+  'locked_until',
+] as const satisfies ReadonlyArray<keyof StatusState>;
+/** PostgreSQL's form: the states as one JSON document, typed by the messages table's own columns. */
+const PG_STATUS_STATES: NamedStatement = {
+  name: 'messages_status_states',
+  text: `UPDATE messages
+            SET ${STATUS_COLUMNS.slice(1)
+              .map((c) => `${c} = v.${c}`)
+              .join(', ')}, updated_at = $2
+           FROM json_populate_recordset(NULL::messages, $1::json) AS v
+          WHERE messages.id = v.id`,
+};
+
 /**
  * Writes the delivery state of many messages in one statement per chunk (webhook batches touch
  * thousands of rows; one UPDATE per row would be one round trip each on PostgreSQL). VALUES
- * columns arrive untyped, hence the casts; the SQL is the same on both engines.
+ * columns arrive untyped, hence the casts. PostgreSQL's store takes PG_STATUS_STATES instead.
  */
 export async function writeStatusStates(
   db: Kysely<Database>,
   rows: StatusState[],
   now: number,
 ): Promise<void> {
+  const pg = directPg(db);
+  if (pg) {
+    for (const part of chunks(rows, 500)) await pg(PG_STATUS_STATES, [jsonRows(part, STATUS_COLUMNS), now]);
+    return;
+  }
   for (const part of chunks(rows, 300)) {
     const values = sql.join(
       part.map(

@@ -1,7 +1,9 @@
 /**
  * Named prepared statements on PostgreSQL, for the few statements that run for every message
- * queued or sent: the message insert at intake (messages-repo.ts) and the dispatcher's reads of
- * due rows, `sending` mark and acceptance (dispatch-repo.ts).
+ * queued, sent or given a status: the message insert at intake (messages-repo.ts), the
+ * dispatcher's reads of due rows, `sending` mark and acceptance (dispatch-repo.ts), and what a
+ * batch of status webhooks writes: the messages' states, their timeline rows and their events
+ * (messages-repo.ts, events-repo.ts), then the events' positions (the sequencer).
  *
  * Why not Kysely's texts there: a batch written as `VALUES (…), (…)`, `id IN (…)` or `FROM
  * (VALUES …)` has a new text for every batch length, so the server parses and plans each one
@@ -65,4 +67,21 @@ export function namedQuery(
   const name = PREFIXED.exec(text)?.[1];
   if (name === undefined) return undefined;
   return { name, text, values: Array.isArray(values) ? values : [] };
+}
+
+/**
+ * An insert of rows given as one JSON array of objects (`$1`), each column read by its name with
+ * the table's own types (json_populate_recordset): one text whatever the number of rows.
+ */
+export function jsonInsert(name: string, table: string, columns: readonly string[]): NamedStatement {
+  const list = columns.join(', ');
+  return {
+    name,
+    text: `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)`,
+  };
+}
+
+/** The rows as that JSON document: the named columns of each, nothing else. */
+export function jsonRows(rows: readonly object[], columns: readonly string[]): string {
+  return JSON.stringify(rows, columns as string[]);
 }

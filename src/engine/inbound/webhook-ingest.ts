@@ -19,12 +19,7 @@ import type { ChannelSet } from '../../channels/router';
 import type { ChannelKind } from '../../domain/channels/channel-kind';
 import { RecontactError } from '../../domain/errors';
 import { clampProviderTime } from '../../domain/provider-time';
-import {
-  insertWebhook,
-  markWebhookFailed,
-  markWebhooksProcessed,
-  pendingWebhooks,
-} from '../../store/inbox-repo';
+import { markWebhookFailed, markWebhooksProcessed, pendingWebhooks } from '../../store/inbox-repo';
 import { insertMessageEvents } from '../../store/messages-repo';
 import type { Database } from '../../store/schema';
 import type { AccountRegistry } from '../accounts';
@@ -38,6 +33,7 @@ import { applyIdentityChanges } from './identity-applier';
 import { applyInbound } from './inbound-applier';
 import type { InboundFollower } from './inbound-followers';
 import { DEFAULT_INBOX_RETENTION_MS, InboxPruner } from './inbox-retention';
+import { InboxWriter } from './inbox-writer';
 import { applyQualityPauses, qualityPauses } from './quality-applier';
 import { applyStatuses } from './status-applier';
 import { applyTemplateItems } from './template-applier';
@@ -71,6 +67,8 @@ export class WebhookIngest {
   /** Backs off while passes fail (the database is down) and logs once per outage. */
   private readonly runner: LoopRunner;
   private readonly pruner: InboxPruner;
+  /** Bodies accepted together share one commit (inbox-writer.ts). */
+  private readonly inbox: InboxWriter;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -92,6 +90,7 @@ export class WebhookIngest {
     private readonly opts: IngestOptions = ingestOptions(ctx.store.dialect),
   ) {
     this.pruner = new InboxPruner(ctx, opts.retentionMs);
+    this.inbox = new InboxWriter(ctx);
     this.runner = new LoopRunner('webhook processor', ctx.log, () => this.pass(), {
       ...DEFAULT_LOOP_OPTIONS,
       idleMs: opts.pollMs,
@@ -125,11 +124,7 @@ export class WebhookIngest {
       await this.accounts.refreshSoon();
     }
     const id = this.ctx.id('whk');
-    await insertWebhook(
-      this.ctx.store.db,
-      { id, channel: kind, body: raw.toString('utf8') },
-      this.ctx.clock(),
-    );
+    await this.inbox.write({ id, channel: kind, body: raw.toString('utf8') });
     // Another process may apply this body (PostgreSQL, several API processes): then the entry
     // is never consumed here, so the cache is bounded and simply re-parses when it was cleared.
     if (this.parsed.size >= 10_000) this.parsed.clear();
