@@ -53,6 +53,12 @@ export async function insertMessageEvents(db: Kysely<Database>, events: NewMessa
 const QUEUED: MessageStatus = 'queued';
 
 /**
+ * Messages that insertMessages writes in one statement: up to this many, given the store's own
+ * Kysely instance, the insert commits all or nothing without a transaction around it.
+ */
+export const MESSAGES_PER_STATEMENT = 200;
+
+/**
  * Queues messages, one statement per chunk, and returns their rows in the order given. The rows
  * are built here, not read back with RETURNING: each column is given or starts at a value known
  * here, and reading about 40 columns back cost SQLite as much again as the insert (13–17 µs a
@@ -74,10 +80,11 @@ export async function insertMessages(db: Kysely<Database>, messages: NewMessage[
   const pg = directPg(db);
   if (pg) {
     // PostgreSQL: one named statement per chunk, the rows as one JSON document (pg-direct.ts).
-    for (const part of chunks(rows, 200)) await pg(PG_INSERT, [JSON.stringify(part, INSERTED_KEYS)]);
+    for (const part of chunks(rows, MESSAGES_PER_STATEMENT))
+      await pg(PG_INSERT, [JSON.stringify(part, INSERTED_KEYS)]);
     return rows;
   }
-  for (const part of chunks(rows, 200)) {
+  for (const part of chunks(rows, MESSAGES_PER_STATEMENT)) {
     await db
       .insertInto('messages')
       .values(
