@@ -21,7 +21,7 @@ import { chunks } from './chunks';
 import { indexLiteral, notIndexed } from './index-literal';
 import { directPg, type NamedStatement } from './pg-direct';
 import type { Database, MessagesTable } from './schema';
-import { directSqlite } from './sqlite-direct';
+import { directSqlite, type Prepare } from './sqlite-direct';
 
 type Row = Selectable<MessagesTable>;
 
@@ -210,12 +210,7 @@ export async function markPosting(
   leaseMs: number,
 ): Promise<string[]> {
   const direct = directSqlite(db);
-  if (direct) {
-    return direct((prepare) => {
-      const mark = prepare(ROW_SQL.posting);
-      return ids.filter((id) => mark.run(now, workerId, now + leaseMs, now, id, now).changes === 1);
-    });
-  }
+  if (direct) return direct((prepare) => postingRows(prepare, workerId, ids, now, leaseMs));
   const pg = directPg(db);
   if (pg) {
     const out: string[] = [];
@@ -291,18 +286,7 @@ export async function markAccepted(
   now: number,
 ): Promise<string[]> {
   const direct = directSqlite(db);
-  if (direct) {
-    return direct((prepare) => {
-      const accept = prepare(ROW_SQL.accepted);
-      const late = prepare(ROW_SQL.acceptedLate);
-      const out: string[] = [];
-      for (const r of rows) {
-        if (accept.run(r.providerMessageId, now, now, r.id).changes === 1) out.push(r.id);
-        else late.run(r.providerMessageId, now, now, r.id);
-      }
-      return out;
-    });
-  }
+  if (direct) return direct((prepare) => acceptedRows(prepare, rows, now));
   const pg = directPg(db);
   if (pg) {
     const changed: string[] = [];
@@ -360,11 +344,42 @@ export async function markAcceptedAndPosting(
     }
     return out;
   }
-  // On SQLite the per-row statements join this transaction (sqlite-direct.ts).
+  const direct = directSqlite(db);
+  if (direct) {
+    // SQLite: both sets of per-row statements in one transaction of the direct runner.
+    return direct((prepare) => ({
+      accepted: acceptedRows(prepare, p.accepted, p.now),
+      posted: postingRows(prepare, p.workerId, p.ids, p.now, p.leaseMs),
+    }));
+  }
   return db.transaction().execute(async (trx) => ({
     accepted: await markAccepted(trx, p.accepted, p.now),
     posted: await markPosting(trx, p.workerId, p.ids, p.now, p.leaseMs),
   }));
+}
+
+/** markPosting's per-row statements on SQLite, in the caller's transaction. */
+function postingRows(
+  prepare: Prepare,
+  workerId: string,
+  ids: string[],
+  now: number,
+  leaseMs: number,
+): string[] {
+  const mark = prepare(ROW_SQL.posting);
+  return ids.filter((id) => mark.run(now, workerId, now + leaseMs, now, id, now).changes === 1);
+}
+
+/** markAccepted's per-row statements on SQLite, in the caller's transaction. */
+function acceptedRows(prepare: Prepare, rows: AcceptedResult[], now: number): string[] {
+  const accept = prepare(ROW_SQL.accepted);
+  const late = prepare(ROW_SQL.acceptedLate);
+  const out: string[] = [];
+  for (const r of rows) {
+    if (accept.run(r.providerMessageId, now, now, r.id).changes === 1) out.push(r.id);
+    else late.run(r.providerMessageId, now, now, r.id);
+  }
+  return out;
 }
 
 interface ErrorFields {
