@@ -125,7 +125,7 @@ const PG_SQL = {
   lastSequences: {
     name: 'event_key_sequences_write',
     text: `INSERT INTO event_key_sequences (ordering_key, last_sequence)
-           SELECT * FROM unnest($1::text[], $2::bigint[])
+           SELECT v.ordering_key, v.last_sequence FROM unnest($1::text[], $2::bigint[]) AS v(ordering_key, last_sequence)
            ON CONFLICT (ordering_key) DO UPDATE SET last_sequence = excluded.last_sequence`,
   },
   insertDeliveries: jsonInsert('event_deliveries_insert', 'event_deliveries', DELIVERY_COLUMNS),

@@ -212,27 +212,14 @@ export async function findMessagesByIds(
   lock?: RowLock,
 ): Promise<MessageRow[]> {
   const out: MessageRow[] = [];
-  const pg = lock?.skipLocked ? undefined : directPg(db);
-  // Sorted, so concurrent lockers take row locks in one order and cannot deadlock.
+  // Sorted, so concurrent lockers take row locks in one order and cannot deadlock. Not a named
+  // statement on PostgreSQL: it reads every column (see pg-direct.ts).
   for (const part of chunks([...ids].sort(), CHUNK)) {
-    if (pg) {
-      out.push(...(await pg<MessageRow>(lock?.forUpdate ? PG_BY_IDS_LOCKED : PG_BY_IDS, [part])));
-      continue;
-    }
     const q = db.selectFrom('messages').selectAll().where('id', 'in', part).orderBy('id');
     out.push(...(await withRowLock(db, q, lock).execute()));
   }
   return out;
 }
-
-const PG_BY_IDS: NamedStatement = {
-  name: 'messages_by_ids',
-  text: 'SELECT * FROM messages WHERE id = ANY($1::text[]) ORDER BY id',
-};
-const PG_BY_IDS_LOCKED: NamedStatement = {
-  name: 'messages_by_ids_locked',
-  text: `${PG_BY_IDS.text} FOR UPDATE`,
-};
 
 /**
  * Finds messages by Meta's ids among the messages of the given contacts. Meta's ids are not

@@ -67,6 +67,23 @@ describe.runIf(DIALECTS.includes('postgres'))('named statements on PostgreSQL', 
     expect(await count()).toBe(before + 1);
   });
 
+  it('refuses a statement that reads every column, whose result a migration could change', async () => {
+    const run = directPg(store.db)!;
+    for (const text of [
+      'SELECT * FROM named_probe',
+      'INSERT INTO named_probe (id) VALUES ($1) RETURNING named_probe.*',
+    ])
+      await expect(run({ name: 'named_probe_star', text }, ['s1'])).rejects.toThrow(
+        'named statement named_probe_star reads "*"',
+      );
+    expect(
+      await run<{ id: string }>(
+        { name: 'named_probe_ids', text: 'SELECT id FROM named_probe WHERE id = $1' },
+        ['none'],
+      ),
+    ).toEqual([]);
+  });
+
   it('is not given to another Kysely instance over the same pool', () => {
     const passThrough: KyselyPlugin = {
       transformQuery: ({ node }) => node,

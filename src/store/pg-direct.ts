@@ -12,6 +12,11 @@
  * is parsed once per connection and afterwards only bound and run, whatever the batch
  * (bench/pg-statements.ts measures both forms; bench/dispatch-floor.ts what is left).
  *
+ * A named statement never reads `*`: PostgreSQL fixes a prepared statement's result columns when
+ * it prepares it, so a column that a newer process's migration adds meanwhile would fail the
+ * statement in every process that holds it ("cached plan must not change result type") until it
+ * restarts. Statements that return rows name their columns; writes may take a table's row type.
+ *
  * The statement still goes through Kysely (`executeQuery`), so it runs on the connection Kysely
  * chose: a transaction's own, committed or rolled back with its other statements, or a pooled one
  * where it commits by itself. Its text starts with `/*statement:NAME*\/`, and the pg client that
@@ -50,9 +55,22 @@ export function directPg(db: Kysely<Database>): DirectPg | undefined {
   const registered = db.isTransaction ? adapters.has(db.getExecutor().adapter) : stores.has(db);
   if (!registered) return undefined;
   return async <R>(statement: NamedStatement, values: readonly unknown[]) => {
+    readsNamedColumns(statement);
     const query = CompiledQuery.raw(`${PREFIX}${statement.name}*/ ${statement.text}`, [...values]);
     return (await db.executeQuery<R>(query)).rows;
   };
+}
+
+const checked = new WeakSet<NamedStatement>();
+const READS_ALL = /\b(SELECT|RETURNING)\s+(\w+\.)?\*/i;
+
+/** Refuses, at its first run, a statement that reads `*` (see above); our own texts, so a bug. */
+function readsNamedColumns(statement: NamedStatement): void {
+  if (checked.has(statement)) return;
+  if (READS_ALL.test(statement.text)) {
+    throw new Error(`named statement ${statement.name} reads "*": name its columns (pg-direct.ts)`);
+  }
+  checked.add(statement);
 }
 
 /**
