@@ -112,13 +112,15 @@ function keysOf(r: ContactRow): string[] {
  * missing. Another transaction may create the same contact at the same moment: the insert then
  * does nothing and the row that won is read, so both callers end up with one contact, one id.
  * With `forUpdate`, the contacts that existed are locked (see findContacts); new ones are the
- * caller's own until it commits.
+ * caller's own until it commits. `readFirst: false` is for a caller that has just looked them up
+ * and found none (intake): it inserts at once, and reads only the ones whose insert lost.
  */
 export async function ensureContacts(
   db: Kysely<Database>,
   contacts: readonly NewContact[],
   now: number,
   lock?: RowLock,
+  readFirst = true,
 ): Promise<Map<string, ContactRow>> {
   const wanted = new Map<string, NewContact>();
   for (const c of contacts) {
@@ -164,7 +166,7 @@ export async function ensureContacts(
     }
   };
   const missingOf = (list: NewContact[]) => list.filter((c) => !found.has(contactKey(c.accountId, c.waId)));
-  await readInto([...wanted.values()]);
+  if (readFirst) await readInto([...wanted.values()]);
   const missing = missingOf([...wanted.values()]);
   await insert(missing);
   const raced = missingOf(missing);

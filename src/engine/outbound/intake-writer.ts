@@ -98,7 +98,8 @@ export class IntakeWriter {
     const fresh = batch.flatMap((p) => (p.newContact ? [p.newContact] : []));
     if (fresh.length) {
       // Another request (or process) may have created the contact first: use the id that won.
-      const contacts = await ensureContacts(trx, fresh, this.ctx.clock());
+      // The send service looked each of them up a moment ago and found none: insert at once.
+      const contacts = await ensureContacts(trx, fresh, this.ctx.clock(), undefined, false);
       for (const p of batch) {
         const c = p.newContact;
         if (c) p.message.contactId = contacts.get(contactKey(c.accountId, c.waId))?.id ?? c.id;
