@@ -18,18 +18,9 @@ const [PENDING] = CLAIMABLE_INBOX_STATUSES;
 const DONE_FROM = sourcesOf(INBOX_TRANSITIONS, 'processed');
 const PARKED_FROM = sourcesOf(INBOX_TRANSITIONS, 'failed');
 
-/** The webhook is durable once this returns: only then is Meta answered 200. */
-export async function insertWebhook(
-  db: Kysely<Database>,
-  w: { id: string; channel: string; body: string },
-  now: number,
-): Promise<void> {
-  await insertWebhooks(db, [w], now);
-}
-
 /**
- * Bodies that arrived together, in one commit (the inbox writer's group commit): all of them or
- * none. On SQLite one prepared statement per row, on PostgreSQL one named statement for all.
+ * Webhook bodies, durable once this returns (only then is Meta answered 200); bodies that
+ * arrived together in one commit (the inbox writer's group commit): all of them or none. On SQLite one prepared statement per row, on PostgreSQL one named statement for all.
  */
 export async function insertWebhooks(
   db: Kysely<Database>,

@@ -5,6 +5,7 @@
  * candidates of many contacts come from one query.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { newMessage } from '../../test/support/message-rows';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import {
   findMessagesByIds,
@@ -29,20 +30,8 @@ describe.each(DIALECTS)('messages repository on %s', (dialect) => {
     await store.db.deleteFrom('messages').execute();
   });
 
-  const queued = (id: string, over: Partial<NewMessage> = {}): NewMessage => ({
-    id,
-    accountId: 'acc_1',
-    contactId: 'ctc_1',
-    to: '5491155551234',
-    content: { kind: 'text' },
-    template: null,
-    metadata: null,
-    idempotencyKey: null,
-    requestHash: null,
-    replyToProviderId: null,
-    queuedAt: T0,
-    ...over,
-  });
+  const queued = (id: string, over: Partial<NewMessage> = {}): NewMessage =>
+    newMessage(id, { queuedAt: T0, ...over });
 
   it('queues messages and returns each row as stored, in the order given', async () => {
     const rows = await insertMessages(store.db, [

@@ -1,5 +1,6 @@
 /** A message row as a store test inserts it: queued, due at T0, every column set; `over` changes some. */
 import type { Insertable } from 'kysely';
+import type { NewMessage } from '../../src/store/messages-repo';
 import type { MessagesTable } from '../../src/store/schema';
 
 export const T0 = 1_764_000_000_000;
@@ -40,6 +41,24 @@ export function messageRow(
     replied_at: null,
     posted_at: null,
     doubt_until: null,
+    ...over,
+  };
+}
+
+/** A send as the send path hands it to insertMessages: a text to one contact, queued at T0. */
+export function newMessage(id: string, over: Partial<NewMessage> = {}): NewMessage {
+  return {
+    id,
+    accountId: 'acc_1',
+    contactId: 'ctc_1',
+    to: '5491155551234',
+    content: { kind: 'text' },
+    template: null,
+    metadata: null,
+    idempotencyKey: null,
+    requestHash: null,
+    replyToProviderId: null,
+    queuedAt: T0,
     ...over,
   };
 }

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
 import { createIdGenerator } from '../../domain/ids';
-import { insertWebhook, markWebhookFailed, markWebhooksProcessed } from '../../store/inbox-repo';
+import { insertWebhooks, markWebhookFailed, markWebhooksProcessed } from '../../store/inbox-repo';
 import type { EngineContext } from '../context';
 import { InboxPruner } from './inbox-retention';
 
@@ -31,7 +31,7 @@ describe.each(DIALECTS)('webhook inbox retention on %s', (dialect) => {
   /** Stores a body as ingest does, at the current time; `state` is where it ends up. */
   const body = async (state: 'pending' | 'processed' | 'failed') => {
     const id = ctx.id('whk');
-    await insertWebhook(store.db, { id, channel: 'whatsapp', body: `{"n":"${id}"}` }, now);
+    await insertWebhooks(store.db, [{ id, channel: 'whatsapp', body: `{"n":"${id}"}` }], now);
     if (state === 'processed') await markWebhooksProcessed(store.db, [id], now);
     if (state === 'failed') await markWebhookFailed(store.db, id, 'no longer parses', true, now);
     return id;

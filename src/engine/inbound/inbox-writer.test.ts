@@ -3,12 +3,10 @@
  * each request resolved only after its row is committed, in one transaction on PostgreSQL (one
  * xmin); a row that cannot go in (an id taken twice) fails its own request only.
  */
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testContext } from '../../../test/support/engine-context';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
-import { createIdGenerator } from '../../domain/ids';
 import type { EngineContext } from '../context';
 import { InboxWriter } from './inbox-writer';
 
@@ -20,8 +18,7 @@ describe.each(DIALECTS)('webhook inbox writer on %s', (dialect) => {
 
   beforeEach(async () => {
     store = await openTestStore(dialect);
-    const gen = createIdGenerator((n) => randomBytes(n));
-    ctx = { store, clock: () => T0, id: (p) => gen(p, T0), log: pino({ level: 'silent' }) };
+    ctx = testContext(store, () => T0);
   });
   afterEach(() => store.destroy());
 

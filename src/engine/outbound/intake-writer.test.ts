@@ -4,14 +4,12 @@
  * row; a send that cannot go in (an id taken twice) fails alone, and the others of its batch are
  * stored; a batch with a new contact creates it in the same commit as its message.
  */
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testContext } from '../../../test/support/engine-context';
+import { newMessage } from '../../../test/support/message-rows';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
-import { createIdGenerator } from '../../domain/ids';
 import { ensureContacts } from '../../store/contacts-repo';
-import type { NewMessage } from '../../store/messages-repo';
 import type { EngineContext } from '../context';
 import { IntakeWriter } from './intake-writer';
 
@@ -23,24 +21,11 @@ describe.each(DIALECTS)('intake writer on %s', (dialect) => {
 
   beforeEach(async () => {
     store = await openTestStore(dialect);
-    const gen = createIdGenerator((n) => randomBytes(n));
-    ctx = { store, clock: () => T0, id: (p) => gen(p, T0), log: pino({ level: 'silent' }) };
+    ctx = testContext(store, () => T0);
   });
   afterEach(() => store.destroy());
 
-  const send = (id: string, contactId = 'ctc_known'): NewMessage => ({
-    id,
-    accountId: 'acc_1',
-    contactId,
-    to: '5491155551234',
-    content: { kind: 'text' },
-    template: null,
-    metadata: null,
-    idempotencyKey: null,
-    requestHash: null,
-    replyToProviderId: null,
-    queuedAt: T0,
-  });
+  const send = (id: string, contactId = 'ctc_known') => newMessage(id, { contactId, queuedAt: T0 });
   const ids = async () =>
     (await store.db.selectFrom('messages').select('id').orderBy('id').execute()).map((r) => r.id);
 
