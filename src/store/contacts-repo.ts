@@ -20,6 +20,7 @@ import { waIdToE164 } from '../domain/phone';
 import { chunks } from './chunks';
 import { rederiveConsent } from './consent-repo';
 import { storedAttributes } from './contact-columns';
+import { findContactsDirect, insertContactsDirect } from './contacts-direct';
 import { type RowLock, takesRowLocks, withRowLock } from './row-locks';
 import type { ContactsTable, Database } from './schema';
 
@@ -77,6 +78,15 @@ export async function findContacts(
   const locking = pg && lock?.forUpdate === true;
   for (const part of chunks([...new Set(waIds)].sort(), 300)) {
     const bsuids = part.filter(isBsuid);
+    const direct = locking ? undefined : findContactsDirect<ContactRow>(db, accountId, part, bsuids);
+    if (direct) {
+      for (const r of await direct) {
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        out.push(r);
+      }
+      continue;
+    }
     const base = db.selectFrom('contacts').selectAll().where('account_id', '=', accountId);
     const queries = pg
       ? [
@@ -148,18 +158,8 @@ export async function ensureContacts(
     );
     for (const part of chunks(ordered, 300)) {
       const rows = new Map(part.map((c) => [c.id, newContactRow(c, now)]));
-      const inserted = await db
-        .insertInto('contacts')
-        // The whole row: what is stored is exactly what is handed back.
-        .values([...rows.values()])
-        // No conflict target: the row may lose to another one on (account_id, wa_id) or on
-        // (account_id, bsuid) — a concurrent transaction that created the same person.
-        .onConflict((oc) => oc.doNothing())
-        // Only which rows went in: the rest of each row is known here (newContactRow), and
-        // reading every column back cost SQLite more than the insert.
-        .returning('id')
-        .execute();
-      for (const { id } of inserted) {
+      const inserted = await insertedIds(db, [...rows.values()]);
+      for (const id of inserted) {
         const r = rows.get(id)!;
         for (const k of keysOf(r)) found.set(k, r);
       }
@@ -192,6 +192,25 @@ export async function ensureContacts(
     if (!found.has(key)) throw new Error(`contact ${key.replace('\u0000', '/')} vanished after insert`);
   }
   return found;
+}
+
+/**
+ * Inserts whole rows, leaving out those that conflict with a contact already there (no conflict
+ * target: a row may lose on (account_id, wa_id) or on (account_id, bsuid), to a concurrent
+ * transaction that created the same person); the ids that went in.
+ */
+async function insertedIds(db: Kysely<Database>, rows: ContactRow[]): Promise<string[]> {
+  const direct = insertContactsDirect(db, rows);
+  if (direct) return direct;
+  const inserted = await db
+    .insertInto('contacts')
+    .values(rows)
+    .onConflict((oc) => oc.doNothing())
+    // Only which rows went in: the rest of each row is known here (newContactRow), and reading
+    // every column back cost SQLite more than the insert.
+    .returning('id')
+    .execute();
+  return inserted.map((r) => r.id);
 }
 
 /** A contact's whole row as its insert leaves it: what was given, every other column as it starts. */
