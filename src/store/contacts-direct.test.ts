@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { preparedPlan } from '../../test/support/prepared-plan';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import { CONTACT_COLUMNS, PG_LOOKUP } from './contacts-direct';
 import { contactKey, ensureContacts, findContacts } from './contacts-repo';
@@ -123,17 +124,7 @@ describe.each(DIALECTS)('contact statements on %s', (dialect) => {
         [PG_LOOKUP.byWaId, `'acc_1', ARRAY[${addresses}]`],
         [PG_LOOKUP.byWaIdOrBsuid, `'acc_1', ARRAY[${addresses}], ARRAY['${BSUID}']`],
       ] as const) {
-        const plan = await store.db.connection().execute(async (conn) => {
-          await sql.raw(`PREPARE lookup_probe AS ${text}`).execute(conn);
-          try {
-            const r = await sql
-              .raw<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE lookup_probe(${params})`)
-              .execute(conn);
-            return r.rows.map((row) => row['QUERY PLAN']).join('\n');
-          } finally {
-            await sql.raw('DEALLOCATE lookup_probe').execute(conn);
-          }
-        });
+        const plan = await preparedPlan(store.db, text, params);
         expect(plan).toMatch(/Index Scan using contacts_account_wa_unique/);
         expect(plan).not.toMatch(/contacts_account_inbound|contacts_account_id|Seq Scan on contacts/);
       }

@@ -14,7 +14,6 @@
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import { directPg, jsonRows, type NamedStatement } from './pg-direct';
-import { takesRowLocks } from './row-locks';
 import type { ContactsTable, Database } from './schema';
 import { directSqlite } from './sqlite-direct';
 
@@ -95,7 +94,9 @@ export function findContactsDirect<R>(
   waIds: readonly string[],
   bsuids: readonly string[],
 ): Promise<R[]> | undefined {
-  if (takesRowLocks(db)) {
+  // The store's own instance or its transactions only (directPg): another instance over the
+  // same pool (a plugin's, a schema's) keeps the Kysely form, which its plugins transform.
+  if (directPg(db)) {
     const query = bsuids.length
       ? CompiledQuery.raw(PG_LOOKUP.byWaIdOrBsuid, [accountId, waIds, bsuids])
       : CompiledQuery.raw(PG_LOOKUP.byWaId, [accountId, waIds]);

@@ -254,7 +254,9 @@ describe.each(DIALECTS)('inbound applier on %s', (dialect) => {
     statements = 0;
     await apply(batch(3, 30000000));
     const small = statements;
-    expect(small).toBeGreaterThan(3);
+    // Counted through Kysely: SQLite's prepared per-row statements (sqlite-direct.ts: the contact
+    // look-ups and inserts) and PostgreSQL's named ones do not pass through a plugin.
+    expect(small).toBeGreaterThan(dialect === 'sqlite' ? 2 : 3);
     statements = 0;
     await apply(batch(60, 40000000));
     expect(statements).toBe(small);
