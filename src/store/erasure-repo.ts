@@ -207,17 +207,21 @@ export async function eraseContact(
     .executeTakeFirst();
   counts.consent_events = Number(consent.numUpdatedRows);
 
-  // Events name the contact by id in their data; the outbox has no contact column to seek.
-  const events = await db
-    .selectFrom('events')
-    .select(['id', 'payload'])
-    .where((eb) => eb.or([eb('payload', 'like', `%${id}%`), eb('payload', 'like', `%${contact.wa_id}%`)]))
-    .execute();
-  for (const e of events) {
-    const redacted = JSON.stringify(redactor.deep(safeParse(e.payload), true));
-    if (redacted === e.payload) continue;
-    await db.updateTable('events').set({ payload: redacted }).where('id', '=', e.id).execute();
-    counts.events++;
+  // Events name the contact by id in their data; the outbox has no contact column to seek. The
+  // backlog first: the sequencer locks the rows it moves, so a row it is moving meanwhile is
+  // waited for, gone from the backlog by then, and found in `events` by the second read.
+  for (const table of ['event_backlog', 'events'] as const) {
+    const events = await db
+      .selectFrom(table)
+      .select(['id', 'payload'])
+      .where((eb) => eb.or([eb('payload', 'like', `%${id}%`), eb('payload', 'like', `%${contact.wa_id}%`)]))
+      .execute();
+    for (const e of events) {
+      const redacted = JSON.stringify(redactor.deep(safeParse(e.payload), true));
+      if (redacted === e.payload) continue;
+      await db.updateTable(table).set({ payload: redacted }).where('id', '=', e.id).execute();
+      counts.events++;
+    }
   }
 
   // Meta's bodies as received: a body waiting to be applied is left alone (applying it later

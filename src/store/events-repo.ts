@@ -4,6 +4,7 @@ import { indexLiteral, notIndexed } from './index-literal';
 import { directPg, jsonInsert, jsonRows, type NamedStatement } from './pg-direct';
 import { withRowLock } from './row-locks';
 import type { Database, EventEndpointsTable } from './schema';
+import { directSqlite } from './sqlite-direct';
 
 export type EndpointRow = Selectable<EventEndpointsTable>;
 
@@ -56,38 +57,23 @@ export interface NewEvent {
 }
 
 /**
- * Writes events in the caller's transaction, without position: the sequencer gives positions,
- * sequence numbers and deliveries once the transaction committed (sequencePending).
+ * Writes events in the caller's transaction, into the backlog: the sequencer moves them into
+ * `events` with positions, sequence numbers and deliveries once the transaction committed
+ * (sequencePending).
  */
 export async function insertEvents(db: Kysely<Database>, events: NewEvent[], now: number): Promise<void> {
   if (events.length === 0) return;
+  const rows = events.map((e) => ({
+    id: e.id,
+    type: e.type,
+    payload: e.payload,
+    created_at: now,
+    ordering_key: e.orderingKey,
+  }));
   const pg = directPg(db);
-  if (pg) {
-    for (const part of chunks(events, 500)) {
-      const rows = part.map((e) => ({
-        id: e.id,
-        type: e.type,
-        payload: e.payload,
-        created_at: now,
-        ordering_key: e.orderingKey,
-      }));
-      await pg(PG_SQL.insertEvents, [jsonRows(rows, EVENT_COLUMNS)]);
-    }
-    return;
-  }
-  for (let i = 0; i < events.length; i += 200) {
-    await db
-      .insertInto('events')
-      .values(
-        events.slice(i, i + 200).map((e) => ({
-          id: e.id,
-          type: e.type,
-          payload: e.payload,
-          created_at: now,
-          ordering_key: e.orderingKey,
-        })),
-      )
-      .execute();
+  for (const part of chunks(rows, pg ? 500 : 200)) {
+    if (pg) await pg(PG_SQL.insertEvents, [jsonRows(part, EVENT_COLUMNS)]);
+    else await db.insertInto('event_backlog').values(part).execute();
   }
 }
 
@@ -108,10 +94,26 @@ const DELIVERY_COLUMNS = [
 
 /**
  * The same writes on PostgreSQL, one named statement per batch whatever its length (pg-direct.ts):
- * every status webhook applied writes an event, and the sequencer then writes it once more.
+ * every status webhook applied writes an event, and the sequencer then moves it.
  */
-const PG_SQL = {
-  insertEvents: jsonInsert('events_insert', 'events', EVENT_COLUMNS),
+export const PG_EVENT_SQL = {
+  insertEvents: jsonInsert('event_backlog_insert', 'event_backlog', EVENT_COLUMNS),
+  /**
+   * Moves events from the backlog into `events` with their positions: one statement, each row
+   * read and deleted once. The rows are found by `created_at = ANY` on the key's first column,
+   * filtered by id, whatever the statistics: a join on the unnest was planned, while the backlog
+   * had never been analysed, as a scan of the whole backlog.
+   */
+  moveBacklog: {
+    name: 'event_backlog_move',
+    text: `WITH moved AS (
+             DELETE FROM event_backlog WHERE created_at = ANY($1::bigint[]) AND id = ANY($2::text[])
+             RETURNING id, type, payload, created_at, ordering_key)
+           INSERT INTO events (id, type, payload, created_at, ordering_key, position, sequence)
+           SELECT m.id, m.type, m.payload, m.created_at, m.ordering_key, v.position, v.sequence
+             FROM moved m JOIN unnest($2::text[], $3::bigint[], $4::bigint[]) AS v(id, position, sequence)
+               ON v.id = m.id`,
+  },
   keySequences: {
     name: 'event_key_sequences_read',
     text: 'SELECT ordering_key, last_sequence FROM event_key_sequences WHERE ordering_key = ANY($1::text[])',
@@ -130,16 +132,23 @@ const PG_SQL = {
   },
   insertDeliveries: jsonInsert('event_deliveries_insert', 'event_deliveries', DELIVERY_COLUMNS),
 } as const satisfies Record<string, NamedStatement>;
+const PG_SQL = PG_EVENT_SQL;
 
-/** Whether committed events wait for a position (cheap: a partial index holds only those). */
+/**
+ * Whether committed events wait for a position: in the backlog, or (written before migration
+ * 0021, or by an older process) in `events` without one. Cheap: the backlog's first key, and a
+ * partial index that holds only the latter.
+ */
 export async function hasUnsequencedEvents(db: Kysely<Database>): Promise<boolean> {
-  const row = await db
+  const backlog = await db.selectFrom('event_backlog').select('id').limit(1).executeTakeFirst();
+  if (backlog !== undefined) return true;
+  const legacy = await db
     .selectFrom('events')
     .select('id')
     .where('position', 'is', null)
     .limit(1)
     .executeTakeFirst();
-  return row !== undefined;
+  return legacy !== undefined;
 }
 
 /**
@@ -162,14 +171,7 @@ export async function sequencePending(
       .where('id', '=', 1)
       .returning('last_position')
       .executeTakeFirstOrThrow();
-    const events = await trx
-      .selectFrom('events')
-      .select(['id', 'type', 'ordering_key'])
-      .where('position', 'is', null)
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(p.limit)
-      .execute();
+    const events = await pendingEvents(trx, p.limit);
     if (events.length === 0) return 0;
     const keys = [...new Set(events.flatMap((e) => (e.ordering_key === null ? [] : [e.ordering_key])))];
     const pg = directPg(trx);
@@ -195,24 +197,7 @@ export async function sequencePending(
       }
       return { ...e, position, sequence };
     });
-    for (let i = 0; i < assigned.length; i += 300) {
-      const part = assigned.slice(i, i + 300);
-      if (pg) {
-        await pg(PG_SQL.positions, [
-          part.map((a) => a.id),
-          part.map((a) => a.position),
-          part.map((a) => a.sequence),
-        ]);
-        continue;
-      }
-      const values = sql.join(
-        part.map((a) => sql`(${a.id}, cast(${a.position} as bigint), cast(${a.sequence} as bigint))`),
-      );
-      // column1..3 are the names both databases give the columns of a VALUES list.
-      await sql`UPDATE events SET position = v.column2, sequence = v.column3 FROM (VALUES ${values}) AS v WHERE events.id = v.column1`.execute(
-        trx,
-      );
-    }
+    await placeEvents(trx, assigned);
     const touched = keys.map((k) => ({ ordering_key: k, last_sequence: last.get(k)! }));
     for (let i = 0; i < touched.length; i += 500) {
       const part = touched.slice(i, i + 500);
@@ -264,6 +249,105 @@ export async function sequencePending(
     return events.length;
   });
 }
+
+interface PendingEvent {
+  id: string;
+  type: string;
+  ordering_key: string | null;
+  created_at: number;
+  /** In the backlog (moved into `events`), or in `events` without a position (given one there). */
+  inBacklog: boolean;
+}
+
+/**
+ * The next `limit` events waiting for a position, oldest first: the backlog's, and any left in
+ * `events` without one (see hasUnsequencedEvents). On PostgreSQL the backlog rows are locked until
+ * the sequencer commits, so an erasure that redacts them waits and then finds them in `events`
+ * (erasure-repo.ts redacts the backlog first, then `events`).
+ */
+async function pendingEvents(trx: Kysely<Database>, limit: number): Promise<PendingEvent[]> {
+  const columns = ['id', 'type', 'ordering_key', 'created_at'] as const;
+  const backlog = await withRowLock(
+    trx,
+    trx.selectFrom('event_backlog').select(columns).orderBy('created_at').orderBy('id').limit(limit),
+    { forUpdate: true },
+  ).execute();
+  const legacy = await trx
+    .selectFrom('events')
+    .select(columns)
+    .where('position', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  const all = [
+    ...backlog.map((e) => ({ ...e, created_at: Number(e.created_at), inBacklog: true })),
+    ...legacy.map((e) => ({ ...e, created_at: Number(e.created_at), inBacklog: false })),
+  ];
+  if (legacy.length) {
+    all.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+  return all.slice(0, limit);
+}
+
+type Placed = PendingEvent & { position: number; sequence: number | null };
+
+/** Writes the positions given: backlog events moved into `events` with theirs, the others updated. */
+async function placeEvents(trx: Kysely<Database>, assigned: Placed[]): Promise<void> {
+  const moved = assigned.filter((a) => a.inBacklog);
+  const pg = directPg(trx);
+  for (const part of chunks(moved, 300)) {
+    if (pg) {
+      await pg(PG_SQL.moveBacklog, [
+        part.map((a) => a.created_at),
+        part.map((a) => a.id),
+        part.map((a) => a.position),
+        part.map((a) => a.sequence),
+      ]);
+      continue;
+    }
+    const sqlite = directSqlite(trx);
+    if (!sqlite) throw new Error('a SQLite store without its direct runner');
+    await sqlite((prepare) => {
+      const move = prepare(SQLITE_MOVE.insert);
+      const remove = prepare(SQLITE_MOVE.remove);
+      for (const a of part) {
+        if (move.run(a.position, a.sequence, a.created_at, a.id).changes !== 1) {
+          throw new Error(`event ${a.id} left the backlog before it was sequenced`);
+        }
+        remove.run(a.created_at, a.id);
+      }
+    });
+  }
+  for (const part of chunks(
+    assigned.filter((a) => !a.inBacklog),
+    300,
+  )) {
+    if (pg) {
+      await pg(PG_SQL.positions, [
+        part.map((a) => a.id),
+        part.map((a) => a.position),
+        part.map((a) => a.sequence),
+      ]);
+      continue;
+    }
+    const values = sql.join(
+      part.map((a) => sql`(${a.id}, cast(${a.position} as bigint), cast(${a.sequence} as bigint))`),
+    );
+    // column1..3 are the names both databases give the columns of a VALUES list.
+    await sql`UPDATE events SET position = v.column2, sequence = v.column3 FROM (VALUES ${values}) AS v WHERE events.id = v.column1`.execute(
+      trx,
+    );
+  }
+}
+
+/** The move on SQLite, one row at a time by the backlog's key (sqlite-direct.ts). */
+const SQLITE_MOVE = {
+  insert: `INSERT INTO events (id, type, payload, created_at, ordering_key, position, sequence)
+           SELECT id, type, payload, created_at, ordering_key, ?, ? FROM event_backlog
+            WHERE created_at = ? AND id = ?`,
+  remove: 'DELETE FROM event_backlog WHERE created_at = ? AND id = ?',
+};
 
 export interface DueDelivery {
   id: string;
@@ -579,7 +663,9 @@ export async function listEventsAfter(
 /** The position of an event, null when it is unknown (pruned, or never was) or not yet sequenced. */
 export async function positionOfEvent(db: Kysely<Database>, id: string): Promise<number | null | undefined> {
   const row = await db.selectFrom('events').select('position').where('id', '=', id).executeTakeFirst();
-  return row === undefined ? undefined : row.position;
+  if (row !== undefined) return row.position;
+  const waiting = await db.selectFrom('event_backlog').select('id').where('id', '=', id).executeTakeFirst();
+  return waiting === undefined ? undefined : null;
 }
 
 /** The last position of the events created before `time` (0 when none): a time as a cursor. */

@@ -19,6 +19,7 @@ import * as m0017 from './migrations/0017-channel-accounts';
 import * as m0018 from './migrations/0018-messages-in-doubt';
 import * as m0019 from './migrations/0019-users-and-sessions';
 import * as m0020 from './migrations/0020-idempotency-partial';
+import * as m0021 from './migrations/0021-event-backlog';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018-messages-in-doubt': m0018,
   '0019-users-and-sessions': m0019,
   '0020-idempotency-partial': m0020,
+  '0021-event-backlog': m0021,
 };
 
 /**

@@ -10,6 +10,7 @@ import { type Insertable, type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturedQueries } from '../../test/support/captured-sql';
 import { messageRow, T0 } from '../../test/support/message-rows';
+import { preparedPlan } from '../../test/support/prepared-plan';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import {
   ANALYZE_AFTER_RECIPIENTS,
@@ -19,7 +20,7 @@ import {
 } from './campaign-recipients-repo';
 import { bulkInsertContacts } from './contact-book-repo';
 import { markPosting, PG_SQL, readDueMessages } from './dispatch-repo';
-import { recordDeliveryResults, releaseDeliveries } from './events-repo';
+import { PG_EVENT_SQL, recordDeliveryResults, releaseDeliveries } from './events-repo';
 import { holdMessages } from './held-messages-repo';
 import type { Database, MessagesTable } from './schema';
 
@@ -164,6 +165,22 @@ describe.runIf(DIALECTS.includes('postgres'))(
         expect(plans.dueIds, mode).toMatch(/messages_claimable/);
         expect(plans.dueRows, mode).toMatch(/Index Scan using contacts_pkey/);
         expect(plans.dueRows, mode).not.toMatch(/Seq Scan on contacts/);
+      }
+    });
+
+    it('moves sequenced events out of a never-analysed backlog by its key, generic plan or custom', async () => {
+      // The backlog is empty and was never analysed here, as in a new database when the named
+      // statement is first planned; a join on the unnest was then planned as a scan of the
+      // whole backlog, and kept.
+      for (const mode of ['force_generic_plan', 'force_custom_plan'] as const) {
+        const plan = await preparedPlan(
+          store.db,
+          PG_EVENT_SQL.moveBacklog.text,
+          `ARRAY[${T0}, ${T0}]::bigint[], ARRAY['evt_a', 'evt_b'], ARRAY[1, 2]::bigint[], ARRAY[1, NULL]::bigint[]`,
+          mode,
+        );
+        expect(plan, mode).toMatch(/Index Scan (using|on) event_backlog_pkey/);
+        expect(plan, mode).not.toMatch(/Seq Scan on event_backlog/);
       }
     });
 

@@ -304,6 +304,18 @@ export interface EventsTable {
   sequence: Generated<number | null>;
 }
 
+/**
+ * Events committed but not yet given a position (see migration 0021): the sequencer moves them
+ * into `events` with one.
+ */
+export interface EventBacklogTable {
+  id: string;
+  type: string;
+  payload: string;
+  created_at: number;
+  ordering_key: string | null;
+}
+
 /** The one row the sequencer locks, with the last position it gave. */
 export interface EventSequencerTable {
   id: number;
@@ -504,6 +516,7 @@ export interface Database {
   inbound_messages: InboundMessagesTable;
   webhook_inbox: WebhookInboxTable;
   events: EventsTable;
+  event_backlog: EventBacklogTable;
   event_endpoints: EventEndpointsTable;
   event_deliveries: EventDeliveriesTable;
   event_delivery_attempts: EventDeliveryAttemptsTable;

@@ -15,6 +15,7 @@ import { openSecretBox } from '../../src/store/secret-key-file';
 import { type Harness, startHarness } from '../support/harness';
 import { metaSignature } from '../support/meta-webhooks';
 import { DIALECTS } from '../support/stores';
+import { writtenEvents } from '../support/written-events';
 
 const PAGE = '107325198792045';
 const PAGE_SECRET = 'page-app-secret-3f9a';
@@ -178,15 +179,7 @@ describe.each(DIALECTS)('Messenger webhooks applied on %s', (dialect) => {
     );
 
     // Meta delivers the same body again: nothing moves, no event is written.
-    const eventCount = async () =>
-      Number(
-        (
-          await h.store.db
-            .selectFrom('events')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const eventCount = async () => (await writtenEvents(h.store.db)).length;
     const before = await eventCount();
     await h.app.ingest.accept(body, sig, 'messenger');
     await h.app.ingest.drain();

@@ -12,6 +12,7 @@ import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
 import { openStore, type Store } from '../../src/store/database';
 import { type Harness, REMINDER, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
+import { writtenEvents } from '../support/written-events';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -45,7 +46,7 @@ describe.each(DIALECTS)('waiting and the resume-contact rule on %s', (dialect) =
     return e.data.contact.id as string;
   };
   const written = async (type: string, contactId: string) => {
-    const rows = await h.store.db.selectFrom('events').select(['payload']).where('type', '=', type).execute();
+    const rows = await writtenEvents(h.store.db, type);
     return rows.map((r) => JSON.parse(r.payload)).filter((p) => p.contact.id === contactId);
   };
   const delivered = (type: string, contactId: string) =>

@@ -12,6 +12,7 @@ import { type App, createApp } from '../../src/app';
 import { openStore, type Store } from '../../src/store/database';
 import { type Harness, startHarness } from '../support/harness';
 import { DIALECTS } from '../support/stores';
+import { writtenEvents } from '../support/written-events';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -34,7 +35,7 @@ describe.each(DIALECTS)('window timers on %s', (dialect) => {
   };
   /** Timer events about a contact, as written (not only as delivered): exactly-once is judged here. */
   const written = async (type: string, contactId: string) => {
-    const rows = await h.store.db.selectFrom('events').select(['payload']).where('type', '=', type).execute();
+    const rows = await writtenEvents(h.store.db, type);
     return rows.map((r) => JSON.parse(r.payload)).filter((p) => p.contact.id === contactId);
   };
   const delivered = (type: string, contactId: string) =>

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, REMINDER, startHarness } from '../support/harness';
 import { DIALECTS, PG_URL } from '../support/stores';
+import { writtenEvents } from '../support/written-events';
 import { openProxiedPostgres, raw, sendDiscrepancies, settled, signedInbound, timeUntil } from './support';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
@@ -113,7 +114,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('PostgreSQL restarting', () => {
     expect(inbounds).toHaveLength(2);
     expect(inbounds.map((m) => m.provider_message_id)).toContain('wamid.FAULT-PG-1');
     // Every event reached the bot, exactly once.
-    const events = await h.store.db.selectFrom('events').select('id').execute();
+    const events = await writtenEvents(h.store.db);
     const received = h.events.map((e) => e.id);
     expect(new Set(received).size).toBe(received.length);
     expect(received.sort()).toEqual(events.map((e) => e.id).sort());

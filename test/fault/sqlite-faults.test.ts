@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, REMINDER, startHarness } from '../support/harness';
+import { writtenEvents } from '../support/written-events';
 import { openShortBusySqlite, raw, sendDiscrepancies, settled, signedInbound } from './support';
 
 describe('SQLite unable to write', () => {
@@ -123,7 +124,7 @@ describe('SQLite unable to write', () => {
     );
     expect(sendDiscrepancies(h, ids)).toEqual({ wrong: [], unknown: [] });
     expect(await storedMessages(h)).toEqual([...ids].sort());
-    const events = await h.store.db.selectFrom('events').select('id').execute();
+    const events = await writtenEvents(h.store.db);
     const received = h.events.map((e) => e.id);
     expect(new Set(received).size).toBe(received.length);
     expect(received.sort()).toEqual(events.map((e) => e.id).sort());

@@ -115,7 +115,10 @@ export async function unsettled(h: Harness, ids: readonly string[], inboundCount
     .where('status', '!=', 'delivered')
     .execute();
   // An event gets its deliveries when the sequencer reaches it: until then it has none to wait for.
-  const unsequenced = await db.selectFrom('events').select('id').where('position', 'is', null).execute();
+  const unsequenced = [
+    ...(await db.selectFrom('events').select('id').where('position', 'is', null).execute()),
+    ...(await db.selectFrom('event_backlog').select('id').execute()),
+  ];
   const inbound = await db.selectFrom('inbound_messages').select('id').execute();
   const out: Record<string, unknown> = {};
   if (unsequenced.length) out.unsequenced_events = unsequenced.length;

@@ -13,6 +13,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
+import { writtenEvents } from '../../../test/support/written-events';
 import { createIdGenerator } from '../../domain/ids';
 import { ensureContacts, moveWindows } from '../../store/contacts-repo';
 import { openStore, type Store } from '../../store/database';
@@ -53,7 +54,7 @@ describe.each(DIALECTS)('conversation timers with two workers on %s', (dialect) 
     }
   };
   const count = async (type: string) => {
-    const rows = await store.db.selectFrom('events').select('payload').where('type', '=', type).execute();
+    const rows = await writtenEvents(store.db, type);
     const per = new Map<string, number>();
     for (const r of rows) {
       const id = JSON.parse(r.payload).contact.id as string;

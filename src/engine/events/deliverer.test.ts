@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
+import { writtenEvents } from '../../../test/support/written-events';
 import { DEFAULT_BREAKER_POLICY } from '../../domain/endpoint-health';
 import { EVENT_RETRY_SCHEDULE_MS } from '../../domain/event-retry';
 import { createIdGenerator } from '../../domain/ids';
@@ -193,11 +194,7 @@ describe.each(DIALECTS)('event delivery on %s', (dialect) => {
     expect(ep.marked_failing_at).not.toBeNull();
     expect(ep.consecutive_failures).toBe(15);
     expect(ep.last_error).toBe('HTTP 503: down');
-    const failing = await store.db
-      .selectFrom('events')
-      .selectAll()
-      .where('type', '=', 'endpoint.failing')
-      .execute();
+    const failing = await writtenEvents(store.db, 'endpoint.failing');
     expect(failing).toHaveLength(1);
     const data = JSON.parse(failing[0]!.payload);
     expect(data).toMatchObject({

@@ -102,6 +102,40 @@ describe.each(DIALECTS)('event order on %s', (dialect) => {
     }
   });
 
+  it('moves events from the backlog into the log with their positions, and sequences any an older process left in the log without one, in the order they were written', async () => {
+    const ctx = ctxOf(store);
+    const bus = new EventBus(ctx);
+    const before = (await events(store)).length;
+    now = 1_764_000_100_000;
+    await bus.emit(store.db, [status('ctc_legacy', 1)]);
+    // Written as a process from before migration 0021 writes it: in the log, with no position.
+    await store.db
+      .insertInto('events')
+      .values({
+        id: 'evt_legacy',
+        type: 'message.status',
+        payload: '{}',
+        created_at: now + 1,
+        ordering_key: 'contact:ctc_legacy',
+      })
+      .execute();
+    now += 2;
+    await bus.emit(store.db, [status('ctc_legacy', 2)]);
+    expect(await store.db.selectFrom('event_backlog').select('id').execute()).toHaveLength(2);
+
+    expect(await new EventSequencer(ctx).run()).toBe(3);
+    expect(await store.db.selectFrom('event_backlog').select('id').execute()).toEqual([]);
+    const all = (await events(store)).slice(before);
+    expect(
+      all.map((e) => [e.id === 'evt_legacy' ? 'legacy' : JSON.parse(e.payload).id, e.position, e.sequence]),
+    ).toEqual([
+      ['msg_1', before + 1, 1],
+      ['legacy', before + 2, 2],
+      ['msg_2', before + 3, 3],
+    ]);
+    expect(await new EventSequencer(ctx).run()).toBe(0);
+  });
+
   it('the claim takes only the head of each contact: a failing event holds back its contact, not the others', async () => {
     const ctx = ctxOf(store);
     const ep = `ep_head_${dialect}`;
