@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newMessage } from '../../test/support/message-rows';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import {
+  findMessageStatesByIds,
   findMessagesByIds,
   findReplyCandidates,
   insertMessages,
@@ -121,10 +122,18 @@ describe.each(DIALECTS)('messages repository on %s', (dialect) => {
         error_message: i % 3 === 0 ? 'More than 24 hours have passed' : null,
         locked_by: null,
         locked_until: null,
+        // Meta's billing facts ride with the state (one update of the row).
+        pricing_category: i % 3 === 0 ? null : 'utility',
+        billable: i % 3 === 0 ? null : i % 2,
       }));
     await writeStatusStates(store.db, states, T0 + 5_000);
     const rows = new Map((await findMessagesByIds(store.db, ids)).map((r) => [r.id, r]));
     for (const s of states) expect(rows.get(s.id)).toMatchObject({ ...s, updated_at: T0 + 5_000 });
+    // The status applier's read: the same rows without their content.
+    const read = await findMessageStatesByIds(store.db, ['msg_0001', untouched]);
+    expect(read.map((r) => r.id)).toEqual(['msg_0001', untouched]);
+    expect(read[0]).toMatchObject({ status: 'delivered', pricing_category: 'utility', billable: 1 });
+    expect(read[0]).not.toHaveProperty('content');
     expect(rows.get(untouched)).toMatchObject({
       status: 'queued',
       provider_message_id: null,

@@ -13,7 +13,7 @@ import type { ConsentChange, ConsentScope, ConsentSource, ConsentState } from '.
 import { isoTime, isoTimeOrNull } from '../../domain/iso-time';
 import type { MessageKind, MessageStatus } from '../../domain/message';
 import type { WindowState } from '../../domain/window';
-import type { MessageRow } from '../../store/messages-repo';
+import type { MessageRow, MessageState } from '../../store/messages-repo';
 import type { EventData, PendingEvent } from './schemas';
 
 type MessageView = EventData<'message.status'> extends infer T ? Omit<T, 'previous_status'> : never;
@@ -22,7 +22,7 @@ type WindowView = EventData<'message.received'>['window'];
 type InboundView = EventData<'message.received'>['message'];
 
 /** The public view of a message, shared by the API and event payloads. */
-export function messageView(m: MessageRow): MessageView {
+export function messageView(m: MessageState): MessageView {
   return {
     id: m.id,
     account_id: m.account_id,
@@ -76,7 +76,7 @@ export function inboundView(id: string, item: InboundItem): InboundView {
   };
 }
 
-export function messageStatusEvent(m: MessageRow, previous: string): PendingEvent {
+export function messageStatusEvent(m: MessageState, previous: string): PendingEvent {
   return {
     type: 'message.status',
     data: { ...messageView(m), previous_status: previous as MessageStatus },

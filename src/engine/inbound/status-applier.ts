@@ -9,11 +9,10 @@ import type { ProviderStatus } from '../../domain/message';
 import { classifyProviderError } from '../../domain/provider-errors';
 import { mergeStatus } from '../../domain/status-merge';
 import { findContacts, linkAddresses } from '../../store/contacts-repo';
-import { writeMessagePricing } from '../../store/message-pricing-repo';
 import {
-  findMessagesByIds,
+  findMessageStatesByIds,
   findMessagesOfContactsByProviderIds,
-  type MessageRow,
+  type MessageState,
   type NewMessageEvent,
   writeStatusStates,
 } from '../../store/messages-repo';
@@ -45,7 +44,7 @@ export async function applyStatuses(
   // Locked until the batch commits: two batches touching one message merge one after the other.
   const lock: RowLock = { forUpdate: true };
   const rows = [
-    ...(await findMessagesByIds(db, ours, lock)),
+    ...(await findMessageStatesByIds(db, ours, lock)),
     ...(await findByRecipients(
       accounts,
       db,
@@ -61,7 +60,6 @@ export async function applyStatuses(
   const dirty = new Set<string>();
   const events: PendingEvent[] = [];
   const timeline: NewMessageEvent[] = [];
-  const priced = new Set<string>();
 
   for (const item of items) {
     const id =
@@ -83,7 +81,8 @@ export async function applyStatuses(
       );
     }
     // Meta's billing facts (migration 0012), kept whatever the status merge decides.
-    if (item.pricing && pricingOf(item.pricing, row)) priced.add(row.id);
+    // Written with the rest of the state: one update of the row, not a second one for pricing.
+    if (item.pricing && pricingOf(item.pricing, row)) dirty.add(row.id);
     const field = TIME_FIELD[item.status];
     if (field && row[field] === null) {
       row[field] = item.timestamp;
@@ -120,16 +119,11 @@ export async function applyStatuses(
     [...dirty].map((id) => byId.get(id)!),
     now,
   );
-  if (priced.size > 0)
-    await writeMessagePricing(
-      db,
-      [...priced].map((id) => byId.get(id)!),
-    );
   return { events, timeline };
 }
 
 /** Takes a status's `pricing` into the row; whether that changed it. */
-function pricingOf(pricing: NonNullable<StatusItem['pricing']>, row: MessageRow): boolean {
+function pricingOf(pricing: NonNullable<StatusItem['pricing']>, row: MessageState): boolean {
   const category = pricing.category ?? row.pricing_category;
   const billable = pricing.billable === undefined ? row.billable : pricing.billable ? 1 : 0;
   if (category === row.pricing_category && billable === row.billable) return false;
@@ -138,7 +132,7 @@ function pricingOf(pricing: NonNullable<StatusItem['pricing']>, row: MessageRow)
   return true;
 }
 
-function applyFailure(row: MessageRow, item: StatusItem): void {
+function applyFailure(row: MessageState, item: StatusItem): void {
   const err = item.errors?.[0];
   const c = classifyProviderError({ code: err?.code ?? null, httpStatus: null });
   row.error_code = err?.code ?? null;
@@ -164,7 +158,7 @@ async function findByRecipients(
   db: Kysely<Database>,
   items: StatusItem[],
   lock: RowLock,
-): Promise<MessageRow[]> {
+): Promise<MessageState[]> {
   const byAccount = new Map<string, Set<string>>();
   for (const i of items) {
     const account = accounts.byExternalId(i.externalId);
