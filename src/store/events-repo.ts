@@ -1,8 +1,8 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { CompiledQuery, type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import { chunks } from './chunks';
 import { indexLiteral, notIndexed } from './index-literal';
 import { directPg, jsonInsert, jsonRows, type NamedStatement } from './pg-direct';
-import { withRowLock } from './row-locks';
+import { takesRowLocks, withRowLock } from './row-locks';
 import type { Database, EventEndpointsTable } from './schema';
 import { directSqlite } from './sqlite-direct';
 
@@ -307,7 +307,12 @@ async function placeEvents(trx: Kysely<Database>, assigned: Placed[]): Promise<v
       continue;
     }
     const sqlite = directSqlite(trx);
-    if (!sqlite) throw new Error('a SQLite store without its direct runner');
+    if (!sqlite) {
+      // Another Kysely instance over the store's connections (a plan test's, say): the same
+      // statements as Kysely texts.
+      await moveByKysely(trx, part);
+      continue;
+    }
     await sqlite((prepare) => {
       const move = prepare(SQLITE_MOVE.insert);
       const remove = prepare(SQLITE_MOVE.remove);
@@ -338,6 +343,25 @@ async function placeEvents(trx: Kysely<Database>, assigned: Placed[]): Promise<v
     await sql`UPDATE events SET position = v.column2, sequence = v.column3 FROM (VALUES ${values}) AS v WHERE events.id = v.column1`.execute(
       trx,
     );
+  }
+}
+
+async function moveByKysely(trx: Kysely<Database>, part: Placed[]): Promise<void> {
+  if (takesRowLocks(trx)) {
+    const params = [
+      part.map((a) => a.created_at),
+      part.map((a) => a.id),
+      part.map((a) => a.position),
+      part.map((a) => a.sequence),
+    ];
+    await trx.executeQuery(CompiledQuery.raw(PG_SQL.moveBacklog.text, params));
+    return;
+  }
+  for (const a of part) {
+    await sql`INSERT INTO events (id, type, payload, created_at, ordering_key, position, sequence)
+              SELECT id, type, payload, created_at, ordering_key, ${a.position}, ${a.sequence}
+                FROM event_backlog WHERE created_at = ${a.created_at} AND id = ${a.id}`.execute(trx);
+    await sql`DELETE FROM event_backlog WHERE created_at = ${a.created_at} AND id = ${a.id}`.execute(trx);
   }
 }
 

@@ -5,12 +5,20 @@
  * both databases, with a controlled clock.
  */
 import { randomBytes } from 'node:crypto';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
 import { createIdGenerator } from '../../domain/ids';
 import { openStore, type Store } from '../../store/database';
-import { claimDueDeliveries, insertEndpoint, recordDeliveryResults } from '../../store/events-repo';
+import {
+  claimDueDeliveries,
+  insertEndpoint,
+  recordDeliveryResults,
+  sequencePending,
+} from '../../store/events-repo';
+import type { Database } from '../../store/schema';
 import type { EngineContext } from '../context';
 import { EventBus } from './event-bus';
 import { EventPruner } from './retention';
@@ -135,6 +143,25 @@ describe.each(DIALECTS)('event order on %s', (dialect) => {
     ]);
     expect(await new EventSequencer(ctx).run()).toBe(0);
   });
+
+  it.runIf(dialect === 'postgres')(
+    'a Kysely of its own over the same database (no named statements) moves the backlog the same way',
+    async () => {
+      const pool = new pg.Pool({ connectionString: store.url, options: `-c search_path=${store.pgSchema}` });
+      const plain = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      try {
+        const ctx = ctxOf(store);
+        await new EventBus(ctx).emit(store.db, [status('ctc_plain', 1), status('ctc_plain', 2)]);
+        const before = (await events(store)).length;
+        expect(await sequencePending(plain, { now, limit: 10, newDeliveryId: () => ctx.id('dlv') })).toBe(2);
+        const all = (await events(store)).slice(before);
+        expect(all.map((e) => e.sequence)).toEqual([1, 2]);
+        expect(await store.db.selectFrom('event_backlog').select('id').execute()).toEqual([]);
+      } finally {
+        await plain.destroy();
+      }
+    },
+  );
 
   it('the claim takes only the head of each contact: a failing event holds back its contact, not the others', async () => {
     const ctx = ctxOf(store);
