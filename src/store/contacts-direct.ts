@@ -51,7 +51,7 @@ const LIST = CONTACT_COLUMNS.join(', ');
  * PostgreSQL's look-up: one probe per address by a unique index. Written as `wa_id IN (…)`, a
  * plan made before the table's first ANALYZE (a new database's first minute, before autovacuum
  * gets to it) read every contact of the account through contacts_account_inbound and filtered
- * them: 9,400,000 index entries read for 20,000 sends to 10,000 new contacts. Here each address
+ * them: 9,400,000 index entries read for 22,000 sends to 10,000 new contacts. Here each address
  * is an equality on all the columns of a unique index, which the planner knows returns one row
  * at most, and the LIMIT keeps the loop a loop. It stays an unnamed statement, planned at each
  * run with the table's size as it is then: a named one keeps a plan made while the table was
