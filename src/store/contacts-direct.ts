@@ -105,19 +105,16 @@ export function findContactsDirect<R>(
   const sqlite = directSqlite(db);
   if (!sqlite) return undefined;
   return sqlite((prepare) => {
-    const byWaId = prepare(SQLITE.byWaId);
     const out: R[] = [];
-    for (const w of waIds) {
-      const row = byWaId.get(accountId, w) as R | undefined;
-      if (row !== undefined) out.push(row);
-    }
-    if (bsuids.length) {
-      const byBsuid = prepare(SQLITE.byBsuid);
-      for (const b of bsuids) {
-        const row = byBsuid.get(accountId, b) as R | undefined;
+    const probe = (text: string, addresses: readonly string[]) => {
+      const statement = prepare(text);
+      for (const a of addresses) {
+        const row = statement.get(accountId, a) as R | undefined;
         if (row !== undefined) out.push(row);
       }
-    }
+    };
+    probe(SQLITE.byWaId, waIds);
+    if (bsuids.length) probe(SQLITE.byBsuid, bsuids);
     return out;
   });
 }

@@ -6,6 +6,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { newMessage } from '../../test/support/message-rows';
 import { signal } from '../../test/support/signal';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/stores';
 import { appendConsentEvents, consentHistory } from './consent-repo';
@@ -354,21 +355,7 @@ describe.each(DIALECTS)('contacts by BSUID (usernames) on %s', (dialect) => {
       .insertInto('contact_tags')
       .values({ account_id: 'acc_1', tag: 'vip', contact_id: ph.id })
       .execute();
-    await insertMessages(store.db, [
-      {
-        id: 'msg_1',
-        accountId: 'acc_1',
-        contactId: alias.id,
-        to: BSUID,
-        content: { kind: 'text' },
-        template: null,
-        metadata: null,
-        idempotencyKey: null,
-        requestHash: null,
-        replyToProviderId: null,
-        queuedAt: T0,
-      },
-    ]);
+    await insertMessages(store.db, [newMessage('msg_1', { contactId: alias.id, to: BSUID, queuedAt: T0 })]);
     await insertInbound(
       store.db,
       [

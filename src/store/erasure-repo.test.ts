@@ -23,33 +23,26 @@ describe.each(DIALECTS)('erasure of events on %s', (dialect) => {
       { id: 'ctc_erase', accountId: 'acc_1', waId: '5491155550123', phoneE164: '+5491155550123' },
       T0,
     );
-    const payload = (id: string) =>
-      JSON.stringify({ contact: { id: contact.id, wa_id: contact.wa_id, name: 'Emilia' }, id });
-    await insertEvents(
-      store.db,
-      [
-        {
-          id: 'evt_logged',
-          type: 'message.received',
-          payload: payload('a'),
-          orderingKey: `contact:${contact.id}`,
-        },
-      ],
-      T0,
-    );
+    // An event naming the person, as message.received does.
+    const emit = (id: string, at: number) =>
+      insertEvents(
+        store.db,
+        [
+          {
+            id,
+            type: 'message.received',
+            payload: JSON.stringify({
+              contact: { id: contact.id, wa_id: contact.wa_id, name: 'Emilia' },
+              id,
+            }),
+            orderingKey: `contact:${contact.id}`,
+          },
+        ],
+        at,
+      );
+    await emit('evt_logged', T0);
     await sequencePending(store.db, { now: T0, limit: 100, newDeliveryId: () => 'dlv_1' });
-    await insertEvents(
-      store.db,
-      [
-        {
-          id: 'evt_waiting',
-          type: 'message.received',
-          payload: payload('b'),
-          orderingKey: `contact:${contact.id}`,
-        },
-      ],
-      T0 + 1,
-    );
+    await emit('evt_waiting', T0 + 1);
 
     const counts = await store.db.transaction().execute((trx) => eraseContact(trx, contact, T0 + 2));
     expect(counts.events).toBe(2);

@@ -72,7 +72,7 @@ export async function insertEvents(db: Kysely<Database>, events: NewEvent[], now
   }));
   const pg = directPg(db);
   for (const part of chunks(rows, pg ? 500 : 200)) {
-    if (pg) await pg(PG_SQL.insertEvents, [jsonRows(part, EVENT_COLUMNS)]);
+    if (pg) await pg(PG_EVENT_SQL.insertEvents, [jsonRows(part, EVENT_COLUMNS)]);
     else await db.insertInto('event_backlog').values(part).execute();
   }
 }
@@ -132,7 +132,6 @@ export const PG_EVENT_SQL = {
   },
   insertDeliveries: jsonInsert('event_deliveries_insert', 'event_deliveries', DELIVERY_COLUMNS),
 } as const satisfies Record<string, NamedStatement>;
-const PG_SQL = PG_EVENT_SQL;
 
 /**
  * Whether committed events wait for a position: in the backlog, or (written before migration
@@ -140,15 +139,15 @@ const PG_SQL = PG_EVENT_SQL;
  * partial index that holds only the latter.
  */
 export async function hasUnsequencedEvents(db: Kysely<Database>): Promise<boolean> {
-  const backlog = await db.selectFrom('event_backlog').select('id').limit(1).executeTakeFirst();
-  if (backlog !== undefined) return true;
-  const legacy = await db
-    .selectFrom('events')
-    .select('id')
-    .where('position', 'is', null)
-    .limit(1)
-    .executeTakeFirst();
-  return legacy !== undefined;
+  // One statement: the deliverer asks on every turn, and most turns find nothing.
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb.exists(eb.selectFrom('event_backlog').select('id').limit(1)).as('backlog'),
+      eb.exists(eb.selectFrom('events').select('id').where('position', 'is', null).limit(1)).as('legacy'),
+    ])
+    .executeTakeFirstOrThrow();
+  // A boolean on PostgreSQL, 0 or 1 on SQLite.
+  return Number(row.backlog) === 1 || Number(row.legacy) === 1;
 }
 
 /**
@@ -179,7 +178,7 @@ export async function sequencePending(
     for (let i = 0; i < keys.length; i += 500) {
       const part = keys.slice(i, i + 500);
       const rows = pg
-        ? await pg<{ ordering_key: string; last_sequence: number }>(PG_SQL.keySequences, [part])
+        ? await pg<{ ordering_key: string; last_sequence: number }>(PG_EVENT_SQL.keySequences, [part])
         : await trx
             .selectFrom('event_key_sequences')
             .select(['ordering_key', 'last_sequence'])
@@ -202,7 +201,10 @@ export async function sequencePending(
     for (let i = 0; i < touched.length; i += 500) {
       const part = touched.slice(i, i + 500);
       if (pg) {
-        await pg(PG_SQL.lastSequences, [part.map((t) => t.ordering_key), part.map((t) => t.last_sequence)]);
+        await pg(PG_EVENT_SQL.lastSequences, [
+          part.map((t) => t.ordering_key),
+          part.map((t) => t.last_sequence),
+        ]);
         continue;
       }
       await trx
@@ -237,7 +239,7 @@ export async function sequencePending(
     );
     for (let i = 0; i < deliveries.length; i += 200) {
       if (pg) {
-        await pg(PG_SQL.insertDeliveries, [jsonRows(deliveries.slice(i, i + 200), DELIVERY_COLUMNS)]);
+        await pg(PG_EVENT_SQL.insertDeliveries, [jsonRows(deliveries.slice(i, i + 200), DELIVERY_COLUMNS)]);
         continue;
       }
       await trx
@@ -298,7 +300,7 @@ async function placeEvents(trx: Kysely<Database>, assigned: Placed[]): Promise<v
   const pg = directPg(trx);
   for (const part of chunks(moved, 300)) {
     if (pg) {
-      await pg(PG_SQL.moveBacklog, [
+      await pg(PG_EVENT_SQL.moveBacklog, [
         part.map((a) => a.created_at),
         part.map((a) => a.id),
         part.map((a) => a.position),
@@ -329,7 +331,7 @@ async function placeEvents(trx: Kysely<Database>, assigned: Placed[]): Promise<v
     300,
   )) {
     if (pg) {
-      await pg(PG_SQL.positions, [
+      await pg(PG_EVENT_SQL.positions, [
         part.map((a) => a.id),
         part.map((a) => a.position),
         part.map((a) => a.sequence),
@@ -354,7 +356,7 @@ async function moveByKysely(trx: Kysely<Database>, part: Placed[]): Promise<void
       part.map((a) => a.position),
       part.map((a) => a.sequence),
     ];
-    await trx.executeQuery(CompiledQuery.raw(PG_SQL.moveBacklog.text, params));
+    await trx.executeQuery(CompiledQuery.raw(PG_EVENT_SQL.moveBacklog.text, params));
     return;
   }
   for (const a of part) {

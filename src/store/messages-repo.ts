@@ -211,13 +211,23 @@ export async function findMessagesByIds(
   ids: string[],
   lock?: RowLock,
 ): Promise<MessageRow[]> {
-  const out: MessageRow[] = [];
-  // Sorted, so concurrent lockers take row locks in one order and cannot deadlock. Not a named
-  // statement on PostgreSQL: it reads every column (see pg-direct.ts).
-  for (const part of chunks([...ids].sort(), CHUNK)) {
-    const q = db.selectFrom('messages').selectAll().where('id', 'in', part).orderBy('id');
-    out.push(...(await withRowLock(db, q, lock).execute()));
-  }
+  // Not a named statement on PostgreSQL: it reads every column (see pg-direct.ts).
+  return inIdOrder(ids, (part) =>
+    withRowLock(
+      db,
+      db.selectFrom('messages').selectAll().where('id', 'in', part).orderBy('id'),
+      lock,
+    ).execute(),
+  );
+}
+
+/**
+ * Reads by id in chunks, sorted, so concurrent lockers take row locks in one order and cannot
+ * deadlock.
+ */
+async function inIdOrder<R>(ids: string[], read: (part: string[]) => Promise<R[]>): Promise<R[]> {
+  const out: R[] = [];
+  for (const part of chunks([...ids].sort(), CHUNK)) out.push(...(await read(part)));
   return out;
 }
 
@@ -275,12 +285,13 @@ export async function findMessageStatesByIds(
   ids: string[],
   lock?: RowLock,
 ): Promise<MessageState[]> {
-  const out: MessageState[] = [];
-  for (const part of chunks([...ids].sort(), CHUNK)) {
-    const q = db.selectFrom('messages').select(STATE_COLUMNS).where('id', 'in', part).orderBy('id');
-    out.push(...(await withRowLock(db, q, lock).execute()));
-  }
-  return out;
+  return inIdOrder(ids, (part) =>
+    withRowLock(
+      db,
+      db.selectFrom('messages').select(STATE_COLUMNS).where('id', 'in', part).orderBy('id'),
+      lock,
+    ).execute(),
+  );
 }
 
 /**

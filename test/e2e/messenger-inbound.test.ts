@@ -13,6 +13,7 @@ import { ensureContact, findContact } from '../../src/store/contacts-repo';
 import { insertMessages } from '../../src/store/messages-repo';
 import { openSecretBox } from '../../src/store/secret-key-file';
 import { type Harness, startHarness } from '../support/harness';
+import { newMessage } from '../support/message-rows';
 import { metaSignature } from '../support/meta-webhooks';
 import { DIALECTS } from '../support/stores';
 import { writtenEvents } from '../support/written-events';
@@ -55,19 +56,7 @@ describe.each(DIALECTS)('Messenger webhooks applied on %s', (dialect) => {
   /** A message of ours to Emilia on the page, accepted by Meta, posted at `postedAt`. */
   async function ours(id: string, contactId: string, postedAt: number) {
     await insertMessages(h.store.db, [
-      {
-        id,
-        accountId: page.id,
-        contactId,
-        to: EMILIA,
-        content: { kind: 'text' },
-        template: null,
-        metadata: null,
-        idempotencyKey: null,
-        requestHash: null,
-        replyToProviderId: null,
-        queuedAt: postedAt - 1_000,
-      },
+      newMessage(id, { accountId: page.id, contactId, to: EMILIA, queuedAt: postedAt - 1_000 }),
     ]);
     await h.store.db
       .updateTable('messages')
@@ -228,19 +217,12 @@ describe.each(DIALECTS)('Messenger webhooks applied on %s', (dialect) => {
     );
     const id = 'msg_01KBJ0F6N4Z3Y2X1W0V9T8S7R6';
     await insertMessages(h.store.db, [
-      {
-        id,
+      newMessage(id, {
         accountId: page.id,
         contactId: contact.id,
         to: '6845719238450001',
-        content: { kind: 'text' },
-        template: null,
-        metadata: null,
-        idempotencyKey: null,
-        requestHash: null,
-        replyToProviderId: null,
         queuedAt: now - 2_000,
-      },
+      }),
     ]);
     // The POST left and its answer never came (a crash, a timeout): no Meta id is known.
     await h.store.db

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newMessage } from '../../../test/support/message-rows';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
 import { createIdGenerator } from '../../domain/ids';
 import { ensureContacts, moveWindows } from '../../store/contacts-repo';
@@ -61,19 +62,7 @@ describe.each(DIALECTS)('holding a message on %s', (dialect) => {
   }
 
   const request = (contactId: string, waId: string) => {
-    const base: NewMessage = {
-      id: ctx.id('msg'),
-      accountId: 'acc_1',
-      contactId,
-      to: waId,
-      content: { kind: 'text' },
-      template: null,
-      metadata: null,
-      idempotencyKey: null,
-      requestHash: null,
-      replyToProviderId: null,
-      queuedAt: now,
-    };
+    const base = newMessage(ctx.id('msg'), { contactId, to: waId, queuedAt: now });
     const template: NewMessage = {
       ...base,
       id: ctx.id('msg'),

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { newMessage } from '../../../test/support/message-rows';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/stores';
 import type { WatermarkItem } from '../../channels/channel';
 import { createIdGenerator } from '../../domain/ids';
@@ -61,19 +62,7 @@ describe.each(DIALECTS)('watermark applier on %s', (dialect) => {
       now,
     );
     await insertMessages(store.db, [
-      {
-        id,
-        accountId,
-        contactId: contact.id,
-        to: psid,
-        content: { kind: 'text' },
-        template: null,
-        metadata: null,
-        idempotencyKey: null,
-        requestHash: null,
-        replyToProviderId: null,
-        queuedAt: p.createdAt,
-      },
+      newMessage(id, { accountId, contactId: contact.id, to: psid, queuedAt: p.createdAt }),
     ]);
     const posted = p.postedAt === undefined ? p.createdAt + 10 : p.postedAt;
     await store.db
