@@ -11,12 +11,11 @@ export interface WrittenEvent {
   payload: string;
 }
 
+/** One statement, so one snapshot: an event the sequencer moves meanwhile is counted once. */
 export async function writtenEvents(db: Kysely<Database>, type?: string): Promise<WrittenEvent[]> {
-  const out: WrittenEvent[] = [];
-  for (const table of ['events', 'event_backlog'] as const) {
-    let q = db.selectFrom(table).select(['id', 'type', 'payload']);
-    if (type !== undefined) q = q.where('type', '=', type);
-    out.push(...(await q.execute()));
-  }
-  return out;
+  const of = (table: 'events' | 'event_backlog') => {
+    const q = db.selectFrom(table).select(['id', 'type', 'payload']);
+    return type === undefined ? q : q.where('type', '=', type);
+  };
+  return of('events').unionAll(of('event_backlog')).execute();
 }
