@@ -13,6 +13,7 @@ import { parseIsoDuration } from './domain/iso-duration';
 import { type MessagingLimit, parseMessagingLimit } from './domain/pacing/messaging-limit';
 import { KEY_FORMAT_HINT, parseSecretKey } from './domain/secret-box';
 import { checkTargetUrl } from './domain/url-policy';
+import { DEFAULT_RETAINED_MESSAGES } from './sandbox/state';
 import { DEFAULT_SQLITE_CACHE_MB } from './store/database';
 
 /** A whole number within bounds; every way to miss them gets the same plain rule, not zod's wording. */
@@ -58,6 +59,7 @@ const envSchema = z.object({
     .default('v25.0'),
   WHATSAPP_THROUGHPUT_MPS: intFrom(80, 1, 100_000),
   SANDBOX_PORT: intFrom(3001, 0, 65535),
+  SANDBOX_RETAINED_MESSAGES: intFrom(DEFAULT_RETAINED_MESSAGES, 1, 10_000_000),
   RECONTACT_ALLOW_PRIVATE_TARGETS: z.stringbool({ error: 'must be true or false' }).optional(),
   TRUST_PROXY: z
     .string()
@@ -143,7 +145,8 @@ export interface Config {
    * at start. Undefined when no file is named or found: accounts it wrote earlier stay as they are.
    */
   accountsFile: AccountsFile | undefined;
-  sandbox: { port: number; graphVersion: string; throughputMps: number };
+  /** The embedded sandbox; `retainedMessages` bounds what it keeps of every send (sandbox/state.ts). */
+  sandbox: { port: number; graphVersion: string; throughputMps: number; retainedMessages: number };
   /**
    * Whether event webhooks may target loopback, private, link-local... addresses. Off unless set,
    * or unless the embedded sandbox runs (no Meta credentials: local development).
@@ -327,6 +330,7 @@ export function loadConfig(
       port: e.SANDBOX_PORT,
       graphVersion: e.WHATSAPP_GRAPH_VERSION,
       throughputMps: e.WHATSAPP_THROUGHPUT_MPS,
+      retainedMessages: e.SANDBOX_RETAINED_MESSAGES,
     },
     allowPrivateTargets,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

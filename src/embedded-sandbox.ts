@@ -92,6 +92,7 @@ export async function startEmbeddedSandbox(
     accounts: [sandboxAccount({ throughputMps: 0 })],
     pages: [sandboxPage()],
     delays: { sentMs: 200, deliveredMs: 600, readMs: 1500, templateReviewMs: 2000 },
+    retainMessages: config.sandbox.retainedMessages,
     ...overrides,
   });
   const url = await sandbox.listen(config.sandbox.port, config.host);

@@ -51,7 +51,8 @@ export function registerControlRoutes(app: FastifyInstance, d: ControlRouteDeps)
   app.get('/_sandbox/health', () => ({
     ok: true,
     accounts: state.accounts.size,
-    messages: state.sent.length,
+    messages: state.acceptedTotal,
+    remembered: state.sent.length,
     webhooks: { ...emitter.stats, pending: emitter.pending() },
   }));
 

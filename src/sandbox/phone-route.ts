@@ -11,7 +11,7 @@
  * Users write and tap through the control endpoints (POST /_sandbox/users/:waId/messages, /tap).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { type InboxMessage, type SandboxState, WINDOW_MS } from './state';
+import { defaultUserName, type InboxMessage, type SandboxState, WINDOW_MS } from './state';
 import type { WrittenLog, WrittenMessage } from './written';
 
 export interface PhoneRouteDeps {
@@ -66,7 +66,7 @@ export function registerPhoneRoutes(app: FastifyInstance, d: PhoneRouteDeps): vo
     const until = lastInbound === undefined ? null : lastInbound + WINDOW_MS;
     return {
       wa_id: waId,
-      name: state.users.get(waId)?.name ?? `Sandbox user ${waId.slice(-4)}`,
+      name: state.users.get(waId)?.name ?? defaultUserName(waId),
       received: inbox.length,
       unread: inbox.filter((m) => !m.read).length,
       wrote: wrote.length,
@@ -104,7 +104,7 @@ export function registerPhoneRoutes(app: FastifyInstance, d: PhoneRouteDeps): vo
       if (!phones) return reply;
       const user = userView(waId, phones) ?? {
         wa_id: waId,
-        name: state.users.get(waId)?.name ?? `Sandbox user ${waId.slice(-4)}`,
+        name: state.users.get(waId)?.name ?? defaultUserName(waId),
         received: 0,
         unread: 0,
         wrote: 0,

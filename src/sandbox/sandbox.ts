@@ -100,9 +100,15 @@ export interface SandboxOptions {
   httpStatusByCode?: Record<number, number>;
   /** Connections per webhook receiver origin. Default 4. */
   webhookConnections?: number;
+  /**
+   * How many accepted WhatsApp sends are remembered in full (received log, statuses still to
+   * simulate, the phone's inbox); older ones are forgotten. Default DEFAULT_RETAINED_MESSAGES.
+   */
+  retainMessages?: number;
 }
 
 export interface SandboxStats {
+  /** Every send accepted since the start, whether or not it is still remembered. */
   accepted: number;
   webhooks: WebhookStats & { pending: number };
 }
@@ -118,9 +124,9 @@ export interface Sandbox {
   users: SimulatedUsers;
   /** The Messenger side: pages, their people, templates, sends (README, "Messenger"). */
   messenger: MessengerSandbox;
-  /** Every message the API accepted, in order. */
+  /** The messages the API accepted, in order: the last `retainMessages` of them. */
   sent(): SentRecord[];
-  /** How many accepted sends carried each biz_opaque_callback_data. */
+  /** How many accepted sends carried each biz_opaque_callback_data, since the start. */
   countsByCallbackData(): Map<string, number>;
   /** Per phone number: accepted, refused for throughput, duplicates, the busiest second. */
   sendsByNumber(): NumberSendsView[];
@@ -148,7 +154,7 @@ export interface Sandbox {
 export function createSandbox(opts: SandboxOptions): Sandbox {
   const clock = new SandboxClock(opts.now ?? Date.now);
   const now = clock.now;
-  const state = new SandboxState(now);
+  const state = new SandboxState(now, opts.retainMessages);
   const limits = new MetaLimits(now);
   const activity = new Activity();
   const onChange = () => activity.changed();
@@ -364,7 +370,12 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       a.webhookUrl = webhookUrl;
     },
     sent: () => state.sent.slice(),
-    countsByCallbackData: () => new Map(state.callbackCounts),
+    countsByCallbackData: () => {
+      const all = new Map<string, number>();
+      for (const a of state.accounts.values())
+        for (const [value, n] of a.sends.callbackCounts) all.set(value, (all.get(value) ?? 0) + n);
+      return all;
+    },
     sendsByNumber: () => [...state.accounts.values()].map((a) => a.sends.view()),
     templates: (wabaId) => state.listTemplates(wabaId).map(templateView),
     setTemplateStatus(wabaId, name, language, status, reason) {
@@ -381,7 +392,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
     setQuality,
     drainWebhooks: () => activity.whenIdle(),
     stats: () => ({
-      accepted: state.sent.length,
+      accepted: state.acceptedTotal,
       webhooks: { ...emitter.stats, pending: emitter.pending() },
     }),
   };

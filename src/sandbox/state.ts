@@ -15,6 +15,14 @@ import { type CompiledTemplate, compileTemplate } from './template-shape';
 
 export const WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Accepted sends the sandbox remembers in full by default: each costs it about 2 KB (the body as
+ * received, the rendered content, the phone's inbox entry), and the embedded sandbox lives in
+ * Recontact's own process, so a long run or a large campaign against it must not grow that
+ * process without end (100,000 sends would be about 230 MB).
+ */
+export const DEFAULT_RETAINED_MESSAGES = 20_000;
+
 /** Token bucket: `capacity` tokens, refilled at `perSecond`, on the sandbox clock. */
 export class TokenBucket {
   private tokens: number;
@@ -212,16 +220,33 @@ export class SandboxState {
   readonly templatesById = new Map<string, StoredTemplate>();
   /** wabaId → name → deletion time: a deleted name cannot be reused for 30 days. */
   readonly deletedNames = new Map<string, Map<string, number>>();
+  /** The remembered sends by wamid, and as the received log, oldest first. */
   readonly messages = new Map<string, MessageState>();
   readonly sent: SentRecord[] = [];
-  readonly callbackCounts = new Map<string, number>();
+  /**
+   * Every send accepted since the start, remembered or not. How many carried each
+   * biz_opaque_callback_data is kept per number for every send (NumberSends): the evidence of
+   * exactly once outlives the sends' details, at about 100 bytes a value.
+   */
+  acceptedTotal = 0;
   readonly users = new Map<string, UserState>();
   /** `${phoneNumberId}:${waId}` → time of the user's last inbound message. */
   readonly lastInbound = new Map<string, number>();
   /** Inbound wamids (for the business's mark-as-read calls). */
   readonly inbound = new Map<string, { phoneNumberId: string; waId: string; readByBusiness: boolean }>();
 
-  constructor(private readonly now: () => number) {}
+  /**
+   * `retain`: how many accepted sends are remembered in full. Beyond it the oldest are
+   * forgotten, a quarter of `retain` at a time (so a send costs O(1) on average): gone from the
+   * received log, their statuses no longer simulated, their entries gone from the phone's inbox.
+   */
+  constructor(
+    private readonly now: () => number,
+    readonly retain = DEFAULT_RETAINED_MESSAGES,
+  ) {
+    if (!(Number.isInteger(retain) && retain >= 1))
+      throw new Error(`retain must be a whole number of sends, at least 1; got ${retain}`);
+  }
 
   addAccount(a: AccountState): void {
     if (this.accounts.has(a.phoneNumberId)) throw new Error(`duplicate phoneNumberId ${a.phoneNumberId}`);
@@ -235,7 +260,7 @@ export class SandboxState {
   user(waId: string): UserState {
     let u = this.users.get(waId);
     if (!u) {
-      u = { waId, name: `Sandbox user ${waId.slice(-4)}`, inbox: [] };
+      u = { waId, name: defaultUserName(waId), inbox: [] };
       this.users.set(waId, u);
     }
     return u;
@@ -317,8 +342,37 @@ export class SandboxState {
   recordSent(m: MessageState): void {
     this.messages.set(m.wamid, m);
     this.sent.push(m.record);
-    if (m.bizOpaque !== undefined) {
-      this.callbackCounts.set(m.bizOpaque, (this.callbackCounts.get(m.bizOpaque) ?? 0) + 1);
+    this.acceptedTotal++;
+    if (this.sent.length > this.retain + Math.ceil(this.retain / 4))
+      this.forget(this.sent.length - this.retain);
+  }
+
+  /** Forgets the `n` oldest sends, their inbox entries, and recipients left with nothing of note. */
+  private forget(n: number): void {
+    const touched = new Set<string>();
+    for (const r of this.sent.splice(0, n)) {
+      const m = this.messages.get(r.wamid);
+      this.messages.delete(r.wamid);
+      if (m?.inboxEntry) touched.add(m.waId);
+    }
+    for (const waId of touched) {
+      const u = this.users.get(waId);
+      if (!u) continue;
+      let kept = 0;
+      for (const e of u.inbox) if (this.messages.has(e.wamid)) u.inbox[kept++] = e;
+      u.inbox.length = kept;
+      if (kept === 0 && u.name === defaultUserName(waId) && !this.wrote(waId)) this.users.delete(waId);
     }
   }
+
+  /** Whether the user ever wrote to one of the numbers (their window is state worth keeping). */
+  private wrote(waId: string): boolean {
+    for (const phone of this.accounts.keys()) if (this.lastInbound.has(`${phone}:${waId}`)) return true;
+    return false;
+  }
+}
+
+/** The name of a user the sandbox made up when a message first reached them. */
+export function defaultUserName(waId: string): string {
+  return `Sandbox user ${waId.slice(-4)}`;
 }
