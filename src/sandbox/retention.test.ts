@@ -9,6 +9,7 @@ import { call, type Harness, PHONE_ID, reminder, send, startHarness } from './te
 
 const OLD_USER = '5491155550001';
 const WROTE_USER = '5491155550002';
+const NAMED_USER = '5491155550003';
 const recipient = (i: number) => `54911555501${String(i).padStart(2, '0')}`;
 
 describe('what the sandbox remembers of its sends', () => {
@@ -19,6 +20,9 @@ describe('what the sandbox remembers of its sends', () => {
     h = await startHarness({ retainMessages: 8 });
     // The one who wrote has an open window: worth keeping after their messages are forgotten.
     h.sandbox.users.sendText(PHONE_ID, WROTE_USER, 'hola');
+    // A name a script gave is kept, though the user's only message is forgotten.
+    h.sandbox.users.setName(NAMED_USER, 'Emilia García');
+    expect((await send(h.base, reminder(NAMED_USER, undefined, 'named-0'))).status).toBe(200);
     const oldest: string[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await send(h.base, reminder(OLD_USER, undefined, `old-${i}`));
@@ -40,17 +44,17 @@ describe('what the sandbox remembers of its sends', () => {
     expect(sent.length).toBeLessThanOrEqual(10);
     expect(sent.at(-1)?.wamid).toBe(last);
     expect(sent.map((r) => r.wamid)).not.toContain(oldest[0]);
-    expect(h.sandbox.stats().accepted).toBe(25);
+    expect(h.sandbox.stats().accepted).toBe(26);
     const health = await call<{ messages: number; remembered: number }>(h.base, 'GET', '/_sandbox/health');
-    expect(health.json).toMatchObject({ messages: 25, remembered: sent.length });
+    expect(health.json).toMatchObject({ messages: 26, remembered: sent.length });
 
-    // Exactly-once evidence for all 25, not only the remembered ones.
+    // Exactly-once evidence for all 26, not only the remembered ones.
     const counts = h.sandbox.countsByCallbackData();
-    expect(counts.size).toBe(25);
+    expect(counts.size).toBe(26);
     expect(counts.get('old-0')).toBe(1);
     expect(h.sandbox.sendsByNumber()[0]).toMatchObject({
-      accepted: 25,
-      distinct_callback_data: 25,
+      accepted: 26,
+      distinct_callback_data: 26,
       duplicates: 0,
     });
 
@@ -64,6 +68,11 @@ describe('what the sandbox remembers of its sends', () => {
     expect(listed).toContain(WROTE_USER);
     expect(listed).toContain(recipient(19));
     expect(h.sandbox.users.inbox(recipient(19)).map((m) => m.wamid)).toEqual([last]);
+    expect(h.sandbox.users.inbox(NAMED_USER)).toEqual([]);
+    h.sandbox.users.sendText(PHONE_ID, NAMED_USER, 'sigo acá');
+    await h.sandbox.drainWebhooks();
+    const named = h.receiver.changes('messages').find((v) => v.messages?.some((m) => m.from === NAMED_USER));
+    expect(named?.contacts?.[0]?.profile.name).toBe('Emilia García');
     // A button of a remembered message still answers.
     expect(h.sandbox.users.tapButton(PHONE_ID, recipient(19), last, 0)).toMatch(/^wamid\./);
   });

@@ -206,6 +206,8 @@ export interface MessageState {
 export interface UserState {
   waId: string;
   name: string;
+  /** Named by a script or a test (setName): kept when their messages are forgotten. */
+  named?: true;
   inbox: InboxMessage[];
 }
 
@@ -245,7 +247,7 @@ export class SandboxState {
     readonly retain = DEFAULT_RETAINED_MESSAGES,
   ) {
     if (!(Number.isInteger(retain) && retain >= 1))
-      throw new Error(`retain must be a whole number of sends, at least 1; got ${retain}`);
+      throw new Error(`retainMessages must be a whole number of sends, at least 1; got ${retain}`);
   }
 
   addAccount(a: AccountState): void {
@@ -361,7 +363,7 @@ export class SandboxState {
       let kept = 0;
       for (const e of u.inbox) if (this.messages.has(e.wamid)) u.inbox[kept++] = e;
       u.inbox.length = kept;
-      if (kept === 0 && u.name === defaultUserName(waId) && !this.wrote(waId)) this.users.delete(waId);
+      if (kept === 0 && !u.named && !this.wrote(waId)) this.users.delete(waId);
     }
   }
 

@@ -92,7 +92,9 @@ export class Users implements SimulatedUsers {
   }
 
   setName(waId: string, name: string): void {
-    this.d.state.user(waId).name = name;
+    const u = this.d.state.user(waId);
+    u.name = name;
+    u.named = true;
   }
 
   lastInboundAt(phoneNumberId: string, waId: string): number | undefined {
