@@ -10,7 +10,7 @@
  * - A queued recipient's later states are its message's status (lifecycle.ts): counts read the
  *   messages, by their campaign index, instead of copying every status onto the recipient.
  */
-import { type ExpressionBuilder, type Kysely, type SqlBool, sql, type Updateable } from 'kysely';
+import { type Kysely, type SqlBool, sql, type Updateable } from 'kysely';
 import {
   OPEN_MESSAGE_STATUSES,
   STORED_RECIPIENT_STATES,
@@ -118,7 +118,7 @@ export interface CampaignCountRows {
   stored: Array<{ state: StoredRecipientState; reason: string | null; n: number }>;
   /**
    * The campaign's messages by status and error, withdrawn ones left out; `error_code` only on
-   * failures. `replied` is counted with `all`, 0 with `outcomes`.
+   * failures; `replied`, how many of them were replied to.
    */
   messages: Array<{ status: MessageStatus; error_code: number | null; n: number; replied: number }>;
 }
@@ -132,16 +132,15 @@ const COUNTED_STORED = STORED_RECIPIENT_STATES.filter((s) => s !== 'queued');
  * (each its own snapshot on PostgreSQL's READ COMMITTED, and on SQLite outside a transaction)
  * could see a recipient as pending in the first and its message in the second — counted twice.
  *
- * Cost: most of a running or finished campaign's recipients are `queued`, and those rows are
- * not read (their states are searched in campaign_recipients_due). With `outcomes` the messages
- * are counted from `messages_campaign` alone, and only failed ones are read (for their code);
- * the replies, which need every message, are left out. On 100,000 recipients on SQLite: 49 ms
- * for the recipients and 89 ms for the messages, read whole, before.
+ * Cost: both halves are read from an index alone (migration 0022). The recipients' states are
+ * searched in campaign_recipients_due, leaving out the `queued` bulk of a running or finished
+ * campaign (those are counted by their messages); the messages are grouped from
+ * messages_campaign, which carries each one's status, error, withdrawal and reply. On SQLite at
+ * 100,000 sent: 20 ms, where reading every message took 80.
  */
 export async function campaignCountRows(
   db: Kysely<Database>,
   campaignId: string,
-  what: 'all' | 'outcomes' = 'all',
 ): Promise<CampaignCountRows> {
   const recipients = db
     .selectFrom('campaign_recipients')
@@ -156,41 +155,21 @@ export async function campaignCountRows(
     .where('campaign_id', '=', campaignId)
     .where('state', 'in', COUNTED_STORED)
     .groupBy(['state', 'reason']);
-  const notWithdrawn = (eb: ExpressionBuilder<Database, 'messages'>) =>
-    eb.or([eb('error_class', 'is', null), eb('error_class', '!=', WITHDRAWN)]);
-  /** The campaign's messages by status; their error codes and replies only when asked (rows read). */
-  const messagesBy = (read: { codes: boolean; replies: boolean }) =>
-    db
-      .selectFrom('messages')
-      .select([
-        sql<string>`'m'`.as('side'),
-        sql<string>`status`.as('state'),
-        sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
-        (read.codes ? sql<number | null>`error_code` : sql<number | null>`CAST(NULL AS INTEGER)`).as(
-          'error_code',
-        ),
-        sql<number>`COUNT(*)`.as('n'),
-        (read.replies ? sql<number>`COUNT(replied_at)` : sql<number>`0`).as('replied'),
-      ])
-      .where('campaign_id', '=', campaignId);
-  const query =
-    what === 'all'
-      ? recipients.unionAll(
-          messagesBy({ codes: true, replies: true }).where(notWithdrawn).groupBy(['status', 'error_code']),
-        )
-      : recipients
-          // Everything but failures, from the index alone (a withdrawn message is a failure)…
-          .unionAll(
-            messagesBy({ codes: false, replies: false }).where('status', '!=', 'failed').groupBy('status'),
-          )
-          // …and the failures, read for their codes.
-          .unionAll(
-            messagesBy({ codes: true, replies: false })
-              .where('status', '=', 'failed')
-              .where(notWithdrawn)
-              .groupBy(['status', 'error_code']),
-          );
-  const rows = await query.execute();
+  const messages = db
+    .selectFrom('messages')
+    .select([
+      sql<string>`'m'`.as('side'),
+      sql<string>`status`.as('state'),
+      sql<string | null>`CAST(NULL AS TEXT)`.as('reason'),
+      sql<number | null>`error_code`.as('error_code'),
+      sql<number>`COUNT(*)`.as('n'),
+      sql<number>`COUNT(replied_at)`.as('replied'),
+    ])
+    .where('campaign_id', '=', campaignId)
+    // A send withdrawn by a cancel before it left is counted by its recipient, not as a failure.
+    .where((eb) => eb.or([eb('error_class', 'is', null), eb('error_class', '!=', WITHDRAWN)]))
+    .groupBy(['status', 'error_code']);
+  const rows = await recipients.unionAll(messages).execute();
   const out: CampaignCountRows = { stored: [], messages: [] };
   for (const r of rows) {
     if (r.side === 'r') {

@@ -20,6 +20,7 @@ import * as m0018 from './migrations/0018-messages-in-doubt';
 import * as m0019 from './migrations/0019-users-and-sessions';
 import * as m0020 from './migrations/0020-idempotency-partial';
 import * as m0021 from './migrations/0021-event-backlog';
+import * as m0022 from './migrations/0022-campaign-count-indexes';
 import type { Database } from './schema';
 
 // Migrations are imported, not read from disk, so they travel with the code wherever it runs.
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-users-and-sessions': m0019,
   '0020-idempotency-partial': m0020,
   '0021-event-backlog': m0021,
+  '0022-campaign-count-indexes': m0022,
 };
 
 /**

@@ -16,6 +16,7 @@ import {
   lastSendTimes,
   markQueued,
   QUEUE_SQL,
+  replyStats,
   settlePending,
 } from './campaign-recipients-repo';
 import { MARKETING_SQL } from './consent-repo';
@@ -218,19 +219,25 @@ describe('query plans on SQLite', () => {
     }
   });
 
-  it("counts a campaign's outcomes from its indexes, reading no queued recipient and no message but failures", async () => {
-    const plans = await plansOf(store.db, (db) => campaignCountRows(db, 'cmp_1', 'outcomes'));
+  it("counts a campaign's recipients and messages from its indexes alone, reading no queued recipient", async () => {
+    const plans = await plansOf(store.db, (db) => campaignCountRows(db, 'cmp_1'));
     // The capture holds each part of the union too; the statement run is the whole, the last.
     const plan = plans.at(-1)!.plan.join(' | ');
     expect(plan).toMatch(/^COMPOUND QUERY/);
     // The recipients: only the states counted, searched in the index (not the queued bulk).
     expect(plan).toMatch(
-      /campaign_recipients USING (COVERING )?INDEX campaign_recipients_due \(campaign_id=\? AND state=\?\)/,
+      /campaign_recipients USING COVERING INDEX campaign_recipients_due \(campaign_id=\? AND state=\?\)/,
     );
-    // The messages but failures: the campaign index alone.
-    expect(plan).toMatch(/messages USING COVERING INDEX messages_campaign \(campaign_id=\?/);
-    // The failures: searched by their status, then read for their code.
-    expect(plan).toMatch(/messages USING INDEX messages_campaign \(campaign_id=\? AND status=\?\)/);
+    // The messages: status, error, withdrawal and reply all in the campaign index, no row read.
+    expect(plan).toMatch(/messages USING COVERING INDEX messages_campaign \(campaign_id=\?\)/);
+    expect(plan).not.toMatch(/messages USING INDEX/);
+  });
+
+  it('counts replies by button from the index of the recipients who replied', async () => {
+    const plans = await plansOf(store.db, (db) => replyStats(db, 'cmp_1'));
+    expect(plans[0]!.plan.join(' | ')).toMatch(
+      /campaign_recipients USING COVERING INDEX campaign_recipients_replied \(campaign_id=\?\)/,
+    );
   });
 
   it('looks each contact of a batch up in messages_contact for its last send', async () => {

@@ -71,8 +71,8 @@ export function emptyCounts(): CampaignCounts {
 
 /**
  * `db`: the caller's transaction when there is one. `outcomes` leaves out the replies per button
- * (`repliesByPayload` empty, `counts.replied` 0), which need every message and recipient read:
- * the runner's guard, between its progress events, reads only outcomes.
+ * (`repliesByPayload` empty, `counts.replied` only the messages replied to): the runner's guard,
+ * between its progress events, reads only outcomes.
  */
 export async function campaignTally(
   db: Kysely<Database>,
@@ -91,7 +91,7 @@ export async function campaignTally(
       excludedByReason,
     };
   }
-  const { stored, messages } = await campaignCountRows(db, record.id, what);
+  const { stored, messages } = await campaignCountRows(db, record.id);
   const replies = what === 'all' ? await replyStats(db, record.id) : [];
   for (const s of stored) {
     if (s.state === 'queued') continue; // counted by their messages
