@@ -15,7 +15,23 @@ export interface TemplateVariable {
 
 const VARIABLE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
-export function parseVariables(text: string): TemplateVariable[] {
+/**
+ * A campaign binds the same few template texts for every recipient: each text is parsed once.
+ * Bounded, since linted drafts bring texts of their own; the results are frozen, being shared.
+ */
+const PARSED = new Map<string, readonly TemplateVariable[]>();
+const PARSED_MAX = 1_000;
+
+export function parseVariables(text: string): readonly TemplateVariable[] {
+  const known = PARSED.get(text);
+  if (known) return known;
+  const parsed = Object.freeze(scan(text).map((v) => Object.freeze(v)));
+  if (PARSED.size >= PARSED_MAX) PARSED.clear();
+  PARSED.set(text, parsed);
+  return parsed;
+}
+
+function scan(text: string): TemplateVariable[] {
   const out: TemplateVariable[] = [];
   for (const m of text.matchAll(VARIABLE)) {
     const name = m[1] ?? '';
