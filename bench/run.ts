@@ -37,7 +37,7 @@ import {
   waitUntil,
 } from './phases-core';
 import { cpuSeconds, type Proc, peakRss, postgresCpuSeconds, startProcess } from './procs';
-import { freshDatabase, recontactEnv } from './recontact-env';
+import { freshDatabase, recontactEnv, recontactInFlight } from './recontact-env';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 /** Messages each phase handles before its clock starts (the bare loop warms up with as many). */
@@ -85,7 +85,9 @@ async function benchDialect(dialect: string): Promise<Row> {
   };
   try {
     const bare = await bareLoop(sandbox.url, N, sandbox.child.pid);
-    log(`(a) ${fmt(bare.rate)} msg/s at ${bare.concurrency} in flight`);
+    log(
+      `(a) ${fmt(bare.rate)} msg/s at ${bare.concurrency} in flight (Recontact gets ${recontactInFlight(bare.concurrency)})`,
+    );
 
     // (b1) intake alone, then (b2) dispatch alone by a worker process, on one database.
     const db1 = await freshDatabase(dialect, dir, 'recontact_bench');

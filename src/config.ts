@@ -16,6 +16,9 @@ import { checkTargetUrl } from './domain/url-policy';
 import { DEFAULT_RETAINED_MESSAGES } from './sandbox/state';
 import { DEFAULT_SQLITE_CACHE_MB } from './store/database';
 
+/** POSTs in flight per worker when DISPATCH_CONCURRENCY is not set. */
+export const DEFAULT_DISPATCH_CONCURRENCY = 64;
+
 /** A whole number within bounds; every way to miss them gets the same plain rule, not zod's wording. */
 const intFrom = (def: number, min: number, max: number) => {
   const rule = `must be a whole number from ${min} to ${max}`;
@@ -71,7 +74,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_KEY: intFrom(60_000, 0, 100_000_000),
   RATE_LIMIT_PER_IP: intFrom(6_000, 0, 100_000_000),
   RATE_LIMIT_AUTH_FAILURES_PER_IP: intFrom(300, 0, 100_000_000),
-  DISPATCH_CONCURRENCY: intFrom(64, 1, 4096),
+  DISPATCH_CONCURRENCY: intFrom(DEFAULT_DISPATCH_CONCURRENCY, 1, 4096),
   DISPATCH_BATCH_SIZE: intFrom(500, 1, 10_000),
   DISPATCH_LEASE_MS: intFrom(60_000, 1_000, 3_600_000),
   DISPATCH_RECOVERY_GRACE_MS: intFrom(120_000, 0, 86_400_000),

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { DispatchFigures } from '../phases';
+import { recontactInFlight } from '../recontact-env';
 import { bestOf, type CpuPerMessage, type PeerRun } from './peer';
 
 export interface PeersFigures {
@@ -54,7 +55,7 @@ export function printTable(f: PeersFigures): void {
   for (const [d, r] of Object.entries(f.recontact)) {
     const db = d === 'sqlite' ? 'SQLite' : 'PostgreSQL';
     out.write(
-      `| Recontact dispatch (${db}) | DISPATCH_CONCURRENCY ${c} | ${fmt(r.dispatch)} | ${ratio(r.dispatch)} | ${cpu(r.cpuUs)} |\n`,
+      `| Recontact dispatch (${db}) | DISPATCH_CONCURRENCY ${recontactInFlight(c)} | ${fmt(r.dispatch)} | ${ratio(r.dispatch)} | ${cpu(r.cpuUs)} |\n`,
     );
   }
   out.write(
