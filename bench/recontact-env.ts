@@ -25,8 +25,8 @@ export async function freshDatabase(dialect: string, dir: string, name: string):
  * Recontact's sends in flight beside a bare loop that had `bareConcurrency`: as many, but never
  * fewer than Recontact's default. The bare loop tries 16, 64 and 128 and keeps the fastest, and on
  * a busy machine 16 can win by noise (its rates at 16 and 64 are close); Recontact at 16 batches
- * too little and fell to a third of its rate (2026-12-03: end to end on PostgreSQL 486 msg/s at
- * 16, 1,577 at 64 the same hour), which measures the setting, not Recontact.
+ * too little (2026-12-03, dispatch on PostgreSQL, alternating: 2,590–2,670 msg/s at 16 in flight,
+ * 3,711–3,862 at 64), which measures the setting, not Recontact.
  */
 export const recontactInFlight = (bareConcurrency: number): number =>
   Math.max(bareConcurrency, DEFAULT_DISPATCH_CONCURRENCY);
