@@ -17,15 +17,19 @@ const VARIABLE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 /**
  * A campaign binds the same few template texts for every recipient: each text is parsed once.
- * Bounded, since linted drafts bring texts of their own; the results are frozen, being shared.
+ * Bounded in entries and in size, since linted drafts (up to 2 MB a request) bring texts of their
+ * own: a text longer than any Meta accepts (a URL's 2,000 characters) is parsed every time
+ * instead. The results are frozen, being shared.
  */
 const PARSED = new Map<string, readonly TemplateVariable[]>();
 const PARSED_MAX = 1_000;
+export const PARSED_TEXT_MAX = 2_000;
 
 export function parseVariables(text: string): readonly TemplateVariable[] {
   const known = PARSED.get(text);
   if (known) return known;
   const parsed = Object.freeze(scan(text).map((v) => Object.freeze(v)));
+  if (text.length > PARSED_TEXT_MAX) return parsed;
   if (PARSED.size >= PARSED_MAX) PARSED.clear();
   PARSED.set(text, parsed);
   return parsed;
