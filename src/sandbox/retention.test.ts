@@ -77,6 +77,29 @@ describe('what the sandbox remembers of its sends', () => {
     expect(h.sandbox.users.tapButton(PHONE_ID, recipient(19), last, 0)).toMatch(/^wamid\./);
   });
 
+  it('sends every status of a send forgotten before its delivery, but never puts it on the phone', async () => {
+    // Delivered a second after acceptance: the first sends are forgotten while still on their way.
+    h = await startHarness({ retainMessages: 4, delays: { sentMs: 0, deliveredMs: 1_000, readMs: null } });
+    const first = await send(h.base, reminder(OLD_USER, undefined, 'early-0'));
+    expect(first.status).toBe(200);
+    const early = first.json.messages[0]!.id;
+    for (let i = 0; i < 10; i++)
+      expect((await send(h.base, reminder(recipient(i), undefined, `later-${i}`))).status).toBe(200);
+    expect(h.sandbox.sent().map((r) => r.wamid)).not.toContain(early);
+    await h.sandbox.drainWebhooks();
+
+    const ofEarly = h.receiver
+      .statuses()
+      .filter((s) => s.id === early)
+      .map((s) => s.status);
+    expect(ofEarly).toEqual(['sent', 'delivered']);
+    expect(h.sandbox.users.inbox(OLD_USER)).toEqual([]);
+    const users = await call<{ data: Array<{ wa_id: string }> }>(h.base, 'GET', '/_sandbox/users');
+    expect(users.json.data.map((u) => u.wa_id)).not.toContain(OLD_USER);
+    // The remembered ones reached their phones.
+    expect(h.sandbox.users.inbox(recipient(9))).toHaveLength(1);
+  });
+
   it('refuses a retention that is not a whole number of sends', () => {
     expect(() => new SandboxState(Date.now, 0)).toThrow(/at least 1; got 0/);
     expect(() => new SandboxState(Date.now, 1.5)).toThrow(/whole number/);

@@ -101,8 +101,9 @@ export interface SandboxOptions {
   /** Connections per webhook receiver origin. Default 4. */
   webhookConnections?: number;
   /**
-   * How many accepted WhatsApp sends are remembered in full (received log, statuses still to
-   * simulate, the phone's inbox); older ones are forgotten. Default DEFAULT_RETAINED_MESSAGES.
+   * How many accepted WhatsApp sends are remembered in full (the received log, the phone's
+   * inbox); older ones are forgotten, though their statuses still go out. Default
+   * DEFAULT_RETAINED_MESSAGES.
    */
   retainMessages?: number;
 }
@@ -223,7 +224,11 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
         item.contact = { profile: { name: state.user(m.waId).name }, wa_id: m.waId };
       emitter.push(url, item);
     },
-    deliverToUser: (m) => users.receive(m),
+    // Every send's statuses go out, as Meta's would; one forgotten before its delivery (see
+    // retainMessages) never reaches the phone, or its inbox would keep what was forgotten.
+    deliverToUser: (m) => {
+      if (state.messages.has(m.wamid)) users.receive(m);
+    },
     marketingStopped: (m) => users.marketingStopped(m.account.phoneNumberId, m.waId),
     onChange,
   });

@@ -240,7 +240,9 @@ export class SandboxState {
   /**
    * `retain`: how many accepted sends are remembered in full. Beyond it the oldest are
    * forgotten, a quarter of `retain` at a time (so a send costs O(1) on average): gone from the
-   * received log, their statuses no longer simulated, their entries gone from the phone's inbox.
+   * received log and from the phone's inbox. Their statuses still go out (the lifecycle holds
+   * what it needs for that until the last one), but a send forgotten before its delivery never
+   * reaches the phone.
    */
   constructor(
     private readonly now: () => number,
