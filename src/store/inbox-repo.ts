@@ -73,14 +73,15 @@ const PG_INSERT: NamedStatement = {
 export interface PendingWebhook {
   id: string;
   channel: string;
-  body: string;
   attempts: number;
 }
 
 /**
- * Pending bodies in arrival order. With `claim` (inside the processing transaction) they are
- * locked and rows another process is already applying are skipped, so each body is applied by
- * exactly one process; on SQLite the single writer gives the same guarantee.
+ * Pending bodies in arrival order, without the bodies themselves: the process that accepted a
+ * body parsed it then, and reads it again (webhookBodies) only when it did not. With `claim`
+ * (inside the processing transaction) they are locked and rows another process is already
+ * applying are skipped, so each body is applied by exactly one process; on SQLite the single
+ * writer gives the same guarantee.
  */
 export async function pendingWebhooks(
   db: Kysely<Database>,
@@ -89,12 +90,29 @@ export async function pendingWebhooks(
 ): Promise<PendingWebhook[]> {
   let q = db
     .selectFrom('webhook_inbox')
-    .select(['id', 'channel', 'body', 'attempts'])
+    .select(['id', 'channel', 'attempts'])
     .where('status', '=', sql.lit(PENDING))
     .orderBy('id')
     .limit(limit);
   if (opts.id !== undefined) q = q.where('id', '=', opts.id);
   return withRowLock(db, q, opts.claim ? { forUpdate: true, skipLocked: true } : undefined).execute();
+}
+
+/** The stored bodies of the given inbox rows, by id (rows that do not exist are left out). */
+export async function webhookBodies(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of chunks(ids, 400)) {
+    const rows = await db
+      .selectFrom('webhook_inbox')
+      .select(['id', 'body'])
+      .where('id', 'in', part)
+      .execute();
+    for (const r of rows) out.set(r.id, r.body);
+  }
+  return out;
 }
 
 export async function markWebhooksProcessed(db: Kysely<Database>, ids: string[], now: number): Promise<void> {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { SANDBOX_ACCOUNT } from '../../src/embedded-sandbox';
+import { insertWebhooks } from '../../src/store/inbox-repo';
 import { inboundTextBody, signedHeaders } from '../support/meta-webhooks';
 import { DIALECTS, openTestStore, TEST_SECRET_KEY, type TestStore } from '../support/stores';
 
@@ -65,5 +66,56 @@ describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
     expect(contact.name).toBe('Emilia');
     const inbox = await store.db.selectFrom('webhook_inbox').selectAll().execute();
     expect(inbox.map((r) => r.status)).toEqual(['processed']);
+  });
+
+  it('applies in one batch the bodies it parsed on arrival and the ones another process stored', async () => {
+    const app = await createApp({ config: config(), store });
+    const url = await app.listen(0, '127.0.0.1');
+    const ts = Math.floor(Date.now() / 1000);
+    // Acknowledged by another API process: in the inbox, never parsed by this one, which must
+    // read its body back. Its id sorts first, so the batch holds both kinds.
+    await insertWebhooks(
+      store.db,
+      [
+        {
+          id: 'whk_0ELSEWHERE',
+          channel: 'whatsapp',
+          body: inboundTextBody({
+            from: '5491155550001',
+            id: 'wamid.ELSEWHERE-1',
+            text: 'uno',
+            timestamp: ts,
+          }),
+        },
+      ],
+      Date.now(),
+    );
+    const body = inboundTextBody({ from: '5491155550002', id: 'wamid.HERE-1', text: 'dos', timestamp: ts });
+    const res = await request(`${url}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: signedHeaders(body),
+      body,
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    app.startWorkers();
+    await app.ingest.drain();
+    await app.stop();
+    const contacts = await store.db
+      .selectFrom('contacts')
+      .select(['wa_id', 'last_inbound_at'])
+      .where('wa_id', 'in', ['5491155550001', '5491155550002'])
+      .orderBy('wa_id')
+      .execute();
+    expect(contacts).toEqual([
+      { wa_id: '5491155550001', last_inbound_at: ts * 1000 },
+      { wa_id: '5491155550002', last_inbound_at: ts * 1000 },
+    ]);
+    const inbox = await store.db
+      .selectFrom('webhook_inbox')
+      .select(['id', 'status', 'error'])
+      .where('id', '=', 'whk_0ELSEWHERE')
+      .execute();
+    expect(inbox).toEqual([{ id: 'whk_0ELSEWHERE', status: 'processed', error: null }]);
   });
 });

@@ -19,7 +19,13 @@ import type { ChannelSet } from '../../channels/router';
 import type { ChannelKind } from '../../domain/channels/channel-kind';
 import { RecontactError } from '../../domain/errors';
 import { clampProviderTime } from '../../domain/provider-time';
-import { markWebhookFailed, markWebhooksProcessed, pendingWebhooks } from '../../store/inbox-repo';
+import {
+  markWebhookFailed,
+  markWebhooksProcessed,
+  type PendingWebhook,
+  pendingWebhooks,
+  webhookBodies,
+} from '../../store/inbox-repo';
 import { insertMessageEvents } from '../../store/messages-repo';
 import type { Database } from '../../store/schema';
 import type { AccountRegistry } from '../accounts';
@@ -173,7 +179,7 @@ export class WebhookIngest {
       await db.transaction().execute(async (trx) => {
         const rows = await pendingWebhooks(trx, this.opts.batchSize, { claim: true });
         ids = rows.map((r) => r.id);
-        if (rows.length) await this.applyRows(trx, rows);
+        if (rows.length) await this.applyRows(trx, await this.withItems(trx, rows));
       });
       await this.afterCommit();
       this.hooks.onApplied?.(ids, this.ctx.clock());
@@ -196,7 +202,7 @@ export class WebhookIngest {
       await db.transaction().execute(async (trx) => {
         const rows = await pendingWebhooks(trx, 1, { claim: true, id });
         attempts = rows[0]?.attempts ?? 0;
-        if (rows.length) await this.applyRows(trx, rows);
+        if (rows.length) await this.applyRows(trx, await this.withItems(trx, rows));
       });
       await this.afterCommit();
     } catch (err) {
@@ -216,19 +222,32 @@ export class WebhookIngest {
     this.pendingHooks = { events: false, templates: false, queued: false };
   }
 
+  private parseStored(r: ClaimedBody): WebhookItem[] {
+    if (r.body === undefined) throw new Error(`webhook body ${r.id} could not be read back from the inbox`);
+    return this.channel.parseWebhook(r.channel as ChannelKind, Buffer.from(r.body, 'utf8'));
+  }
+
+  /**
+   * Claimed rows with what this process parsed when it accepted them, and the stored body of
+   * each one it did not (another process accepted it, or the cache was cleared): bodies are read
+   * back only then, not the whole batch's kilobytes every time.
+   */
+  private async withItems(trx: Kysely<Database>, rows: PendingWebhook[]): Promise<ClaimedBody[]> {
+    // Taken before the read: accept() may clear the cache while it is under way.
+    const cached = rows.map((r) => this.parsed.get(r.id));
+    const missing = rows.flatMap((r, i) => (cached[i] === undefined ? [r.id] : []));
+    const bodies = missing.length ? await webhookBodies(trx, missing) : undefined;
+    return rows.map((r, i) => ({ id: r.id, channel: r.channel, items: cached[i], body: bodies?.get(r.id) }));
+  }
+
   /** Applies stored bodies inside the caller's transaction and marks them processed there too. */
-  private async applyRows(
-    trx: Kysely<Database>,
-    rows: Array<{ id: string; channel: string; body: string }>,
-  ): Promise<void> {
+  private async applyRows(trx: Kysely<Database>, rows: ClaimedBody[]): Promise<void> {
     const items: WebhookItem[] = [];
     const applied: string[] = [];
     const now = this.ctx.clock();
     for (const r of rows) {
       try {
-        const parsed =
-          this.parsed.get(r.id) ??
-          this.channel.parseWebhook(r.channel as ChannelKind, Buffer.from(r.body, 'utf8'));
+        const parsed = r.items ?? this.parseStored(r);
         items.push(...withProviderTimes(parsed, now));
         applied.push(r.id);
       } catch (err) {
@@ -281,6 +300,14 @@ export class WebhookIngest {
     if (events.length) this.pendingHooks.events = true;
     if (items.some((i) => i.kind.startsWith('template_'))) this.pendingHooks.templates = true;
   }
+}
+
+/** A claimed inbox row: what was parsed at acceptance, or else its stored body. */
+interface ClaimedBody {
+  id: string;
+  channel: string;
+  items: WebhookItem[] | undefined;
+  body: string | undefined;
 }
 
 /**
