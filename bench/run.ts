@@ -62,6 +62,9 @@ interface Row {
   endToEndHogged: number;
   webhookAck: number;
   webhookApplied: number;
+  /** CPU per status event, from the first webhook posted to the last applied: API process, PostgreSQL's server. */
+  webhookCpuUs: number;
+  webhookDatabaseCpuUs: number;
   ackP50: number;
   ackP99: number;
   steadyP50: number;
@@ -147,6 +150,10 @@ async function benchDialect(dialect: string): Promise<Row> {
     await waitUntil(() => nothingLeft(store, 'webhooks'), 'the warm-up webhooks');
     const bodies = statusBodies(rows.slice(WARM));
     const hooks = new Pool(api1.url, { connections: 32 });
+    const hooksFrom = {
+      api: cpuSeconds(api1.child.pid!),
+      database: dialect === 'postgres' ? postgresCpuSeconds() : Number.NaN,
+    };
     t = performance.now();
     const lat = await drive(bodies.length, 32, async (i) => {
       const body = bodies[i]!;
@@ -163,8 +170,15 @@ async function benchDialect(dialect: string): Promise<Row> {
     const webhookAck = (3 * N) / ((performance.now() - t) / 1000);
     await waitUntil(() => nothingLeft(store, 'webhooks'), 'webhook processing');
     const webhookApplied = (3 * N) / ((performance.now() - t) / 1000);
+    // Both roles of the API process (acknowledging, applying) and, on PostgreSQL, its server.
+    const webhookCpuUs = ((cpuSeconds(api1.child.pid!) - hooksFrom.api) * 1e6) / (3 * N);
+    const webhookDatabaseCpuUs =
+      dialect === 'postgres' ? ((postgresCpuSeconds() - hooksFrom.database) * 1e6) / (3 * N) : Number.NaN;
     await expectAllOf(store, total, ['read']);
     log(`(c) webhooks ${fmt(webhookAck)} events/s acknowledged, ${fmt(webhookApplied)} applied`);
+    log(
+      `    CPU per event: API ${fmt(webhookCpuUs)} µs${dialect === 'postgres' ? `, PostgreSQL server ${fmt(webhookDatabaseCpuUs)} µs` : ''}`,
+    );
     const steady = await ackLatencyAtRate(hooks, bodies, TARGET_EVENTS_PER_S / 10, 5);
     log(
       `(c2) at ${fmt(TARGET_EVENTS_PER_S)} events/s: ack p50 ${steady.p50.toFixed(1)} ms, p99 ${steady.p99.toFixed(1)} ms`,
@@ -206,6 +220,8 @@ async function benchDialect(dialect: string): Promise<Row> {
       endToEndHogged,
       webhookAck,
       webhookApplied,
+      webhookCpuUs,
+      webhookDatabaseCpuUs,
       ackP50: lat[Math.floor(lat.length * 0.5)]!,
       ackP99: lat[Math.floor(lat.length * 0.99)]!,
       steadyP50: steady.p50,
@@ -343,6 +359,10 @@ if (jsonAt !== -1) {
       end_to_end_with_two_hogs: Math.round(r.endToEndHogged),
       webhooks_acknowledged: Math.round(r.webhookAck),
       webhooks_applied: Math.round(r.webhookApplied),
+      webhook_cpu_us_per_event: Math.round(r.webhookCpuUs),
+      ...(r.dialect === 'postgres'
+        ? { webhook_database_cpu_us_per_event: Math.round(r.webhookDatabaseCpuUs) }
+        : {}),
       webhook_ack_p99_ms_at_5000_per_s: Number(r.steadyP99.toFixed(1)),
       rss_mb: Math.round(r.rssRecontact),
     };
