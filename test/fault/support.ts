@@ -109,16 +109,18 @@ export async function unsettled(h: Harness, ids: readonly string[], inboundCount
     .select(['id', 'status', 'error'])
     .where('status', '!=', 'processed')
     .execute();
+  // An event gets its deliveries when the sequencer reaches it: until then it has none to wait for.
+  // Read before the deliveries, as the pipeline runs: an event sequenced between the two reads
+  // then has its pending deliveries counted (read the other way round, it would be in neither).
+  const unsequenced = [
+    ...(await db.selectFrom('events').select('id').where('position', 'is', null).execute()),
+    ...(await db.selectFrom('event_backlog').select('id').execute()),
+  ];
   const deliveries = await db
     .selectFrom('event_deliveries')
     .select(['id', 'status', 'attempts', 'last_error', 'locked_until', 'lease_token', 'next_attempt_at'])
     .where('status', '!=', 'delivered')
     .execute();
-  // An event gets its deliveries when the sequencer reaches it: until then it has none to wait for.
-  const unsequenced = [
-    ...(await db.selectFrom('events').select('id').where('position', 'is', null).execute()),
-    ...(await db.selectFrom('event_backlog').select('id').execute()),
-  ];
   const inbound = await db.selectFrom('inbound_messages').select('id').execute();
   const out: Record<string, unknown> = {};
   if (unsequenced.length) out.unsequenced_events = unsequenced.length;
