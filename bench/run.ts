@@ -75,6 +75,8 @@ interface Row {
 
 async function benchDialect(dialect: string): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'recontact-bench-'));
+  // PostgreSQL's server processes share the machine; SQLite has none (NaN, and so are its figures).
+  const databaseCpu = () => (dialect === 'postgres' ? postgresCpuSeconds() : Number.NaN);
   const sandbox = await startProcess(
     ['bench/sandbox-process.ts'],
     { BENCH_STATUS_WEBHOOKS: '0' },
@@ -110,7 +112,7 @@ async function benchDialect(dialect: string): Promise<Row> {
     const from = {
       cpu: cpuSeconds(worker.child.pid!),
       sandbox: cpuSeconds(sandbox.child.pid!),
-      database: dialect === 'postgres' ? postgresCpuSeconds() : Number.NaN,
+      database: databaseCpu(),
       accepted: await countStatus(store, DONE),
     };
     await waitUntil(() => nothingLeft(store, 'dispatch'), 'dispatch');
@@ -119,8 +121,7 @@ async function benchDialect(dialect: string): Promise<Row> {
     const dispatchCpuUs = perMessage(cpuSeconds(worker.child.pid!) - from.cpu);
     const dispatchSandboxCpuUs = perMessage(cpuSeconds(sandbox.child.pid!) - from.sandbox);
     // The store's own connection stays open meanwhile; the count above is its last statement.
-    const dispatchDatabaseCpuUs =
-      dialect === 'postgres' ? perMessage(postgresCpuSeconds() - from.database) : Number.NaN;
+    const dispatchDatabaseCpuUs = perMessage(databaseCpu() - from.database);
     await expectAllOf(store, total, DONE);
     // Timed by the database itself, from the acceptance the CPU count started at to the last.
     const acceptedAt = (
@@ -152,7 +153,7 @@ async function benchDialect(dialect: string): Promise<Row> {
     const hooks = new Pool(api1.url, { connections: 32 });
     const hooksFrom = {
       api: cpuSeconds(api1.child.pid!),
-      database: dialect === 'postgres' ? postgresCpuSeconds() : Number.NaN,
+      database: databaseCpu(),
     };
     t = performance.now();
     const lat = await drive(bodies.length, 32, async (i) => {
@@ -171,9 +172,9 @@ async function benchDialect(dialect: string): Promise<Row> {
     await waitUntil(() => nothingLeft(store, 'webhooks'), 'webhook processing');
     const webhookApplied = (3 * N) / ((performance.now() - t) / 1000);
     // Both roles of the API process (acknowledging, applying) and, on PostgreSQL, its server.
-    const webhookCpuUs = ((cpuSeconds(api1.child.pid!) - hooksFrom.api) * 1e6) / (3 * N);
-    const webhookDatabaseCpuUs =
-      dialect === 'postgres' ? ((postgresCpuSeconds() - hooksFrom.database) * 1e6) / (3 * N) : Number.NaN;
+    const perEvent = (seconds: number) => (seconds * 1e6) / (3 * N);
+    const webhookCpuUs = perEvent(cpuSeconds(api1.child.pid!) - hooksFrom.api);
+    const webhookDatabaseCpuUs = perEvent(databaseCpu() - hooksFrom.database);
     await expectAllOf(store, total, ['read']);
     log(`(c) webhooks ${fmt(webhookAck)} events/s acknowledged, ${fmt(webhookApplied)} applied`);
     log(

@@ -31,6 +31,17 @@ describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
       WHATSAPP_BASE_URL: 'http://127.0.0.1:9',
     });
 
+  /** Posts a signed body as Meta does; Meta is answered 200 only once the body is stored. */
+  const postWebhook = async (url: string, body: string) => {
+    const res = await request(`${url}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: signedHeaders(body),
+      body,
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+  };
+
   it('applies after a restart what was acknowledged before it', async () => {
     const first = await createApp({ config: config(), store });
     const url = await first.listen(0, '127.0.0.1');
@@ -41,13 +52,7 @@ describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
       text: 'hola',
       timestamp: ts,
     });
-    const res = await request(`${url}/webhooks/whatsapp`, {
-      method: 'POST',
-      headers: signedHeaders(body),
-      body,
-    });
-    expect(res.statusCode).toBe(200);
-    await res.body.dump();
+    await postWebhook(url, body);
     // The workers never ran in this process: the body is stored, not applied.
     await first.stop();
     const stored = await store.db.selectFrom('webhook_inbox').selectAll().execute();
@@ -91,13 +96,7 @@ describe.each(DIALECTS)('webhook durability on %s', (dialect) => {
       Date.now(),
     );
     const body = inboundTextBody({ from: '5491155550002', id: 'wamid.HERE-1', text: 'dos', timestamp: ts });
-    const res = await request(`${url}/webhooks/whatsapp`, {
-      method: 'POST',
-      headers: signedHeaders(body),
-      body,
-    });
-    expect(res.statusCode).toBe(200);
-    await res.body.dump();
+    await postWebhook(url, body);
     app.startWorkers();
     await app.ingest.drain();
     await app.stop();
