@@ -21,7 +21,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'undici';
+import { Pool, request } from 'undici';
 import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
 import { openStore } from '../src/store/database';
 import { runAudienceBench } from './audience-count';
@@ -37,7 +37,7 @@ import {
   waitUntil,
 } from './phases-core';
 import { cpuSeconds, type Proc, peakRss, postgresCpuSeconds, startProcess } from './procs';
-import { freshDatabase, recontactEnv, recontactInFlight } from './recontact-env';
+import { API_KEY, freshDatabase, recontactEnv, recontactInFlight } from './recontact-env';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 /** Messages each phase handles before its clock starts (the bare loop warms up with as many). */
@@ -58,6 +58,8 @@ interface Row {
   dispatchSandboxCpuUs: number;
   bareSandboxCpuUs: number;
   dispatchDatabaseCpuUs: number;
+  /** The share of the dispatch's time the worker's event loop was running code (1: saturated). */
+  dispatchLoopBusy: number;
   endToEnd: number;
   endToEndHogged: number;
   webhookAck: number;
@@ -104,7 +106,13 @@ async function benchDialect(dialect: string): Promise<Row> {
     await postN(api1.url, N);
     const intake = N / ((performance.now() - t) / 1000);
     log(`(b1) API intake ${fmt(intake)} msg/s`);
-    const worker = await startProcess(['src/cli/main.ts', 'worker'], env1, /(worker) running/);
+    // With its metrics listener: how busy its event loop was says whether the worker's one
+    // thread, or what it waits on (the database, the sandbox), limits the dispatch.
+    const worker = await startProcess(
+      ['src/cli/main.ts', 'worker'],
+      { ...env1, METRICS_PORT: '0' },
+      /Metrics:\s+(http:\/\/\S+)\/metrics/,
+    );
     procs.push(worker);
     // The worker's CPU and rate after its first WARM acceptances (start-up and V8's compilation
     // are not dispatch), to the last.
@@ -114,6 +122,8 @@ async function benchDialect(dialect: string): Promise<Row> {
       sandbox: cpuSeconds(sandbox.child.pid!),
       database: databaseCpu(),
       accepted: await countStatus(store, DONE),
+      loopBusy: await loopBusySeconds(worker.url),
+      at: performance.now(),
     };
     await waitUntil(() => nothingLeft(store, 'dispatch'), 'dispatch');
     const total = N + WARM;
@@ -122,6 +132,8 @@ async function benchDialect(dialect: string): Promise<Row> {
     const dispatchSandboxCpuUs = perMessage(cpuSeconds(sandbox.child.pid!) - from.sandbox);
     // The store's own connection stays open meanwhile; the count above is its last statement.
     const dispatchDatabaseCpuUs = perMessage(databaseCpu() - from.database);
+    const dispatchLoopBusy =
+      ((await loopBusySeconds(worker.url)) - from.loopBusy) / ((performance.now() - from.at) / 1000);
     await expectAllOf(store, total, DONE);
     // Timed by the database itself, from the acceptance the CPU count started at to the last.
     const acceptedAt = (
@@ -135,7 +147,7 @@ async function benchDialect(dialect: string): Promise<Row> {
     log(
       `     sandbox ${fmt(dispatchSandboxCpuUs)} µs (in the bare loop ${fmt(bare.sandboxCpuUsPerMsg)} µs)${
         dialect === 'postgres' ? `, PostgreSQL server ${fmt(dispatchDatabaseCpuUs)} µs` : ''
-      }`,
+      }; the worker's event loop busy ${Math.round(dispatchLoopBusy * 100)} % of the time`,
     );
     const rssWorker = worker.peakRssMb();
     await worker.stop();
@@ -217,6 +229,7 @@ async function benchDialect(dialect: string): Promise<Row> {
       dispatchSandboxCpuUs,
       bareSandboxCpuUs: bare.sandboxCpuUsPerMsg,
       dispatchDatabaseCpuUs,
+      dispatchLoopBusy,
       endToEnd,
       endToEndHogged,
       webhookAck,
@@ -338,6 +351,16 @@ for (const r of results) {
 }
 process.stdout.write(`\nbench client peak RSS ${fmt(peakRss(process.pid))} MB\n`);
 
+/** The worker's recontact_event_loop_busy_seconds_total, scraped from its metrics listener. */
+async function loopBusySeconds(metricsBase: string): Promise<number> {
+  const res = await request(`${metricsBase}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  const text = await res.body.text();
+  const m = /^recontact_event_loop_busy_seconds_total (\S+)$/m.exec(text);
+  if (res.statusCode !== 200 || !m)
+    throw new Error(`the worker's /metrics answered ${res.statusCode}: ${text.slice(0, 200)}`);
+  return Number(m[1]);
+}
+
 // `--json FILE`: the headline figures, messages or events per second (RSS in MB).
 const jsonAt = process.argv.indexOf('--json');
 if (jsonAt !== -1) {
@@ -355,6 +378,7 @@ if (jsonAt !== -1) {
       ...(r.dialect === 'postgres'
         ? { dispatch_database_cpu_us_per_message: Math.round(r.dispatchDatabaseCpuUs) }
         : {}),
+      dispatch_event_loop_busy: Number(r.dispatchLoopBusy.toFixed(2)),
       intake: Math.round(r.intake),
       end_to_end: Math.round(r.endToEnd),
       end_to_end_with_two_hogs: Math.round(r.endToEndHogged),

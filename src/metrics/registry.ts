@@ -5,9 +5,11 @@
  *   where it happens through small hooks (metered-channel.ts, flow-metrics.ts);
  * - what every process shares (queues, inbox, outbox, leases), read from the database at scrape
  *   time (db-gauges.ts), so any one process can be scraped for them;
- * - Node's own (RSS, heap, event-loop lag, GC), prom-client's default metrics.
+ * - Node's own (RSS, heap, event-loop lag, GC), prom-client's default metrics, and how busy the
+ *   event loop is (eventLoopBusy below).
  */
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { performance } from 'node:perf_hooks';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ChannelSet } from '../channels/router';
 import type { EngineContext } from '../engine/context';
 import type { DeliveryAttempt } from '../engine/events/deliverer';
@@ -43,6 +45,7 @@ export function createMetrics(ctx: EngineContext, opts: MetricsOptions): Metrics
     labelNames: ['worker'],
     registers: [registry],
   }).set({ worker: opts.workerId }, 1);
+  eventLoopBusy(registry);
   registerDbGauges(registry, ctx, opts);
   const flow = createFlowMetrics(registry);
   return {
@@ -53,4 +56,28 @@ export function createMetrics(ctx: EngineContext, opts: MetricsOptions): Metrics
     webhooksApplied: flow.webhooksApplied,
     deliveryAttempt: flow.deliveryAttempt,
   };
+}
+
+/**
+ * The time this process's event loop spent running code rather than waiting, as a counter:
+ * `rate()` of it is the share of the time the one thread that runs JavaScript was busy (1 is
+ * saturated). A worker is the only sender of its accounts, so that share near 1 says the worker,
+ * not the database or Meta, is what limits their sends. Lag (prom-client's) only shows the
+ * waits that ran long; a counter, unlike a gauge of the last window, reads the same for any
+ * number of scrapers and scrape intervals.
+ */
+function eventLoopBusy(registry: Registry): void {
+  let counted = 0;
+  new Counter({
+    name: 'recontact_event_loop_busy_seconds_total',
+    help: "Seconds this process's event loop spent running code (rate(): the share of time it was busy)",
+    registers: [registry],
+    collect() {
+      const busy = performance.eventLoopUtilization().active / 1000;
+      if (busy > counted) {
+        this.inc(busy - counted);
+        counted = busy;
+      }
+    },
+  });
 }

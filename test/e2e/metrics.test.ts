@@ -76,6 +76,7 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
     const s = await scrape();
     expect(sampleValue(s, 'process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
     expect(s.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+    expect(sampleValue(s, 'recontact_event_loop_busy_seconds_total')).toBeGreaterThan(0);
     expect(sampleValue(s, 'recontact_worker_info', { worker: h.app.config.workerId })).toBe(1);
     expect(sampleValue(s, 'recontact_metrics_database_up')).toBe(1);
     expect(sampleValue(s, 'recontact_metrics_database_read_seconds')).toBeGreaterThanOrEqual(0);
