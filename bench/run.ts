@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { Pool, request } from 'undici';
 import { SANDBOX_ACCOUNT } from '../src/embedded-sandbox';
 import { openStore } from '../src/store/database';
+import { parseScrape, sampleValue } from '../test/e2e/metrics-text';
 import { runAudienceBench } from './audience-count';
 import { bareLoop, drive } from './bare-loop';
 import {
@@ -43,6 +44,8 @@ const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 /** Messages each phase handles before its clock starts (the bare loop warms up with as many). */
 const WARM = Number(process.env.BENCH_WARMUP ?? 2_000);
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
+/** The counter the worker's /metrics serves of the time its event loop ran code. */
+const BUSY = 'recontact_event_loop_busy_seconds_total';
 
 interface Row {
   dialect: string;
@@ -351,14 +354,16 @@ for (const r of results) {
 }
 process.stdout.write(`\nbench client peak RSS ${fmt(peakRss(process.pid))} MB\n`);
 
-/** The worker's recontact_event_loop_busy_seconds_total, scraped from its metrics listener. */
+/** The worker's BUSY counter, scraped from its metrics listener. */
 async function loopBusySeconds(metricsBase: string): Promise<number> {
   const res = await request(`${metricsBase}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } });
   const text = await res.body.text();
-  const m = /^recontact_event_loop_busy_seconds_total (\S+)$/m.exec(text);
-  if (res.statusCode !== 200 || !m)
-    throw new Error(`the worker's /metrics answered ${res.statusCode}: ${text.slice(0, 200)}`);
-  return Number(m[1]);
+  const busy = res.statusCode === 200 ? sampleValue(parseScrape(text), BUSY) : undefined;
+  if (busy === undefined)
+    throw new Error(
+      `the worker's /metrics answered ${res.statusCode} without ${BUSY}: ${text.slice(0, 200)}`,
+    );
+  return busy;
 }
 
 // `--json FILE`: the headline figures, messages or events per second (RSS in MB).
