@@ -22,6 +22,21 @@ describe('database faults', () => {
     expect(pg(err(props))).toEqual({ database: 'PostgreSQL', kind, reason });
   });
 
+  it('takes a database that refuses connections or is gone for an outage, and 55000 only then', () => {
+    expect(pg(err({ code: '55000' }, 'database "recontact" is not currently accepting connections'))).toEqual(
+      {
+        database: 'PostgreSQL',
+        kind: 'unreachable',
+        reason: 'the database does not accept connections now (55000, ALLOW_CONNECTIONS false)',
+      },
+    );
+    expect(pg(err({ code: '3D000' }, 'database "recontact" does not exist'))?.kind).toBe('unreachable');
+    // The same code for a statement's own problem is a bug to see, not an outage.
+    expect(
+      pg(err({ code: '55000' }, 'currval of sequence "s" is not yet defined in this session')),
+    ).toBeUndefined();
+  });
+
   it("reads pg's message-only errors and looks into causes and AggregateErrors", () => {
     expect(pg(new Error('Connection terminated unexpectedly'))?.kind).toBe('connection_lost');
     expect(pg(new Error('timeout exceeded when trying to connect'))?.kind).toBe('timeout');

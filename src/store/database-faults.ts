@@ -31,7 +31,12 @@ export interface DatabaseFault {
 /** Seconds a client should wait before trying again (Retry-After). */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-const PG_CODES: Record<string, [DatabaseFault['kind'], string]> = {
+/**
+ * The server's codes. A code that also stands for other things is an outage only with the
+ * message given (the server's own English text; a server with translated messages answers 500
+ * for those as before).
+ */
+const PG_CODES: Record<string, [DatabaseFault['kind'], string, RegExp?]> = {
   '57P01': ['shutting_down', 'the server is shutting down (57P01 admin_shutdown)'],
   '57P02': ['shutting_down', 'the server crashed (57P02 crash_shutdown)'],
   '57P03': ['starting_up', 'the server is not accepting connections yet (57P03 cannot_connect_now)'],
@@ -40,6 +45,13 @@ const PG_CODES: Record<string, [DatabaseFault['kind'], string]> = {
   '53100': ['disk_full', 'disk full (53100 disk_full)'],
   '53200': ['out_of_memory', 'out of memory (53200 out_of_memory)'],
   '53300': ['too_many_connections', 'too many connections (53300 too_many_connections)'],
+  // ALTER DATABASE … ALLOW_CONNECTIONS false, as during maintenance: new connections are refused.
+  '55000': [
+    'unreachable',
+    'the database does not accept connections now (55000, ALLOW_CONNECTIONS false)',
+    /is not currently accepting connections/,
+  ],
+  '3D000': ['unreachable', 'the database does not exist (3D000 invalid_catalog_name)'],
 };
 
 const NET_CODES: Record<string, [DatabaseFault['kind'], string]> = {
@@ -104,7 +116,13 @@ export function classifyDatabaseError(
       continue;
     }
     if (typeof code === 'string') {
-      const pgHit = PG_CODES[code] ?? (/^08[0-9A-Z]{3}$/.test(code) ? connectionException(code) : undefined);
+      const known = PG_CODES[code];
+      const pgHit =
+        known && (known[2] === undefined || known[2].test(message))
+          ? known
+          : /^08[0-9A-Z]{3}$/.test(code)
+            ? connectionException(code)
+            : undefined;
       if (pgHit) return { database: 'PostgreSQL', kind: pgHit[0], reason: pgHit[1] };
       const net = NET_CODES[code];
       const port = prop(e, 'port');
