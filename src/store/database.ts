@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { RecontactError } from '../domain/errors';
 import { classifyDatabaseError, type DatabaseFault } from './database-faults';
 import { namedQuery, registerPgStore } from './pg-direct';
 import type { Database } from './schema';
@@ -73,9 +74,42 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
+/**
+ * Opens the store (PostgreSQL: its first statement runs here). A database that cannot be
+ * reached then — PostgreSQL down, a wrong host or database name, a SQLite file locked or on a
+ * full disk — stops the start as DATABASE_UNAVAILABLE, naming the database, the cause and what
+ * to check, rather than as an unexpected error.
+ */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  return isPostgresUrl(opts.url) ? openPostgres(opts) : openSqlite(opts);
+  const postgres = isPostgresUrl(opts.url);
+  try {
+    return postgres ? await openPostgres(opts) : openSqlite(opts);
+  } catch (err) {
+    const fault = classifyDatabaseError(
+      err,
+      postgres ? { dialect: 'postgres', port: pgPort(new URL(opts.url)) } : { dialect: 'sqlite' },
+    );
+    if (!fault) throw err;
+    const where = postgres ? pgLocation(new URL(opts.url), opts.pgSchema) : opts.url;
+    throw new RecontactError(
+      'DATABASE_UNAVAILABLE',
+      `${fault.database} at ${where} is unavailable: ${fault.reason}`,
+      {
+        hint: postgres
+          ? 'Check DATABASE_URL, and that PostgreSQL is running and accepts connections from here.'
+          : 'Check DATABASE_URL, the disk, and that no other program holds the file.',
+        cause: err,
+      },
+    );
+  }
 }
+
+/** The server and database of a PostgreSQL URL, without its user or password. */
+function pgLocation(u: URL, schema: string | undefined): string {
+  return `${u.protocol}//${u.host}${u.pathname}${schema ? `#${schema}` : ''}`;
+}
+
+const pgPort = (u: URL) => Number(u.port || 5432);
 
 function openSqlite(opts: StoreOptions): Store {
   if (opts.url !== ':memory:') mkdirSync(dirname(opts.url), { recursive: true });
@@ -175,7 +209,7 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
   }
   const statementTimeoutMs = opts.pgStatementTimeoutMs ?? DEFAULT_PG_STATEMENT_TIMEOUT_MS;
   const u = new URL(opts.url);
-  const location = `${u.protocol}//${u.host}${u.pathname}${schema ? `#${schema}` : ''}`;
+  const location = pgLocation(u, schema);
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.pgPoolSize ?? 10,
@@ -202,8 +236,13 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
   registerPgStore(db);
   // Named explicitly: Kysely otherwise finds its migration tables in any schema of the
   // database (another app's, say) and then fails to see them through the search path.
-  const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const port = Number(u.port || 5432);
+  const current = await sql<{ schema: string }>`select current_schema() as schema`
+    .execute(db)
+    .catch(async (err: unknown) => {
+      await db.destroy().catch(() => {});
+      throw err;
+    });
+  const port = pgPort(u);
   return {
     db,
     dialect: 'postgres',
