@@ -274,9 +274,9 @@ describe('query plans on SQLite', () => {
     for (const text of [ROW_SQL.posting, ROW_SQL.accepted, ROW_SQL.acceptedLate]) {
       expect(await plan(text)).toMatch(/^SEARCH messages USING INDEX sqlite_autoindex_messages_1 \(id=\?\)$/);
     }
-    // A due row and its contact's consent, each by its key.
-    expect(await plan(ROW_SQL.dueRow)).toMatch(
-      /^SEARCH m USING INDEX sqlite_autoindex_messages_1 \(id=\?\) \| SEARCH c USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)( LEFT-JOIN)?$/,
+    // The due rows of a list of ids and their contacts' consent, each by its key.
+    expect(await plan(ROW_SQL.dueRows)).toMatch(
+      /^SEARCH m USING INDEX sqlite_autoindex_messages_1 \(id=\?\) \| LIST SUBQUERY 1 \| SCAN json_each VIRTUAL TABLE INDEX \d+:? \| SEARCH c USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)( LEFT-JOIN)?$/,
     );
     // A campaign's batch, queued inside the runner's transaction (sqlite-direct.ts).
     expect(await plan(QUEUE_SQL)).toMatch(
