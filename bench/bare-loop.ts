@@ -87,28 +87,41 @@ export async function drive(
   return lat;
 }
 
-export async function bareLoop(
-  sandboxUrl: string,
-  N: number,
-  sandboxPid?: number,
-): Promise<{ rate: number; concurrency: number; cpuUsPerMsg: number; sandboxCpuUsPerMsg: number }> {
-  let best = { rate: 0, concurrency: 0, cpuUsPerMsg: 0, sandboxCpuUsPerMsg: Number.NaN };
+export async function bareLoop(sandboxUrl: string, N: number, sandboxPid?: number): Promise<BareLoopRun> {
+  let best: BareLoopRun = { rate: 0, concurrency: 0, cpuUsPerMsg: 0, sandboxCpuUsPerMsg: Number.NaN };
   for (const concurrency of [16, 64, 128]) {
-    const pool = new Pool(sandboxUrl, { connections: concurrency });
-    const post = templatePoster(pool);
-    const send = async (i: number) => void (await post(i));
-    await drive(2_000, concurrency, send); // warm-up
-    const cpu0 = process.cpuUsage();
-    const sandbox0 = sandboxPid === undefined ? Number.NaN : cpuSeconds(sandboxPid);
-    const t0 = performance.now();
-    await drive(N, concurrency, send);
-    const rate = N / ((performance.now() - t0) / 1000);
-    const cpu = process.cpuUsage(cpu0);
-    const sandboxCpuUsPerMsg =
-      sandboxPid === undefined ? Number.NaN : ((cpuSeconds(sandboxPid) - sandbox0) * 1e6) / N;
-    await pool.close();
-    if (rate > best.rate)
-      best = { rate, concurrency, cpuUsPerMsg: (cpu.user + cpu.system) / N, sandboxCpuUsPerMsg };
+    const run = await bareLoopAt(sandboxUrl, N, concurrency, sandboxPid);
+    if (run.rate > best.rate) best = run;
   }
   return best;
+}
+
+export interface BareLoopRun {
+  rate: number;
+  concurrency: number;
+  cpuUsPerMsg: number;
+  sandboxCpuUsPerMsg: number;
+}
+
+/** The bare loop at one number in flight, after its own warm-up. */
+export async function bareLoopAt(
+  sandboxUrl: string,
+  N: number,
+  concurrency: number,
+  sandboxPid?: number,
+): Promise<BareLoopRun> {
+  const pool = new Pool(sandboxUrl, { connections: concurrency });
+  const post = templatePoster(pool);
+  const send = async (i: number) => void (await post(i));
+  await drive(2_000, concurrency, send); // warm-up
+  const cpu0 = process.cpuUsage();
+  const sandbox0 = sandboxPid === undefined ? Number.NaN : cpuSeconds(sandboxPid);
+  const t0 = performance.now();
+  await drive(N, concurrency, send);
+  const rate = N / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const sandboxCpuUsPerMsg =
+    sandboxPid === undefined ? Number.NaN : ((cpuSeconds(sandboxPid) - sandbox0) * 1e6) / N;
+  await pool.close();
+  return { rate, concurrency, cpuUsPerMsg: (cpu.user + cpu.system) / N, sandboxCpuUsPerMsg };
 }
