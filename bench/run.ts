@@ -2,7 +2,8 @@
  * `npm run bench`: prints figures, asserts nothing. For each database:
  *   (a) a bare undici loop posting template sends straight to the sandbox — the physical limit;
  *       run again right after Recontact's dispatch (a'), since a shared machine's speed drifts
- *       by a fifth within minutes, and the dispatch is also compared with the mean of the two;
+ *       by a fifth or more within minutes, and the dispatch is also compared with the mean of
+ *       the two;
  *   (b) N template messages accepted by Recontact's API and dispatched to the same sandbox,
  *       end to end, every one durably recorded as accepted;
  *   (c) status webhooks (sent, delivered, read for each message) posted signed to Recontact,
@@ -53,9 +54,9 @@ interface Row {
   dialect: string;
   bare: { rate: number; concurrency: number };
   /**
-   * The bare loop again right after the dispatch, at the same number in flight: this kind of
-   * machine's speed drifts by ±20 % within minutes, so the dispatch is also compared with the
-   * mean of the two loops around it.
+   * The bare loop again right after the dispatch, at the same number in flight: a shared
+   * machine's speed drifts by a fifth or more within minutes, so the dispatch is also compared
+   * with the mean of the two loops around it.
    */
   bareAfter: number;
   intake: number;
