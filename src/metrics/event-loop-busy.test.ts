@@ -4,9 +4,9 @@
  * that passed, and never goes down. Wall-clock spans, not CPU time: a machine busy beside the
  * test slows the spin but does not change what the counter must say about it.
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScrape, sampleValue } from '../../test/e2e/metrics-text';
+import { testContext } from '../../test/support/engine-context';
 import { openTestStore, type TestStore } from '../../test/support/stores';
 import { createMetrics, type Metrics } from './registry';
 
@@ -17,8 +17,7 @@ describe('the event loop busy counter', () => {
   let metrics: Metrics;
   beforeAll(async () => {
     store = await openTestStore('sqlite');
-    const ctx = { store, clock: Date.now, id: (p: string) => `${p}_x`, log: pino({ level: 'silent' }) };
-    metrics = createMetrics(ctx, { workerId: 'busy-test' });
+    metrics = createMetrics(testContext(store, Date.now), { workerId: 'busy-test' });
   });
   afterAll(() => store.destroy());
 

@@ -81,21 +81,21 @@ export function isPostgresUrl(url: string): boolean {
  * to check, rather than as an unexpected error.
  */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const postgres = isPostgresUrl(opts.url);
+  const pgUrl = isPostgresUrl(opts.url) ? new URL(opts.url) : undefined;
   try {
-    return postgres ? await openPostgres(opts) : openSqlite(opts);
+    return pgUrl ? await openPostgres(opts, pgUrl) : openSqlite(opts);
   } catch (err) {
     const fault = classifyDatabaseError(
       err,
-      postgres ? { dialect: 'postgres', port: pgPort(new URL(opts.url)) } : { dialect: 'sqlite' },
+      pgUrl ? { dialect: 'postgres', port: pgPort(pgUrl) } : { dialect: 'sqlite' },
     );
     if (!fault) throw err;
-    const where = postgres ? pgLocation(new URL(opts.url), opts.pgSchema) : opts.url;
+    const where = pgUrl ? pgLocation(pgUrl, opts.pgSchema) : opts.url;
     throw new RecontactError(
       'DATABASE_UNAVAILABLE',
       `${fault.database} at ${where} is unavailable: ${fault.reason}`,
       {
-        hint: postgres
+        hint: pgUrl
           ? 'Check DATABASE_URL, and that PostgreSQL is running and accepts connections from here.'
           : 'Check DATABASE_URL, the disk, and that no other program holds the file.',
         cause: err,
@@ -193,7 +193,7 @@ const pgTypes = {
   },
 };
 
-async function openPostgres(opts: StoreOptions): Promise<Store> {
+async function openPostgres(opts: StoreOptions, u: URL): Promise<Store> {
   const schema = opts.pgSchema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`invalid PostgreSQL schema name "${schema}"`);
@@ -208,7 +208,6 @@ async function openPostgres(opts: StoreOptions): Promise<Store> {
     }
   }
   const statementTimeoutMs = opts.pgStatementTimeoutMs ?? DEFAULT_PG_STATEMENT_TIMEOUT_MS;
-  const u = new URL(opts.url);
   const location = pgLocation(u, schema);
   const pool = new pg.Pool({
     connectionString: opts.url,
