@@ -30,7 +30,15 @@ const METRICS_PORT_RULE = 'must be a port number from 0 (any free port) to 65535
 const envSchema = z.object({
   PORT: intFrom(3000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.string().min(1).default('./data/recontact.db'),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .default('./data/recontact.db')
+    // The value is never echoed: it may carry a password.
+    .refine(
+      (v) => !/^postgres(ql)?:\/\//.test(v) || URL.canParse(v),
+      'is not a valid PostgreSQL URL: write postgres://user:password@host:5432/database, with any special character in the user or password percent-encoded (%40 for @)',
+    ),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   SQLITE_BUSY_TIMEOUT_MS: intFrom(5_000, 0, 60_000),
   SQLITE_CACHE_MB: intFrom(DEFAULT_SQLITE_CACHE_MB, 1, 4_096),
