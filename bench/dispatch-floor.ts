@@ -441,7 +441,7 @@ export async function benchDispatchFloor(): Promise<DispatchFloorFigures> {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** A case's rate against the mean of the two bare loops beside it. */
-export const floorRatio = (c: CaseFigures) => c.rate / ((c.bareBefore + c.bareAfter) / 2);
+const floorRatio = (c: CaseFigures) => c.rate / ((c.bareBefore + c.bareAfter) / 2);
 
 export function printDispatchFloorFigures(
   f: DispatchFloorFigures,
