@@ -72,8 +72,8 @@ interface CaseFigures {
   rate: number;
   /**
    * The bare loop at the same number in flight, run just before this case and just after it:
-   * this machine's speed drifts by a third within a minute, so a case is compared with the loops
-   * beside it, not with one measured minutes earlier.
+   * a shared machine's speed drifts by a fifth or more within minutes, so a case is compared
+   * with the loops beside it, not with one measured minutes earlier.
    */
   bareBefore: number;
   bareAfter: number;
