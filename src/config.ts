@@ -14,7 +14,7 @@ import { type MessagingLimit, parseMessagingLimit } from './domain/pacing/messag
 import { KEY_FORMAT_HINT, parseSecretKey } from './domain/secret-box';
 import { checkTargetUrl } from './domain/url-policy';
 import { DEFAULT_RETAINED_MESSAGES } from './sandbox/state';
-import { DEFAULT_SQLITE_CACHE_MB } from './store/database';
+import { DEFAULT_SQLITE_CACHE_MB, isPostgresUrl } from './store/database';
 
 /** POSTs in flight per worker when DISPATCH_CONCURRENCY is not set. */
 export const DEFAULT_DISPATCH_CONCURRENCY = 64;
@@ -27,17 +27,38 @@ const intFrom = (def: number, min: number, max: number) => {
 
 const METRICS_PORT_RULE = 'must be a port number from 0 (any free port) to 65535';
 
+/** Far above any real path or URL; it bounds what a start-up error can quote. */
+const MAX_DATABASE_URL = 4_096;
+/** PostgreSQL keeps the first NAMEDATALEN - 1 bytes of a user or database name and drops the rest. */
+const PG_NAME_BYTES = 63;
+const pgNamesFit = (u: URL) =>
+  [u.username, u.pathname.slice(1)].every((name) => {
+    try {
+      return Buffer.byteLength(decodeURIComponent(name)) <= PG_NAME_BYTES;
+    } catch {
+      return true; // a malformed escape is the driver's to report, with the URL it cannot read
+    }
+  });
+
 const envSchema = z.object({
   PORT: intFrom(3000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
     .min(1)
+    .max(MAX_DATABASE_URL, {
+      message: `is longer than ${MAX_DATABASE_URL} characters: write a file path or a postgres:// URL`,
+      abort: true,
+    })
     .default('./data/recontact.db')
     // The value is never echoed: it may carry a password.
     .refine(
-      (v) => !/^postgres(ql)?:\/\//.test(v) || URL.canParse(v),
+      (v) => !isPostgresUrl(v) || URL.canParse(v),
       'is not a valid PostgreSQL URL: write postgres://user:password@host:5432/database, with any special character in the user or password percent-encoded (%40 for @)',
+    )
+    .refine(
+      (v) => !isPostgresUrl(v) || !URL.canParse(v) || pgNamesFit(new URL(v)),
+      `names a PostgreSQL user or database longer than ${PG_NAME_BYTES} bytes, which PostgreSQL would silently cut short (and connect to another database): use a shorter name`,
     ),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   SQLITE_BUSY_TIMEOUT_MS: intFrom(5_000, 0, 60_000),
@@ -472,7 +493,7 @@ function windowExpiringLead(text: string | undefined): number {
 
 /** Uploads live beside the SQLite file they are imported into; PostgreSQL and :memory: use ./data. */
 function defaultSpoolDir(databaseUrl: string): string {
-  if (/^postgres(ql)?:\/\//.test(databaseUrl) || databaseUrl === ':memory:') return join('data', 'imports');
+  if (isPostgresUrl(databaseUrl) || databaseUrl === ':memory:') return join('data', 'imports');
   return join(dirname(databaseUrl), 'imports');
 }
 
@@ -484,8 +505,7 @@ function secretKeys(e: Env): Config['secrets'] {
     const r = parseSecretKey(e.RECONTACT_SECRET_KEY);
     if ('key' in r) key = r.key;
     else problems.push({ path: 'RECONTACT_SECRET_KEY', message: r.error });
-  } else if (/^postgres(ql)?:\/\//.test(e.DATABASE_URL)) {
-    // store/database's isPostgresUrl, repeated: importing it would load both database drivers here.
+  } else if (isPostgresUrl(e.DATABASE_URL)) {
     problems.push({
       path: 'RECONTACT_SECRET_KEY',
       message: 'is required with PostgreSQL: it encrypts the Meta credentials stored in the database',
